@@ -1,0 +1,377 @@
+//! Folding events into the board. `apply` holds no rules and cannot fail: every event in the
+//! log was accepted by `decide` when it was recorded, so here it only changes the state the
+//! way the event says. The server, the browser and the replay all run this same function,
+//! which is why the live board, the replayed board and the export can never disagree.
+//!
+//! An event that does not fit the state (which a log written by `decide` never contains) is
+//! ignored rather than trusted halfway.
+
+use chrono::Duration;
+
+use crate::State;
+use crate::event::{Event, NewItem, Recorded};
+use crate::incident::{
+    Acknowledgement, Action, ActionState, Cadence, Checklist, ChecklistItem, Concern, Escalation,
+    Incident, ItemState, Note, NoteKind, Participant, Retraction, Revision, Role, Status, Tenure,
+};
+
+/// Applies one recorded event to the incident.
+pub fn apply(state: &mut State, recorded: &Recorded) {
+    let Recorded {
+        seq,
+        at,
+        actor,
+        event,
+    } = recorded;
+    let at = *at;
+    let incident = match (state.as_mut(), event) {
+        (
+            None,
+            Event::IncidentDeclared {
+                title,
+                severity,
+                drill,
+                name,
+            },
+        ) => {
+            *state = Some(Incident {
+                title: title.clone(),
+                severity: *severity,
+                status: Status::Investigating,
+                drill: *drill,
+                declared_at: at,
+                declared_by: actor.clone(),
+                summary: String::new(),
+                participants: [(
+                    actor.clone(),
+                    Participant {
+                        name: name.clone(),
+                        first_joined_at: at,
+                    },
+                )]
+                .into(),
+                commander: Tenure {
+                    holder: actor.clone(),
+                    since: at,
+                },
+                roles: Default::default(),
+                offers: Default::default(),
+                notes: Default::default(),
+                actions: Default::default(),
+                concerns: Default::default(),
+                checklists: Default::default(),
+                cadence: None,
+                last_status_update: None,
+                seq: *seq,
+                updated_at: at,
+            });
+            return;
+        }
+        (Some(incident), _) => incident,
+        (None, _) => return,
+    };
+    incident.seq = *seq;
+    incident.updated_at = at;
+    match event {
+        Event::IncidentDeclared { .. } => {}
+        Event::ParticipantJoined { name } => {
+            incident
+                .participants
+                .entry(actor.clone())
+                .and_modify(|p| p.name.clone_from(name))
+                .or_insert_with(|| Participant {
+                    name: name.clone(),
+                    first_joined_at: at,
+                });
+        }
+        Event::SeverityChanged { to, .. } => incident.severity = *to,
+        Event::StatusChanged { to, .. } => incident.status = *to,
+        Event::SummaryUpdated { text } => incident.summary.clone_from(text),
+        Event::RoleOffered { role, to, brief } => {
+            incident.offers.insert(
+                *role,
+                crate::Offer {
+                    from: actor.clone(),
+                    to: to.clone(),
+                    at,
+                    brief: brief.clone(),
+                    accepted_at: None,
+                },
+            );
+        }
+        Event::RoleOfferAccepted { role } => {
+            if let Some(offer) = incident.offers.get_mut(role) {
+                offer.accepted_at = Some(at);
+            }
+        }
+        Event::RoleOfferDeclined { role, .. } | Event::RoleOfferCancelled { role, .. } => {
+            incident.offers.remove(role);
+        }
+        Event::RoleHandedOver { role, to, .. } => {
+            incident.offers.remove(role);
+            set_holder(incident, *role, to.clone(), at);
+        }
+        Event::RoleClaimed { role } => set_holder(incident, *role, actor.clone(), at),
+        Event::RoleReleased { role, .. } => {
+            if *role != Role::Commander {
+                incident.roles.remove(role);
+            }
+        }
+        Event::RoleAssumed { role, .. } => set_holder(incident, *role, actor.clone(), at),
+        Event::NotePosted { note, kind, text } => {
+            if *kind == NoteKind::StatusUpdate {
+                incident.last_status_update = Some(at);
+            }
+            incident.notes.insert(
+                *note,
+                Note {
+                    kind: *kind,
+                    text: text.clone(),
+                    author: actor.clone(),
+                    at,
+                    seq: *seq,
+                    history: Vec::new(),
+                    pinned: false,
+                    retracted: None,
+                },
+            );
+        }
+        Event::NoteAmended { note, text } => {
+            if let Some(n) = incident.notes.get_mut(note) {
+                let old = std::mem::replace(&mut n.text, text.clone());
+                n.history.push(Revision {
+                    text: old,
+                    replaced_at: at,
+                });
+            }
+        }
+        Event::NoteRetracted { note, reason } => {
+            if let Some(n) = incident.notes.get_mut(note) {
+                n.retracted = Some(Retraction {
+                    by: actor.clone(),
+                    at,
+                    reason: reason.clone(),
+                });
+            }
+        }
+        Event::NotePinned { note, pinned } => {
+            if let Some(n) = incident.notes.get_mut(note) {
+                n.pinned = *pinned;
+            }
+        }
+        Event::ActionAssigned {
+            action,
+            to,
+            text,
+            lane,
+            minutes,
+        } => {
+            incident.actions.insert(
+                *action,
+                Action {
+                    text: text.clone(),
+                    lane: *lane,
+                    assignee: to.clone(),
+                    assigner: actor.clone(),
+                    assigned_at: at,
+                    due_at: minutes.map(|m| at + Duration::minutes(i64::from(m))),
+                    state: ActionState::AwaitingReadback,
+                    readback: None,
+                    read_back_at: None,
+                    confirmed_at: None,
+                    corrections: Vec::new(),
+                    outcome: None,
+                    closed_at: None,
+                },
+            );
+        }
+        Event::ActionReadBack { action, readback } => {
+            if let Some(a) = incident.actions.get_mut(action) {
+                a.state = ActionState::ReadBack;
+                a.readback = Some(readback.clone());
+                a.read_back_at = Some(at);
+            }
+        }
+        Event::ReadbackConfirmed { action } => {
+            if let Some(a) = incident.actions.get_mut(action) {
+                a.state = ActionState::InProgress;
+                a.confirmed_at = Some(at);
+            }
+        }
+        Event::ReadbackCorrected { action, correction } => {
+            if let Some(a) = incident.actions.get_mut(action) {
+                a.state = ActionState::AwaitingReadback;
+                a.corrections.push(correction.clone());
+            }
+        }
+        Event::ActionCompleted { action, outcome } => {
+            close_action(incident, *action, ActionState::Done, outcome, at);
+        }
+        Event::ActionCancelled { action, reason } => {
+            close_action(incident, *action, ActionState::Cancelled, reason, at);
+        }
+        Event::ConcernRaised {
+            concern,
+            level,
+            text,
+        } => {
+            incident.concerns.insert(
+                *concern,
+                Concern {
+                    text: text.clone(),
+                    level: *level,
+                    raised_by: actor.clone(),
+                    raised_at: at,
+                    escalations: Vec::new(),
+                    acknowledgement: None,
+                },
+            );
+        }
+        Event::ConcernEscalated { concern, level } => {
+            if let Some(c) = incident.concerns.get_mut(concern) {
+                c.level = *level;
+                c.acknowledgement = None;
+                c.escalations.push(Escalation {
+                    by: actor.clone(),
+                    at,
+                    level: *level,
+                });
+            }
+        }
+        Event::ConcernAcknowledged { concern, response } => {
+            if let Some(c) = incident.concerns.get_mut(concern) {
+                c.acknowledgement = Some(Acknowledgement {
+                    by: actor.clone(),
+                    at,
+                    response: response.clone(),
+                });
+            }
+        }
+        Event::ChecklistStarted {
+            checklist,
+            title,
+            template,
+            kind,
+            pause_point,
+            items,
+        } => {
+            incident.checklists.insert(
+                *checklist,
+                Checklist {
+                    title: title.clone(),
+                    template: template.clone(),
+                    kind: *kind,
+                    pause_point: *pause_point,
+                    items: items.iter().map(new_item).collect(),
+                    started_by: actor.clone(),
+                    started_at: at,
+                    completed_at: None,
+                },
+            );
+        }
+        Event::ChecklistItemAdded { checklist, item } => {
+            if let Some(c) = incident.checklists.get_mut(checklist) {
+                c.items.push(new_item(item));
+                c.completed_at = None;
+            }
+        }
+        Event::ItemChecked {
+            checklist,
+            item,
+            value,
+        } => set_item(
+            incident,
+            *checklist,
+            *item,
+            ItemState::Checked {
+                by: actor.clone(),
+                at,
+                value: value.clone(),
+            },
+            at,
+        ),
+        Event::ItemUnchecked { checklist, item } => {
+            set_item(incident, *checklist, *item, ItemState::Open, at);
+        }
+        Event::ItemMarkedNotApplicable {
+            checklist,
+            item,
+            reason,
+        } => set_item(
+            incident,
+            *checklist,
+            *item,
+            ItemState::NotApplicable {
+                by: actor.clone(),
+                at,
+                reason: reason.clone(),
+            },
+            at,
+        ),
+        Event::CadenceSet { every_minutes } => {
+            incident.cadence = every_minutes.map(|every_minutes| Cadence {
+                every_minutes,
+                set_by: actor.clone(),
+                set_at: at,
+            });
+        }
+    }
+}
+
+fn set_holder(
+    incident: &mut Incident,
+    role: Role,
+    holder: crate::ParticipantId,
+    at: crate::Timestamp,
+) {
+    let tenure = Tenure { holder, since: at };
+    if role == Role::Commander {
+        incident.commander = tenure;
+    } else {
+        incident.roles.insert(role, tenure);
+    }
+}
+
+fn close_action(
+    incident: &mut Incident,
+    action: crate::ActionId,
+    state: ActionState,
+    outcome: &str,
+    at: crate::Timestamp,
+) {
+    if let Some(a) = incident.actions.get_mut(&action) {
+        a.state = state;
+        a.outcome = Some(outcome.to_owned());
+        a.closed_at = Some(at);
+    }
+}
+
+fn new_item(item: &NewItem) -> ChecklistItem {
+    ChecklistItem {
+        text: item.text.clone(),
+        killer: item.killer,
+        asks_value: item.asks_value.clone(),
+        state: ItemState::Open,
+    }
+}
+
+fn set_item(
+    incident: &mut Incident,
+    checklist: crate::ChecklistId,
+    item: u32,
+    state: ItemState,
+    at: crate::Timestamp,
+) {
+    let Some(c) = incident.checklists.get_mut(&checklist) else {
+        return;
+    };
+    let Some(it) = usize::try_from(item).ok().and_then(|i| c.items.get_mut(i)) else {
+        return;
+    };
+    it.state = state;
+    c.completed_at = if c.is_complete() {
+        c.completed_at.or(Some(at))
+    } else {
+        None
+    };
+}

@@ -1,0 +1,143 @@
+//! The transfer-of-command briefing, after the ICS-201 form: what an incoming commander must
+//! hear before saying "I have control".
+//!
+//! [`draft_brief`] writes a first draft from the board so that the outgoing commander only has
+//! to review and correct it, not compose it from memory at 3 a.m.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::incident::{ActionState, Incident, Timestamp};
+
+/// The five parts of a handoff brief. Every part is free text the outgoing commander may edit.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct HandoffBrief {
+    /// Current situation: what is happening, severity, status, impact.
+    pub situation: String,
+    /// Objectives and priorities.
+    pub objectives: String,
+    /// Actions in progress and who owns each.
+    pub actions: String,
+    /// Hazards and constraints: open concerns, risky changes under way.
+    pub hazards: String,
+    /// Communications: who is on which role, when the next status update is due.
+    pub communications: String,
+}
+
+impl HandoffBrief {
+    /// The parts with their headings, in briefing order.
+    pub fn parts(&self) -> [(&'static str, &str); 5] {
+        [
+            ("Situation", &self.situation),
+            ("Objectives and priorities", &self.objectives),
+            ("Actions in progress", &self.actions),
+            ("Hazards and constraints", &self.hazards),
+            ("Communications", &self.communications),
+        ]
+    }
+
+    /// True when every part is blank.
+    pub fn is_blank(&self) -> bool {
+        self.parts().iter().all(|(_, text)| text.trim().is_empty())
+    }
+}
+
+/// Drafts a handoff brief from the board as it stands at `now`.
+pub fn draft_brief(incident: &Incident, now: Timestamp) -> HandoffBrief {
+    let mut situation = format!(
+        "{} {} — {}.",
+        incident.severity.label(),
+        incident.status.label(),
+        incident.title
+    );
+    if !incident.summary.trim().is_empty() {
+        let _ = write!(situation, " {}", incident.summary.trim());
+    }
+
+    let mut objectives = String::new();
+    if incident.status.is_active() && incident.mitigating_actions().next().is_none() {
+        objectives.push_str("Nobody is mitigating: start a mitigation. ");
+    }
+    objectives.push_str(match incident.status {
+        crate::Status::Investigating => "Find the cause and stop the impact.",
+        crate::Status::Identified => "Mitigate the identified cause.",
+        crate::Status::Mitigated => "Confirm the mitigation holds; work towards resolution.",
+        crate::Status::Resolved | crate::Status::Closed => "Confirm all clear and close out.",
+    });
+
+    let mut actions = String::new();
+    for action in incident.actions.values().filter(|a| a.state.is_open()) {
+        let _ = write!(
+            actions,
+            "- [{}] {} — {}",
+            action.lane.label(),
+            action.text,
+            incident.name_of(&action.assignee)
+        );
+        match action.state {
+            ActionState::AwaitingReadback => actions.push_str(" (awaiting readback)"),
+            ActionState::ReadBack => actions.push_str(" (readback to confirm)"),
+            _ => {}
+        }
+        if action.is_overdue(now) {
+            actions.push_str(" (OVERDUE)");
+        }
+        actions.push('\n');
+    }
+    if actions.is_empty() {
+        actions.push_str("No open actions.");
+    }
+    let actions = actions.trim_end().to_owned();
+
+    let mut hazards = String::new();
+    for concern in incident.concerns.values().filter(|c| c.is_open()) {
+        let _ = writeln!(
+            hazards,
+            "- {}: {} (raised by {})",
+            concern.level.label(),
+            concern.text,
+            incident.name_of(&concern.raised_by)
+        );
+    }
+    for checklist in incident.checklists.values().filter(|c| !c.is_complete()) {
+        let (done, total) = checklist.progress();
+        let _ = writeln!(
+            hazards,
+            "- Checklist \"{}\" open: {done}/{total}",
+            checklist.title
+        );
+    }
+    if hazards.is_empty() {
+        hazards.push_str("No open concerns.");
+    }
+    let hazards = hazards.trim_end().to_owned();
+
+    let mut communications = String::new();
+    for (role, tenure) in &incident.roles {
+        let _ = write!(
+            communications,
+            "{}: {}. ",
+            role.label(),
+            incident.name_of(&tenure.holder)
+        );
+    }
+    match incident.next_update_due() {
+        Some(due) => {
+            let _ = write!(
+                communications,
+                "Next status update due at {} UTC.",
+                due.format("%H:%M")
+            );
+        }
+        None => communications.push_str("No status-update cadence set."),
+    }
+
+    HandoffBrief {
+        situation,
+        objectives,
+        actions,
+        hazards,
+        communications: communications.trim_end().to_owned(),
+    }
+}

@@ -1,0 +1,207 @@
+//! Commands: what a participant asks for, in the imperative. `decide` turns each into events or
+//! a rejection. Commands are not stored; only the events they produce are.
+
+use serde::{Deserialize, Serialize};
+
+use crate::brief::HandoffBrief;
+use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId};
+use crate::incident::{
+    ChecklistKind, ConcernLevel, Lane, NoteKind, PausePoint, Role, Severity, Status,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Open the incident; the declarer becomes its first commander.
+    Declare {
+        title: String,
+        severity: Severity,
+        drill: bool,
+        /// The declarer's display name.
+        name: String,
+    },
+    /// Record a participant's first join, or a change of display name. The server sends it on
+    /// the participant's behalf when they say hello.
+    Join {
+        name: String,
+    },
+    SetSeverity {
+        severity: Severity,
+    },
+    SetStatus {
+        status: Status,
+    },
+    SetSummary {
+        text: String,
+    },
+    /// Step 1 of the positive exchange: the holder offers the role to a present participant.
+    OfferRole {
+        role: Role,
+        to: ParticipantId,
+        /// Required for Commander.
+        brief: Option<HandoffBrief>,
+    },
+    /// Step 2, yes: "I have control."
+    AcceptRole {
+        role: Role,
+    },
+    /// Step 2, no.
+    DeclineRole {
+        role: Role,
+        reason: String,
+    },
+    /// Step 3: "You have control." Only now does the role move.
+    ConfirmHandover {
+        role: Role,
+    },
+    /// The offerer withdraws an offer not yet confirmed.
+    CancelOffer {
+        role: Role,
+    },
+    /// Take a vacant role (not Commander).
+    ClaimRole {
+        role: Role,
+    },
+    /// Give up a role (not Commander).
+    ReleaseRole {
+        role: Role,
+    },
+    /// Take a role whose holder is not connected.
+    AssumeRole {
+        role: Role,
+        reason: String,
+    },
+    PostNote {
+        kind: NoteKind,
+        text: String,
+    },
+    AmendNote {
+        note: NoteId,
+        text: String,
+    },
+    RetractNote {
+        note: NoteId,
+        reason: String,
+    },
+    PinNote {
+        note: NoteId,
+        pinned: bool,
+    },
+    AssignAction {
+        to: ParticipantId,
+        text: String,
+        lane: Lane,
+        /// The time box, in minutes.
+        minutes: Option<u32>,
+    },
+    /// The assignee says back what they understood.
+    ReadBackAction {
+        action: ActionId,
+        readback: String,
+    },
+    /// The assigner hears the readback and confirms it: the loop is closed.
+    ConfirmReadback {
+        action: ActionId,
+    },
+    /// The assigner hears the readback and corrects it; the assignee reads back again.
+    CorrectReadback {
+        action: ActionId,
+        correction: String,
+    },
+    CompleteAction {
+        action: ActionId,
+        outcome: String,
+    },
+    CancelAction {
+        action: ActionId,
+        reason: String,
+    },
+    RaiseConcern {
+        level: ConcernLevel,
+        text: String,
+    },
+    /// Raise an open or answered concern again: it escalates one level.
+    RaiseConcernAgain {
+        concern: ConcernId,
+    },
+    AcknowledgeConcern {
+        concern: ConcernId,
+        response: String,
+    },
+    /// Start a checklist from a built-in template.
+    StartChecklist {
+        template: String,
+    },
+    /// Start an ad-hoc checklist with no items yet.
+    CreateChecklist {
+        title: String,
+        kind: ChecklistKind,
+        pause_point: PausePoint,
+    },
+    AddChecklistItem {
+        checklist: ChecklistId,
+        text: String,
+        killer: bool,
+        asks_value: Option<String>,
+    },
+    CheckItem {
+        checklist: ChecklistId,
+        item: u32,
+        /// The observed value, for an item that asks for one.
+        value: Option<String>,
+    },
+    UncheckItem {
+        checklist: ChecklistId,
+        item: u32,
+    },
+    MarkItemNotApplicable {
+        checklist: ChecklistId,
+        item: u32,
+        reason: String,
+    },
+    /// Set (or with `None`, clear) the status-update cadence.
+    SetCadence {
+        every_minutes: Option<u32>,
+    },
+}
+
+impl Command {
+    /// The command's name as it appears on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Declare { .. } => "declare",
+            Self::Join { .. } => "join",
+            Self::SetSeverity { .. } => "set_severity",
+            Self::SetStatus { .. } => "set_status",
+            Self::SetSummary { .. } => "set_summary",
+            Self::OfferRole { .. } => "offer_role",
+            Self::AcceptRole { .. } => "accept_role",
+            Self::DeclineRole { .. } => "decline_role",
+            Self::ConfirmHandover { .. } => "confirm_handover",
+            Self::CancelOffer { .. } => "cancel_offer",
+            Self::ClaimRole { .. } => "claim_role",
+            Self::ReleaseRole { .. } => "release_role",
+            Self::AssumeRole { .. } => "assume_role",
+            Self::PostNote { .. } => "post_note",
+            Self::AmendNote { .. } => "amend_note",
+            Self::RetractNote { .. } => "retract_note",
+            Self::PinNote { .. } => "pin_note",
+            Self::AssignAction { .. } => "assign_action",
+            Self::ReadBackAction { .. } => "read_back_action",
+            Self::ConfirmReadback { .. } => "confirm_readback",
+            Self::CorrectReadback { .. } => "correct_readback",
+            Self::CompleteAction { .. } => "complete_action",
+            Self::CancelAction { .. } => "cancel_action",
+            Self::RaiseConcern { .. } => "raise_concern",
+            Self::RaiseConcernAgain { .. } => "raise_concern_again",
+            Self::AcknowledgeConcern { .. } => "acknowledge_concern",
+            Self::StartChecklist { .. } => "start_checklist",
+            Self::CreateChecklist { .. } => "create_checklist",
+            Self::AddChecklistItem { .. } => "add_checklist_item",
+            Self::CheckItem { .. } => "check_item",
+            Self::UncheckItem { .. } => "uncheck_item",
+            Self::MarkItemNotApplicable { .. } => "mark_item_not_applicable",
+            Self::SetCadence { .. } => "set_cadence",
+        }
+    }
+}

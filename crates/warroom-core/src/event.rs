@@ -1,0 +1,219 @@
+//! Events: what happened, in the past tense. They are the stored contract of an incident —
+//! the log is the truth and the board is a fold over it — so a variant is never renamed or
+//! reused; new ones are added, and old shapes are upgraded when loading.
+
+use serde::{Deserialize, Serialize};
+
+use crate::brief::HandoffBrief;
+use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
+use crate::incident::{
+    ChecklistKind, ConcernLevel, Lane, NoteKind, PausePoint, Role, Severity, Status, Timestamp,
+};
+
+/// An event as the log holds it: its place, the server's time, who caused it, what happened.
+/// Every recorded event is also a timeline entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recorded {
+    pub seq: Seq,
+    pub at: Timestamp,
+    pub actor: ParticipantId,
+    pub event: Event,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The actor declared the incident and is its first commander.
+    IncidentDeclared {
+        title: String,
+        severity: Severity,
+        drill: bool,
+        name: String,
+    },
+    /// The actor joined for the first time, or under a new display name.
+    ParticipantJoined {
+        name: String,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    SummaryUpdated {
+        text: String,
+    },
+    RoleOffered {
+        role: Role,
+        to: ParticipantId,
+        brief: Option<HandoffBrief>,
+    },
+    /// The recipient said "I have control."
+    RoleOfferAccepted {
+        role: Role,
+    },
+    RoleOfferDeclined {
+        role: Role,
+        reason: String,
+    },
+    /// The offer was withdrawn, by its offerer or because the offerer no longer holds the role.
+    RoleOfferCancelled {
+        role: Role,
+        reason: String,
+    },
+    /// The offerer said "You have control." and the role moved.
+    RoleHandedOver {
+        role: Role,
+        from: ParticipantId,
+        to: ParticipantId,
+    },
+    RoleClaimed {
+        role: Role,
+    },
+    /// `holder` no longer holds `role` (they let it go, or they became commander).
+    RoleReleased {
+        role: Role,
+        holder: ParticipantId,
+    },
+    /// The actor took a role whose holder was not connected.
+    RoleAssumed {
+        role: Role,
+        from: Option<ParticipantId>,
+        reason: String,
+    },
+    NotePosted {
+        note: NoteId,
+        kind: NoteKind,
+        text: String,
+    },
+    NoteAmended {
+        note: NoteId,
+        text: String,
+    },
+    NoteRetracted {
+        note: NoteId,
+        reason: String,
+    },
+    NotePinned {
+        note: NoteId,
+        pinned: bool,
+    },
+    ActionAssigned {
+        action: ActionId,
+        to: ParticipantId,
+        text: String,
+        lane: Lane,
+        minutes: Option<u32>,
+    },
+    ActionReadBack {
+        action: ActionId,
+        readback: String,
+    },
+    ReadbackConfirmed {
+        action: ActionId,
+    },
+    ReadbackCorrected {
+        action: ActionId,
+        correction: String,
+    },
+    ActionCompleted {
+        action: ActionId,
+        outcome: String,
+    },
+    ActionCancelled {
+        action: ActionId,
+        reason: String,
+    },
+    ConcernRaised {
+        concern: ConcernId,
+        level: ConcernLevel,
+        text: String,
+    },
+    ConcernEscalated {
+        concern: ConcernId,
+        level: ConcernLevel,
+    },
+    ConcernAcknowledged {
+        concern: ConcernId,
+        response: String,
+    },
+    ChecklistStarted {
+        checklist: ChecklistId,
+        title: String,
+        template: Option<String>,
+        kind: ChecklistKind,
+        pause_point: PausePoint,
+        items: Vec<NewItem>,
+    },
+    ChecklistItemAdded {
+        checklist: ChecklistId,
+        item: NewItem,
+    },
+    ItemChecked {
+        checklist: ChecklistId,
+        item: u32,
+        value: Option<String>,
+    },
+    ItemUnchecked {
+        checklist: ChecklistId,
+        item: u32,
+    },
+    ItemMarkedNotApplicable {
+        checklist: ChecklistId,
+        item: u32,
+        reason: String,
+    },
+    CadenceSet {
+        every_minutes: Option<u32>,
+    },
+}
+
+/// A checklist item as it is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewItem {
+    pub text: String,
+    pub killer: bool,
+    pub asks_value: Option<String>,
+}
+
+impl Event {
+    /// The event's name as stored and sent.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::IncidentDeclared { .. } => "incident_declared",
+            Self::ParticipantJoined { .. } => "participant_joined",
+            Self::SeverityChanged { .. } => "severity_changed",
+            Self::StatusChanged { .. } => "status_changed",
+            Self::SummaryUpdated { .. } => "summary_updated",
+            Self::RoleOffered { .. } => "role_offered",
+            Self::RoleOfferAccepted { .. } => "role_offer_accepted",
+            Self::RoleOfferDeclined { .. } => "role_offer_declined",
+            Self::RoleOfferCancelled { .. } => "role_offer_cancelled",
+            Self::RoleHandedOver { .. } => "role_handed_over",
+            Self::RoleClaimed { .. } => "role_claimed",
+            Self::RoleReleased { .. } => "role_released",
+            Self::RoleAssumed { .. } => "role_assumed",
+            Self::NotePosted { .. } => "note_posted",
+            Self::NoteAmended { .. } => "note_amended",
+            Self::NoteRetracted { .. } => "note_retracted",
+            Self::NotePinned { .. } => "note_pinned",
+            Self::ActionAssigned { .. } => "action_assigned",
+            Self::ActionReadBack { .. } => "action_read_back",
+            Self::ReadbackConfirmed { .. } => "readback_confirmed",
+            Self::ReadbackCorrected { .. } => "readback_corrected",
+            Self::ActionCompleted { .. } => "action_completed",
+            Self::ActionCancelled { .. } => "action_cancelled",
+            Self::ConcernRaised { .. } => "concern_raised",
+            Self::ConcernEscalated { .. } => "concern_escalated",
+            Self::ConcernAcknowledged { .. } => "concern_acknowledged",
+            Self::ChecklistStarted { .. } => "checklist_started",
+            Self::ChecklistItemAdded { .. } => "checklist_item_added",
+            Self::ItemChecked { .. } => "item_checked",
+            Self::ItemUnchecked { .. } => "item_unchecked",
+            Self::ItemMarkedNotApplicable { .. } => "item_marked_not_applicable",
+            Self::CadenceSet { .. } => "cadence_set",
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Identifiers: who (participants), which incident, which command, and the small numbered
+//! things inside an incident (notes, actions, concerns, checklists).
+//!
+//! Textual ids arrive from the outside world (a browser makes up its participant id and its
+//! command ids; the server makes up incident ids), so they are validated on the way in with
+//! [`TextId::parse`]. Numbered ids are handed out by `decide` from the incident's own counters,
+//! which keeps them deterministic: replaying the log hands out the very same numbers.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The longest textual id accepted from a client.
+pub const MAX_TEXT_ID_LEN: usize = 64;
+
+/// Why a textual id was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("an id cannot be empty")]
+    Empty,
+    #[error("an id is at most {MAX_TEXT_ID_LEN} characters long")]
+    TooLong,
+    #[error("an id may only contain letters, digits, '-' and '_'")]
+    BadCharacter,
+}
+
+/// Common behaviour of the textual ids: validated ASCII, at most [`MAX_TEXT_ID_LEN`] long.
+pub trait TextId: Sized {
+    /// Validates `raw` and wraps it.
+    fn parse(raw: &str) -> Result<Self, IdError>;
+}
+
+fn validate(raw: &str) -> Result<(), IdError> {
+    if raw.is_empty() {
+        return Err(IdError::Empty);
+    }
+    if raw.len() > MAX_TEXT_ID_LEN {
+        return Err(IdError::TooLong);
+    }
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(IdError::BadCharacter);
+    }
+    Ok(())
+}
+
+macro_rules! text_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TextId for $name {
+            fn parse(raw: &str) -> Result<Self, IdError> {
+                validate(raw)?;
+                Ok(Self(raw.to_owned()))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                Self::parse(&raw).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+text_id!(
+    /// A person taking part in incidents. The browser generates it once and keeps it in
+    /// local storage; there are no accounts.
+    ParticipantId
+);
+text_id!(
+    /// An incident. The server generates it from at least 128 random bits, so that knowing one
+    /// incident's link says nothing about another's.
+    IncidentId
+);
+text_id!(
+    /// A command as submitted by a client. The client generates it; the server remembers it so
+    /// that a command resent after a reconnect is acknowledged again but never applied twice.
+    CommandId
+);
+
+macro_rules! number_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub u32);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
+number_id!(
+    /// A note on the timeline, numbered from 1 in posting order.
+    NoteId
+);
+number_id!(
+    /// An assigned action, numbered from 1.
+    ActionId
+);
+number_id!(
+    /// A raised concern, numbered from 1.
+    ConcernId
+);
+number_id!(
+    /// A checklist started on the incident, numbered from 1.
+    ChecklistId
+);
+
+/// The position of an event in its incident's log: 1 for the declaration, then one more for
+/// every event. Sequences have no gaps.
+pub type Seq = u64;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_ids_are_validated() {
+        assert!(ParticipantId::parse("p-1_A").is_ok());
+        assert_eq!(ParticipantId::parse(""), Err(IdError::Empty));
+        assert_eq!(ParticipantId::parse("a b"), Err(IdError::BadCharacter));
+        assert_eq!(
+            ParticipantId::parse(&"x".repeat(MAX_TEXT_ID_LEN + 1)),
+            Err(IdError::TooLong)
+        );
+        assert!(serde_json::from_str::<CommandId>("\"<script>\"").is_err());
+        assert_eq!(
+            serde_json::from_str::<CommandId>("\"c-1\"")
+                .unwrap()
+                .as_str(),
+            "c-1"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! Warroom's incident domain: the rules of command, as commands and events, and the wire
+//! protocol that carries them. The browser app and the server both compile this crate, so the
+//! live board, a replayed board and an export can never disagree.
+//!
+//! **This crate does no I/O**: no async runtime, database, network, DOM, clock reads or
+//! randomness. Time, identity and presence arrive in [`Context`]; ids arrive in commands or
+//! are counted from the state. `tests/purity.rs` checks the dependency tree for I/O crates and
+//! `clippy.toml` forbids clock reads.
+//!
+//! # Tour
+//! - [`ids`]: participant, incident and command ids (validated text), numbered ids.
+//! - [`incident`]: the board's state and read-only questions about it.
+//! - [`command`] → [`decide()`](decide::decide) → [`event`]: every rule lives in `decide`;
+//!   it returns events or a [`Rejection`] in plain words.
+//! - [`apply()`](apply::apply): folds a recorded event into the state; no rules, cannot fail.
+//! - [`brief`]: the ICS-201-style handoff brief and its drafting from the board.
+//! - [`templates`]: built-in checklists.
+//! - [`narrate`]: each event as a timeline sentence.
+//! - [`protocol`]: the JSON messages between browser and server.
+//!
+//! # The rules
+//! Every command except `declare` and `join` needs a declared, open incident and an actor who
+//! has joined it. A closed incident is read-only.
+//!
+//! | command | who may | refused when |
+//! | --- | --- | --- |
+//! | declare | anyone | already declared; title or name empty or too long |
+//! | join | anyone (sent by the server on hello) | name empty or too long |
+//! | set severity, set status | the commander | unchanged; closing before resolved |
+//! | set summary, set cadence | commander or communications | empty text; cadence outside 1–240 min |
+//! | offer role | its holder | recipient absent, not joined or oneself; an offer already open; Commander without a brief; Deputy to the commander |
+//! | accept, decline | the offer's recipient | no open offer; accepted twice; decline without reason |
+//! | confirm handover | the offerer | not yet accepted; recipient no longer present |
+//! | cancel offer | the offerer | no open offer |
+//! | claim role | anyone | Commander; role held; Deputy by the commander |
+//! | release role | its holder | Commander (hand it over instead) |
+//! | assume role | anyone present | holder connected; role vacant; no reason; Deputy by the commander |
+//! | post note | anyone | text empty or over 4,000 characters |
+//! | amend note | its author | retracted; unchanged |
+//! | retract note | its author or the commander | retracted already; no reason |
+//! | pin / unpin note | anyone | retracted; already so |
+//! | assign action | commander, deputy or operations | assignee never joined; time box outside 1–1440 min |
+//! | read back | the assignee | not awaiting a readback |
+//! | confirm / correct readback | the assigner or the commander | no readback to hear |
+//! | complete action | assignee, assigner or commander | loop not closed (readback unconfirmed) |
+//! | cancel action | the assigner or the commander | already done or cancelled |
+//! | raise concern, raise again | anyone | empty text |
+//! | acknowledge concern | the commander | acknowledged already; empty response |
+//! | start / create checklist, add item | anyone | unknown template; empty text |
+//! | check item | anyone | checked already; value missing where asked, or given to a tick |
+//! | uncheck item | anyone | not checked |
+//! | mark not applicable | anyone | not open; no reason |
+//!
+//! **Invariant:** from declaration until close there is exactly one commander — the type says
+//! so ([`Incident::commander`] is not optional) — and the commander is never the deputy.
+//!
+//! **Invariant:** a role changes holder only through `RoleHandedOver` (offered, accepted, then
+//! confirmed while the recipient is present), `RoleClaimed` (a vacant non-Commander role),
+//! `RoleReleased` (a non-Commander role) or `RoleAssumed` (the holder was not connected).
+
+pub mod apply;
+pub mod brief;
+pub mod command;
+pub mod decide;
+pub mod event;
+pub mod ids;
+pub mod incident;
+pub mod narrate;
+pub mod protocol;
+pub mod rejection;
+pub mod templates;
+
+pub use apply::apply;
+pub use brief::{HandoffBrief, draft_brief};
+pub use command::Command;
+pub use decide::{Context, decide, execute};
+pub use event::{Event, NewItem, Recorded};
+pub use ids::{
+    ActionId, ChecklistId, CommandId, ConcernId, IncidentId, NoteId, ParticipantId, Seq, TextId,
+};
+pub use incident::*;
+pub use rejection::{Rejection, RejectionCode};
+
+/// The state `decide` and `apply` work on: `None` until the incident is declared.
+pub type State = Option<Incident>;
+
+/// Folds a whole log (or the tail after a snapshot) into a state.
+pub fn replay<'a>(mut state: State, log: impl IntoIterator<Item = &'a Recorded>) -> State {
+    for recorded in log {
+        apply(&mut state, recorded);
+    }
+    state
+}

@@ -1,0 +1,226 @@
+//! Every event as a timeline line in plain words, and the category it is filed under.
+//!
+//! The board, the review page and the Markdown export all tell the story with these same
+//! sentences, so a handoff reads the same wherever it is read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, Recorded};
+use crate::incident::{Incident, NoteKind, Role};
+
+/// What a timeline entry is about, for icons and filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Note(NoteKind),
+    /// Declaration, severity, status, summary, cadence.
+    Incident,
+    /// Roles: offers, handovers, claims, assumptions.
+    Crew,
+    /// A participant joined.
+    Joined,
+    Action,
+    Concern,
+    Checklist,
+}
+
+/// The category of `event`.
+pub fn kind_of(event: &Event) -> EntryKind {
+    match event {
+        Event::NotePosted { kind, .. } => EntryKind::Note(*kind),
+        Event::NoteAmended { .. } | Event::NoteRetracted { .. } | Event::NotePinned { .. } => {
+            EntryKind::Note(NoteKind::Observation)
+        }
+        Event::IncidentDeclared { .. }
+        | Event::SeverityChanged { .. }
+        | Event::StatusChanged { .. }
+        | Event::SummaryUpdated { .. }
+        | Event::CadenceSet { .. } => EntryKind::Incident,
+        Event::ParticipantJoined { .. } => EntryKind::Joined,
+        Event::RoleOffered { .. }
+        | Event::RoleOfferAccepted { .. }
+        | Event::RoleOfferDeclined { .. }
+        | Event::RoleOfferCancelled { .. }
+        | Event::RoleHandedOver { .. }
+        | Event::RoleClaimed { .. }
+        | Event::RoleReleased { .. }
+        | Event::RoleAssumed { .. } => EntryKind::Crew,
+        Event::ActionAssigned { .. }
+        | Event::ActionReadBack { .. }
+        | Event::ReadbackConfirmed { .. }
+        | Event::ReadbackCorrected { .. }
+        | Event::ActionCompleted { .. }
+        | Event::ActionCancelled { .. } => EntryKind::Action,
+        Event::ConcernRaised { .. }
+        | Event::ConcernEscalated { .. }
+        | Event::ConcernAcknowledged { .. } => EntryKind::Concern,
+        Event::ChecklistStarted { .. }
+        | Event::ChecklistItemAdded { .. }
+        | Event::ItemChecked { .. }
+        | Event::ItemUnchecked { .. }
+        | Event::ItemMarkedNotApplicable { .. } => EntryKind::Checklist,
+    }
+}
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Commander => "COMMAND",
+        other => other.label(),
+    }
+}
+
+/// The event as a sentence. `incident` supplies names and titles; pass the board as it is now
+/// (names only grow, so any later board names everybody in the event).
+pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
+    let who = incident.name_of(&recorded.actor);
+    let name = |p| incident.name_of(p);
+    let checklist = |id| {
+        incident
+            .checklists
+            .get(id)
+            .map_or("a checklist", |c| c.title.as_str())
+    };
+    let item = |id, i: &u32| {
+        incident
+            .checklists
+            .get(id)
+            .and_then(|c| c.items.get(*i as usize))
+            .map_or("an item", |it| it.text.as_str())
+    };
+    let action = |id| {
+        incident
+            .actions
+            .get(id)
+            .map_or("an action", |a| a.text.as_str())
+    };
+    let concern = |id| {
+        incident
+            .concerns
+            .get(id)
+            .map_or("a concern", |c| c.text.as_str())
+    };
+    match &recorded.event {
+        Event::IncidentDeclared {
+            title, severity, ..
+        } => format!(
+            "{who} declared {} \"{title}\" and took command",
+            severity.label()
+        ),
+        Event::ParticipantJoined { name } => format!("{name} joined"),
+        Event::SeverityChanged { from, to } => {
+            format!("{who} changed severity {} → {}", from.label(), to.label())
+        }
+        Event::StatusChanged { from, to } => {
+            format!("{who} changed status {} → {}", from.label(), to.label())
+        }
+        Event::SummaryUpdated { text } => format!("{who} updated the summary: {text}"),
+        Event::RoleOffered { role, to, .. } => {
+            format!("{who} offered {} to {}", role_name(*role), name(to))
+        }
+        Event::RoleOfferAccepted { role } => {
+            format!("{who}: \"I have control\" ({})", role.label())
+        }
+        Event::RoleOfferDeclined { role, reason } => {
+            format!("{who} declined {}: {reason}", role_name(*role))
+        }
+        Event::RoleOfferCancelled { role, reason } => {
+            format!("Offer of {} cancelled: {reason}", role_name(*role))
+        }
+        Event::RoleHandedOver { role, to, .. } => format!(
+            "{who}: \"You have control\" — {} is now {}",
+            name(to),
+            role.label()
+        ),
+        Event::RoleClaimed { role } => format!("{who} took the vacant {} role", role.label()),
+        Event::RoleReleased { role, holder } => {
+            format!("{} released {}", name(holder), role.label())
+        }
+        Event::RoleAssumed { role, from, reason } => match from {
+            Some(from) => format!(
+                "{who} assumed {} from {} (not connected): {reason}",
+                role_name(*role),
+                name(from)
+            ),
+            None => format!("{who} assumed {}: {reason}", role_name(*role)),
+        },
+        Event::NotePosted { text, .. } => text.clone(),
+        Event::NoteAmended { note, text } => format!("{who} amended note {note}: {text}"),
+        Event::NoteRetracted { note, reason } => {
+            format!("{who} retracted note {note}: {reason}")
+        }
+        Event::NotePinned { note, pinned } => format!(
+            "{who} {} note {note}",
+            if *pinned { "pinned" } else { "unpinned" }
+        ),
+        Event::ActionAssigned {
+            to,
+            text,
+            lane,
+            minutes,
+            ..
+        } => {
+            let box_ = minutes.map_or(String::new(), |m| format!(" within {m} min"));
+            format!(
+                "{who} assigned {} [{}]: {text}{box_}",
+                name(to),
+                lane.label()
+            )
+        }
+        Event::ActionReadBack {
+            action: _,
+            readback,
+        } => format!("{who} read back: \"{readback}\""),
+        Event::ReadbackConfirmed { action: a } => {
+            format!("{who} confirmed the readback of \"{}\"", action(a))
+        }
+        Event::ReadbackCorrected {
+            action: _,
+            correction,
+        } => {
+            format!("{who} corrected the readback: {correction}")
+        }
+        Event::ActionCompleted { action: a, outcome } => {
+            format!("{who} completed \"{}\": {outcome}", action(a))
+        }
+        Event::ActionCancelled { action: a, reason } => {
+            format!("{who} cancelled \"{}\": {reason}", action(a))
+        }
+        Event::ConcernRaised { level, text, .. } => {
+            format!("{who}: {}. {text}", level.label())
+        }
+        Event::ConcernEscalated { concern: c, level } => {
+            format!("{who} raised again: {}. {}", level.label(), concern(c))
+        }
+        Event::ConcernAcknowledged {
+            concern: c,
+            response,
+        } => {
+            format!("{who} acknowledged \"{}\": {response}", concern(c))
+        }
+        Event::ChecklistStarted { title, .. } => format!("{who} started checklist \"{title}\""),
+        Event::ChecklistItemAdded { checklist: c, item } => {
+            format!("{who} added \"{}\" to \"{}\"", item.text, checklist(c))
+        }
+        Event::ItemChecked {
+            checklist: c,
+            item: i,
+            value,
+        } => match value {
+            Some(v) => format!("{who} checked \"{}\": {v}", item(c, i)),
+            None => format!("{who} checked \"{}\"", item(c, i)),
+        },
+        Event::ItemUnchecked {
+            checklist: c,
+            item: i,
+        } => format!("{who} unchecked \"{}\"", item(c, i)),
+        Event::ItemMarkedNotApplicable {
+            checklist: c,
+            item: i,
+            reason,
+        } => format!("{who} marked \"{}\" not applicable: {reason}", item(c, i)),
+        Event::CadenceSet { every_minutes } => match every_minutes {
+            Some(m) => format!("{who} set status updates every {m} min"),
+            None => format!("{who} cleared the status-update cadence"),
+        },
+    }
+}

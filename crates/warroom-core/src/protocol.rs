@@ -1,0 +1,183 @@
+//! The wire protocol between a browser and the server: JSON text frames over one WebSocket per
+//! incident, each an object whose `type` names the message. `docs/protocol.md` documents every
+//! message with an example; a test parses each example with these types.
+//!
+//! The protocol knows nothing about sockets: these are values to encode and decode. Transport
+//! concerns — which incident, sequence numbers, command ids, acknowledgements — live here in
+//! the envelopes and never reach `decide` or `apply`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::Command;
+use crate::event::Recorded;
+use crate::ids::{CommandId, IncidentId, ParticipantId, Seq};
+use crate::incident::{Incident, Timestamp};
+use crate::rejection::Rejection;
+
+/// The protocol version this crate speaks; a client announces it in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The largest message either side may send, in bytes. The server closes the connection with
+/// code [`close::TOO_BIG`] when a client exceeds it.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// What a client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// The first message on a connection: who I am, which incident, what I have.
+    Hello {
+        protocol: u32,
+        incident: IncidentId,
+        participant: ParticipantId,
+        name: String,
+        /// The last sequence this client holds (0 for nothing): the server sends what follows.
+        last_seq: Seq,
+    },
+    /// A command, with an id the client made up. Resending the same id after a reconnect is
+    /// safe: it is acknowledged again and applied once.
+    Submit { id: CommandId, command: Command },
+    /// Asks for up to `limit` events before sequence `before`, for scrolling back the timeline.
+    History { before: Seq, limit: u32 },
+    /// An application-level heartbeat; the server answers `pong`.
+    Ping { nonce: u64 },
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The answer to `hello`: the incident's head sequence and the server's clock. A
+    /// `snapshot` and/or `events` follow with what the client is missing, then the live stream.
+    Welcome {
+        incident: IncidentId,
+        head: Seq,
+        server_time: Timestamp,
+    },
+    /// The whole board as of `seq`, sent instead of a long replay when the client is far behind.
+    Snapshot {
+        seq: Seq,
+        state: Box<Incident>,
+    },
+    /// Events in sequence order, without gaps, following what the client already holds.
+    Events {
+        events: Vec<Recorded>,
+    },
+    /// The answer to `history`: events before the requested sequence, oldest first.
+    History {
+        events: Vec<Recorded>,
+        before: Seq,
+    },
+    /// The command with this id is durably applied; its events (if any) end at `seq`.
+    Ack {
+        id: CommandId,
+        seq: Seq,
+    },
+    /// The command with this id was refused by the rules; nothing changed.
+    Rejected {
+        id: CommandId,
+        rejection: Rejection,
+    },
+    /// Who is connected to the incident right now.
+    Presence {
+        present: Vec<ParticipantId>,
+    },
+    /// Something about the message itself was wrong; the connection stays open unless the
+    /// code says otherwise.
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+    Pong {
+        nonce: u64,
+    },
+}
+
+/// Protocol-level errors, as opposed to domain rejections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The message is not valid JSON, or not a valid message of a known type.
+    Malformed,
+    /// The JSON names a message type this server does not know.
+    UnknownType,
+    /// The message is larger than [`MAX_MESSAGE_BYTES`]; the connection closes.
+    TooLarge,
+    /// Too many messages too fast; this one was not processed. Slow down and resend.
+    RateLimited,
+    /// The incident does not exist; the connection closes.
+    UnknownIncident,
+    /// `hello` must come first, exactly once.
+    HelloFirst,
+    /// The client speaks another protocol version; the connection closes.
+    UnsupportedProtocol,
+    /// The server failed; the command may be resent with the same id.
+    Internal,
+}
+
+/// WebSocket close codes the server uses, so clients can tell why they were cut off.
+pub mod close {
+    /// The server is shutting down or restarting: reconnect.
+    pub const GOING_AWAY: u16 = 1001;
+    /// A message was larger than the limit.
+    pub const TOO_BIG: u16 = 1009;
+    /// The client did not read its messages fast enough; its queue overflowed. Reconnect and
+    /// resume from the last sequence.
+    pub const SLOW_CONSUMER: u16 = 4008;
+    /// No heartbeat: the connection looked dead.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4009;
+    /// Unknown incident or unsupported protocol: do not reconnect as is.
+    pub const REFUSED: u16 = 4004;
+}
+
+impl ClientMessage {
+    /// Encodes as a JSON text frame.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("client messages always serialise")
+    }
+}
+
+impl ServerMessage {
+    /// Encodes as a JSON text frame.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("server messages always serialise")
+    }
+}
+
+/// Why a client frame could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown message type \"{0}\"")]
+    UnknownType(String),
+    #[error("malformed message: {0}")]
+    Malformed(String),
+}
+
+impl DecodeError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::UnknownType(_) => ErrorCode::UnknownType,
+            Self::Malformed(_) => ErrorCode::Malformed,
+        }
+    }
+}
+
+const CLIENT_TYPES: [&str; 4] = ["hello", "submit", "history", "ping"];
+
+/// Decodes a client frame, telling an unknown message type apart from a malformed message.
+pub fn decode_client(text: &str) -> Result<ClientMessage, DecodeError> {
+    match serde_json::from_str::<ClientMessage>(text) {
+        Ok(message) => Ok(message),
+        Err(err) => {
+            let kind = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
+            match kind {
+                Some(kind) if !CLIENT_TYPES.contains(&kind.as_str()) => {
+                    Err(DecodeError::UnknownType(kind))
+                }
+                _ => Err(DecodeError::Malformed(err.to_string())),
+            }
+        }
+    }
+}
