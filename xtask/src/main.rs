@@ -1,1 +1,184 @@
-fn main() {}
+//! Project automation, so that a newcomer needs two commands:
+//!
+//! - `cargo xtask run`: installs what is missing, builds the app in release mode, starts the
+//!   server and prints the URL.
+//! - `cargo xtask test`: everything CI checks — formatting, clippy, every Rust test, a release
+//!   build of the app and the browser end-to-end suite.
+//!
+//! Installs are idempotent: each tool's version is checked first and nothing is fetched when
+//! it is already right. Nothing is downloaded from outside the package registries (crates.io,
+//! npm, Debian): Trunk runs offline with pinned tool versions.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+mod build;
+mod tools;
+
+const USAGE: &str = "\
+cargo xtask <task> [args]
+
+tasks:
+  run [-- serve flags]  install what is missing, build the app (release), start the server
+  test                  fmt, clippy, all Rust tests, release app build, browser end-to-end suite
+  build                 release build of the app into dist/, printing its size
+  e2e                   the browser end-to-end suite alone (after `build`)
+  setup                 install the build and test tools only
+  bench [-- flags]      the server benchmark (release build), printing its figures
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let started = Instant::now();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("build") => tools::ensure_build_tools().and_then(|()| build::app()),
+        Some("e2e") => tools::ensure_test_tools().and_then(|chromium| e2e(&chromium)),
+        Some("setup") => {
+            tools::ensure_build_tools().and_then(|()| tools::ensure_test_tools().map(drop))
+        }
+        Some("bench") => bench(&args[1..]),
+        Some("-h" | "--help" | "help") | None => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some(other) => {
+            eprintln!("unknown task `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => {
+            eprintln!("xtask: done in {:.0?}", started.elapsed());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("xtask: FAILED after {:.0?}: {err:#}", started.elapsed());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The repository root (the parent of this crate).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command from the repository root, echoing it, and fails if it fails.
+pub fn sh(cmd: &mut Command) -> Result<()> {
+    cmd.current_dir(root());
+    eprintln!("$ {}", describe(cmd));
+    let step = Instant::now();
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot start `{}`", describe(cmd)))?;
+    if !status.success() {
+        bail!("`{}` failed ({status})", describe(cmd));
+    }
+    eprintln!("  ({:.1?})", step.elapsed());
+    Ok(())
+}
+
+fn describe(cmd: &Command) -> String {
+    std::iter::once(cmd.get_program().to_string_lossy().into_owned())
+        .chain(cmd.get_args().map(|a| a.to_string_lossy().into_owned()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn run(serve_args: &[String]) -> Result<()> {
+    tools::ensure_build_tools()?;
+    build::app()?;
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "warroom-server",
+        "--bin",
+        "warroom",
+    ]))?;
+    let flags: Vec<&String> = serve_args.iter().skip_while(|a| *a == "--").collect();
+    let binary = root().join("target/release/warroom");
+    eprintln!("Starting the server; open the URL it prints. Ctrl+C stops it.");
+    sh(Command::new(binary)
+        .arg("serve")
+        .arg("--static-dir")
+        .arg(root().join("dist"))
+        .args(flags))
+}
+
+fn test() -> Result<()> {
+    sh(cargo().args(["fmt", "--all", "--check"]))?;
+    sh(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    sh(cargo().args(["test", "--workspace", "--locked"]))?;
+    tools::ensure_build_tools()?;
+    build::app()?;
+    let chromium = tools::ensure_test_tools()?;
+    e2e(&chromium)
+}
+
+/// The browser suite: node's test runner drives Debian's Chromium through playwright-core
+/// against the real server binary.
+fn e2e(chromium: &Path) -> Result<()> {
+    if !root().join("dist/index.html").exists() {
+        bail!("the app is not built: run `cargo xtask build` first");
+    }
+    sh(cargo().args([
+        "build",
+        "--locked",
+        "-p",
+        "warroom-server",
+        "--bin",
+        "warroom",
+    ]))?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("e2e"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no end-to-end tests found in e2e/");
+    }
+    sh(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(&files)
+        .env("WARROOM_BIN", root().join("target/debug/warroom"))
+        .env("WARROOM_DIST", root().join("dist"))
+        .env("CHROMIUM", chromium))
+}
+
+fn bench(flags: &[String]) -> Result<()> {
+    sh(cargo().args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "warroom-server",
+        "--bins",
+    ]))?;
+    let flags: Vec<&String> = flags.iter().skip_while(|a| *a == "--").collect();
+    sh(Command::new(root().join("target/release/warroom-bench"))
+        .arg("--server")
+        .arg(root().join("target/release/warroom"))
+        .args(flags))
+}

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, de};
 
 /// The longest textual id accepted from a client.
 pub const MAX_TEXT_ID_LEN: usize = 64;
@@ -98,14 +98,45 @@ text_id!(
     CommandId
 );
 
+/// Reads a numbered id from a number or from its decimal text. JSON writes the keys of the
+/// board's maps (`"notes": {"1": …}`) as text, and when such a map sits inside an internally
+/// tagged message — the board in `ServerMessage::Snapshot` — serde hands the keys over as
+/// text, which a plain `u32` refuses.
+struct NumberIdVisitor;
+
+impl de::Visitor<'_> for NumberIdVisitor {
+    type Value = u32;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a whole number from 0 to 4294967295, or its decimal text")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u32, E> {
+        u32::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u32, E> {
+        u32::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u32, E> {
+        v.parse()
+            .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+    }
+}
+
 macro_rules! number_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-        )]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(pub u32);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_any(NumberIdVisitor).map(Self)
+            }
+        }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -139,6 +170,26 @@ pub type Seq = u64;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_ids_read_from_numbers_and_from_map_keys_in_tagged_messages() {
+        use std::collections::BTreeMap;
+
+        assert_eq!(serde_json::from_str::<NoteId>("7").unwrap(), NoteId(7));
+        assert_eq!(serde_json::to_string(&NoteId(7)).unwrap(), "7");
+        assert!(serde_json::from_str::<NoteId>("-1").is_err());
+        assert!(serde_json::from_str::<NoteId>("4294967296").is_err());
+        // A board's maps are keyed by numbered ids, which JSON writes as text. Inside an
+        // internally tagged message (a snapshot) serde hands those keys over as text.
+        #[derive(Deserialize)]
+        #[serde(tag = "type")]
+        enum Tagged {
+            Board { notes: BTreeMap<NoteId, String> },
+        }
+        let Tagged::Board { notes } =
+            serde_json::from_str(r#"{"type":"Board","notes":{"3":"x"}}"#).unwrap();
+        assert_eq!(notes[&NoteId(3)], "x");
+    }
 
     #[test]
     fn text_ids_are_validated() {

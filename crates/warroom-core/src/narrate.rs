@@ -24,13 +24,18 @@ pub enum EntryKind {
     Checklist,
 }
 
-/// The category of `event`.
-pub fn kind_of(event: &Event) -> EntryKind {
+/// The category of `event`; changes to a note are filed under the note's kind.
+pub fn kind_of(incident: &Incident, event: &Event) -> EntryKind {
     match event {
         Event::NotePosted { kind, .. } => EntryKind::Note(*kind),
-        Event::NoteAmended { .. } | Event::NoteRetracted { .. } | Event::NotePinned { .. } => {
-            EntryKind::Note(NoteKind::Observation)
-        }
+        Event::NoteAmended { note, .. }
+        | Event::NoteRetracted { note, .. }
+        | Event::NotePinned { note, .. } => EntryKind::Note(
+            incident
+                .notes
+                .get(note)
+                .map_or(NoteKind::Observation, |n| n.kind),
+        ),
         Event::IncidentDeclared { .. }
         | Event::SeverityChanged { .. }
         | Event::StatusChanged { .. }

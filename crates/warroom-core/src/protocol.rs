@@ -87,6 +87,10 @@ pub enum ServerMessage {
     Error {
         code: ErrorCode,
         message: String,
+        /// The submitted command this is about, when there is one (a rate-limited submit is
+        /// not processed and must be sent again).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<CommandId>,
     },
     Pong {
         nonce: u64,

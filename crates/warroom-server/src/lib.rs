@@ -1,1 +1,111 @@
+//! The Warroom server: one process that serves the browser app, the JSON API and the
+//! WebSocket endpoint on one origin, and owns every incident's durable, ordered event log.
+//!
+//! # Tour
+//! - [`config`]: `warroom serve` flags and environment variables.
+//! - [`http`]: the router — API, `/ws`, `/healthz`, static files with an SPA fallback.
+//! - [`connection`]: one WebSocket: hello, rate limit, size limit, heartbeats, the
+//!   bounded outbound queue.
+//! - [`rooms`]: the registry of live rooms (handles only, never incident state).
+//! - [`room`]: one task per live incident, the only writer of its log: decide, append,
+//!   acknowledge once durable, broadcast.
+//! - [`store`]: the event-log trait and its SQLite implementation with group commit.
+//!
+//! Data flows one way: command → room `decide` → append (durable) → broadcast → every
+//! client `apply`s.
 
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub mod config;
+pub mod connection;
+pub mod http;
+pub mod room;
+pub mod rooms;
+pub mod store;
+
+pub use config::ServeArgs;
+
+use crate::rooms::Rooms;
+use crate::store::{SqliteStore, Store};
+
+/// Serves on `listener` until `shutdown` completes, then closes every WebSocket with "going
+/// away", lets the rooms finish their writes and closes the store.
+pub async fn run(
+    listener: TcpListener,
+    args: ServeArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            args.data_dir.display()
+        )
+    })?;
+    let db = args.data_dir.join(config::DATABASE_FILE);
+    let store: Arc<dyn Store> =
+        Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let rooms = Arc::new(Rooms::new(store, args.room(), stop_rx.clone()));
+    let connections = Arc::new(());
+    let state = http::AppState {
+        rooms: Arc::clone(&rooms),
+        connection: args.connection(),
+        static_dir: args.static_dir.clone(),
+        allowed_origins: Arc::new(args.allowed_origins.clone()),
+        shutdown: stop_rx,
+        connections: Arc::clone(&connections),
+    };
+    if !args.static_dir.join("index.html").exists() {
+        tracing::warn!(
+            static_dir = %args.static_dir.display(),
+            "the app is not built there; run `cargo xtask run` or pass --static-dir"
+        );
+    }
+    let app = http::app(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing connections");
+            let _ = stop_tx.send(true);
+        })
+        .await
+        .context("the HTTP server failed")?;
+    // WebSockets outlive the HTTP connections they were upgraded from: wait for them to send
+    // their close frames, and for every room to finish its last write.
+    rooms.drained(Duration::from_secs(10)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while Arc::strong_count(&connections) > 1 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    drop(rooms);
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

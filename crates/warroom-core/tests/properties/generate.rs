@@ -1,0 +1,432 @@
+//! Strategies: every command with arguments drawn from a [`Vocabulary`], steps of an incident
+//! (who acts, who is connected, what they send), and every protocol message.
+//!
+//! For incident sequences the vocabulary is small on purpose — four people, small ids, a few
+//! sentences and the odd blank — so that most commands hit something that exists and many are
+//! accepted, while every rejection still comes up now and then. For the protocol the
+//! vocabulary is anything the types allow.
+
+use chrono::DateTime;
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::sample::select;
+use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
+use warroom_core::templates::TEMPLATES;
+use warroom_core::{
+    ActionId, ChecklistId, ChecklistKind, Command, CommandId, ConcernId, ConcernLevel,
+    HandoffBrief, IncidentId, Lane, NoteId, NoteKind, ParticipantId, PausePoint, Rejection,
+    RejectionCode, Role, Severity, Status, TextId, Timestamp,
+};
+
+/// The people of a generated incident. Anyone may join; "eve" sometimes appears as a
+/// recipient or assignee without ever acting.
+pub const POOL: [&str; 4] = ["ann", "bob", "cat", "dan"];
+
+pub fn pid(raw: &str) -> ParticipantId {
+    ParticipantId::parse(raw).expect("a valid participant id")
+}
+
+/// Where a command strategy draws its free text, its people and its numbers from.
+pub struct Vocabulary {
+    pub text: BoxedStrategy<String>,
+    pub who: BoxedStrategy<ParticipantId>,
+    /// Ids of notes, actions, concerns and checklists, item indexes, minutes.
+    pub number: BoxedStrategy<u32>,
+}
+
+/// A few sentences, sometimes blank: for commands that should mostly be accepted.
+pub fn incident_vocabulary() -> Vocabulary {
+    let sentences = vec![
+        "Errors at 20%.",
+        "Rolling back the deploy.",
+        "Payments is on it.",
+        " Needs a second pair of eyes ",
+        "Ünïcode — “quotes” and \\ backslashes\n",
+    ];
+    Vocabulary {
+        text: prop_oneof![
+            9 => select(sentences).prop_map(str::to_owned),
+            1 => select(vec!["", "   "]).prop_map(str::to_owned),
+        ]
+        .boxed(),
+        who: prop_oneof![
+            9 => select(POOL.to_vec()).prop_map(pid),
+            1 => Just(pid("eve")),
+        ]
+        .boxed(),
+        number: prop_oneof![
+            6 => 1u32..4,
+            3 => 0u32..8,
+            1 => select(vec![15, 240, 241, 1_440, 1_441]),
+        ]
+        .boxed(),
+    }
+}
+
+/// Anything the types allow: any Unicode text, any valid id, any number.
+pub fn wire_vocabulary() -> Vocabulary {
+    Vocabulary {
+        text: any::<String>().boxed(),
+        who: participant_id().boxed(),
+        number: any::<u32>().boxed(),
+    }
+}
+
+fn text_id() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_-]{1,64}"
+}
+
+pub fn participant_id() -> impl Strategy<Value = ParticipantId> {
+    text_id().prop_map(|s| ParticipantId::parse(&s).unwrap())
+}
+
+fn command_id() -> impl Strategy<Value = CommandId> {
+    text_id().prop_map(|s| CommandId::parse(&s).unwrap())
+}
+
+fn incident_id() -> impl Strategy<Value = IncidentId> {
+    text_id().prop_map(|s| IncidentId::parse(&s).unwrap())
+}
+
+pub fn timestamp() -> impl Strategy<Value = Timestamp> {
+    // From 1970 to 2100, to the nanosecond.
+    (0i64..4_102_444_800, 0u32..1_000_000_000)
+        .prop_map(|(secs, nanos)| DateTime::from_timestamp(secs, nanos).unwrap())
+}
+
+fn role() -> impl Strategy<Value = Role> {
+    select(Role::ALL.to_vec())
+}
+
+fn brief(text: BoxedStrategy<String>) -> impl Strategy<Value = HandoffBrief> {
+    (text.clone(), text.clone(), text.clone(), text.clone(), text).prop_map(
+        |(situation, objectives, actions, hazards, communications)| HandoffBrief {
+            situation,
+            objectives,
+            actions,
+            hazards,
+            communications,
+        },
+    )
+}
+
+/// Every command, weighted towards the rules of command so that handoffs get played out.
+pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
+    let text = || v.text.clone();
+    let who = || v.who.clone();
+    let n = || v.number.clone();
+    let severity = || select(Severity::ALL.to_vec());
+    let template = select(
+        TEMPLATES
+            .iter()
+            .map(|t| t.id.to_owned())
+            .chain(["nope".to_owned()])
+            .collect::<Vec<_>>(),
+    );
+    let kind = select(vec![ChecklistKind::ReadDo, ChecklistKind::DoConfirm]);
+    let pause_point = select(vec![
+        PausePoint::Declare,
+        PausePoint::Handoff,
+        PausePoint::BeforeRiskyChange,
+        PausePoint::AllClear,
+        PausePoint::AdHoc,
+    ]);
+    prop_oneof![
+        1 => (text(), severity(), any::<bool>(), text()).prop_map(|(title, severity, drill, name)| {
+            Command::Declare { title, severity, drill, name }
+        }),
+        2 => text().prop_map(|name| Command::Join { name }),
+        1 => severity().prop_map(|severity| Command::SetSeverity { severity }),
+        2 => select(Status::ALL.to_vec()).prop_map(|status| Command::SetStatus { status }),
+        1 => text().prop_map(|text| Command::SetSummary { text }),
+        1 => proptest::option::of(n()).prop_map(|every_minutes| Command::SetCadence { every_minutes }),
+        3 => (role(), who(), proptest::option::weighted(0.8, brief(text())))
+            .prop_map(|(role, to, brief)| Command::OfferRole { role, to, brief }),
+        2 => role().prop_map(|role| Command::AcceptRole { role }),
+        1 => (role(), text()).prop_map(|(role, reason)| Command::DeclineRole { role, reason }),
+        2 => role().prop_map(|role| Command::ConfirmHandover { role }),
+        1 => role().prop_map(|role| Command::CancelOffer { role }),
+        3 => role().prop_map(|role| Command::ClaimRole { role }),
+        2 => role().prop_map(|role| Command::ReleaseRole { role }),
+        2 => (role(), text()).prop_map(|(role, reason)| Command::AssumeRole { role, reason }),
+        2 => (select(NoteKind::ALL.to_vec()), text()).prop_map(|(kind, text)| Command::PostNote { kind, text }),
+        2 => (n(), text()).prop_map(|(n, text)| Command::AmendNote { note: NoteId(n), text }),
+        1 => (n(), text()).prop_map(|(n, reason)| Command::RetractNote { note: NoteId(n), reason }),
+        2 => (n(), any::<bool>()).prop_map(|(n, pinned)| Command::PinNote { note: NoteId(n), pinned }),
+        2 => (who(), text(), select(Lane::ALL.to_vec()), proptest::option::of(n()))
+            .prop_map(|(to, text, lane, minutes)| Command::AssignAction { to, text, lane, minutes }),
+        2 => (n(), text()).prop_map(|(n, readback)| Command::ReadBackAction { action: ActionId(n), readback }),
+        2 => n().prop_map(|n| Command::ConfirmReadback { action: ActionId(n) }),
+        2 => (n(), text()).prop_map(|(n, correction)| Command::CorrectReadback { action: ActionId(n), correction }),
+        1 => (n(), text()).prop_map(|(n, outcome)| Command::CompleteAction { action: ActionId(n), outcome }),
+        1 => (n(), text()).prop_map(|(n, reason)| Command::CancelAction { action: ActionId(n), reason }),
+        2 => (select(ConcernLevel::ALL.to_vec()), text())
+            .prop_map(|(level, text)| Command::RaiseConcern { level, text }),
+        2 => n().prop_map(|n| Command::RaiseConcernAgain { concern: ConcernId(n) }),
+        2 => (n(), text()).prop_map(|(n, response)| Command::AcknowledgeConcern { concern: ConcernId(n), response }),
+        2 => template.prop_map(|template| Command::StartChecklist { template }),
+        1 => (text(), kind, pause_point).prop_map(|(title, kind, pause_point)| {
+            Command::CreateChecklist { title, kind, pause_point }
+        }),
+        1 => (n(), text(), any::<bool>(), proptest::option::of(text())).prop_map(
+            |(n, text, killer, asks_value)| Command::AddChecklistItem {
+                checklist: ChecklistId(n), text, killer, asks_value,
+            }
+        ),
+        3 => (n(), n(), proptest::option::of(text())).prop_map(|(c, item, value)| {
+            Command::CheckItem { checklist: ChecklistId(c), item, value }
+        }),
+        2 => (n(), n()).prop_map(|(c, item)| Command::UncheckItem { checklist: ChecklistId(c), item }),
+        2 => (n(), n(), text()).prop_map(|(c, item, reason)| Command::MarkItemNotApplicable {
+            checklist: ChecklistId(c), item, reason,
+        }),
+    ]
+    .boxed()
+}
+
+/// One step of a generated incident.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// Who acts, as an index into [`POOL`], unless `natural` finds a better actor.
+    pub actor: usize,
+    /// Let the person the command naturally comes from send it (the holder offers, the
+    /// recipient accepts, the assignee reads back…), so that many commands are accepted.
+    pub natural: bool,
+    /// Who else is connected, by index into [`POOL`]; the actor always is.
+    pub present: [bool; 4],
+    pub command: Command,
+}
+
+/// Who is connected, by index into [`POOL`]: each of them, most of the time.
+fn connected() -> impl Strategy<Value = [bool; 4]> {
+    proptest::array::uniform4(proptest::bool::weighted(0.75))
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    (
+        0..POOL.len(),
+        proptest::bool::weighted(0.8),
+        connected(),
+        command(&incident_vocabulary()),
+    )
+        .prop_map(|(actor, natural, present, command)| Step {
+            actor,
+            natural,
+            present,
+            command,
+        })
+}
+
+/// A whole positive exchange in three natural steps: offer, accept, confirm. Connections
+/// change between the steps, so some of them still fail.
+fn handoff() -> impl Strategy<Value = Vec<Step>> {
+    (
+        role(),
+        0..POOL.len(),
+        [connected(), connected(), connected()],
+        brief(incident_vocabulary().text),
+    )
+        .prop_map(|(role, to, [p1, p2, p3], brief)| {
+            let natural = |present, command| Step {
+                actor: to,
+                natural: true,
+                present,
+                command,
+            };
+            vec![
+                natural(
+                    p1,
+                    Command::OfferRole {
+                        role,
+                        to: pid(POOL[to]),
+                        brief: Some(brief),
+                    },
+                ),
+                natural(p2, Command::AcceptRole { role }),
+                natural(p3, Command::ConfirmHandover { role }),
+            ]
+        })
+}
+
+/// A whole closed loop in four natural steps: assign, read back, confirm, complete.
+fn task() -> impl Strategy<Value = Vec<Step>> {
+    (
+        0..POOL.len(),
+        [connected(), connected(), connected(), connected()],
+    )
+        .prop_map(|(to, [p1, p2, p3, p4])| {
+            let natural = |present, command| Step {
+                actor: to,
+                natural: true,
+                present,
+                command,
+            };
+            // Id 0 never exists: the natural steps point it at the newest action.
+            let action = ActionId(0);
+            vec![
+                natural(
+                    p1,
+                    Command::AssignAction {
+                        to: pid(POOL[to]),
+                        text: "Roll back the deploy.".into(),
+                        lane: Lane::Mitigate,
+                        minutes: Some(10),
+                    },
+                ),
+                natural(
+                    p2,
+                    Command::ReadBackAction {
+                        action,
+                        readback: "Rolling back.".into(),
+                    },
+                ),
+                natural(p3, Command::ConfirmReadback { action }),
+                natural(
+                    p4,
+                    Command::CompleteAction {
+                        action,
+                        outcome: "Rolled back.".into(),
+                    },
+                ),
+            ]
+        })
+}
+
+/// A declaration by one of the pool, most of the others joining, then up to 40 single steps,
+/// handoffs or closed loops.
+pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
+    (
+        0..POOL.len(),
+        proptest::array::uniform4(proptest::bool::weighted(0.8)),
+        vec(
+            prop_oneof![
+                8 => step().prop_map(|s| vec![s]),
+                2 => handoff(),
+                1 => task(),
+            ],
+            0..40,
+        ),
+    )
+        .prop_map(|(declarer, joining, rest)| {
+            let declare = Step {
+                actor: declarer,
+                natural: false,
+                present: [true; 4],
+                command: Command::Declare {
+                    title: "Checkout errors".into(),
+                    severity: Severity::Sev2,
+                    drill: false,
+                    name: POOL[declarer].to_uppercase(),
+                },
+            };
+            let joins = (0..POOL.len())
+                .filter(|who| joining[*who] && *who != declarer)
+                .map(|who| Step {
+                    actor: who,
+                    natural: false,
+                    present: [true; 4],
+                    command: Command::Join {
+                        name: POOL[who].to_uppercase(),
+                    },
+                });
+            std::iter::once(declare)
+                .chain(joins)
+                .chain(rest.into_iter().flatten())
+                .collect()
+        })
+}
+
+pub fn client_message() -> impl Strategy<Value = ClientMessage> {
+    prop_oneof![
+        (
+            any::<u32>(),
+            incident_id(),
+            participant_id(),
+            any::<String>(),
+            any::<u64>()
+        )
+            .prop_map(|(protocol, incident, participant, name, last_seq)| {
+                ClientMessage::Hello {
+                    protocol,
+                    incident,
+                    participant,
+                    name,
+                    last_seq,
+                }
+            }),
+        (command_id(), command(&wire_vocabulary()))
+            .prop_map(|(id, command)| ClientMessage::Submit { id, command }),
+        (any::<u64>(), any::<u32>())
+            .prop_map(|(before, limit)| ClientMessage::History { before, limit }),
+        any::<u64>().prop_map(|nonce| ClientMessage::Ping { nonce }),
+    ]
+}
+
+fn rejection() -> impl Strategy<Value = Rejection> {
+    use RejectionCode::*;
+    let codes = vec![
+        NotDeclared,
+        AlreadyDeclared,
+        Closed,
+        NotPermitted,
+        Presence,
+        Invalid,
+        NotFound,
+        Conflict,
+    ];
+    (select(codes), any::<String>()).prop_map(|(code, message)| Rejection { code, message })
+}
+
+fn error_code() -> impl Strategy<Value = ErrorCode> {
+    use ErrorCode::*;
+    select(vec![
+        Malformed,
+        UnknownType,
+        TooLarge,
+        RateLimited,
+        UnknownIncident,
+        HelloFirst,
+        UnsupportedProtocol,
+        Internal,
+    ])
+}
+
+/// Every server message. Boards and events come from playing a generated incident, so they
+/// hold every kind of event and state the rules can produce.
+pub fn server_message() -> impl Strategy<Value = ServerMessage> {
+    let played = || sequence().prop_map(|steps| super::play_quietly(&steps));
+    prop_oneof![
+        (incident_id(), any::<u64>(), timestamp()).prop_map(|(incident, head, server_time)| {
+            ServerMessage::Welcome {
+                incident,
+                head,
+                server_time,
+            }
+        }),
+        played().prop_map(|(state, _)| {
+            let state = state.expect("a generated incident is declared");
+            ServerMessage::Snapshot {
+                seq: state.seq,
+                state: Box::new(state),
+            }
+        }),
+        played().prop_map(|(_, events)| ServerMessage::Events { events }),
+        (played(), any::<u64>())
+            .prop_map(|((_, events), before)| ServerMessage::History { events, before }),
+        (command_id(), any::<u64>()).prop_map(|(id, seq)| ServerMessage::Ack { id, seq }),
+        (command_id(), rejection())
+            .prop_map(|(id, rejection)| ServerMessage::Rejected { id, rejection }),
+        vec(participant_id(), 0..6).prop_map(|present| ServerMessage::Presence { present }),
+        (
+            error_code(),
+            any::<String>(),
+            proptest::option::of(command_id())
+        )
+            .prop_map(|(code, message, command)| ServerMessage::Error {
+                code,
+                message,
+                command,
+            }),
+        any::<u64>().prop_map(|nonce| ServerMessage::Pong { nonce }),
+    ]
+}

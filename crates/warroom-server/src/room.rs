@@ -1,0 +1,580 @@
+//! One incident's room: the single owner and writer of that incident.
+//!
+//! A room is a task. It loads the incident (latest snapshot plus the events after it), then
+//! takes messages from its connections in order: joins, leaves and submitted commands. Commands
+//! that arrive together are decided one after another against the evolving board, appended to
+//! the store in one write, and — only once that write is durable — broadcast to every
+//! subscriber and acknowledged. There is no lock around the board: nobody else touches it.
+//!
+//! The room also owns presence (who has a connection open) and the outbound queue of each
+//! subscriber: a subscriber whose bounded queue is full is cut off, so one stalled reader never
+//! slows the others. A room with no subscribers unloads itself after a while.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use chrono::Utc;
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+use warroom_core::protocol::{ErrorCode, ServerMessage, close};
+use warroom_core::{
+    Command, CommandId, Context, IncidentId, ParticipantId, Recorded, Seq, State, execute,
+};
+
+use crate::rooms::Rooms;
+use crate::store::{Append, CommandKey, Store, StoreError, Summary};
+
+/// A JSON text frame, serialised once and shared by every subscriber it goes to.
+pub type Frame = Utf8Bytes;
+
+/// Identifies one WebSocket connection.
+pub type ConnId = u64;
+
+/// How a room is tuned.
+#[derive(Debug, Clone)]
+pub struct RoomConfig {
+    /// How long a room with nobody connected stays loaded.
+    pub idle_unload: Duration,
+    /// A snapshot is written once this many events have been appended since the last one.
+    pub snapshot_every: Seq,
+    /// How many recent events stay in memory for catching up reconnecting clients; a client
+    /// further behind gets a snapshot.
+    pub recent_events: usize,
+    /// The most messages taken from the room's queue into one batch (one store write).
+    pub max_batch: usize,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        Self {
+            idle_unload: Duration::from_secs(60),
+            snapshot_every: 1_000,
+            recent_events: 2_000,
+            max_batch: 1_024,
+        }
+    }
+}
+
+/// What connections send to a room.
+pub enum RoomMsg {
+    /// A connection said hello. The room answers through `outbox`: welcome, what the client is
+    /// missing, then the live stream.
+    Join {
+        conn: ConnId,
+        participant: ParticipantId,
+        name: String,
+        last_seq: Seq,
+        outbox: Outbox,
+    },
+    Submit {
+        conn: ConnId,
+        participant: ParticipantId,
+        id: CommandId,
+        command: Command,
+    },
+    Leave {
+        conn: ConnId,
+    },
+}
+
+/// The sending half of a subscriber's queue.
+pub struct Outbox {
+    /// Frames for the client, bounded: when full, the subscriber is cut off.
+    pub frames: mpsc::Sender<Frame>,
+    /// Tells the connection to close with this code (and why) when the room cuts it off.
+    pub kick: oneshot::Sender<(u16, &'static str)>,
+}
+
+/// A handle to a live room.
+#[derive(Clone)]
+pub struct RoomHandle {
+    pub(crate) tx: mpsc::Sender<RoomMsg>,
+    /// Distinguishes this room from a later one for the same incident.
+    pub(crate) generation: u64,
+}
+
+impl RoomHandle {
+    /// Sends a message to the room; `Err` means the room has ended (reconnect to reload it).
+    pub async fn send(&self, msg: RoomMsg) -> Result<(), RoomMsg> {
+        self.tx.send(msg).await.map_err(|e| e.0)
+    }
+}
+
+struct Subscriber {
+    participant: ParticipantId,
+    frames: mpsc::Sender<Frame>,
+    kick: Option<oneshot::Sender<(u16, &'static str)>>,
+}
+
+pub(crate) struct Room {
+    id: IncidentId,
+    generation: u64,
+    config: RoomConfig,
+    store: Arc<dyn Store>,
+    state: State,
+    /// The last events, for catching up clients that were away briefly.
+    recent: VecDeque<Recorded>,
+    /// Commands already applied, by submitter and id, with the sequence their
+    /// acknowledgement reports.
+    applied: HashMap<CommandKey, Seq>,
+    subscribers: HashMap<ConnId, Subscriber>,
+    /// Open connections per participant; a participant is present while they have one.
+    connections: BTreeMap<ParticipantId, usize>,
+    present: BTreeSet<ParticipantId>,
+    /// The sequence of the latest snapshot in the store.
+    snapshot_seq: Seq,
+    /// The board as a `snapshot` frame, for clients too far behind; rebuilt when stale.
+    snapshot_frame: Option<(Seq, Frame)>,
+}
+
+/// A command taken into the current batch, waiting for its write.
+struct Pending {
+    conn: Option<ConnId>,
+    id: Option<CommandId>,
+    outcome: Outcome,
+}
+
+enum Outcome {
+    Ack(Seq),
+    Rejected(warroom_core::Rejection),
+}
+
+impl Room {
+    /// Loads the incident and runs the room until it unloads or the server shuts down.
+    pub(crate) async fn run(
+        id: IncidentId,
+        generation: u64,
+        config: RoomConfig,
+        store: Arc<dyn Store>,
+        rooms: Arc<Rooms>,
+        mut rx: mpsc::Receiver<RoomMsg>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut room = match Self::load(id.clone(), generation, config, store).await {
+            Ok(room) => room,
+            Err(err) => {
+                tracing::error!(incident = %id, %err, "cannot load incident");
+                rooms.remove(&id, generation);
+                // Dropping `rx` (and every outbox queued in it) tells waiting connections.
+                return;
+            }
+        };
+        tracing::debug!(incident = %id, head = room.head(), "room loaded");
+        let mut idle_since = Instant::now();
+        loop {
+            let idle_deadline = idle_since + room.config.idle_unload;
+            let first = tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => msg,
+                    None => break,
+                },
+                () = tokio::time::sleep_until(idle_deadline), if room.subscribers.is_empty() => {
+                    // Unregister first, then serve whatever slipped in before that.
+                    rooms.remove(&room.id, room.generation);
+                    rx.close();
+                    let mut late = Vec::new();
+                    while let Ok(msg) = rx.try_recv() {
+                        late.push(msg);
+                    }
+                    if late.is_empty() {
+                        tracing::debug!(incident = %room.id, "room unloaded");
+                        return;
+                    }
+                    // Late joiners get their answer and then see the room end; they reconnect.
+                    room.process(late).await;
+                    room.kick_all(close::GOING_AWAY, "room unloaded; reconnect");
+                    return;
+                }
+                _ = shutdown.changed() => break,
+            };
+            let mut batch = vec![first];
+            while batch.len() < room.config.max_batch {
+                match rx.try_recv() {
+                    Ok(msg) => batch.push(msg),
+                    Err(_) => break,
+                }
+            }
+            if !room.process(batch).await {
+                break;
+            }
+            if room.subscribers.is_empty() {
+                idle_since = Instant::now();
+            }
+        }
+        room.kick_all(close::GOING_AWAY, "server shutting down");
+        rooms.remove(&room.id, room.generation);
+    }
+
+    async fn load(
+        id: IncidentId,
+        generation: u64,
+        config: RoomConfig,
+        store: Arc<dyn Store>,
+    ) -> Result<Self, StoreError> {
+        let loaded = store.load(&id).await?;
+        let snapshot_seq = loaded.snapshot.as_ref().map_or(0, |s| s.seq);
+        let state = warroom_core::replay(loaded.snapshot, &loaded.events);
+        let head = state.as_ref().map_or(0, |s| s.seq);
+        // Keep the recent events in memory for quick catch-up, reading further back than the
+        // snapshot if needed.
+        let want_from = head.saturating_sub(config.recent_events as Seq);
+        let mut recent: VecDeque<Recorded> = if want_from < snapshot_seq {
+            store
+                .events_after(&id, want_from, config.recent_events as u32)
+                .await?
+                .into()
+        } else {
+            loaded.events.into()
+        };
+        while recent.len() > config.recent_events {
+            recent.pop_front();
+        }
+        Ok(Self {
+            id,
+            generation,
+            config,
+            store,
+            state,
+            recent,
+            applied: loaded.commands.into_iter().collect(),
+            subscribers: HashMap::new(),
+            connections: BTreeMap::new(),
+            present: BTreeSet::new(),
+            snapshot_seq,
+            snapshot_frame: None,
+        })
+    }
+
+    fn head(&self) -> Seq {
+        self.state.as_ref().map_or(0, |s| s.seq)
+    }
+
+    /// Handles a batch in arrival order. Consecutive submits share one store write; a join or
+    /// leave first flushes the submits before it, so a joiner never sees an undurable event.
+    /// Returns `false` when the room must stop (its store failed).
+    async fn process(&mut self, batch: Vec<RoomMsg>) -> bool {
+        let mut submits = Vec::new();
+        for msg in batch {
+            match msg {
+                RoomMsg::Submit {
+                    conn,
+                    participant,
+                    id,
+                    command,
+                } => submits.push((Some(conn), participant, Some(id), command)),
+                RoomMsg::Join {
+                    conn,
+                    participant,
+                    name,
+                    last_seq,
+                    outbox,
+                } => {
+                    if !self.flush(std::mem::take(&mut submits)).await {
+                        return false;
+                    }
+                    if !self.join(conn, participant, name, last_seq, outbox).await {
+                        return false;
+                    }
+                }
+                RoomMsg::Leave { conn } => {
+                    if !self.flush(std::mem::take(&mut submits)).await {
+                        return false;
+                    }
+                    self.leave(conn);
+                }
+            }
+        }
+        self.flush(submits).await
+    }
+
+    /// Decides each command against the evolving board, writes all their events in one
+    /// append, then broadcasts and answers. Returns `false` if the write failed.
+    async fn flush(
+        &mut self,
+        submits: Vec<(Option<ConnId>, ParticipantId, Option<CommandId>, Command)>,
+    ) -> bool {
+        if submits.is_empty() {
+            return true;
+        }
+        let expected = self.head();
+        let at = match &self.state {
+            // Never let the timeline run backwards if the wall clock does.
+            Some(s) if s.updated_at > Utc::now() => s.updated_at,
+            _ => Utc::now(),
+        };
+        let mut events: Vec<Recorded> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
+        let mut new_ids: Vec<(CommandKey, Seq)> = Vec::new();
+        for (conn, participant, id, command) in submits {
+            // Ids are the client's own, so a resend is the same id from the same participant.
+            let key = id.as_ref().map(|id| (participant.clone(), id.clone()));
+            if let Some(seen) = key.as_ref().and_then(|key| {
+                self.applied
+                    .get(key)
+                    .or_else(|| new_ids.iter().find(|(k, _)| k == key).map(|(_, s)| s))
+            }) {
+                // A resend after a reconnect: acknowledge again, apply nothing.
+                pending.push(Pending {
+                    conn,
+                    id,
+                    outcome: Outcome::Ack(*seen),
+                });
+                continue;
+            }
+            let ctx = Context {
+                actor: &participant,
+                at,
+                present: &self.present,
+            };
+            let outcome = match execute(&mut self.state, &command, &ctx) {
+                Ok(recorded) => {
+                    let seq = recorded.last().map_or_else(|| self.head(), |r| r.seq);
+                    events.extend(recorded);
+                    if let Some(key) = key {
+                        new_ids.push((key, seq));
+                    }
+                    Outcome::Ack(seq)
+                }
+                Err(rejection) => {
+                    tracing::debug!(incident = %self.id, command = command.name(), %rejection, "rejected");
+                    Outcome::Rejected(rejection)
+                }
+            };
+            pending.push(Pending { conn, id, outcome });
+        }
+
+        if !events.is_empty() {
+            let incident = self
+                .state
+                .as_ref()
+                .expect("events imply a declared incident");
+            let head = incident.seq;
+            let snapshot =
+                (head - self.snapshot_seq >= self.config.snapshot_every).then(|| incident.clone());
+            let append = Append {
+                incident: self.id.clone(),
+                expected,
+                events: events.clone(),
+                commands: new_ids.clone(),
+                snapshot,
+                summary: Summary::of(&self.id, incident),
+            };
+            let wrote_snapshot = append.snapshot.is_some();
+            if let Err(err) = self.store.append(append).await {
+                tracing::error!(incident = %self.id, %err, "append failed; restarting the room");
+                let frame = frame(&ServerMessage::Error {
+                    code: ErrorCode::Internal,
+                    message:
+                        "The server could not save this; it will be retried when you reconnect."
+                            .into(),
+                    command: None,
+                });
+                for p in &pending {
+                    if let Some(conn) = p.conn {
+                        self.send_to(conn, frame.clone());
+                    }
+                }
+                // The board in memory is ahead of the log: drop it and let clients reconnect
+                // to a room reloaded from what is durable.
+                self.kick_all(1011, "storage failure; reconnect");
+                return false;
+            }
+            if wrote_snapshot {
+                self.snapshot_seq = head;
+            }
+            self.applied.extend(new_ids);
+            let frame = frame(&ServerMessage::Events {
+                events: events.clone(),
+            });
+            self.recent.extend(events);
+            while self.recent.len() > self.config.recent_events {
+                self.recent.pop_front();
+            }
+            self.broadcast(&frame);
+        }
+
+        for p in pending {
+            let (Some(conn), Some(id)) = (p.conn, p.id) else {
+                continue;
+            };
+            let message = match p.outcome {
+                Outcome::Ack(seq) => ServerMessage::Ack { id, seq },
+                Outcome::Rejected(rejection) => ServerMessage::Rejected { id, rejection },
+            };
+            self.send_to(conn, frame(&message));
+        }
+        true
+    }
+
+    async fn join(
+        &mut self,
+        conn: ConnId,
+        participant: ParticipantId,
+        name: String,
+        last_seq: Seq,
+        outbox: Outbox,
+    ) -> bool {
+        let head = self.head();
+        self.subscribers.insert(
+            conn,
+            Subscriber {
+                participant: participant.clone(),
+                frames: outbox.frames,
+                kick: Some(outbox.kick),
+            },
+        );
+        self.send_to(
+            conn,
+            frame(&ServerMessage::Welcome {
+                incident: self.id.clone(),
+                head,
+                server_time: Utc::now(),
+            }),
+        );
+        self.catch_up(conn, last_seq);
+
+        let count = self.connections.entry(participant.clone()).or_default();
+        *count += 1;
+        let arrived = *count == 1;
+        if arrived {
+            self.present.insert(participant.clone());
+        }
+        // Record a first join (or a new name) in the log; a closed incident refuses it, which
+        // is fine: its record is final.
+        let known = self
+            .state
+            .as_ref()
+            .and_then(|s| s.participants.get(&participant));
+        if known.is_none_or(|p| p.name != name.trim())
+            && !self
+                .flush(vec![(None, participant, None, Command::Join { name })])
+                .await
+        {
+            return false;
+        }
+        let presence = self.presence_frame();
+        if arrived {
+            self.broadcast(&presence);
+        } else {
+            self.send_to(conn, presence);
+        }
+        true
+    }
+
+    /// Sends a new subscriber what it lacks: recent events if it is close behind, else a
+    /// snapshot of the board.
+    fn catch_up(&mut self, conn: ConnId, last_seq: Seq) {
+        let head = self.head();
+        if last_seq == head {
+            return;
+        }
+        let oldest_recent = self.recent.front().map_or(head + 1, |r| r.seq);
+        if last_seq < head && last_seq + 1 >= oldest_recent {
+            let missing: Vec<Recorded> = self
+                .recent
+                .iter()
+                .filter(|r| r.seq > last_seq)
+                .cloned()
+                .collect();
+            for chunk in missing.chunks(500) {
+                self.send_to(
+                    conn,
+                    frame(&ServerMessage::Events {
+                        events: chunk.to_vec(),
+                    }),
+                );
+            }
+            return;
+        }
+        // Too far behind, or ahead of us (a client from another life of this log): resync.
+        let frame = match &self.snapshot_frame {
+            Some((seq, frame)) if *seq == head => frame.clone(),
+            _ => {
+                let Some(state) = &self.state else { return };
+                let frame = frame(&ServerMessage::Snapshot {
+                    seq: head,
+                    state: Box::new(state.clone()),
+                });
+                self.snapshot_frame = Some((head, frame.clone()));
+                frame
+            }
+        };
+        self.send_to(conn, frame);
+    }
+
+    fn leave(&mut self, conn: ConnId) {
+        let Some(sub) = self.subscribers.remove(&conn) else {
+            return;
+        };
+        self.forget_connection(&sub.participant);
+    }
+
+    fn forget_connection(&mut self, participant: &ParticipantId) {
+        let Some(count) = self.connections.get_mut(participant) else {
+            return;
+        };
+        *count -= 1;
+        if *count == 0 {
+            self.connections.remove(participant);
+            self.present.remove(participant);
+            let presence = self.presence_frame();
+            self.broadcast(&presence);
+        }
+    }
+
+    fn presence_frame(&self) -> Frame {
+        frame(&ServerMessage::Presence {
+            present: self.present.iter().cloned().collect(),
+        })
+    }
+
+    /// Queues `frame` for every subscriber; cuts off those whose queue is full.
+    fn broadcast(&mut self, frame: &Frame) {
+        let mut stalled = Vec::new();
+        for (conn, sub) in &self.subscribers {
+            if sub.frames.try_send(frame.clone()).is_err() {
+                stalled.push(*conn);
+            }
+        }
+        for conn in stalled {
+            self.cut_off(conn);
+        }
+    }
+
+    fn send_to(&mut self, conn: ConnId, frame: Frame) {
+        let stalled = self
+            .subscribers
+            .get(&conn)
+            .is_some_and(|sub| sub.frames.try_send(frame).is_err());
+        if stalled {
+            self.cut_off(conn);
+        }
+    }
+
+    /// Drops a subscriber that cannot keep up (or has gone), telling its connection why.
+    fn cut_off(&mut self, conn: ConnId) {
+        let Some(mut sub) = self.subscribers.remove(&conn) else {
+            return;
+        };
+        if let Some(kick) = sub.kick.take() {
+            tracing::info!(incident = %self.id, conn, "cutting off a client that stopped reading");
+            let _ = kick.send((close::SLOW_CONSUMER, "too slow: reconnect and resume"));
+        }
+        self.forget_connection(&sub.participant);
+    }
+
+    fn kick_all(&mut self, code: u16, reason: &'static str) {
+        for (_, mut sub) in self.subscribers.drain() {
+            if let Some(kick) = sub.kick.take() {
+                let _ = kick.send((code, reason));
+            }
+        }
+    }
+}
+
+/// Serialises a server message into a shareable frame.
+pub fn frame(message: &ServerMessage) -> Frame {
+    Frame::from(message.to_json())
+}

@@ -1,0 +1,191 @@
+//! The registry of live rooms: incident id → handle of the one task that owns it.
+//!
+//! The map holds only handles (channels), never incident state, so its lock is held for a
+//! lookup or an insert and nothing else. A room is started on first use and removes itself
+//! when it unloads; `generation` makes sure a room never removes its successor.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::{mpsc, watch};
+use warroom_core::{Command, Context, IncidentId, ParticipantId, Rejection, TextId, execute};
+
+use crate::room::{Room, RoomConfig, RoomHandle};
+use crate::store::{Append, Store, StoreError, Summary};
+
+/// How many messages may wait in a room's queue before senders wait.
+const ROOM_QUEUE: usize = 4_096;
+
+pub struct Rooms {
+    store: Arc<dyn Store>,
+    config: RoomConfig,
+    /// Live rooms. Owned here; each room removes its own entry when it ends.
+    live: Mutex<HashMap<IncidentId, RoomHandle>>,
+    next_generation: AtomicU64,
+    /// Flips to `true` when the server shuts down; every room then closes its connections
+    /// with "going away" and ends.
+    shutdown: watch::Receiver<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    #[error("there is no incident {0}")]
+    UnknownIncident(IncidentId),
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why declaring an incident failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeclareError {
+    #[error("{0}")]
+    Rejected(Rejection),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Rooms {
+    pub fn new(store: Arc<dyn Store>, config: RoomConfig, shutdown: watch::Receiver<bool>) -> Self {
+        Self {
+            store,
+            config,
+            live: Mutex::new(HashMap::new()),
+            next_generation: AtomicU64::new(1),
+            shutdown,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The room for `incident`, starting it if it is not live.
+    pub async fn get(self: &Arc<Self>, incident: &IncidentId) -> Result<RoomHandle, RoomError> {
+        if *self.shutdown.borrow() {
+            return Err(RoomError::ShuttingDown);
+        }
+        if let Some(handle) = self.live_handle(incident) {
+            return Ok(handle);
+        }
+        if self.store.summary(incident).await?.is_none() {
+            return Err(RoomError::UnknownIncident(incident.clone()));
+        }
+        let mut live = self.live.lock().expect("room registry poisoned");
+        if let Some(handle) = live.get(incident) {
+            return Ok(handle.clone());
+        }
+        let (tx, rx) = mpsc::channel(ROOM_QUEUE);
+        let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
+        let handle = RoomHandle { tx, generation };
+        live.insert(incident.clone(), handle.clone());
+        tokio::spawn(Room::run(
+            incident.clone(),
+            generation,
+            self.config.clone(),
+            Arc::clone(&self.store),
+            Arc::clone(self),
+            rx,
+            self.shutdown.clone(),
+        ));
+        Ok(handle)
+    }
+
+    fn live_handle(&self, incident: &IncidentId) -> Option<RoomHandle> {
+        self.live
+            .lock()
+            .expect("room registry poisoned")
+            .get(incident)
+            .cloned()
+    }
+
+    /// Forgets the room for `incident` if it is still the one of `generation`.
+    pub(crate) fn remove(&self, incident: &IncidentId, generation: u64) {
+        let mut live = self.live.lock().expect("room registry poisoned");
+        if live
+            .get(incident)
+            .is_some_and(|h| h.generation == generation)
+        {
+            live.remove(incident);
+        }
+    }
+
+    /// How many rooms are live.
+    pub fn live_count(&self) -> usize {
+        self.live.lock().expect("room registry poisoned").len()
+    }
+
+    /// Waits (up to `limit`) for every room to end after shutdown was signalled.
+    pub async fn drained(&self, limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        while self.live_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Declares a new incident with a fresh unguessable id; the declarer is its commander.
+    pub async fn declare(
+        &self,
+        declarer: &ParticipantId,
+        command: &Command,
+    ) -> Result<IncidentId, DeclareError> {
+        let id = new_incident_id();
+        let mut state = None;
+        let present = Default::default();
+        let ctx = Context {
+            actor: declarer,
+            at: Utc::now(),
+            present: &present,
+        };
+        let events = execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?;
+        let incident = state.as_ref().ok_or_else(|| {
+            DeclareError::Rejected(Rejection::new(
+                warroom_core::RejectionCode::Invalid,
+                "Only a declaration can start an incident.",
+            ))
+        })?;
+        self.store
+            .append(Append {
+                incident: id.clone(),
+                expected: 0,
+                events,
+                commands: Vec::new(),
+                snapshot: None,
+                summary: Summary::of(&id, incident),
+            })
+            .await?;
+        tracing::info!(incident = %id, title = %incident.title, "incident declared");
+        Ok(id)
+    }
+}
+
+/// 128 random bits from the operating system, as 26 characters of lowercase base32.
+pub fn new_incident_id() -> IncidentId {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut value = u128::from_be_bytes(bytes);
+    let mut text = String::with_capacity(26);
+    for _ in 0..26 {
+        text.push(ALPHABET[(value & 31) as usize] as char);
+        value >>= 5;
+    }
+    IncidentId::parse(&text).expect("base32 is a valid id")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_ids_are_long_and_distinct() {
+        let a = new_incident_id();
+        let b = new_incident_id();
+        assert_eq!(a.as_str().len(), 26);
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,127 @@
+//! The durable event log, behind a small trait so that a Postgres backend (for several
+//! replicas) can follow the embedded SQLite one.
+//!
+//! The store owns persistence only: it appends a room's events if the incident's head is what
+//! the room expects, remembers command ids (per participant) for de-duplication, keeps the
+//! latest snapshot and a listing row per incident. It knows nothing of rules or sockets.
+//!
+//! **Invariant:** an append is all or nothing, and when `append` returns `Ok` the events are
+//! durable (committed and synced): only then may the room acknowledge them.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde::{Deserialize, Serialize};
+use warroom_core::{
+    CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq, Severity, Status, Timestamp,
+};
+
+pub mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+/// A boxed future, so that the trait can be used as `dyn Store`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A submitted command as de-duplication knows it: who sent it and the id they gave it. Clients
+/// make their ids up, so an id is unique per participant only; two participants' "c-1" are
+/// two commands.
+pub type CommandKey = (ParticipantId, CommandId);
+
+/// One room's write: events that follow `expected`, the command ids they answer, and
+/// optionally a snapshot of the board after them.
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub incident: IncidentId,
+    /// The head sequence the room believes the log has; the append fails with
+    /// [`StoreError::Conflict`] otherwise.
+    pub expected: Seq,
+    pub events: Vec<Recorded>,
+    /// Commands to remember, each with the sequence its acknowledgement reports.
+    pub commands: Vec<(CommandKey, Seq)>,
+    /// The board as of the last event, when a snapshot is due.
+    pub snapshot: Option<Incident>,
+    /// The incident's row in listings, as of the last event.
+    pub summary: Summary,
+}
+
+/// An incident as the lobby lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: IncidentId,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub drill: bool,
+    pub declared_at: Timestamp,
+    pub commander: String,
+    pub head: Seq,
+    pub updated_at: Timestamp,
+}
+
+impl Summary {
+    pub fn of(id: &IncidentId, incident: &Incident) -> Self {
+        Self {
+            id: id.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity,
+            status: incident.status,
+            drill: incident.drill,
+            declared_at: incident.declared_at,
+            commander: incident.name_of(&incident.commander.holder).to_owned(),
+            head: incident.seq,
+            updated_at: incident.updated_at,
+        }
+    }
+}
+
+/// What a room needs to come alive: the latest snapshot (if any) and every event after it.
+#[derive(Debug, Clone, Default)]
+pub struct Loaded {
+    pub snapshot: Option<Incident>,
+    pub events: Vec<Recorded>,
+    /// Commands remembered within the de-duplication window.
+    pub commands: Vec<(CommandKey, Seq)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Somebody else wrote first: the log's head is not what the writer expected.
+    #[error("conflict: expected head {expected}, found {actual}")]
+    Conflict { expected: Seq, actual: Seq },
+    #[error("unknown incident {0}")]
+    UnknownIncident(IncidentId),
+    /// A technical failure (disk, corruption, closed store).
+    #[error("storage failure: {0}")]
+    Failed(String),
+}
+
+pub trait Store: Send + Sync + 'static {
+    /// Appends atomically and durably, or not at all.
+    fn append(&self, append: Append) -> StoreFuture<'_, ()>;
+
+    /// The latest snapshot and the events after it, for a room to load.
+    fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded>;
+
+    /// Up to `limit` events with `after < seq`, in order.
+    fn events_after(
+        &self,
+        incident: &IncidentId,
+        after: Seq,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<Recorded>>;
+
+    /// Up to `limit` events with `seq < before`, the newest of them, in order.
+    fn events_before(
+        &self,
+        incident: &IncidentId,
+        before: Seq,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<Recorded>>;
+
+    /// Every incident, most recently updated first.
+    fn list(&self) -> StoreFuture<'_, Vec<Summary>>;
+
+    /// One incident's listing row.
+    fn summary(&self, incident: &IncidentId) -> StoreFuture<'_, Option<Summary>>;
+}

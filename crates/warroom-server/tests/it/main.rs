@@ -1,0 +1,20 @@
+//! The server's integration tests: one binary that starts the real `warroom` executable on
+//! port 0 with a temporary data directory, and talks to it as browsers would, over real
+//! WebSockets and plain HTTP.
+//!
+//! - [`support`]: the child server process, a WebSocket client that folds what it receives,
+//!   and a tiny HTTP client.
+//! - [`sync`]: clients agree on one order of events; late joiners catch up exactly.
+//! - [`resume`]: reconnecting clients get exactly what they missed; resent commands apply once.
+//! - [`durability`]: a graceful restart and a `kill -9` lose no acknowledged event.
+//! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
+//! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
+//!
+//! Every wait has a deadline, so a broken server fails a test instead of hanging it.
+
+mod durability;
+mod hostile;
+mod race;
+mod resume;
+mod support;
+mod sync;

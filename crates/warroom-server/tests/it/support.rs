@@ -1,0 +1,28 @@
+//! What every test needs to talk to a real server: the child process ([`Server`]), a WebSocket
+//! client that checks and folds what it receives ([`Client`]), and a tiny HTTP/1.1 client.
+//!
+//! Nothing here asserts anything about the server's behaviour beyond the protocol's own
+//! promises, which every client checks as it reads: events arrive in order without gaps or
+//! duplicates, and fold into a board with `warroom_core::apply`.
+
+mod client;
+mod http;
+mod server;
+
+use std::time::Duration;
+
+pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
+pub use server::Server;
+use warroom_core::{Command, NoteKind};
+
+/// How long any single wait may take before the test fails. Generous: the machine may be busy;
+/// a healthy server answers in milliseconds.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// A `post_note` command with this text.
+pub fn note(text: impl Into<String>) -> Command {
+    Command::PostNote {
+        kind: NoteKind::Observation,
+        text: text.into(),
+    }
+}

@@ -1,0 +1,75 @@
+//! A tiny HTTP/1.1 client for the few JSON calls the tests make: one request per connection
+//! (`Connection: close`), read to the end, body parsed as JSON.
+
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::WAIT;
+
+/// Sends one request to `127.0.0.1:port`; the status and the body as JSON (`Null` if empty, a
+/// string if it is not JSON).
+pub async fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let exchange = async {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        let body = body.map(Value::to_string).unwrap_or_default();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        std::io::Result::Ok(response)
+    };
+    let response = tokio::time::timeout(WAIT, exchange)
+        .await
+        .unwrap_or_else(|_| panic!("{method} {path}: no response in time"))
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    parse(&response).unwrap_or_else(|| {
+        panic!(
+            "{method} {path}: not an HTTP response: {:?}",
+            String::from_utf8_lossy(&response)
+        )
+    })
+}
+
+fn parse(response: &[u8]) -> Option<(u16, Value)> {
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&response[..split]).ok()?;
+    let mut body = response[split + 4..].to_vec();
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let chunked = lines.any(|line| {
+        let line = line.to_ascii_lowercase();
+        line.starts_with("transfer-encoding:") && line.contains("chunked")
+    });
+    if chunked {
+        body = dechunk(&body)?;
+    }
+    // Not every error body is JSON (axum's extractors answer in plain text): keep it as text.
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
+    };
+    Some((status, json))
+}
+
+fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let end = rest.windows(2).position(|w| w == b"\r\n")?;
+        let size = std::str::from_utf8(&rest[..end]).ok()?;
+        let size = usize::from_str_radix(size.split(';').next()?.trim(), 16).ok()?;
+        rest = &rest[end + 2..];
+        if size == 0 {
+            return Some(body);
+        }
+        body.extend_from_slice(rest.get(..size)?);
+        rest = rest.get(size + 2..)?;
+    }
+}

@@ -1,0 +1,179 @@
+//! The real `warroom` binary as a child process: started on port 0 in a temporary data
+//! directory, stopped gracefully (SIGTERM) or killed (SIGKILL), and started again on the same
+//! directory. A child still running when its [`Server`] is dropped is killed.
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
+use warroom_core::{IncidentId, TextId};
+
+use super::WAIT;
+
+/// One run of the server. Several runs in a row share a data directory.
+pub struct Server {
+    child: Child,
+    /// Held so that the server never sees a closed stdout.
+    _stdout: BufReader<ChildStdout>,
+    pub port: u16,
+    /// The data directory, deleted when the last run that uses it is dropped.
+    dir: Arc<TempDir>,
+    /// The extra flags this run was started with, reused by [`Server::start_again`].
+    flags: Vec<String>,
+    /// Which run this is in `dir`, naming its log file.
+    run: usize,
+}
+
+impl Server {
+    /// Starts a server with a fresh data directory and the default settings.
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    /// Starts a server with a fresh data directory and extra flags, e.g. `["--rate-limit", "5"]`.
+    pub async fn start_with(flags: &[&str]) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
+        let flags = flags.iter().map(|f| (*f).to_owned()).collect();
+        Self::spawn(dir, flags, 1).await
+    }
+
+    /// Starts another run on this run's data directory and flags (on a new port). Stop this
+    /// run first.
+    pub async fn start_again(&self) -> Self {
+        Self::spawn(Arc::clone(&self.dir), self.flags.clone(), self.run + 1).await
+    }
+
+    async fn spawn(dir: Arc<TempDir>, flags: Vec<String>, run: usize) -> Self {
+        let log = std::fs::File::create(log_path(dir.path(), run)).expect("a log file");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("serve")
+            .args(["--addr", "127.0.0.1:0"])
+            .arg("--data-dir")
+            .arg(dir.path().join("data"))
+            .arg("--static-dir")
+            .arg(dir.path().join("nothing"))
+            .args(&flags)
+            .env("WARROOM_LOG", "info,warroom_server=debug")
+            .env_remove("WARROOM_ADDR")
+            .env_remove("WARROOM_ALLOWED_ORIGINS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the warroom binary starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        let read = tokio::time::timeout(WAIT, stdout.read_line(&mut line)).await;
+        let port = match read {
+            Ok(Ok(n)) if n > 0 => line
+                .trim()
+                .strip_prefix("Warroom is up: http://127.0.0.1:")
+                .and_then(|rest| rest.strip_suffix('/'))
+                .and_then(|port| port.parse().ok())
+                .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}")),
+            _ => panic!(
+                "the server did not say it was up; its log:\n{}",
+                read_log(dir.path(), run)
+            ),
+        };
+        Self {
+            child,
+            _stdout: stdout,
+            port,
+            dir,
+            flags,
+            run,
+        }
+    }
+
+    /// `ws://127.0.0.1:PORT/ws`.
+    pub fn ws_url(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    /// The server's own origin, as a browser on its pages would send it.
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Declares an incident through the API, with `participant` as its commander.
+    pub async fn declare(&self, participant: &str, name: &str, title: &str) -> IncidentId {
+        let body = json!({
+            "participant": participant,
+            "name": name,
+            "title": title,
+            "severity": "SEV2",
+            "drill": false,
+        });
+        let (status, reply) = self.request("POST", "/api/incidents", Some(&body)).await;
+        assert_eq!(status, 201, "declaring an incident: {reply}");
+        let id = reply["id"].as_str().expect("the reply names the incident");
+        assert_eq!(reply["url"], format!("/incidents/{id}"));
+        IncidentId::parse(id).expect("a valid incident id")
+    }
+
+    /// One HTTP request; the status and the JSON body.
+    pub async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        super::http::request(self.port, method, path, body).await
+    }
+
+    /// Asks the server to stop as a service manager would (SIGTERM); see [`Server::exited`].
+    pub fn terminate(&self) {
+        self.signal(libc::SIGTERM);
+    }
+
+    /// Kills the server outright (SIGKILL), as a crash or the OOM killer would.
+    pub async fn kill(&mut self) -> ExitStatus {
+        self.signal(libc::SIGKILL);
+        self.exited().await
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        let pid = self.child.id().expect("the server is still running");
+        let pid = libc::pid_t::try_from(pid).expect("a pid fits pid_t");
+        // SAFETY: `kill` has no memory-safety preconditions; the pid is our own child, which
+        // has not been reaped yet (`id()` returned it), so it cannot name another process.
+        let sent = unsafe { libc::kill(pid, signal) };
+        assert_eq!(sent, 0, "sending signal {signal} to the server");
+    }
+
+    /// Waits for the server to exit.
+    pub async fn exited(&mut self) -> ExitStatus {
+        match tokio::time::timeout(WAIT, self.child.wait()).await {
+            Ok(status) => status.expect("waiting for the server"),
+            Err(_) => panic!("the server did not exit; its log:\n{}", self.log()),
+        }
+    }
+
+    /// What this run wrote to stderr so far.
+    pub fn log(&self) -> String {
+        read_log(self.dir.path(), self.run)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // `kill_on_drop` ends a child still running. A failing test shows what the server said.
+        if std::thread::panicking() {
+            eprintln!(
+                "--- server run {} log (port {}) ---\n{}",
+                self.run,
+                self.port,
+                self.log()
+            );
+        }
+    }
+}
+
+fn log_path(dir: &Path, run: usize) -> std::path::PathBuf {
+    dir.join(format!("server-{run}.log"))
+}
+
+fn read_log(dir: &Path, run: usize) -> String {
+    std::fs::read_to_string(log_path(dir, run)).unwrap_or_else(|e| format!("(no log: {e})"))
+}

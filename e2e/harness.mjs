@@ -1,0 +1,194 @@
+// The end-to-end harness: the real `warroom` binary on a free port with a temporary data
+// directory, serving the release build of the app, and Debian's Chromium driven by
+// playwright-core. Each person in a test is a separate browser context (own local storage, so
+// own participant id). Failing tests leave screenshots in e2e/artifacts/.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const artifacts = path.join(here, 'artifacts');
+mkdirSync(artifacts, { recursive: true });
+
+const BIN = process.env.WARROOM_BIN ?? path.join(here, '..', 'target', 'debug', 'warroom');
+const DIST = process.env.WARROOM_DIST ?? path.join(here, '..', 'dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** A running server. `restart()` brings it back on the same port and data directory. */
+export class Server {
+  constructor(dataDir, port, extraArgs) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.extraArgs = extraArgs;
+    this.proc = null;
+    this.url = null;
+    this.log = [];
+  }
+
+  static async start(extraArgs = []) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'warroom-e2e-'));
+    const server = new Server(dataDir, 0, extraArgs);
+    await server.launch();
+    return server;
+  }
+
+  async launch() {
+    const args = [
+      'serve',
+      '--addr', `127.0.0.1:${this.port}`,
+      '--data-dir', this.dataDir,
+      '--static-dir', DIST,
+      ...this.extraArgs,
+    ];
+    const proc = spawn(BIN, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, WARROOM_LOG: process.env.WARROOM_LOG ?? 'warn' },
+    });
+    this.proc = proc;
+    proc.stderr.on('data', (d) => this.log.push(d.toString()));
+    this.url = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.log.join('')}`)), 15000);
+      proc.stdout.on('data', (d) => {
+        out += d.toString();
+        const m = out.match(/Warroom is up: (http:\/\/\S+?)\/?\s/);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      proc.on('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`server exited with ${code}:\n${this.log.join('')}`));
+      });
+    });
+    this.port = Number(new URL(this.url).port);
+  }
+
+  /** SIGKILL: no goodbye, no flush beyond what was already durable. */
+  async kill() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop() {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+
+  async restart() {
+    await this.launch();
+  }
+
+  async dispose() {
+    await this.kill();
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--disable-dev-shm-usage',
+    ],
+  });
+}
+
+/**
+ * A person at a browser: their own context, one page, the page's errors collected.
+ * `viewport` defaults to a laptop.
+ */
+export async function person(browser, server, name, { viewport = { width: 1280, height: 860 }, theme } = {}) {
+  const context = await browser.newContext({ viewport });
+  if (theme) {
+    await context.addInitScript((t) => localStorage.setItem('warroom.theme', t), theme);
+  }
+  await context.addInitScript((n) => {
+    if (!localStorage.getItem('warroom.name')) localStorage.setItem('warroom.name', JSON.stringify(n));
+  }, name);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource/.test(m.text())) {
+      errors.push(m.text());
+    }
+  });
+  return { name, context, page, errors, server };
+}
+
+/** Runs `body`; on failure saves a screenshot of every page, then rethrows. */
+export async function withScreenshots(label, people, body) {
+  try {
+    await body();
+  } catch (err) {
+    for (const p of people) {
+      const file = path.join(artifacts, `FAILED-${slug(label)}-${slug(p.name)}.png`);
+      await p.page.screenshot({ path: file, fullPage: true }).catch(() => {});
+    }
+    throw err;
+  }
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: false });
+}
+
+export function slug(text) {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+}
+
+/** Declares an incident through the lobby UI; returns its board URL. */
+export async function declare(p, title, { severity = 'SEV2', drill = false } = {}) {
+  const { page, server } = p;
+  await page.goto(server.url + '/');
+  await page.getByLabel('Title', { exact: true }).fill(title);
+  await page.getByLabel('Severity', { exact: true }).selectOption(severity);
+  if (drill) await page.getByLabel('Exercise (drill)').check();
+  await page.getByRole('button', { name: 'Declare', exact: true }).click();
+  await page.waitForURL(/\/incidents\/[a-z0-9]+$/);
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  await live(page);
+  return page.url();
+}
+
+/** Waits until the page's link to the server is live. */
+export async function live(page) {
+  await page.getByText('● Live').waitFor({ timeout: 15000 });
+}
+
+/** Posts a note of `kind` through the composer. */
+export async function postNote(page, text, kind) {
+  if (kind) await page.getByRole('group', { name: 'Kind of note' }).getByText(kind, { exact: true }).click();
+  const box = page.getByLabel('Note', { exact: true });
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The timeline's entries region. */
+export function timeline(page) {
+  return page.getByRole('list', { name: 'Timeline entries, newest first' });
+}
+
+export function commanderName(page) {
+  return page.locator('.commander-name');
+}

@@ -1,0 +1,89 @@
+//! The server's small JSON API, over `fetch`: list incidents and declare one. Everything else
+//! goes over the incident's WebSocket.
+
+use serde::{Deserialize, Serialize};
+use warroom_core::{IncidentId, ParticipantId, Seq, Severity, Status};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// An incident as the lobby lists it (the server's listing row).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Summary {
+    pub id: IncidentId,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub drill: bool,
+    pub declared_at: warroom_core::Timestamp,
+    pub commander: String,
+    pub head: Seq,
+    pub updated_at: warroom_core::Timestamp,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeclareRequest<'a> {
+    pub participant: &'a ParticipantId,
+    pub name: &'a str,
+    pub title: &'a str,
+    pub severity: Severity,
+    pub drill: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Declared {
+    pub id: IncidentId,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApiError {
+    error: String,
+}
+
+pub async fn list_incidents() -> Result<Vec<Summary>, String> {
+    request("GET", "/api/incidents", None).await
+}
+
+pub async fn declare(request_body: &DeclareRequest<'_>) -> Result<Declared, String> {
+    let body = serde_json::to_string(request_body).map_err(|e| e.to_string())?;
+    request("POST", "/api/incidents", Some(body)).await
+}
+
+async fn request<T: for<'de> Deserialize<'de>>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<T, String> {
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(body) = &body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(body));
+        let headers = web_sys::Headers::new().map_err(js_error)?;
+        headers
+            .set("content-type", "application/json")
+            .map_err(js_error)?;
+        init.set_headers(&headers);
+    }
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(js_error)?;
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .map_err(|_| "The server cannot be reached.".to_owned())?
+        .dyn_into()
+        .map_err(js_error)?;
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(js_error)?
+        .as_string()
+        .unwrap_or_default();
+    if response.ok() {
+        serde_json::from_str(&text).map_err(|e| format!("Unexpected answer from the server: {e}"))
+    } else {
+        Err(serde_json::from_str::<ApiError>(&text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| format!("The server answered {}.", response.status())))
+    }
+}
+
+fn js_error(err: wasm_bindgen::JsValue) -> String {
+    err.as_string().unwrap_or_else(|| format!("{err:?}"))
+}

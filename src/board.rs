@@ -1,0 +1,218 @@
+//! The war-room board for one incident: the command strip that says at a glance who is in
+//! command and what is happening, the crew panel, the timeline, and the prompts of the
+//! positive exchange. Each panel reads a narrow slice of the folded board through memos.
+
+use leptos::prelude::*;
+use warroom_core::{Command, CommandId, Incident, IncidentId, Role, Severity, Status};
+
+use crate::clock::{Clock, hms, t_plus, utc_time};
+use crate::identity::Identity;
+use crate::route::Route;
+use crate::sync::{Link, Session};
+use crate::widgets::{AppLink, CommandResult, NameForm, ThemeToggle};
+
+pub mod crew;
+pub mod handoff;
+pub mod timeline;
+
+/// A memo over one slice of the board; `None` until the board has arrived.
+pub fn slice<T>(
+    session: Session,
+    f: impl Fn(&Incident) -> T + Send + Sync + 'static,
+) -> Memo<Option<T>>
+where
+    T: PartialEq + Clone + Send + Sync + 'static,
+{
+    Memo::new(move |_| session.state.with(|s| s.as_ref().map(&f)))
+}
+
+/// The page for `/incidents/<id>`: asks for a name if needed, then opens the session.
+#[component]
+pub fn BoardPage(
+    /// The incident to show.
+    incident: IncidentId,
+) -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    view! {
+        <Show when=move || !identity.name.get().is_empty() fallback=|| view! { <NameForm /> }>
+            <Board incident=incident.clone() />
+        </Show>
+    }
+}
+
+#[component]
+fn Board(incident: IncidentId) -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    let clock = expect_context::<Clock>();
+    let session = Session::connect(incident, identity, clock);
+    provide_context(session);
+    let declared = Memo::new(move |_| session.state.with(Option::is_some));
+    let drill = slice(session, |i| i.drill);
+    view! {
+        <div class="board" class:drill=move || drill.get() == Some(true)>
+            {move || (drill.get() == Some(true)).then(|| view! {
+                <div class="exercise-banner" role="note">"EXERCISE — EXERCISE — EXERCISE: this is a training drill"</div>
+            })}
+            <CommandStrip />
+            <handoff::Announcer />
+            <Show
+                when=move || declared.get()
+                fallback=move || view! { <BoardPlaceholder /> }
+            >
+                <main id="main" class="board-grid">
+                    <crew::CrewPanel />
+                    <timeline::TimelinePanel />
+                </main>
+                <handoff::IncomingOffer />
+                <handoff::OutgoingOffer />
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn BoardPlaceholder() -> impl IntoView {
+    let session = expect_context::<Session>();
+    view! {
+        <main id="main" class="page narrow">
+            {move || match session.link.get() {
+                Link::Refused(message) => view! {
+                    <h1>"This incident cannot be opened"</h1>
+                    <p class="error" role="alert">{message}</p>
+                    <p><AppLink to=Route::Lobby>"Back to the lobby"</AppLink></p>
+                }.into_any(),
+                _ => view! { <p role="status">"Loading the board…"</p> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+/// Always visible: title, severity, status, `T+` beside the UTC clock, who is in command and
+/// for how long, and the connection.
+#[component]
+fn CommandStrip() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let clock = expect_context::<Clock>();
+    let identity = expect_context::<Identity>();
+    let title = slice(session, |i| i.title.clone());
+    let severity = slice(session, |i| i.severity);
+    let status = slice(session, |i| i.status);
+    let declared_at = slice(session, |i| i.declared_at);
+    let commander = slice(session, |i| {
+        (
+            i.commander.holder.clone(),
+            i.name_of(&i.commander.holder).to_owned(),
+            i.commander.since,
+        )
+    });
+    let me = identity.participant();
+    let is_commander =
+        Memo::new(move |_| commander.with(|c| c.as_ref().is_some_and(|c| c.0 == me)));
+    let commander_present = Memo::new(move |_| {
+        let holder = commander.with(|c| c.as_ref().map(|c| c.0.clone()));
+        holder.is_some_and(|h| session.present.with(|p| p.contains(&h)))
+    });
+    let last_change = RwSignal::new(None::<CommandId>);
+
+    let change_severity = move |ev: web_sys::Event| {
+        let value = event_target_value(&ev);
+        if let Some(s) = Severity::ALL.into_iter().find(|s| s.label() == value)
+            && Some(s) != severity.get_untracked()
+        {
+            last_change.set(Some(session.submit(Command::SetSeverity { severity: s })));
+        }
+    };
+    let change_status = move |ev: web_sys::Event| {
+        let value = event_target_value(&ev);
+        if let Some(s) = Status::ALL.into_iter().find(|s| s.label() == value)
+            && Some(s) != status.get_untracked()
+        {
+            last_change.set(Some(session.submit(Command::SetStatus { status: s })));
+        }
+    };
+    view! {
+        <header class="command-strip" aria-label="Command strip">
+            <div class="strip-title">
+                <AppLink to=Route::Lobby class="brand">"Warroom"</AppLink>
+                <h1 class="incident-title">{move || title.get().unwrap_or_default()}</h1>
+            </div>
+            <div class="strip-fields">
+                <div class=move || format!("field sev sev-{}", severity.get().map_or("", |s| s.label()).to_lowercase())>
+                    <label for="strip-severity">"Severity"</label>
+                    <select id="strip-severity" disabled=move || !is_commander.get() on:change=change_severity
+                        title=move || if is_commander.get() { "" } else { "Only the commander changes the severity" }>
+                        {Severity::ALL.into_iter().map(|s| view! {
+                            <option value=s.label() selected=move || severity.get() == Some(s)>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="strip-status">"Status"</label>
+                    <select id="strip-status" disabled=move || !is_commander.get() on:change=change_status
+                        title=move || if is_commander.get() { "" } else { "Only the commander changes the status" }>
+                        {Status::ALL.into_iter().map(|s| view! {
+                            <option value=s.label() selected=move || status.get() == Some(s)>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="clock" aria-label="Elapsed time and UTC clock">
+                    <span class="mono t-plus" title="Time since the incident was declared">
+                        {move || declared_at.get().map(|d| t_plus(d, clock.now())).unwrap_or_default()}
+                    </span>
+                    <span class="mono utc">{move || utc_time(clock.now())}</span>
+                </div>
+                <div class="commander" class:absent=move || !commander_present.get()>
+                    <span class="label">"In command"</span>
+                    <strong class="commander-name">{move || commander.get().map(|c| c.1).unwrap_or_default()}</strong>
+                    <span class="mono tenure" title="How long they have held command">
+                        {move || commander.get().map(|c| format!("for {}", hms((clock.now() - c.2).num_seconds()))).unwrap_or_default()}
+                    </span>
+                    {move || (!commander_present.get() && commander.get().is_some()).then(|| view! {
+                        <span class="badge warn">"not connected"</span>
+                    })}
+                    {move || is_commander.get().then(|| view! { <span class="badge you">"you"</span> })}
+                </div>
+                <LinkIndicator />
+                <ThemeToggle />
+            </div>
+            <div class="strip-result"><CommandResult id=last_change /></div>
+        </header>
+    }
+}
+
+/// Says plainly whether this board is live, and what happens to notes while it is not.
+#[component]
+fn LinkIndicator() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let clock = expect_context::<Clock>();
+    let waiting = Memo::new(move |_| session.pending.with(Vec::len));
+    view! {
+        <div class="link" role="status" aria-live="polite">
+            {move || match session.link.get() {
+                Link::Online => view! { <span class="link-state online">"● Live"</span> }.into_any(),
+                Link::Connecting => view! { <span class="link-state connecting">"◌ Connecting…"</span> }.into_any(),
+                Link::Offline { retry_at_ms } => {
+                    let _tick = clock.now();
+                    let secs = ((retry_at_ms - js_sys::Date::now()) / 1000.0).ceil().max(0.0);
+                    view! {
+                        <span class="link-state offline">
+                            "✕ OFFLINE — reconnecting in " {secs as u32} "s. Notes you post are kept and sent when the link returns."
+                        </span>
+                    }.into_any()
+                }
+                Link::Refused(_) => view! { <span class="link-state offline">"✕ Refused"</span> }.into_any(),
+            }}
+            {move || (waiting.get() > 0).then(|| view! {
+                <span class="pending-count">{waiting.get()} " waiting to send"</span>
+            })}
+            {move || session.notice.get().map(|n| view! { <span class="notice">{n}</span> })}
+        </div>
+    }
+}
+
+/// Whether `who` holds `role` on the board now.
+pub fn holds(session: Session, who: &warroom_core::ParticipantId, role: Role) -> bool {
+    session
+        .state
+        .with(|s| s.as_ref().is_some_and(|i| i.holds(who, role)))
+}

@@ -1,0 +1,381 @@
+//! The positive exchange, as people see it.
+//!
+//! 1. The holder picks a present participant and, for command, reviews the brief drafted from
+//!    the board ([`HandoffDialog`]).
+//! 2. The recipient gets an unmissable prompt — "<name> is handing you COMMAND" — with the
+//!    brief and two buttons, *I have control* and *Decline* ([`IncomingOffer`]).
+//! 3. The offerer sees "<name> says: I have control" and the button *You have control*
+//!    ([`OutgoingOffer`]); only then does the role move, and every screen announces it
+//!    ([`Announcer`]).
+
+use leptos::html;
+use leptos::prelude::*;
+use warroom_core::narrate::describe;
+use warroom_core::{Command, CommandId, Event, HandoffBrief, ParticipantId, Role, draft_brief};
+
+use crate::board::slice;
+use crate::clock::Clock;
+use crate::identity::Identity;
+use crate::sync::Session;
+use crate::widgets::CommandResult;
+
+fn role_words(role: Role) -> &'static str {
+    match role {
+        Role::Commander => "COMMAND",
+        Role::Deputy => "DEPUTY",
+        Role::Operations => "OPERATIONS",
+        Role::Communications => "COMMUNICATIONS",
+        Role::Scribe => "SCRIBE",
+    }
+}
+
+/// Step 1: choose who takes `role` and, for command, review the brief.
+#[component]
+pub fn HandoffDialog(
+    /// The role being handed over.
+    role: Role,
+    /// Called when the dialog should close.
+    on_close: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let identity = expect_context::<Identity>();
+    let clock = expect_context::<Clock>();
+    let me = identity.participant();
+    let candidates = Memo::new(move |_| {
+        let present = session.present.get();
+        session.state.with(|s| {
+            s.as_ref().map_or_else(Vec::new, |i| {
+                present
+                    .iter()
+                    .filter(|p| **p != me)
+                    .filter(|p| !(role == Role::Deputy && i.holds(p, Role::Commander)))
+                    .map(|p| (p.clone(), i.name_of(p).to_owned()))
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let to = RwSignal::new(None::<ParticipantId>);
+    let brief = RwSignal::new(
+        session
+            .state
+            .with_untracked(|s| s.as_ref().map(|i| draft_brief(i, clock.now())))
+            .unwrap_or_default(),
+    );
+    let last = RwSignal::new(None::<CommandId>);
+    let select_ref = NodeRef::<html::Select>::new();
+    Effect::new(move |_| {
+        if let Some(el) = select_ref.get() {
+            let _ = el.focus();
+        }
+    });
+    // Close as soon as the offer is on the board.
+    let offered = slice(session, move |i| {
+        i.offers.get(&role).map(|o| o.from.clone())
+    });
+    let close_when_offered = on_close.clone();
+    Effect::new(move |_| {
+        if offered
+            .get()
+            .flatten()
+            .is_some_and(|from| from == identity.participant())
+        {
+            close_when_offered();
+        }
+    });
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let Some(recipient) = to.get_untracked() else {
+            return;
+        };
+        let brief = (role == Role::Commander).then(|| brief.get_untracked());
+        last.set(Some(session.submit(Command::OfferRole {
+            role,
+            to: recipient,
+            brief,
+        })));
+    };
+    let cancel = on_close.clone();
+    let title_id = "handoff-title";
+    view! {
+        <div class="overlay">
+            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=title_id
+                on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Escape" { on_close() }>
+                <h2 id=title_id>{format!("Hand over {}", role_words(role))}</h2>
+                <form class="stack" on:submit=submit>
+                    <label for="handoff-to">"To (connected people only)"</label>
+                    <select id="handoff-to" node_ref=select_ref required on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        to.set(candidates.get_untracked().into_iter().find(|(id, _)| id.as_str() == v).map(|(id, _)| id));
+                    }>
+                        <option value="" selected=move || to.get().is_none()>"Choose…"</option>
+                        {move || candidates.get().into_iter().map(|(id, name)| {
+                            let value = id.to_string();
+                            view! { <option value=value>{name}</option> }
+                        }).collect_view()}
+                    </select>
+                    {move || candidates.with(Vec::is_empty).then(|| view! {
+                        <p class="hint">"Nobody else is connected. A role can only be handed to someone who is present."</p>
+                    })}
+                    {(role == Role::Commander).then(|| view! { <BriefEditor brief=brief /> })}
+                    <div class="row">
+                        <button type="submit" class="primary" disabled=move || to.get().is_none()>
+                            {format!("Offer {}", role_words(role))}
+                        </button>
+                        <button type="button" class="ghost" on:click=move |_| cancel()>"Cancel"</button>
+                    </div>
+                    <CommandResult id=last />
+                </form>
+            </div>
+        </div>
+    }
+}
+
+/// The five parts of the handoff brief, drafted from the board and editable.
+#[component]
+fn BriefEditor(brief: RwSignal<HandoffBrief>) -> impl IntoView {
+    let field = move |key: &'static str,
+                      label: &'static str,
+                      get: fn(&HandoffBrief) -> &String,
+                      set: fn(&mut HandoffBrief, String)| {
+        let id = format!("brief-{key}");
+        view! {
+            <label for=id.clone()>{label}</label>
+            <textarea id=id rows="3"
+                prop:value=move || brief.with(|b| get(b).clone())
+                on:input=move |ev| { let v = event_target_value(&ev); brief.update(|b| set(b, v)); }
+            ></textarea>
+        }
+    };
+    view! {
+        <fieldset class="brief">
+            <legend>"Handoff brief (drafted from the board — review and correct)"</legend>
+            {field("situation", "Situation", |b| &b.situation, |b, v| b.situation = v)}
+            {field("objectives", "Objectives and priorities", |b| &b.objectives, |b, v| b.objectives = v)}
+            {field("actions", "Actions in progress", |b| &b.actions, |b, v| b.actions = v)}
+            {field("hazards", "Hazards and constraints", |b| &b.hazards, |b, v| b.hazards = v)}
+            {field("communications", "Communications", |b| &b.communications, |b, v| b.communications = v)}
+        </fieldset>
+    }
+}
+
+/// A brief, read-only.
+#[component]
+fn BriefView(brief: HandoffBrief) -> impl IntoView {
+    view! {
+        <dl class="brief-view">
+            {brief.parts().into_iter().map(|(heading, text)| view! {
+                <dt>{heading}</dt>
+                <dd>{text.to_owned()}</dd>
+            }).collect_view()}
+        </dl>
+    }
+}
+
+/// Step 2, for the recipient: the unmissable prompt.
+#[component]
+pub fn IncomingOffer() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let identity = expect_context::<Identity>();
+    let me = identity.participant();
+    let offer = slice(session, move |i| {
+        i.offers.iter().find(|(_, o)| o.to == me).map(|(role, o)| {
+            (
+                *role,
+                i.name_of(&o.from).to_owned(),
+                o.brief.clone(),
+                o.accepted_at.is_some(),
+            )
+        })
+    });
+    let last = RwSignal::new(None::<CommandId>);
+    let declining = RwSignal::new(false);
+    let reason = RwSignal::new(String::new());
+    let accept_ref = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(el) = accept_ref.get() {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        {move || offer.get().flatten().map(|(role, from, brief, accepted)| {
+            if accepted {
+                view! {
+                    <div class="handoff-banner" role="status">
+                        {format!("You said \"I have control\". Waiting for {from} to confirm \"You have control\" — until then {from} still holds {}.", role.label())}
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="overlay urgent">
+                        <div class="dialog offer-prompt" role="alertdialog" aria-modal="true" aria-labelledby="offer-title" aria-describedby="offer-brief">
+                            <h2 id="offer-title">{format!("{from} is handing you {}", role_words(role))}</h2>
+                            <div id="offer-brief">
+                                {brief.map(|b| view! { <BriefView brief=b /> })}
+                            </div>
+                            <Show when=move || !declining.get()>
+                                <div class="row">
+                                    <button type="button" class="primary big" node_ref=accept_ref
+                                        on:click=move |_| last.set(Some(session.submit(Command::AcceptRole { role })))>
+                                        "I have control"
+                                    </button>
+                                    <button type="button" class="ghost big" on:click=move |_| declining.set(true)>"Decline"</button>
+                                </div>
+                            </Show>
+                            <Show when=move || declining.get()>
+                                <form class="stack" on:submit=move |ev: web_sys::SubmitEvent| {
+                                    ev.prevent_default();
+                                    last.set(Some(session.submit(Command::DeclineRole { role, reason: reason.get_untracked() })));
+                                    declining.set(false);
+                                    reason.set(String::new());
+                                }>
+                                    <label for="decline-reason">"Why are you declining?"</label>
+                                    <input id="decline-reason" required prop:value=move || reason.get()
+                                        on:input=move |ev| reason.set(event_target_value(&ev)) />
+                                    <div class="row">
+                                        <button type="submit" class="warn">"Decline"</button>
+                                        <button type="button" class="ghost" on:click=move |_| declining.set(false)>"Back"</button>
+                                    </div>
+                                </form>
+                            </Show>
+                            <CommandResult id=last />
+                        </div>
+                    </div>
+                }.into_any()
+            }
+        })}
+    }
+}
+
+/// Step 3, for the offerer: waiting, then "<name> says: I have control" and *You have control*.
+#[component]
+pub fn OutgoingOffer() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let identity = expect_context::<Identity>();
+    let me = identity.participant();
+    let offers = slice(session, move |i| {
+        i.offers
+            .iter()
+            .filter(|(_, o)| o.from == me)
+            .map(|(role, o)| (*role, i.name_of(&o.to).to_owned(), o.accepted_at.is_some()))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <For each=move || offers.get().unwrap_or_default() key=|o| o.clone() let:o>
+            <OutgoingRow role=o.0 to=o.1 accepted=o.2 />
+        </For>
+    }
+}
+
+#[component]
+fn OutgoingRow(role: Role, to: String, accepted: bool) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let last = RwSignal::new(None::<CommandId>);
+    let confirm_ref = NodeRef::<html::Button>::new();
+    Effect::new(move |_| {
+        if let Some(el) = confirm_ref.get() {
+            let _ = el.focus();
+        }
+    });
+    let cancel = move |_| last.set(Some(session.submit(Command::CancelOffer { role })));
+    view! {
+        <div class="handoff-banner outgoing" class:accepted=accepted role="region" aria-label=format!("Handover of {}", role.label())>
+            {if accepted {
+                view! {
+                    <p class="handoff-says" role="alert">{format!("{to} says: I have control")}</p>
+                    <div class="row">
+                        <button type="button" class="primary big" node_ref=confirm_ref
+                            on:click=move |_| last.set(Some(session.submit(Command::ConfirmHandover { role })))>
+                            "You have control"
+                        </button>
+                        <button type="button" class="ghost" on:click=cancel>"Cancel handover"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p>{format!("Waiting for {to} to accept {}…", role_words(role))}</p>
+                    <button type="button" class="ghost" on:click=cancel>"Cancel offer"</button>
+                }.into_any()
+            }}
+            <CommandResult id=last />
+        </div>
+    }
+}
+
+/// Announces role changes, declines and cancellations on every screen as they happen.
+#[component]
+pub fn Announcer() -> impl IntoView {
+    let session = expect_context::<Session>();
+    // Only events that arrive while the board is open are news.
+    let start = StoredValue::new(None::<u64>);
+    let shown = RwSignal::new(Vec::<(u64, String)>::new());
+    Effect::new(move |_| {
+        let news: Vec<(u64, String)> = session.log.with(|log| {
+            session.state.with_untracked(|s| {
+                let Some(incident) = s else { return Vec::new() };
+                let Some(from) = start.get_value() else {
+                    start.set_value(Some(incident.seq));
+                    return Vec::new();
+                };
+                log.iter()
+                    .rev()
+                    .take_while(|r| r.seq > from)
+                    .filter(|r| {
+                        matches!(
+                            r.event,
+                            Event::RoleHandedOver { .. }
+                                | Event::RoleAssumed { .. }
+                                | Event::RoleOfferDeclined { .. }
+                                | Event::RoleOfferCancelled { .. }
+                        )
+                    })
+                    .map(|r| {
+                        let text = match &r.event {
+                            Event::RoleHandedOver {
+                                role: Role::Commander,
+                                to,
+                                ..
+                            } => format!(
+                                "{} is now in COMMAND. {}",
+                                incident.name_of(to),
+                                describe(incident, r)
+                            ),
+                            Event::RoleAssumed {
+                                role: Role::Commander,
+                                ..
+                            } => format!(
+                                "{} is now in COMMAND. {}",
+                                incident.name_of(&r.actor),
+                                describe(incident, r)
+                            ),
+                            _ => describe(incident, r),
+                        };
+                        (r.seq, text)
+                    })
+                    .collect()
+            })
+        });
+        if let Some(last) = news.first() {
+            start.set_value(Some(last.0));
+            let mut fresh = news;
+            fresh.reverse();
+            shown.update(|s| s.extend(fresh));
+            set_timeout(
+                move || {
+                    shown.update(|s| {
+                        if !s.is_empty() {
+                            s.remove(0);
+                        }
+                    })
+                },
+                std::time::Duration::from_secs(12),
+            );
+        }
+    });
+    view! {
+        <div class="announcer" role="status" aria-live="assertive">
+            <For each=move || shown.get() key=|a| a.0 let:a>
+                <p class="announcement">{a.1}</p>
+            </For>
+        </div>
+    }
+}

@@ -1,0 +1,211 @@
+//! The lobby: who you are, the incidents (active first, exercises apart), and declaring a new
+//! one in at most three interactions (title, optionally severity or exercise, Declare).
+
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use warroom_core::Severity;
+
+use crate::api::{self, DeclareRequest, Summary};
+use crate::clock::{Clock, t_plus};
+use crate::identity::Identity;
+use crate::route::{Route, Router};
+use crate::widgets::{AppLink, NameForm, ThemeToggle};
+
+/// How often the lobby refreshes its list.
+const REFRESH_MS: u32 = 5_000;
+
+#[component]
+pub fn Lobby() -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    view! {
+        <Show when=move || !identity.name.get().is_empty() fallback=|| view! { <NameForm /> }>
+            <LobbyPage />
+        </Show>
+    }
+}
+
+#[component]
+fn LobbyPage() -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    let incidents = RwSignal::new(None::<Result<Vec<Summary>, String>>);
+    let refresh = move || {
+        spawn_local(async move {
+            incidents.set(Some(api::list_incidents().await));
+        });
+    };
+    refresh();
+    // Dropped with the page, which stops the polling.
+    StoredValue::new_local(Interval::new(REFRESH_MS, refresh));
+
+    let real = Memo::new(move |_| split(incidents, false));
+    let drills = Memo::new(move |_| split(incidents, true));
+    view! {
+        <header class="topbar">
+            <span class="brand">"Warroom"</span>
+            <span class="who">
+                "You are " <strong>{move || identity.name.get()}</strong> " "
+                <button type="button" class="ghost" on:click=move |_| identity.set_name("")>"Change name"</button>
+            </span>
+            <ThemeToggle />
+        </header>
+        <main id="main" class="page lobby">
+            <DeclareForm />
+            <section aria-labelledby="incidents-h" class="card">
+                <h2 id="incidents-h">"Incidents"</h2>
+                {move || match incidents.get() {
+                    None => view! { <p role="status">"Loading…"</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                    Some(Ok(_)) => view! { <IncidentTable rows=real empty="No incidents. Quiet night." /> }.into_any(),
+                }}
+            </section>
+            <section aria-labelledby="drills-h" class="card exercise-list">
+                <h2 id="drills-h">"Exercises"</h2>
+                <p class="hint">"Training drills run on the same board. They are marked EXERCISE everywhere."</p>
+                <IncidentTable rows=drills empty="No exercises." />
+            </section>
+        </main>
+    }
+}
+
+fn split(incidents: RwSignal<Option<Result<Vec<Summary>, String>>>, drill: bool) -> Vec<Summary> {
+    incidents.with(|i| match i {
+        Some(Ok(list)) => list.iter().filter(|s| s.drill == drill).cloned().collect(),
+        _ => Vec::new(),
+    })
+}
+
+#[component]
+fn IncidentTable(
+    /// The incidents to list, already in order.
+    rows: Memo<Vec<Summary>>,
+    /// What to say when there are none.
+    empty: &'static str,
+) -> impl IntoView {
+    let clock = expect_context::<Clock>();
+    view! {
+        <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <p class="hint">{empty}</p> }>
+            <table class="incidents">
+                <thead>
+                    <tr>
+                        <th scope="col">"Severity"</th>
+                        <th scope="col">"Incident"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Commander"</th>
+                        <th scope="col">"Elapsed"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || rows.get() key=|s| (s.id.clone(), s.head) let:s>
+                        <tr class:inactive=!s.status.is_active()>
+                            <td><span class=format!("sev sev-{}", s.severity.label().to_lowercase())>{s.severity.label()}</span></td>
+                            <td>
+                                {s.drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> " " })}
+                                <AppLink to=Route::Board(s.id.clone())>{s.title.clone()}</AppLink>
+                            </td>
+                            <td>{s.status.label()}</td>
+                            <td>{s.commander.clone()}</td>
+                            <td class="mono">{
+                                let declared = s.declared_at;
+                                let active = s.status.is_active();
+                                let updated = s.updated_at;
+                                move || t_plus(declared, if active { clock.now() } else { updated })
+                            }</td>
+                        </tr>
+                    </For>
+                </tbody>
+            </table>
+        </Show>
+    }
+}
+
+#[component]
+fn DeclareForm() -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    let router = expect_context::<Router>();
+    let title = RwSignal::new(String::new());
+    let severity = RwSignal::new(Severity::Sev2);
+    let drill = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let text = title.get_untracked();
+        if text.trim().is_empty() {
+            error.set(Some(
+                "Give the incident a title: what is broken, for whom.".into(),
+            ));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let participant = identity.participant();
+            let name = identity.name.get_untracked();
+            let request = DeclareRequest {
+                participant: &participant,
+                name: &name,
+                title: &text,
+                severity: severity.get_untracked(),
+                drill: drill.get_untracked(),
+            };
+            match api::declare(&request).await {
+                Ok(declared) => router.go(Route::Board(declared.id)),
+                Err(e) => {
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="declare-h" class="card declare">
+            <h2 id="declare-h">"Declare an incident"</h2>
+            <form class="declare-form" on:submit=submit>
+                <div class="field grow">
+                    <label for="declare-title">"Title"</label>
+                    <input
+                        id="declare-title"
+                        placeholder="Checkout errors for EU customers"
+                        maxlength="200"
+                        prop:value=move || title.get()
+                        on:input=move |ev| title.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="field">
+                    <label for="declare-severity">"Severity"</label>
+                    <select
+                        id="declare-severity"
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            if let Some(s) = Severity::ALL.into_iter().find(|s| s.label() == v) {
+                                severity.set(s);
+                            }
+                        }
+                    >
+                        {Severity::ALL
+                            .into_iter()
+                            .map(|s| view! { <option value=s.label() selected=move || severity.get() == s>{s.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field check">
+                    <input
+                        id="declare-drill"
+                        type="checkbox"
+                        prop:checked=move || drill.get()
+                        on:change=move |ev| drill.set(event_target_checked(&ev))
+                    />
+                    <label for="declare-drill">"Exercise (drill)"</label>
+                </div>
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || if busy.get() { "Declaring…" } else { "Declare" }}
+                </button>
+            </form>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </section>
+    }
+}

@@ -1,0 +1,147 @@
+//! Installing the tools the build and the tests need, idempotently: check the version that is
+//! there, install only when it is missing or wrong, and say exactly what to install when we
+//! cannot (not root).
+//!
+//! The versions are the ones that work offline on Rust 1.95 (see `TOOLCHAIN.md` in the
+//! shared notes): trunk 0.21.14, wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock,
+//! wasm-opt from npm's binaryen 132 (never Debian's binaryen, which breaks the app at start-up),
+//! Debian's Chromium driven by npm's playwright-core.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{root, sh};
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132";
+
+/// wasm32 target, trunk, wasm-bindgen-cli and wasm-opt.
+pub fn ensure_build_tools() -> Result<()> {
+    let targets = output(Command::new("rustup").args(["target", "list", "--installed"]))
+        .context("rustup is needed to add the wasm32 target")?;
+    if !targets
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        sh(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    }
+
+    let wasm_bindgen = locked_version("wasm-bindgen")?;
+    let trunk_toml = std::fs::read_to_string(root().join("Trunk.toml"))?;
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{wasm_bindgen}\"")) {
+        bail!(
+            "Trunk.toml must pin wasm_bindgen = \"{wasm_bindgen}\", the version in Cargo.lock: \
+             the lock file, the CLI and the pin have to agree"
+        );
+    }
+
+    // Compiling these two from source is the slow part of a fresh setup; without LTO and with
+    // more codegen units it takes a quarter less time, and they run fast enough either way.
+    let fast_build = [
+        ("CARGO_PROFILE_RELEASE_LTO", "false"),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+    ];
+    if !version_is("trunk", &format!("trunk {TRUNK_VERSION}")) {
+        sh(Command::new("cargo")
+            .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"])
+            .envs(fast_build))?;
+    }
+    if !version_is("wasm-bindgen", &format!("wasm-bindgen {wasm_bindgen}")) {
+        // Not `--locked`: wasm-bindgen-cli's own lock file names a crate version the registry
+        // does not have.
+        sh(Command::new("cargo")
+            .args(["install", "wasm-bindgen-cli", "--version", &wasm_bindgen])
+            .envs(fast_build))?;
+    }
+    ensure_npm_packages()
+}
+
+/// Chromium (Debian's) and playwright-core (npm); returns the browser's path.
+pub fn ensure_test_tools() -> Result<PathBuf> {
+    ensure_npm_packages()?;
+    if let Some(path) = chromium() {
+        return Ok(path);
+    }
+    if is_root() {
+        sh(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        return chromium().context("chromium was installed but cannot be found on PATH");
+    }
+    bail!(
+        "the browser tests need Chromium: install Debian's package with \
+         `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary"
+    )
+}
+
+/// `npm ci` when wasm-opt or playwright-core is missing or at the wrong version.
+fn ensure_npm_packages() -> Result<()> {
+    let wasm_opt = root().join("node_modules/.bin/wasm-opt");
+    let wasm_opt_ok = output(Command::new(&wasm_opt).arg("--version"))
+        .is_ok_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")));
+    let playwright_ok = root()
+        .join("node_modules/playwright-core/package.json")
+        .exists();
+    if wasm_opt_ok && playwright_ok {
+        return Ok(());
+    }
+    if output(Command::new("npm").arg("--version")).is_err() {
+        bail!(
+            "npm is needed for wasm-opt (binaryen {BINARYEN_VERSION}) and playwright-core: \
+             install Node.js 20 or later (Debian: `sudo apt-get install nodejs npm`)"
+        );
+    }
+    sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+fn chromium() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("CHROMIUM")
+        && !path.is_empty()
+    {
+        return Some(PathBuf::from(path));
+    }
+    ["chromium", "chromium-browser"]
+        .into_iter()
+        .find_map(|name| {
+            output(Command::new("which").arg(name))
+                .ok()
+                .map(|p| PathBuf::from(p.trim()))
+                .filter(|p| p.exists())
+        })
+}
+
+fn is_root() -> bool {
+    output(Command::new("id").arg("-u")).is_ok_and(|uid| uid.trim() == "0")
+}
+
+/// The version of `package` in Cargo.lock.
+pub fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{package}\"")
+            && let Some(version) = lines
+                .next()
+                .and_then(|v| v.trim().strip_prefix("version = \""))
+                .and_then(|v| v.strip_suffix('"'))
+        {
+            return Ok(version.to_owned());
+        }
+    }
+    bail!("{package} is not in Cargo.lock")
+}
+
+fn version_is(tool: &str, expected: &str) -> bool {
+    output(Command::new(tool).arg("--version")).is_ok_and(|v| v.trim() == expected)
+}
+
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd.output()?;
+    if !out.status.success() {
+        bail!("exit status {}", out.status);
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
