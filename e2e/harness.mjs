@@ -120,7 +120,7 @@ export async function launchBrowser() {
 export async function person(browser, server, name, { viewport = { width: 1280, height: 860 }, theme } = {}) {
   const context = await browser.newContext({ viewport });
   if (theme) {
-    await context.addInitScript((t) => localStorage.setItem('warroom.theme', t), theme);
+    await context.addInitScript((t) => localStorage.setItem('warroom.theme', JSON.stringify(t)), theme);
   }
   await context.addInitScript((n) => {
     if (!localStorage.getItem('warroom.name')) localStorage.setItem('warroom.name', JSON.stringify(n));

@@ -110,7 +110,7 @@ fn CommandStrip() -> impl IntoView {
         Memo::new(move |_| commander.with(|c| c.as_ref().is_some_and(|c| c.0 == me)));
     let commander_present = Memo::new(move |_| {
         let holder = commander.with(|c| c.as_ref().map(|c| c.0.clone()));
-        holder.is_some_and(|h| session.present.with(|p| p.contains(&h)))
+        holder.is_none_or(|h| !session.is_absent(&h))
     });
     let last_change = RwSignal::new(None::<CommandId>);
 

@@ -87,6 +87,8 @@ pub struct Session {
     /// Whether `log` reaches back to the declaration.
     pub history_complete: RwSignal<bool>,
     pub present: RwSignal<BTreeSet<ParticipantId>>,
+    /// Whether the server has told us who is present yet.
+    pub presence_known: RwSignal<bool>,
     pub link: RwSignal<Link>,
     pub pending: RwSignal<Vec<PendingCommand>>,
     pub outcomes: RwSignal<HashMap<CommandId, Outcome>>,
@@ -133,6 +135,7 @@ impl Session {
             log: RwSignal::new(Vec::new()),
             history_complete: RwSignal::new(false),
             present: RwSignal::new(BTreeSet::new()),
+            presence_known: RwSignal::new(false),
             link: RwSignal::new(Link::Connecting),
             pending: RwSignal::new(pending),
             outcomes: RwSignal::new(outcomes),
@@ -161,6 +164,12 @@ impl Session {
     pub fn head(&self) -> Seq {
         self.state
             .with_untracked(|s| s.as_ref().map_or(0, |i| i.seq))
+    }
+
+    /// Known not to be connected; `false` until the server has said who is present, so that
+    /// nobody looks absent for the moment a board takes to load.
+    pub fn is_absent(&self, who: &ParticipantId) -> bool {
+        self.presence_known.get() && !self.present.with(|p| p.contains(who))
     }
 
     /// Sends a command (or queues it while offline). Returns its id, whose [`Outcome`] the
@@ -300,6 +309,7 @@ impl Session {
             }
             ServerMessage::Presence { present } => {
                 self.present.set(present.into_iter().collect());
+                self.presence_known.set(true);
             }
             ServerMessage::Error {
                 code,

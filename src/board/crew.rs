@@ -99,11 +99,7 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
     let holder_id = view.holder.as_ref().map(|(h, _)| h.clone());
     let holder_present = {
         let holder_id = holder_id.clone();
-        Memo::new(move |_| {
-            holder_id
-                .as_ref()
-                .is_some_and(|h| session.present.with(|p| p.contains(h)))
-        })
+        Memo::new(move |_| holder_id.as_ref().is_some_and(|h| !session.is_absent(h)))
     };
     let last = RwSignal::new(None::<CommandId>);
     let assuming = RwSignal::new(false);
@@ -113,7 +109,7 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
     let label = role.label();
     let row_id = format!("role-{}", label.to_lowercase());
     view! {
-        <li class="role-row" class:commander=role == Role::Commander aria-labelledby=row_id>
+        <li class="role-row" class:role-command=role == Role::Commander aria-labelledby=row_id>
             <div class="role-head">
                 <span class="role-name" id=row_id.clone()>{label}</span>
                 {match view.holder.clone() {

@@ -151,6 +151,8 @@ fn e2e(chromium: &Path) -> Result<()> {
         "--bin",
         "warroom",
     ]))?;
+    // Screenshots from an earlier run would be mistaken for this run's.
+    let _ = std::fs::remove_dir_all(root().join("e2e/artifacts"));
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("e2e"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))

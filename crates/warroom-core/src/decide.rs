@@ -234,6 +234,11 @@ fn require_any_role(
     }
 }
 
+/// A display name as the rules accept it: trimmed, not empty, at most [`MAX_TITLE_CHARS`].
+pub fn display_name(raw: &str) -> Result<String, Rejection> {
+    title_text("Your name", raw)
+}
+
 /// A free-text field: trimmed, not empty, at most [`MAX_TEXT_CHARS`] characters.
 pub(crate) fn body_text(field: &str, raw: &str) -> Result<String, Rejection> {
     bounded(field, raw, MAX_TEXT_CHARS)

@@ -73,7 +73,7 @@ pub mod templates;
 pub use apply::apply;
 pub use brief::{HandoffBrief, draft_brief};
 pub use command::Command;
-pub use decide::{Context, decide, execute};
+pub use decide::{Context, decide, display_name, execute};
 pub use event::{Event, NewItem, Recorded};
 pub use ids::{
     ActionId, ChecklistId, CommandId, ConcernId, IncidentId, NoteId, ParticipantId, Seq, TextId,

@@ -130,6 +130,10 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// No heartbeat: the connection looked dead.
     pub const HEARTBEAT_TIMEOUT: u16 = 4009;
+    /// The opening of the conversation was wrong (no hello, a bad name): fix it and reconnect.
+    pub const POLICY: u16 = 1008;
+    /// The server could not save what it had accepted: reconnect, and resend what is pending.
+    pub const INTERNAL: u16 = 1011;
     /// Unknown incident or unsupported protocol: do not reconnect as is.
     pub const REFUSED: u16 = 4004;
 }

@@ -92,6 +92,12 @@ pub async fn serve(
                     refuse(&mut sink, ErrorCode::UnsupportedProtocol, message).await;
                     return;
                 }
+                // Checked here, not only when the room records the join: a name the rules
+                // refuse would leave the person present but unable to do anything.
+                if let Err(rejection) = warroom_core::display_name(&name) {
+                    refuse(&mut sink, ErrorCode::Malformed, rejection.message).await;
+                    return;
+                }
                 (incident, participant, name, last_seq)
             }
             Ok(_) => {
@@ -398,7 +404,7 @@ async fn refuse(
 ) {
     let closing = match code {
         ErrorCode::UnknownIncident | ErrorCode::UnsupportedProtocol => close::REFUSED,
-        _ => 1008,
+        _ => close::POLICY,
     };
     let _ = sink
         .send(Message::Text(frame(&ServerMessage::Error {

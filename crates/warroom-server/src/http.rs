@@ -128,8 +128,15 @@ pub struct Declared {
 
 async fn declare_incident(
     State(state): State<AppState>,
-    Json(request): Json<DeclareRequest>,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Declared>), ApiError> {
+    // Parsed by hand so that a bad body gets the same JSON error shape as everything else.
+    let request: DeclareRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("the body must be a declaration as JSON: {e}"),
+        )
+    })?;
     let command = Command::Declare {
         title: request.title,
         severity: request.severity,

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -68,6 +69,14 @@ pub async fn run(
         );
     }
     let app = http::app(state);
+    // Without TCP_NODELAY, Nagle's algorithm holds a small frame (an ack) back while an
+    // earlier one (the events it acknowledges) is unacknowledged by the client's delayed ACK:
+    // milliseconds of latency on every command. Frames are whole messages; send them at once.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -37,7 +37,8 @@ pub type ConnId = u64;
 pub struct RoomConfig {
     /// How long a room with nobody connected stays loaded.
     pub idle_unload: Duration,
-    /// A snapshot is written once this many events have been appended since the last one.
+    /// A snapshot is written once this many events have been appended since the last one
+    /// (and the log has grown by a quarter since it).
     pub snapshot_every: Seq,
     /// How many recent events stay in memory for catching up reconnecting clients; a client
     /// further behind gets a snapshot.
@@ -251,6 +252,17 @@ impl Room {
         self.state.as_ref().map_or(0, |s| s.seq)
     }
 
+    /// Whether the write that brings the log to `head` should carry a snapshot: once
+    /// `snapshot_every` events have followed the last one, and the log has grown by a quarter
+    /// since. The board grows with the log (every note stays on it), so a fixed cadence alone
+    /// would rewrite a board the size of the whole log every few thousand events — quadratic
+    /// in the incident's length. Growing the gap with the log keeps the total written a small
+    /// multiple of the board, and a load still replays at most a fifth of the log.
+    fn snapshot_due(&self, head: Seq) -> bool {
+        let since = head - self.snapshot_seq;
+        since >= self.config.snapshot_every.max(self.snapshot_seq / 4)
+    }
+
     /// Handles a batch in arrival order. Consecutive submits share one store write; a join or
     /// leave first flushes the submits before it, so a joiner never sees an undurable event.
     /// Returns `false` when the room must stop (its store failed).
@@ -351,8 +363,7 @@ impl Room {
                 .as_ref()
                 .expect("events imply a declared incident");
             let head = incident.seq;
-            let snapshot =
-                (head - self.snapshot_seq >= self.config.snapshot_every).then(|| incident.clone());
+            let snapshot = self.snapshot_due(head).then(|| incident.clone());
             let append = Append {
                 incident: self.id.clone(),
                 expected,
@@ -364,21 +375,21 @@ impl Room {
             let wrote_snapshot = append.snapshot.is_some();
             if let Err(err) = self.store.append(append).await {
                 tracing::error!(incident = %self.id, %err, "append failed; restarting the room");
-                let frame = frame(&ServerMessage::Error {
-                    code: ErrorCode::Internal,
-                    message:
-                        "The server could not save this; it will be retried when you reconnect."
-                            .into(),
-                    command: None,
-                });
                 for p in &pending {
                     if let Some(conn) = p.conn {
-                        self.send_to(conn, frame.clone());
+                        let message = ServerMessage::Error {
+                            code: ErrorCode::Internal,
+                            message: "The server could not save this; it will be retried when \
+                                      you reconnect."
+                                .into(),
+                            command: p.id.clone(),
+                        };
+                        self.send_to(conn, frame(&message));
                     }
                 }
                 // The board in memory is ahead of the log: drop it and let clients reconnect
                 // to a room reloaded from what is durable.
-                self.kick_all(1011, "storage failure; reconnect");
+                self.kick_all(close::INTERNAL, "storage failure; reconnect");
                 return false;
             }
             if wrote_snapshot {

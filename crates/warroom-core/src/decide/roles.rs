@@ -127,16 +127,8 @@ pub(super) fn decide(
                 return Err(not_permitted("The commander cannot also be the deputy."));
             }
             let mut events = Vec::new();
-            if role == Role::Commander && incident.holds(&offer.to, Role::Deputy) {
-                events.extend(cancel_open_offer(
-                    incident,
-                    Role::Deputy,
-                    "The deputy became commander.",
-                ));
-                events.push(Event::RoleReleased {
-                    role: Role::Deputy,
-                    holder: offer.to.clone(),
-                });
+            if role == Role::Commander {
+                events.extend(becoming_commander(incident, &offer.to));
             }
             events.push(Event::RoleHandedOver {
                 role,
@@ -216,16 +208,8 @@ pub(super) fn decide(
             }
             let mut events =
                 cancel_open_offer(incident, role, "The role was assumed by someone else.");
-            if role == Role::Commander && incident.holds(ctx.actor, Role::Deputy) {
-                events.extend(cancel_open_offer(
-                    incident,
-                    Role::Deputy,
-                    "The deputy became commander.",
-                ));
-                events.push(Event::RoleReleased {
-                    role: Role::Deputy,
-                    holder: ctx.actor.clone(),
-                });
+            if role == Role::Commander {
+                events.extend(becoming_commander(incident, ctx.actor));
             }
             events.push(Event::RoleAssumed {
                 role,
@@ -263,6 +247,34 @@ fn open_offer(incident: &Incident, role: Role) -> Result<&crate::Offer, Rejectio
         .offers
         .get(&role)
         .ok_or_else(|| not_found(format!("There is no open offer of {}.", role.label())))
+}
+
+/// What must go before `who` becomes commander, who can never also be the deputy: their
+/// deputy role (and any offer of it they made), or an offer of deputy made to them.
+fn becoming_commander(incident: &Incident, who: &crate::ParticipantId) -> Vec<Event> {
+    let mut events = Vec::new();
+    if incident.holds(who, Role::Deputy) {
+        events.extend(cancel_open_offer(
+            incident,
+            Role::Deputy,
+            "The deputy became commander.",
+        ));
+        events.push(Event::RoleReleased {
+            role: Role::Deputy,
+            holder: who.clone(),
+        });
+    } else if incident
+        .offers
+        .get(&Role::Deputy)
+        .is_some_and(|o| &o.to == who)
+    {
+        events.extend(cancel_open_offer(
+            incident,
+            Role::Deputy,
+            "The commander cannot also be the deputy.",
+        ));
+    }
+    events
 }
 
 fn cancel_open_offer(incident: &Incident, role: Role, reason: &str) -> Vec<Event> {

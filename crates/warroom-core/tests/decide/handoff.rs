@@ -157,10 +157,11 @@ fn accepting_an_offer() {
         ("cat", accept(COMMANDER)),
         ("ann", confirm(COMMANDER)),
     ]);
+    // Becoming commander withdrew the offer of deputy: there is nothing left to accept.
     check(
         &offered_to_cat_then_cat_commands,
         when("cat", accept(DEPUTY)),
-        rejected(NotPermitted, "The commander cannot also be the deputy."),
+        rejected(NotFound, "There is no open offer of Deputy."),
     );
 }
 
@@ -242,7 +243,28 @@ fn confirming_a_handover() {
     check(
         &deputy_offered_to_the_new_commander(),
         when("bob", confirm(DEPUTY)),
-        rejected(NotPermitted, "The commander cannot also be the deputy."),
+        rejected(NotFound, "There is no open offer of Deputy."),
+    );
+    // Handing command to someone who has been offered deputy withdraws that offer first.
+    check(
+        &crew_and([
+            ("bob", claim(DEPUTY)),
+            ("bob", offer(DEPUTY, "cat", None)),
+            ("ann", offer_command("cat")),
+            ("cat", accept(COMMANDER)),
+        ]),
+        when("ann", confirm(COMMANDER)),
+        events([
+            Event::RoleOfferCancelled {
+                role: DEPUTY,
+                reason: "The commander cannot also be the deputy.".into(),
+            },
+            Event::RoleHandedOver {
+                role: COMMANDER,
+                from: id("ann"),
+                to: id("cat"),
+            },
+        ]),
     );
 }
 

@@ -1,0 +1,127 @@
+// How the board looks, and how fast it is with a long incident. Screenshots (dark and light,
+// desktop and phone) land in e2e/artifacts/; figures are printed, never asserted against a
+// stopwatch.
+
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  Server, declare, launchBrowser, live, person, postNote, shot, timeline, withScreenshots,
+} from './harness.mjs';
+
+describe('the board, seen', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await Server.start(['--rate-limit', '100000', '--rate-burst', '100000']);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.dispose();
+  });
+
+  it('saves screenshots of a busy board: dark and light, desktop and phone', async () => {
+    const alice = await person(browser, server, 'Alice Ng');
+    await withScreenshots('screenshots', [alice], async () => {
+      const url = await declare(alice, 'Checkout errors for EU customers', { severity: 'SEV1' });
+      await alice.page.getByRole('button', { name: 'Claim Scribe' }).click();
+      await postNote(alice.page, 'Error rate 12% on /checkout since 02:41 UTC', 'Observation');
+      await postNote(alice.page, 'Deploy 4711 (payment client timeout change) went out at 02:39', 'Hypothesis');
+      await postNote(alice.page, 'Roll back deploy 4711', 'Decision');
+      await postNote(alice.page, 'Rollback started by Bob', 'Action');
+      await postNote(alice.page, 'Customers in the EU see failed checkouts; rollback under way. Next update 03:15.', 'Status update');
+      await timeline(alice.page).getByText('Roll back deploy 4711', { exact: true }).waitFor();
+      await timeline(alice.page).locator('li.entry', { hasText: 'Roll back deploy 4711' })
+        .getByRole('button', { name: 'Pin' }).click();
+      await alice.page.getByRole('region', { name: 'Key events' }).waitFor();
+
+      for (const theme of ['dark', 'light']) {
+        for (const [device, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+          const p = await person(browser, server, 'Bob Ortiz', { viewport, theme });
+          await p.page.goto(url);
+          await live(p.page);
+          await timeline(p.page).getByText('Roll back deploy 4711', { exact: true }).waitFor();
+          assert.equal(await p.page.locator('html').getAttribute('data-theme'), theme);
+          await shot(p.page, `board-${theme}-${device}`);
+          await p.context.close();
+        }
+      }
+    });
+    await alice.context.close();
+  });
+
+  it('renders an incident of 5,000 entries and applies new events quickly (figures printed)', async () => {
+    const alice = await person(browser, server, 'Alice');
+    await withScreenshots('performance', [alice], async () => {
+      const url = await declare(alice, 'Long incident');
+      const incident = url.split('/').pop();
+      // Seed 5,000 notes over a raw WebSocket from the page (faster than typing them).
+      const acked = await alice.page.evaluate(async ({ incident, total }) => {
+        const ws = new WebSocket(`ws://${location.host}/ws`);
+        await new Promise((r) => ws.addEventListener('open', r, { once: true }));
+        ws.send(JSON.stringify({
+          type: 'hello', protocol: 1, incident, participant: 'p-seeder', name: 'Seeder', last_seq: 0,
+        }));
+        let acks = 0;
+        const done = new Promise((resolve) => ws.addEventListener('message', (m) => {
+          const msg = JSON.parse(m.data);
+          if (msg.type === 'ack' && ++acks === total) resolve();
+        }));
+        for (let i = 0; i < total; i++) {
+          ws.send(JSON.stringify({
+            type: 'submit', id: `c-seed-${i}`,
+            command: { type: 'post_note', kind: 'observation', text: `Seeded observation number ${i}` },
+          }));
+        }
+        await done;
+        ws.close();
+        return acks;
+      }, { incident, total: 5000 });
+      assert.equal(acked, 5000);
+
+      // A fresh browser opens the long incident.
+      const bob = await person(browser, server, 'Bob');
+      await bob.context.addInitScript(() => {
+        // Note when each server message arrives, before the app handles it.
+        const Native = window.WebSocket;
+        window.WebSocket = class extends Native {
+          constructor(...args) {
+            super(...args);
+            this.addEventListener('message', () => { window.__lastMessageAt = performance.now(); });
+          }
+        };
+      });
+      const started = Date.now();
+      await bob.page.goto(url);
+      await timeline(bob.page).getByText('Seeded observation number 4999', { exact: true }).waitFor({ timeout: 60000 });
+      const renderMs = Date.now() - started;
+      const navigation = await bob.page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return { shown: performance.now(), start: nav ? nav.startTime : 0 };
+      });
+
+      // One new event: time from the message's arrival to the entry being in the DOM.
+      const applyMs = [];
+      for (let i = 0; i < 5; i++) {
+        const text = `Fresh note ${i}`;
+        const watching = bob.page.evaluate((text) => new Promise((resolve) => {
+          const list = document.querySelector('ol.entries:not(.pending-entries)');
+          const observer = new MutationObserver(() => {
+            if (list.textContent.includes(text)) {
+              observer.disconnect();
+              resolve(performance.now() - window.__lastMessageAt);
+            }
+          });
+          observer.observe(list, { childList: true, subtree: true, characterData: true });
+        }), text);
+        await postNote(alice.page, text);
+        applyMs.push(await watching);
+      }
+      applyMs.sort((a, b) => a - b);
+      console.log(`# figure: open an incident of 5,000 entries, navigation to newest entry shown: ${renderMs} ms (in page: ${Math.round(navigation.shown - navigation.start)} ms)`);
+      console.log(`# figure: apply one new event to it, message arrival to DOM: median ${applyMs[2].toFixed(1)} ms, max ${applyMs[4].toFixed(1)} ms`);
+      await bob.context.close();
+    });
+    await alice.context.close();
+  });
+});
