@@ -11,6 +11,10 @@ use crate::route::Route;
 use crate::sync::{Link, Session};
 use crate::widgets::{AppLink, CommandResult, NameForm, ThemeToggle};
 
+pub mod actions;
+pub mod annunciator;
+pub mod checklists;
+pub mod concerns;
 pub mod crew;
 pub mod handoff;
 pub mod timeline;
@@ -59,9 +63,16 @@ fn Board(incident: IncidentId) -> impl IntoView {
                 when=move || declared.get()
                 fallback=move || view! { <BoardPlaceholder /> }
             >
+                <concerns::StopTheLine />
+                <annunciator::Annunciator />
                 <main id="main" class="board-grid">
                     <crew::CrewPanel />
                     <timeline::TimelinePanel />
+                    <div class="instruments">
+                        <actions::ActionsPanel />
+                        <concerns::ConcernsPanel />
+                        <checklists::ChecklistsPanel />
+                    </div>
                 </main>
                 <handoff::IncomingOffer />
                 <handoff::OutgoingOffer />
@@ -172,6 +183,7 @@ fn CommandStrip() -> impl IntoView {
                     })}
                     {move || is_commander.get().then(|| view! { <span class="badge you">"you"</span> })}
                 </div>
+                <annunciator::Cadence />
                 <LinkIndicator />
                 <ThemeToggle />
             </div>

@@ -11,6 +11,7 @@
 use leptos::html;
 use leptos::prelude::*;
 use warroom_core::narrate::describe;
+use warroom_core::templates::TRANSFER_OF_COMMAND;
 use warroom_core::{Command, CommandId, Event, HandoffBrief, ParticipantId, Role, draft_brief};
 
 use crate::board::slice;
@@ -296,8 +297,32 @@ fn OutgoingRow(role: Role, to: String, accepted: bool) -> impl IntoView {
                     <button type="button" class="ghost" on:click=cancel>"Cancel offer"</button>
                 }.into_any()
             }}
+            {(role == Role::Commander).then(|| view! { <TransferChecklistOffer /> })}
             <CommandResult id=last />
         </div>
+    }
+}
+
+/// Offers the transfer-of-command checklist while a command handoff is under way, unless one
+/// is already open.
+#[component]
+fn TransferChecklistOffer() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let open = slice(session, |i| {
+        i.checklists
+            .values()
+            .any(|c| c.template.as_deref() == Some(TRANSFER_OF_COMMAND) && !c.is_complete())
+    });
+    let last = RwSignal::new(None::<CommandId>);
+    view! {
+        <Show when=move || open.get() == Some(false)>
+            <button type="button" class="small" on:click=move |_| last.set(Some(session.submit(
+                Command::StartChecklist { template: TRANSFER_OF_COMMAND.to_owned() },
+            )))>
+                "Run the transfer-of-command checklist"
+            </button>
+        </Show>
+        <CommandResult id=last />
     }
 }
 

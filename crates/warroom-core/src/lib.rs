@@ -16,6 +16,7 @@
 //! - [`brief`]: the ICS-201-style handoff brief and its drafting from the board.
 //! - [`templates`]: built-in checklists.
 //! - [`narrate`]: each event as a timeline sentence.
+//! - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
 //! - [`protocol`]: the JSON messages between browser and server.
 //!
 //! # The rules
@@ -58,6 +59,7 @@
 //! confirmed while the recipient is present), `RoleClaimed` (a vacant non-Commander role),
 //! `RoleReleased` (a non-Commander role) or `RoleAssumed` (the holder was not connected).
 
+pub mod alerts;
 pub mod apply;
 pub mod brief;
 pub mod command;

@@ -180,7 +180,11 @@ async fn websocket(
         // Small buffers: an idle connection should cost a few KiB, not the default 128 KiB.
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .max_write_buffer_size(4 * 1024 * 1024)
+        // No cap on the write buffer: the send task writes one frame and waits for it, so
+        // the buffer never holds more than that frame, and a cap only refuses frames bigger
+        // than itself. A snapshot of a long incident is bigger than any fixed cap (4 MiB is
+        // about 18,000 notes); refusing it closed the connection of everyone joining.
+        .max_write_buffer_size(usize::MAX)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_FRAME_READ)
         .on_upgrade(move |socket| async move {

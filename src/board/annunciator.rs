@@ -1,0 +1,236 @@
+//! The annunciator: warnings, cautions and advisories ranked by warroom-core's `alerts`, shown
+//! under the command strip. Only warnings interrupt — a flashing MASTER WARNING lamp and a
+//! tone the person can mute (never sound alone). Acknowledging silences the cue; the item stays
+//! listed until its condition clears. When all is normal the panel is dark.
+//!
+//! Also here: the status-update cadence control and its countdown.
+
+use std::collections::BTreeSet;
+
+use gloo_storage::{LocalStorage as WebStorage, Storage};
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+use warroom_core::alerts::{Alert, Tier, Viewer, evaluate};
+use warroom_core::{Command, CommandId, Role};
+
+use crate::board::slice;
+use crate::clock::{Clock, countdown};
+use crate::identity::Identity;
+use crate::sync::{Link, Session};
+use crate::widgets::CommandResult;
+
+const MUTE_KEY: &str = "warroom.mute";
+
+#[component]
+pub fn Annunciator() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let identity = expect_context::<Identity>();
+    let clock = expect_context::<Clock>();
+    let me = identity.participant();
+    let alerts = Memo::new(move |_| {
+        let now = clock.now();
+        let online = session.link.get() == Link::Online;
+        let presence_known = session.presence_known.get();
+        session.present.with(|present| {
+            session.state.with(|s| match s {
+                Some(incident) => evaluate(
+                    incident,
+                    &Viewer {
+                        me: &me,
+                        present,
+                        presence_known,
+                        online,
+                    },
+                    now,
+                ),
+                None => Vec::new(),
+            })
+        })
+    });
+    // Acknowledged alert keys; forgotten once their condition clears, so a recurrence sounds.
+    let acked = RwSignal::new(BTreeSet::<String>::new());
+    Effect::new(move |_| {
+        let live: BTreeSet<String> = alerts.with(|a| a.iter().map(|a| a.key.clone()).collect());
+        if acked.with_untracked(|k| k.iter().any(|k| !live.contains(k))) {
+            acked.update(|k| k.retain(|key| live.contains(key)));
+        }
+    });
+    let unacked = move |tier: Tier| {
+        alerts.with(|a| acked.with(|k| a.iter().any(|a| a.tier == tier && !k.contains(&a.key))))
+    };
+    let master_warning = Memo::new(move |_| unacked(Tier::Warning));
+    let master_caution = Memo::new(move |_| unacked(Tier::Caution));
+    let acknowledge = move |tier: Tier| {
+        let keys: Vec<String> = alerts.with_untracked(|a| {
+            a.iter()
+                .filter(|a| a.tier == tier)
+                .map(|a| a.key.clone())
+                .collect()
+        });
+        acked.update(|k| k.extend(keys));
+    };
+    let muted = RwSignal::new(WebStorage::get::<bool>(MUTE_KEY).unwrap_or(false));
+    Effect::new(move |_| {
+        let _ = WebStorage::set(MUTE_KEY, muted.get());
+    });
+    let tone = Tone::new();
+    Effect::new(move |_| tone.sound(master_warning.get() && !muted.get()));
+
+    view! {
+        <section class="annunciator" class:dark=move || alerts.with(Vec::is_empty)
+            aria-label="Annunciator">
+            <div class="lamps">
+                <button type="button" class="lamp master-warning" class:lit=move || master_warning.get()
+                    aria-pressed=move || (!master_warning.get()).to_string()
+                    title="Acknowledge warnings (silences the tone; items stay until they clear)"
+                    on:click=move |_| acknowledge(Tier::Warning)>
+                    "MASTER WARNING"
+                </button>
+                <button type="button" class="lamp master-caution" class:lit=move || master_caution.get()
+                    title="Acknowledge cautions"
+                    on:click=move |_| acknowledge(Tier::Caution)>
+                    "MASTER CAUTION"
+                </button>
+                <button type="button" class="ghost small" aria-pressed=move || muted.get().to_string()
+                    on:click=move |_| muted.update(|m| *m = !*m)>
+                    {move || if muted.get() { "Tone muted" } else { "Tone on" }}
+                </button>
+            </div>
+            <Show when=move || alerts.with(Vec::is_empty)>
+                <p class="sr-only" role="status">"Annunciator dark: no alerts."</p>
+            </Show>
+            <ul class="alerts" role="list">
+                <For
+                    each=move || alerts.get()
+                    key=|a| (a.key.clone(), a.detail.clone(), a.title.clone())
+                    children=move |a| {
+                        let key = a.key.clone();
+                        let is_acked = Memo::new(move |_| acked.with(|k| k.contains(&key)));
+                        view! { <AlertLine alert=a acked=is_acked /> }
+                    }
+                />
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn AlertLine(alert: Alert, acked: Memo<bool>) -> impl IntoView {
+    let (class, word) = match alert.tier {
+        Tier::Warning => ("alert warning", "WARNING"),
+        Tier::Caution => ("alert caution", "CAUTION"),
+        Tier::Advisory => ("alert advisory", "ADVISORY"),
+    };
+    let live = if alert.tier == Tier::Warning {
+        "assertive"
+    } else {
+        "polite"
+    };
+    view! {
+        <li class=class class:acked=move || acked.get() aria-live=live>
+            <span class="tier">{word}</span>
+            <strong class="alert-title">{alert.title}</strong>
+            <span class="alert-detail">{alert.detail}</span>
+            {move || acked.get().then(|| view! { <span class="badge">"acknowledged"</span> })}
+        </li>
+    }
+}
+
+/// The warning tone: a short two-note chime every two seconds while warnings are unacknowledged.
+#[derive(Clone, Copy)]
+struct Tone {
+    repeat: StoredValue<Option<Interval>, LocalStorage>,
+    context: StoredValue<Option<web_sys::AudioContext>, LocalStorage>,
+}
+
+impl Tone {
+    fn new() -> Self {
+        Self {
+            repeat: StoredValue::new_local(None),
+            context: StoredValue::new_local(None),
+        }
+    }
+
+    fn sound(self, on: bool) {
+        if !on {
+            self.repeat.set_value(None);
+            return;
+        }
+        if self.repeat.with_value(Option::is_some) {
+            return;
+        }
+        self.chime();
+        self.repeat
+            .set_value(Some(Interval::new(2_000, move || self.chime())));
+    }
+
+    fn chime(self) {
+        if self.context.with_value(Option::is_none) {
+            self.context.set_value(web_sys::AudioContext::new().ok());
+        }
+        self.context.with_value(|ctx| {
+            let Some(ctx) = ctx else { return };
+            let start = ctx.current_time();
+            for (i, freq) in [880.0_f32, 660.0].into_iter().enumerate() {
+                let (Ok(osc), Ok(gain)) = (ctx.create_oscillator(), ctx.create_gain()) else {
+                    return;
+                };
+                osc.frequency().set_value(freq);
+                gain.gain().set_value(0.15);
+                let at = start + i as f64 * 0.18;
+                let _ = osc.connect_with_audio_node(&gain);
+                let _ = gain.connect_with_audio_node(&ctx.destination());
+                let _ = osc.start_with_when(at);
+                let _ = osc.stop_with_when(at + 0.15);
+            }
+        });
+    }
+}
+
+/// The status-update cadence: the countdown for everyone, the setting for the commander and
+/// communications.
+#[component]
+pub fn Cadence() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let identity = expect_context::<Identity>();
+    let clock = expect_context::<Clock>();
+    let me = identity.participant();
+    let due = slice(session, |i| {
+        i.next_update_due()
+            .map(|d| (d, i.cadence.as_ref().map_or(0, |c| c.every_minutes)))
+    });
+    let can_set = slice(session, move |i| {
+        i.holds(&me, Role::Commander) || i.holds(&me, Role::Communications)
+    });
+    let last = RwSignal::new(None::<CommandId>);
+    let set = move |ev: web_sys::Event| {
+        let value = event_target_value(&ev);
+        let every = value.parse::<u32>().ok();
+        last.set(Some(session.submit(Command::SetCadence {
+            every_minutes: every,
+        })));
+    };
+    view! {
+        <div class="cadence">
+            <label for="cadence">"Status updates"</label>
+            <select id="cadence" disabled=move || can_set.get() != Some(true) on:change=set
+                title=move || if can_set.get() == Some(true) { "" } else { "Set by the commander or communications" }>
+                <option value="" selected=move || due.get().flatten().is_none()>"No cadence"</option>
+                {[5u32, 10, 15, 20, 30, 45, 60].into_iter().map(|m| view! {
+                    <option value=m.to_string() selected=move || due.get().flatten().is_some_and(|d| d.1 == m)>
+                        {format!("every {m} min")}
+                    </option>
+                }).collect_view()}
+            </select>
+            {move || due.get().flatten().map(|(at, _)| {
+                let left = (at - clock.now()).num_seconds();
+                if left < 0 {
+                    view! { <span class="mono update-due overdue">{format!("UPDATE OVERDUE {}", countdown(-left))}</span> }.into_any()
+                } else {
+                    view! { <span class="mono update-due">{format!("next update in {}", countdown(left))}</span> }.into_any()
+                }
+            })}
+            <CommandResult id=last />
+        </div>
+    }
+}
