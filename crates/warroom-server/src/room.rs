@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{
-    Command, CommandId, Context, IncidentId, ParticipantId, Recorded, Seq, State, execute,
+    Command, CommandId, Context, Incident, IncidentId, ParticipantId, Recorded, Seq, State, execute,
 };
 
 use crate::rooms::Rooms;
@@ -483,19 +483,9 @@ impl Room {
         }
         let oldest_recent = self.recent.front().map_or(head + 1, |r| r.seq);
         if last_seq < head && last_seq + 1 >= oldest_recent {
-            let missing: Vec<Recorded> = self
-                .recent
-                .iter()
-                .filter(|r| r.seq > last_seq)
-                .cloned()
-                .collect();
-            for chunk in missing.chunks(500) {
-                self.send_to(
-                    conn,
-                    frame(&ServerMessage::Events {
-                        events: chunk.to_vec(),
-                    }),
-                );
+            let missing = self.recent.iter().filter(|r| r.seq > last_seq);
+            for frame in catch_up_frames(missing) {
+                self.send_to(conn, frame);
             }
             return;
         }
@@ -504,10 +494,7 @@ impl Room {
             Some((seq, frame)) if *seq == head => frame.clone(),
             _ => {
                 let Some(state) = &self.state else { return };
-                let frame = frame(&ServerMessage::Snapshot {
-                    seq: head,
-                    state: Box::new(state.clone()),
-                });
+                let frame = snapshot_frame(state);
                 self.snapshot_frame = Some((head, frame.clone()));
                 frame
             }
@@ -588,4 +575,150 @@ impl Room {
 /// Serialises a server message into a shareable frame.
 pub fn frame(message: &ServerMessage) -> Frame {
     Frame::from(message.to_json())
+}
+
+/// The `snapshot` frame of `board`, serialised from the board in place: a long incident's
+/// board is large, and cloning it into a `ServerMessage` first doubled the work of a join.
+fn snapshot_frame(board: &Incident) -> Frame {
+    let mut json = String::from(r#"{"type":"snapshot","seq":"#);
+    json.push_str(&board.seq.to_string());
+    json.push_str(r#","state":"#);
+    let mut bytes = json.into_bytes();
+    serde_json::to_writer(&mut bytes, board).expect("a board always serialises");
+    bytes.push(b'}');
+    Frame::from(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
+}
+
+/// The most events in one catch-up frame.
+const CATCH_UP_EVENTS: usize = 500;
+
+/// The bytes of events a catch-up frame aims at. A connection's WebSocket keeps a write
+/// buffer as large as the largest frame it has sent, for as long as it stays open: one frame
+/// holding a room's whole recent history would pin tens of KiB on every idle connection.
+const CATCH_UP_BYTES: usize = 8 * 1024;
+
+/// The most frames a catch-up is split into for size alone: never more than the event limit
+/// alone would make of the recent events kept (2,000 / 500), so that a catch-up takes no more
+/// room in a subscriber's bounded queue than it always did.
+const CATCH_UP_FRAMES: usize = 4;
+
+/// `events` as `events` frames of at most [`CATCH_UP_EVENTS`] events each, split further
+/// (up to [`CATCH_UP_FRAMES`] frames) towards [`CATCH_UP_BYTES`] a frame; every event is
+/// serialised once.
+fn catch_up_frames<'a>(events: impl IntoIterator<Item = &'a Recorded>) -> Vec<Frame> {
+    let encoded: Vec<String> = events
+        .into_iter()
+        .map(|r| serde_json::to_string(r).expect("events always serialise"))
+        .collect();
+    if encoded.is_empty() {
+        return Vec::new();
+    }
+    let bytes: usize = encoded.iter().map(String::len).sum();
+    let frames = encoded
+        .len()
+        .div_ceil(CATCH_UP_EVENTS)
+        .max(bytes.div_ceil(CATCH_UP_BYTES).min(CATCH_UP_FRAMES));
+    encoded
+        .chunks(encoded.len().div_ceil(frames))
+        // The frame `ServerMessage::Events` encodes to, around the events already encoded.
+        .map(|chunk| {
+            Frame::from(format!(
+                r#"{{"type":"events","events":[{}]}}"#,
+                chunk.join(",")
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use warroom_core::{Event, NoteId, NoteKind, TextId};
+
+    use super::*;
+
+    fn note(seq: Seq, text: &str) -> Recorded {
+        Recorded {
+            seq,
+            at: Utc::now(),
+            actor: ParticipantId::parse("p-alice").unwrap(),
+            event: Event::NotePosted {
+                note: NoteId(seq as u32),
+                kind: NoteKind::Observation,
+                text: text.into(),
+            },
+        }
+    }
+
+    fn decoded(frames: &[Frame]) -> Vec<Vec<Recorded>> {
+        frames
+            .iter()
+            .map(|f| match serde_json::from_str(f.as_str()).unwrap() {
+                ServerMessage::Events { events } => events,
+                other => panic!("not an events frame: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn catch_up_frames_are_events_messages_in_order() {
+        let events: Vec<Recorded> = (1..=3).map(|s| note(s, "short")).collect();
+        let frames = catch_up_frames(&events);
+        let whole = frame(&ServerMessage::Events {
+            events: events.clone(),
+        });
+        assert_eq!(
+            frames,
+            vec![whole],
+            "a small catch-up is one ordinary frame"
+        );
+        assert_eq!(catch_up_frames(&[]), Vec::<Frame>::new());
+    }
+
+    #[test]
+    fn a_snapshot_frame_is_the_snapshot_message() {
+        let mut board = None;
+        let declare = Command::Declare {
+            title: "Checkout is down".into(),
+            severity: warroom_core::Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+        };
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let present = BTreeSet::new();
+        let ctx = Context {
+            actor: &alice,
+            at: Utc::now(),
+            present: &present,
+        };
+        execute(&mut board, &declare, &ctx).unwrap();
+        let board = board.unwrap();
+        let message = ServerMessage::Snapshot {
+            seq: board.seq,
+            state: Box::new(board.clone()),
+        };
+        assert_eq!(snapshot_frame(&board), frame(&message));
+    }
+
+    #[test]
+    fn catch_up_frames_stay_small_and_lose_nothing() {
+        let check = |events: &[Recorded], expected_frames: usize| {
+            let frames = catch_up_frames(events);
+            let chunks = decoded(&frames);
+            assert_eq!(chunks.concat(), events, "every event, once, in order");
+            assert_eq!(frames.len(), expected_frames);
+            assert!(chunks.iter().all(|c| c.len() <= CATCH_UP_EVENTS));
+        };
+        // About 130 bytes an event: 100 of them make two frames of about 6.5 KiB.
+        let small: Vec<Recorded> = (1..=100).map(|s| note(s, "a note")).collect();
+        check(&small, 2);
+        // However big, a catch-up of the 2,000 recent events is at most four frames.
+        let long = "x".repeat(CATCH_UP_BYTES);
+        let big: Vec<Recorded> = (1..=2_000).map(|s| note(s, &long)).collect();
+        check(&big, CATCH_UP_FRAMES);
+        check(&big[..10], CATCH_UP_FRAMES);
+        check(&big[..1], 1);
+        // Past 500 events, the event limit decides.
+        let many: Vec<Recorded> = (1..=2_400).map(|s| note(s, "a")).collect();
+        check(&many, 5);
+    }
 }

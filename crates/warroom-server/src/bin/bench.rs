@@ -1,1 +1,419 @@
-fn main() {}
+//! `warroom-bench`: the server benchmark. Not a test: it prints figures, each beside its target.
+//!
+//! It starts the real `warroom` binary as a child process (a fresh one, in a fresh temporary
+//! data directory, for each measurement), on 127.0.0.1 port 0 with the per-connection rate
+//! limit raised, and drives it with real WebSocket clients from this process:
+//!
+//! - [`throughput`]: durable events per second into one incident from many writers;
+//! - [`latency`]: command → acknowledgement latency at a steady rate;
+//! - [`fanout`]: the latency of one note reaching many subscribers;
+//! - [`memory`]: the server's resident memory per idle connection;
+//! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold.
+//!
+//! [`server`] owns the child process, [`client`] is the WebSocket client, [`report`] records
+//! and prints the figures. Clients and server share the machine's cores, which the output says.
+//!
+//! `cargo xtask bench` builds in release and runs this with `--server target/release/warroom`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, ValueEnum};
+
+#[path = "bench/client.rs"]
+mod client;
+#[path = "bench/fanout.rs"]
+mod fanout;
+#[path = "bench/join.rs"]
+mod join;
+#[path = "bench/latency.rs"]
+mod latency;
+#[path = "bench/memory.rs"]
+mod memory;
+#[path = "bench/report.rs"]
+mod report;
+#[path = "bench/server.rs"]
+mod server;
+#[path = "bench/throughput.rs"]
+mod throughput;
+
+use report::{Summary, count, duration_ms, ms, percentiles};
+use server::Server;
+
+/// Benchmarks a `warroom` server binary over real WebSockets and prints the figures beside
+/// their targets. Sizes left out take the full value, or the smaller one with --quick.
+#[derive(Debug, Parser)]
+#[command(name = "warroom-bench", version, about, long_about = None)]
+struct Cli {
+    /// The `warroom` binary to benchmark [default: `warroom` next to this executable].
+    #[arg(long)]
+    server: Option<PathBuf>,
+
+    /// Smaller sizes, for a smoke run of a few seconds per measurement.
+    #[arg(long)]
+    quick: bool,
+
+    /// Run only these measurements (comma-separated) [default: all].
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Measurement>,
+
+    /// Throughput: concurrent writers, each its own participant and connection [default: 50].
+    #[arg(long)]
+    writers: Option<usize>,
+    /// Throughput: notes each writer posts [default: 1000; quick: 200].
+    #[arg(long)]
+    commands_per_writer: Option<usize>,
+    /// Throughput: commands each writer keeps in flight [default: 4].
+    #[arg(long)]
+    in_flight: Option<usize>,
+
+    /// Latency: commands per second, all clients together [default: 500].
+    #[arg(long)]
+    rate: Option<u32>,
+    /// Latency: clients sharing that rate [default: 5].
+    #[arg(long)]
+    latency_clients: Option<usize>,
+    /// Latency: seconds measured, after one second of warm-up [default: 10; quick: 3].
+    #[arg(long)]
+    latency_secs: Option<f64>,
+
+    /// Fan-out: subscribers joined to the incident [default: 200].
+    #[arg(long)]
+    subscribers: Option<usize>,
+    /// Fan-out: notes the writer posts [default: 300; quick: 60].
+    #[arg(long)]
+    fanout_notes: Option<usize>,
+    /// Fan-out: notes per second [default: 20].
+    #[arg(long)]
+    fanout_rate: Option<f64>,
+
+    /// Memory: idle connections opened [default: 1000; quick: 200].
+    #[arg(long)]
+    idle_connections: Option<usize>,
+    /// Memory: incidents they are joined to [default: 4].
+    #[arg(long)]
+    idle_incidents: Option<usize>,
+
+    /// Join: events in the incident [default: 100000; quick: 10000].
+    #[arg(long)]
+    join_events: Option<usize>,
+    /// Join: writers building it [default: 20].
+    #[arg(long)]
+    join_writers: Option<usize>,
+    /// Join: warm joins timed (room loaded) [default: 5; quick: 3].
+    #[arg(long)]
+    warm_joins: Option<usize>,
+    /// Join: cold joins timed, each after a restart of the server [default: 3; quick: 1].
+    #[arg(long)]
+    cold_joins: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Measurement {
+    Throughput,
+    Latency,
+    Fanout,
+    Memory,
+    Join,
+}
+
+impl Cli {
+    fn runs(&self, m: Measurement) -> bool {
+        self.only.is_empty() || self.only.contains(&m)
+    }
+
+    /// `full`, or `quick` with --quick, unless `set`.
+    fn size<T>(&self, set: Option<T>, full: T, quick: T) -> T {
+        set.unwrap_or(if self.quick { quick } else { full })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let binary = match cli.server.clone().map_or_else(sibling_server, Ok) {
+        Ok(path) => path,
+        Err(err) => {
+            eprintln!("warroom-bench: {err:#}");
+            return ExitCode::from(2);
+        }
+    };
+    raise_open_files_limit();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let summary = runtime.block_on(run(&cli, binary));
+    println!("\nSummary\n{}", summary.table());
+    if summary.any_failed() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn run(cli: &Cli, binary: PathBuf) -> Summary {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("warroom-bench: server {}", binary.display());
+    println!(
+        "This machine has {cores} cores, shared by the server and every benchmark client \
+         (one process, {cores} runtime threads): the figures include the clients' own work.\n"
+    );
+    let mut summary = Summary::default();
+
+    if cli.runs(Measurement::Throughput) {
+        let writers = cli.size(cli.writers, 50, 50);
+        let per_writer = cli.size(cli.commands_per_writer, 1_000, 200);
+        let in_flight = cli.size(cli.in_flight, 4, 4);
+        println!(
+            "[throughput] one incident, {writers} writers × {per_writer} post_note, \
+             {in_flight} in flight each"
+        );
+        let what = format!("durable events/s, 1 incident, {writers} writers");
+        let target = "≥ 20,000/s";
+        let result = with_server(&binary, &[], |server| async move {
+            throughput::measure(&server, writers, per_writer, in_flight).await
+        })
+        .await;
+        match result {
+            Ok(t) => {
+                println!(
+                    "      {} acknowledged; the log grew by {} events in {:.2} s",
+                    t.acked,
+                    t.events,
+                    t.elapsed.as_secs_f64()
+                );
+                summary.figure(
+                    &what,
+                    format!("{}/s", count(t.per_sec())),
+                    target,
+                    t.per_sec() >= 20_000.0,
+                );
+            }
+            Err(err) => summary.failed(&what, target, format!("{err:#}")),
+        }
+    }
+
+    if cli.runs(Measurement::Latency) {
+        let rate = cli.size(cli.rate, 500, 500);
+        let clients = cli.size(cli.latency_clients, 5, 5);
+        let seconds = cli.size(cli.latency_secs, 10.0, 3.0);
+        println!(
+            "\n[latency] {rate} commands/s from {clients} paced clients for {seconds} s \
+             (after 1 s of warm-up)"
+        );
+        let what = format!("command→ack p99 at {rate}/s");
+        let target = "p99 ≤ 5 ms";
+        let result = with_server(&binary, &[], |server| async move {
+            latency::measure(&server, rate, clients, seconds).await
+        })
+        .await;
+        match result {
+            Ok(l) => {
+                println!(
+                    "      achieved {:.0} commands/s; {}",
+                    l.rate,
+                    percentiles(&l.micros)
+                );
+                let p99 = l.micros.value_at_quantile(0.99);
+                summary.figure(
+                    &what,
+                    format!(
+                        "p50 {}, p99 {}",
+                        ms(l.micros.value_at_quantile(0.5)),
+                        ms(p99)
+                    ),
+                    target,
+                    p99 <= 5_000,
+                );
+            }
+            Err(err) => summary.failed(&what, target, format!("{err:#}")),
+        }
+    }
+
+    if cli.runs(Measurement::Fanout) {
+        let subscribers = cli.size(cli.subscribers, 200, 200);
+        let notes = cli.size(cli.fanout_notes, 300, 60);
+        let rate = cli.size(cli.fanout_rate, 20.0, 20.0);
+        println!(
+            "\n[fan-out] {subscribers} subscribers, one writer posting {notes} notes at {rate}/s"
+        );
+        let what = format!("fan-out p99 to {subscribers} subscribers");
+        let target = "p99 ≤ 15 ms";
+        let result = with_server(&binary, &[], |server| async move {
+            fanout::measure(&server, subscribers, notes, rate).await
+        })
+        .await;
+        match result {
+            Ok(f) => {
+                println!(
+                    "      {} notes × {} subscribers; {}",
+                    f.notes,
+                    f.subscribers,
+                    percentiles(&f.micros)
+                );
+                let p99 = f.micros.value_at_quantile(0.99);
+                summary.figure(
+                    &what,
+                    format!(
+                        "p50 {}, p99 {}",
+                        ms(f.micros.value_at_quantile(0.5)),
+                        ms(p99)
+                    ),
+                    target,
+                    p99 <= 15_000,
+                );
+            }
+            Err(err) => summary.failed(&what, target, format!("{err:#}")),
+        }
+    }
+
+    if cli.runs(Measurement::Memory) {
+        let connections = cli.size(cli.idle_connections, 1_000, 200);
+        let incidents = cli.size(cli.idle_incidents, 4, 4);
+        println!("\n[memory] {connections} idle connections joined to {incidents} incidents");
+        let what = format!("server RSS per idle connection ({connections})");
+        let target = "≤ 32 KiB";
+        let heartbeat = memory::HEARTBEAT_SECS.to_string();
+        let result = with_server(
+            &binary,
+            &["--heartbeat-secs", &heartbeat],
+            |server| async move { memory::measure(&server, connections, incidents).await },
+        )
+        .await;
+        match result {
+            Ok(m) => {
+                println!(
+                    "      VmRSS {} KiB before, {} KiB after; all {} connections (to {} incidents) \
+                     still open after {} s of {}-second heartbeats",
+                    m.before_kib,
+                    m.after_kib,
+                    m.connections,
+                    m.incidents,
+                    3 * memory::HEARTBEAT_SECS + 2,
+                    memory::HEARTBEAT_SECS
+                );
+                let per = m.per_connection_kib();
+                summary.figure(&what, format!("{per:.1} KiB"), target, per <= 32.0);
+            }
+            Err(err) => summary.failed(&what, target, format!("{err:#}")),
+        }
+    }
+
+    if cli.runs(Measurement::Join) {
+        let events = cli.size(cli.join_events, 100_000, 10_000);
+        let writers = cli.size(cli.join_writers, 20, 20);
+        let warm = cli.size(cli.warm_joins, 5, 3);
+        let cold = cli.size(cli.cold_joins, 3, 1);
+        println!(
+            "\n[join] an incident of {events} events (built by {writers} writers); {warm} warm \
+             joins, {cold} cold (each after a restart)"
+        );
+        let target = "≤ 200 ms";
+        let result = match Server::start(&binary, &[]) {
+            Ok(server) => join::measure(server, events, writers, warm, cold).await,
+            Err(err) => Err(err),
+        };
+        match result {
+            Ok(j) => {
+                println!(
+                    "      built {} events in {:.1} s ({}/s with {} writers)",
+                    j.events,
+                    j.build.as_secs_f64(),
+                    count(j.events as f64 / j.build.as_secs_f64()),
+                    j.build_writers
+                );
+                for (label, samples) in [("warm", &j.warm), ("cold", &j.cold)] {
+                    let Some(worst) = samples.iter().map(|s| s.held).max() else {
+                        continue;
+                    };
+                    for s in samples {
+                        println!(
+                            "      {label} join: received in {}, decoded (board held) in {}; \
+                             {} of {}",
+                            duration_ms(s.received),
+                            duration_ms(s.held),
+                            count(s.bytes as f64),
+                            if s.snapshot { "snapshot" } else { "events" }
+                        );
+                    }
+                    let received = median(samples.iter().map(|s| s.received).collect());
+                    let median = median(samples.iter().map(|s| s.held).collect());
+                    summary.figure(
+                        &format!("{label} join of {} events (board held)", j.events),
+                        format!(
+                            "median {} (received {}), worst {}",
+                            duration_ms(median),
+                            duration_ms(received),
+                            duration_ms(worst)
+                        ),
+                        target,
+                        worst <= Duration::from_millis(200),
+                    );
+                }
+            }
+            Err(err) => summary.failed("join of a long incident", target, format!("{err:#}")),
+        }
+    }
+    summary
+}
+
+/// Starts a fresh server with `flags`, runs `measure` against it, and stops it; on failure,
+/// the end of the server's log goes with the error.
+async fn with_server<T, F, Fut>(
+    binary: &std::path::Path,
+    flags: &[&str],
+    measure: F,
+) -> anyhow::Result<T>
+where
+    F: FnOnce(std::sync::Arc<Server>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let server = std::sync::Arc::new(Server::start(binary, flags)?);
+    let result = measure(std::sync::Arc::clone(&server))
+        .await
+        .with_context(|| format!("server log:\n{}", server.log_tail()));
+    if let Ok(mut server) = std::sync::Arc::try_unwrap(server) {
+        // A graceful stop, as in production; a server that does not stop is killed on drop.
+        if let Err(err) = server.stop() {
+            eprintln!("warroom-bench: {err:#}");
+        }
+    }
+    result
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+/// `warroom` in the directory of this executable, where cargo builds it.
+fn sibling_server() -> anyhow::Result<PathBuf> {
+    let me = std::env::current_exe().context("cannot tell where this executable is")?;
+    let sibling = me.with_file_name(format!("warroom{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        sibling.exists(),
+        "no server binary at {}; build it (cargo build --release -p warroom-server --bins) or \
+         pass --server",
+        sibling.display()
+    );
+    Ok(sibling)
+}
+
+/// A thousand idle connections need two thousand sockets between the two processes: lift the
+/// soft limit on open files to the hard one (the server child inherits it).
+fn raise_open_files_limit() {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: both calls only read or write the struct passed by pointer, which lives here.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
+        {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}

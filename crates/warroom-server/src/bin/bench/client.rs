@@ -1,0 +1,153 @@
+//! A benchmark client: one real WebSocket to the server, speaking the protocol as the browser
+//! app does (hello, submit) but reading frames as cheaply as it can, because the clients share
+//! the machine's cores with the server: a frame's type is read off its first bytes, and only
+//! the frames a measurement needs are decoded.
+//!
+//! Pings from the server are answered underneath whenever the stream is read, so a connection
+//! stays alive as long as somebody keeps reading it.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
+use tokio_tungstenite::{WebSocketStream, client_async_with_config};
+use warroom_core::protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
+use warroom_core::{CommandId, IncidentId, NoteKind, ParticipantId, Seq, TextId};
+
+/// How long any single wait may take before the benchmark gives up.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+pub type Ws = WebSocketStream<TcpStream>;
+
+/// Anything frames are read from: a whole WebSocket or its receiving half.
+pub trait Frames:
+    futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin
+{
+}
+
+impl<S> Frames for S where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin
+{
+}
+
+/// Opens a WebSocket to the server without saying anything. Server messages may be as large
+/// as a whole board, so no size limit applies to what this client reads.
+pub async fn connect(port: u16) -> anyhow::Result<Ws> {
+    let open = async {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.set_nodelay(true)?;
+        let request = format!("ws://127.0.0.1:{port}/ws").into_client_request()?;
+        // A small read buffer: tungstenite zeroes it on every read, and the default 128 KiB
+        // made that the clients' biggest cost, on cores they share with the server.
+        let config = WebSocketConfig::default()
+            .read_buffer_size(16 * 1024)
+            .max_message_size(None)
+            .max_frame_size(None);
+        let (ws, _) = client_async_with_config(request, stream, Some(config)).await?;
+        anyhow::Ok(ws)
+    };
+    tokio::time::timeout(WAIT, open)
+        .await
+        .context("the WebSocket upgrade took too long")?
+}
+
+/// Says hello as `participant` holding `last_seq`.
+pub async fn hello(
+    ws: &mut Ws,
+    incident: &IncidentId,
+    participant: &str,
+    last_seq: Seq,
+) -> anyhow::Result<()> {
+    let hello = ClientMessage::Hello {
+        protocol: PROTOCOL_VERSION,
+        incident: incident.clone(),
+        participant: ParticipantId::parse(participant)?,
+        name: format!("Bench {participant}"),
+        last_seq,
+    };
+    ws.send(Message::text(hello.to_json())).await?;
+    Ok(())
+}
+
+/// Connects, says hello as a newcomer and reads until the server lists this participant as
+/// present: by then the join is recorded and everything before it was delivered.
+pub async fn join(port: u16, incident: &IncidentId, participant: &str) -> anyhow::Result<Ws> {
+    let mut ws = connect(port).await?;
+    hello(&mut ws, incident, participant, 0).await?;
+    loop {
+        let text = next_text(&mut ws).await?;
+        if kind(&text) != "presence" {
+            continue;
+        }
+        if let ServerMessage::Presence { present } = serde_json::from_str(&text)?
+            && present.iter().any(|p| p.as_str() == participant)
+        {
+            return Ok(ws);
+        }
+    }
+}
+
+/// The next text frame; an error if the connection ends or nothing comes within [`WAIT`].
+pub async fn next_text(stream: &mut impl Frames) -> anyhow::Result<Utf8Bytes> {
+    loop {
+        let next = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .context("the server sent nothing for a minute")?;
+        match next {
+            Some(Ok(Message::Text(text))) => return Ok(text),
+            Some(Ok(Message::Close(frame))) => bail!("the server closed the connection: {frame:?}"),
+            Some(Ok(_)) => continue,
+            Some(Err(err)) => bail!("the connection failed: {err}"),
+            None => bail!("the connection ended"),
+        }
+    }
+}
+
+/// A frame's message type, read off its first bytes (the server writes `type` first).
+pub fn kind(text: &str) -> &str {
+    text.strip_prefix(r#"{"type":""#)
+        .and_then(|rest| rest.split_once('"'))
+        .map_or("", |(kind, _)| kind)
+}
+
+/// The `seq` of an `ack` frame.
+pub fn ack_seq(text: &str) -> anyhow::Result<(CommandId, Seq)> {
+    match serde_json::from_str(text)? {
+        ServerMessage::Ack { id, seq } => Ok((id, seq)),
+        other => bail!("expected an ack, got {other:?}"),
+    }
+}
+
+/// A `submit` frame posting an observation with `text`.
+pub fn post_note(id: &str, text: &str) -> anyhow::Result<Message> {
+    let submit = ClientMessage::Submit {
+        id: CommandId::parse(id)?,
+        command: warroom_core::Command::PostNote {
+            kind: NoteKind::Observation,
+            text: text.to_owned(),
+        },
+    };
+    Ok(Message::text(submit.to_json()))
+}
+
+/// A note's text of a realistic length, unique to `writer` and `n`.
+pub fn note_text(writer: usize, n: usize) -> String {
+    format!("Writer {writer} observes: p99 on checkout-api back under 300 ms after step {n}")
+}
+
+/// Reads and drops whatever the server sends until the connection ends: keeps an idle
+/// connection alive (pings are answered while reading). Returns why it ended.
+pub async fn drain(mut stream: impl Frames) -> String {
+    loop {
+        match stream.next().await {
+            Some(Ok(Message::Close(frame))) => return format!("closed by the server: {frame:?}"),
+            Some(Ok(_)) => {}
+            Some(Err(err)) => return format!("failed: {err}"),
+            None => return "ended".into(),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Memory per idle connection: the server's resident set (`VmRSS`) before and after opening
+//! many connections, each its own participant, joined to a few incidents and then left idle.
+//!
+//! The rooms are loaded (one connection each) before the first reading, so only the
+//! connections are counted. The server runs with a one-second heartbeat here: after the
+//! reading the benchmark waits past the server's heartbeat timeout and checks that every
+//! connection is still open, i.e. that the idle clients did answer the server's pings.
+
+use std::time::Duration;
+
+use anyhow::bail;
+use futures_util::StreamExt;
+use tokio::task::JoinSet;
+
+use crate::client;
+use crate::server::Server;
+
+/// The heartbeat the server under this measurement runs with; pass it as its flag.
+pub const HEARTBEAT_SECS: u64 = 1;
+
+/// What the memory run measured.
+pub struct Memory {
+    pub connections: usize,
+    pub incidents: usize,
+    pub before_kib: u64,
+    pub after_kib: u64,
+}
+
+impl Memory {
+    pub fn per_connection_kib(&self) -> f64 {
+        self.after_kib.saturating_sub(self.before_kib) as f64 / self.connections as f64
+    }
+}
+
+pub async fn measure(
+    server: &Server,
+    connections: usize,
+    incidents: usize,
+) -> anyhow::Result<Memory> {
+    let mut rooms = Vec::with_capacity(incidents);
+    for i in 0..incidents {
+        rooms.push(
+            server
+                .declare("p-bench-lead", &format!("Idle room {i}"))
+                .await?,
+        );
+    }
+    let mut open = JoinSet::new();
+    for (i, incident) in rooms.iter().enumerate() {
+        let ws = client::join(server.port, incident, &format!("p-anchor-{i}")).await?;
+        open.spawn(client::drain(ws.split().1));
+    }
+    settle().await;
+    let before_kib = server.rss_kib()?;
+
+    for c in 0..connections {
+        let incident = &rooms[c % incidents];
+        let ws = client::join(server.port, incident, &format!("p-idle-{c:05}")).await?;
+        // Keep reading, so the server's pings are answered and the presence updates do not
+        // pile up; the sending half stays with the reader, so the connection stays open.
+        let (sink, stream) = ws.split();
+        open.spawn(async move {
+            let why = client::drain(stream).await;
+            drop(sink);
+            why
+        });
+    }
+    settle().await;
+    let after_kib = server.rss_kib()?;
+
+    // Past the server's heartbeat timeout (three heartbeats): still open means pings answered.
+    tokio::time::sleep(Duration::from_secs(3 * HEARTBEAT_SECS + 2)).await;
+    if let Some(ended) = open.try_join_next() {
+        bail!(
+            "an idle connection ended during the measurement: {}",
+            ended.unwrap_or_else(|e| e.to_string())
+        );
+    }
+    open.abort_all();
+    Ok(Memory {
+        connections,
+        incidents,
+        before_kib,
+        after_kib,
+    })
+}
+
+/// Lets the server finish what the last joins set off (presence broadcasts) before a reading.
+async fn settle() {
+    tokio::time::sleep(Duration::from_secs(2)).await;
+}
