@@ -43,6 +43,60 @@ pub async fn list_incidents() -> Result<Vec<Summary>, String> {
     request("GET", "/api/incidents", None).await
 }
 
+/// The whole log of an incident, for the flight recorder.
+pub async fn incident_events(
+    id: &warroom_core::IncidentId,
+) -> Result<Vec<warroom_core::Recorded>, String> {
+    request("GET", &format!("/api/incidents/{id}/events"), None).await
+}
+
+/// A scenario as the library lists it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ScenarioInfo {
+    pub id: Option<String>,
+    pub title: String,
+    pub briefing: String,
+    pub suggested_crew: Vec<String>,
+    pub injects: usize,
+    pub expectations: Vec<String>,
+}
+
+/// A script inject, as the facilitator sees it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct UpcomingInject {
+    pub index: u32,
+    pub source: String,
+    pub text: String,
+    pub when: String,
+    pub due_in: Option<i64>,
+    pub fired: bool,
+}
+
+pub async fn scenarios() -> Result<Vec<ScenarioInfo>, String> {
+    request("GET", "/api/scenarios", None).await
+}
+
+/// Checks a scenario file; the error names the line and the field.
+pub async fn check_scenario(text: String) -> Result<ScenarioInfo, String> {
+    request("POST", "/api/scenarios/check", Some(text)).await
+}
+
+pub async fn script(
+    incident: &warroom_core::IncidentId,
+    participant: &ParticipantId,
+) -> Result<Vec<UpcomingInject>, String> {
+    request(
+        "GET",
+        &format!("/api/incidents/{incident}/script?participant={participant}"),
+        None,
+    )
+    .await
+}
+
+pub async fn delete_incident(incident: &warroom_core::IncidentId) -> Result<(), String> {
+    request("DELETE", &format!("/api/incidents/{incident}"), None).await
+}
+
 pub async fn declare(request_body: &DeclareRequest<'_>) -> Result<Declared, String> {
     let body = serde_json::to_string(request_body).map_err(|e| e.to_string())?;
     request("POST", "/api/incidents", Some(body)).await
@@ -76,7 +130,12 @@ async fn request<T: for<'de> Deserialize<'de>>(
         .as_string()
         .unwrap_or_default();
     if response.ok() {
-        serde_json::from_str(&text).map_err(|e| format!("Unexpected answer from the server: {e}"))
+        let text = if text.is_empty() {
+            "null"
+        } else {
+            text.as_str()
+        };
+        serde_json::from_str(text).map_err(|e| format!("Unexpected answer from the server: {e}"))
     } else {
         Err(serde_json::from_str::<ApiError>(&text)
             .map(|e| e.error)

@@ -16,6 +16,7 @@ pub mod annunciator;
 pub mod checklists;
 pub mod concerns;
 pub mod crew;
+pub mod exercise;
 pub mod handoff;
 pub mod timeline;
 
@@ -52,6 +53,20 @@ fn Board(incident: IncidentId) -> impl IntoView {
     provide_context(session);
     let declared = Memo::new(move |_| session.state.with(Option::is_some));
     let drill = slice(session, |i| i.drill);
+    // The browser tab says what this is, and an exercise says so there too.
+    let tab_title = slice(session, |i| {
+        format!(
+            "{}{} — Warroom",
+            if i.drill { "EXERCISE — " } else { "" },
+            i.title
+        )
+    });
+    Effect::new(move |_| {
+        if let Some(title) = tab_title.get() {
+            document().set_title(&title);
+        }
+    });
+    on_cleanup(|| document().set_title("Warroom"));
     view! {
         <div class="board" class:drill=move || drill.get() == Some(true)>
             {move || (drill.get() == Some(true)).then(|| view! {
@@ -69,6 +84,9 @@ fn Board(incident: IncidentId) -> impl IntoView {
                     <crew::CrewPanel />
                     <timeline::TimelinePanel />
                     <div class="instruments">
+                        <Show when=move || drill.get() == Some(true)>
+                            <exercise::ExercisePanel />
+                        </Show>
                         <actions::ActionsPanel />
                         <concerns::ConcernsPanel />
                         <checklists::ChecklistsPanel />
@@ -146,6 +164,7 @@ fn CommandStrip() -> impl IntoView {
             <div class="strip-title">
                 <AppLink to=Route::Lobby class="brand">"Warroom"</AppLink>
                 <h1 class="incident-title">{move || title.get().unwrap_or_default()}</h1>
+                <AppLink to=Route::Review(session.incident.get_value()) class="small-link">"Review"</AppLink>
             </div>
             <div class="strip-fields">
                 <div class=move || format!("field sev sev-{}", severity.get().map_or("", |s| s.label()).to_lowercase())>

@@ -40,16 +40,7 @@ impl Clock {
     }
 }
 
-/// `T+hh:mm:ss` from `start` to `at` (never negative).
-pub fn t_plus(start: Timestamp, at: Timestamp) -> String {
-    format!("T+{}", hms((at - start).num_seconds().max(0)))
-}
-
-/// `hh:mm:ss` for a number of seconds (hours may exceed 24).
-pub fn hms(seconds: i64) -> String {
-    let s = seconds.max(0);
-    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-}
+pub use warroom_core::metrics::{hms, t_plus};
 
 /// `mm:ss` for a countdown; negative values read as overdue.
 pub fn countdown(seconds: i64) -> String {

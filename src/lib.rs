@@ -10,6 +10,9 @@
 //!   pending commands, reconnects, gap checks.
 //! - [`lobby`]: name, incident list, declare.
 //! - [`board`]: the war-room board and its panels.
+//! - [`review`]: the flight recorder — the board at any moment, metrics, exports, and the
+//!   scorecard of an exercise.
+//! - [`scenarios`]: the training scenario library and the scenario-file checker.
 //! - [`widgets`]: small shared controls.
 //!
 //! The app never changes the board itself: it sends commands and folds the events the server
@@ -22,7 +25,9 @@ pub mod board;
 pub mod clock;
 pub mod identity;
 pub mod lobby;
+pub mod review;
 pub mod route;
+pub mod scenarios;
 pub mod sync;
 pub mod widgets;
 
@@ -45,7 +50,8 @@ pub fn App() -> impl IntoView {
         {move || match router.route.get() {
             Route::Lobby => view! { <lobby::Lobby /> }.into_any(),
             Route::Board(id) => view! { <board::BoardPage incident=id /> }.into_any(),
-            Route::Review(id) => view! { <board::BoardPage incident=id /> }.into_any(),
+            Route::Review(id) => view! { <review::ReviewPage incident=id /> }.into_any(),
+            Route::Scenarios => view! { <scenarios::ScenarioLibrary /> }.into_any(),
             Route::NotFound => view! {
                 <main id="main" class="page narrow">
                     <h1>"Page not found"</h1>

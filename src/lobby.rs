@@ -47,6 +47,7 @@ fn LobbyPage() -> impl IntoView {
                 "You are " <strong>{move || identity.name.get()}</strong> " "
                 <button type="button" class="ghost" on:click=move |_| identity.set_name("")>"Change name"</button>
             </span>
+            <AppLink to=Route::Scenarios>"Scenario library"</AppLink>
             <ThemeToggle />
         </header>
         <main id="main" class="page lobby">

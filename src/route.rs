@@ -12,6 +12,7 @@ pub enum Route {
     Lobby,
     Board(IncidentId),
     Review(IncidentId),
+    Scenarios,
     NotFound,
 }
 
@@ -20,6 +21,7 @@ impl Route {
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         match parts.as_slice() {
             [""] => Self::Lobby,
+            ["scenarios"] => Self::Scenarios,
             ["incidents", id] => IncidentId::parse(id).map_or(Self::NotFound, Self::Board),
             ["incidents", id, "review"] => {
                 IncidentId::parse(id).map_or(Self::NotFound, Self::Review)
@@ -33,6 +35,7 @@ impl Route {
             Self::Lobby | Self::NotFound => "/".into(),
             Self::Board(id) => format!("/incidents/{id}"),
             Self::Review(id) => format!("/incidents/{id}/review"),
+            Self::Scenarios => "/scenarios".into(),
         }
     }
 }

@@ -157,7 +157,7 @@ fn AssignForm() -> impl IntoView {
     }
 }
 
-fn state_words(state: ActionState) -> &'static str {
+pub(crate) fn state_words(state: ActionState) -> &'static str {
     match state {
         ActionState::AwaitingReadback => "awaiting readback",
         ActionState::ReadBack => "readback to confirm",

@@ -351,6 +351,7 @@ pub fn Announcer() -> impl IntoView {
                                 | Event::RoleAssumed { .. }
                                 | Event::RoleOfferDeclined { .. }
                                 | Event::RoleOfferCancelled { .. }
+                                | Event::InjectFired { .. }
                         )
                     })
                     .map(|r| {
@@ -372,6 +373,9 @@ pub fn Announcer() -> impl IntoView {
                                 incident.name_of(&r.actor),
                                 describe(incident, r)
                             ),
+                            Event::InjectFired { source, text, .. } => {
+                                format!("EXERCISE INJECT — {source}: {text}")
+                            }
                             _ => describe(incident, r),
                         };
                         (r.seq, text)

@@ -22,19 +22,21 @@ const PAGE: usize = 150;
 
 /// The icon and the words for a kind of entry.
 pub fn kind_badge(kind: EntryKind) -> (&'static str, &'static str) {
-    match kind {
-        EntryKind::Note(NoteKind::Observation) => ("◉", "Observation"),
-        EntryKind::Note(NoteKind::Hypothesis) => ("?", "Hypothesis"),
-        EntryKind::Note(NoteKind::Decision) => ("◆", "Decision"),
-        EntryKind::Note(NoteKind::Action) => ("▶", "Action"),
-        EntryKind::Note(NoteKind::StatusUpdate) => ("✉", "Status update"),
-        EntryKind::Incident => ("⚑", "Incident"),
-        EntryKind::Crew => ("⇄", "Crew"),
-        EntryKind::Joined => ("+", "Joined"),
-        EntryKind::Action => ("☐", "Tasking"),
-        EntryKind::Concern => ("⚠", "Concern"),
-        EntryKind::Checklist => ("☑", "Checklist"),
-    }
+    let icon = match kind {
+        EntryKind::Note(NoteKind::Observation) => "◉",
+        EntryKind::Note(NoteKind::Hypothesis) => "?",
+        EntryKind::Note(NoteKind::Decision) => "◆",
+        EntryKind::Note(NoteKind::Action) => "▶",
+        EntryKind::Note(NoteKind::StatusUpdate) => "✉",
+        EntryKind::Incident => "⚑",
+        EntryKind::Crew => "⇄",
+        EntryKind::Joined => "+",
+        EntryKind::Action => "☐",
+        EntryKind::Concern => "⚠",
+        EntryKind::Checklist => "☑",
+        EntryKind::Exercise => "»",
+    };
+    (icon, kind.label())
 }
 
 fn kind_class(kind: EntryKind) -> &'static str {
@@ -50,6 +52,7 @@ fn kind_class(kind: EntryKind) -> &'static str {
         EntryKind::Action => "k-tasking",
         EntryKind::Concern => "k-concern",
         EntryKind::Checklist => "k-checklist",
+        EntryKind::Exercise => "k-exercise",
     }
 }
 
@@ -92,7 +95,10 @@ impl Filter {
             (Self::Notes, EntryKind::Note(_)) => true,
             (Self::Kind(k), EntryKind::Note(n)) => k == n,
             (Self::Crew, EntryKind::Crew | EntryKind::Incident | EntryKind::Joined) => true,
-            (Self::Other, EntryKind::Action | EntryKind::Concern | EntryKind::Checklist) => true,
+            (
+                Self::Other,
+                EntryKind::Action | EntryKind::Concern | EntryKind::Checklist | EntryKind::Exercise,
+            ) => true,
             _ => false,
         }
     }
@@ -129,7 +135,11 @@ fn entry(incident: &Incident, r: &Recorded, me: &warroom_core::ParticipantId) ->
         seq: r.seq,
         at: r.at,
         declared_at: incident.declared_at,
-        author: incident.name_of(&r.actor).to_owned(),
+        author: match &r.event {
+            // An inject appears to come from its source, not from the facilitator.
+            Event::InjectFired { source, .. } => source.clone(),
+            _ => incident.name_of(&r.actor).to_owned(),
+        },
         kind: kind_of(incident, &r.event),
         text: note.map_or_else(|| describe(incident, r), |(_, n)| n.text.clone()),
         note: note.map(|(id, n)| NoteView {

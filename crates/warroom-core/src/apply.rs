@@ -6,6 +6,8 @@
 //! An event that does not fit the state (which a log written by `decide` never contains) is
 //! ignored rather than trusted halfway.
 
+use std::sync::Arc;
+
 use chrono::Duration;
 
 use crate::State;
@@ -14,6 +16,7 @@ use crate::incident::{
     Acknowledgement, Action, ActionState, Cadence, Checklist, ChecklistItem, Concern, Escalation,
     Incident, ItemState, Note, NoteKind, Participant, Retraction, Revision, Role, Status, Tenure,
 };
+use crate::scenario::ScenarioRun;
 
 /// Applies one recorded event to the incident.
 pub fn apply(state: &mut State, recorded: &Recorded) {
@@ -62,6 +65,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 checklists: Default::default(),
                 cadence: None,
                 last_status_update: None,
+                scenario: None,
                 seq: *seq,
                 updated_at: at,
             });
@@ -110,6 +114,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         Event::RoleHandedOver { role, to, .. } => {
             incident.offers.remove(role);
             set_holder(incident, *role, to.clone(), at);
+            count_handoff(incident, *role);
         }
         Event::RoleClaimed { role } => set_holder(incident, *role, actor.clone(), at),
         Event::RoleReleased { role, .. } => {
@@ -117,14 +122,17 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 incident.roles.remove(role);
             }
         }
-        Event::RoleAssumed { role, .. } => set_holder(incident, *role, actor.clone(), at),
+        Event::RoleAssumed { role, .. } => {
+            set_holder(incident, *role, actor.clone(), at);
+            count_handoff(incident, *role);
+        }
         Event::NotePosted { note, kind, text } => {
             if *kind == NoteKind::StatusUpdate {
                 incident.last_status_update = Some(at);
             }
             incident.notes.insert(
                 *note,
-                Note {
+                Arc::new(Note {
                     kind: *kind,
                     text: text.clone(),
                     author: actor.clone(),
@@ -133,11 +141,11 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                     history: Vec::new(),
                     pinned: false,
                     retracted: None,
-                },
+                }),
             );
         }
         Event::NoteAmended { note, text } => {
-            if let Some(n) = incident.notes.get_mut(note) {
+            if let Some(n) = incident.notes.get_mut(note).map(Arc::make_mut) {
                 let old = std::mem::replace(&mut n.text, text.clone());
                 n.history.push(Revision {
                     text: old,
@@ -146,7 +154,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             }
         }
         Event::NoteRetracted { note, reason } => {
-            if let Some(n) = incident.notes.get_mut(note) {
+            if let Some(n) = incident.notes.get_mut(note).map(Arc::make_mut) {
                 n.retracted = Some(Retraction {
                     by: actor.clone(),
                     at,
@@ -155,7 +163,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             }
         }
         Event::NotePinned { note, pinned } => {
-            if let Some(n) = incident.notes.get_mut(note) {
+            if let Some(n) = incident.notes.get_mut(note).map(Arc::make_mut) {
                 n.pinned = *pinned;
             }
         }
@@ -308,6 +316,46 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             },
             at,
         ),
+        Event::ScenarioStarted {
+            title,
+            briefing,
+            expectations,
+            injects,
+        } => {
+            incident.scenario = Some(ScenarioRun {
+                title: title.clone(),
+                briefing: briefing.clone(),
+                expectations: expectations.clone(),
+                injects: *injects,
+                facilitator: actor.clone(),
+                started_at: at,
+                paused_at: None,
+                paused_seconds: 0,
+                fired: Default::default(),
+                handoffs: 0,
+                ended_at: None,
+            });
+        }
+        Event::ScenarioPaused => {
+            if let Some(run) = incident.scenario.as_mut() {
+                run.paused_at = Some(at);
+            }
+        }
+        Event::ScenarioResumed | Event::ScenarioEnded => {
+            if let Some(run) = incident.scenario.as_mut() {
+                if let Some(paused) = run.paused_at.take() {
+                    run.paused_seconds += crate::metrics::seconds(paused, at);
+                }
+                if matches!(event, Event::ScenarioEnded) {
+                    run.ended_at = Some(at);
+                }
+            }
+        }
+        Event::InjectFired { inject, .. } => {
+            if let (Some(run), Some(i)) = (incident.scenario.as_mut(), inject) {
+                run.fired.insert(*i);
+            }
+        }
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,
@@ -329,6 +377,16 @@ fn set_holder(
         incident.commander = tenure;
     } else {
         incident.roles.insert(role, tenure);
+    }
+}
+
+/// A change of command during a running scenario (its triggers listen for the first one).
+fn count_handoff(incident: &mut Incident, role: Role) {
+    if role == Role::Commander
+        && let Some(run) = incident.scenario.as_mut()
+        && run.ended_at.is_none()
+    {
+        run.handoffs += 1;
     }
 }
 

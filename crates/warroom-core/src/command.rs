@@ -163,6 +163,22 @@ pub enum Command {
     SetCadence {
         every_minutes: Option<u32>,
     },
+    /// Start a training scenario on this exercise; the sender becomes its facilitator. Either
+    /// a built-in scenario's id or a scenario file's text.
+    StartScenario {
+        builtin: Option<String>,
+        script: Option<String>,
+    },
+    PauseScenario,
+    ResumeScenario,
+    EndScenario,
+    /// Put an inject on the board: a script inject by index (fired on time by the server, or
+    /// early by the facilitator), or an ad-hoc one (`inject: None`).
+    FireInject {
+        inject: Option<u32>,
+        source: String,
+        text: String,
+    },
 }
 
 impl Command {
@@ -202,6 +218,11 @@ impl Command {
             Self::UncheckItem { .. } => "uncheck_item",
             Self::MarkItemNotApplicable { .. } => "mark_item_not_applicable",
             Self::SetCadence { .. } => "set_cadence",
+            Self::StartScenario { .. } => "start_scenario",
+            Self::PauseScenario => "pause_scenario",
+            Self::ResumeScenario => "resume_scenario",
+            Self::EndScenario => "end_scenario",
+            Self::FireInject { .. } => "fire_inject",
         }
     }
 }

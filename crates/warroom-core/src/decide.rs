@@ -11,11 +11,12 @@ use crate::command::Command;
 use crate::event::Event;
 use crate::ids::ParticipantId;
 use crate::incident::{Incident, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Role, Timestamp};
-use crate::rejection::{Rejection, RejectionCode, invalid, not_permitted};
+use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitted};
 use crate::{State, apply};
 
 mod checklists;
 mod roles;
+mod scenario;
 mod tasks;
 mod timeline;
 
@@ -118,6 +119,11 @@ pub fn decide(
             if *status == crate::Status::Closed && incident.status != crate::Status::Resolved {
                 return Err(invalid("Resolve the incident before closing it."));
             }
+            if *status == crate::Status::Closed && incident.open_safety_issues().next().is_some() {
+                return Err(conflict(
+                    "A safety issue is still open: acknowledge it before closing the incident.",
+                ));
+            }
             Ok(vec![Event::StatusChanged {
                 from: incident.status,
                 to: *status,
@@ -180,6 +186,11 @@ pub fn decide(
         | Command::CheckItem { .. }
         | Command::UncheckItem { .. }
         | Command::MarkItemNotApplicable { .. } => checklists::decide(incident, command, ctx),
+        Command::StartScenario { .. }
+        | Command::PauseScenario
+        | Command::ResumeScenario
+        | Command::EndScenario
+        | Command::FireInject { .. } => scenario::decide(incident, command, ctx),
     }
 }
 

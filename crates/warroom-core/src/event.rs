@@ -168,6 +168,23 @@ pub enum Event {
     CadenceSet {
         every_minutes: Option<u32>,
     },
+    /// The actor started a training scenario and facilitates it. The script stays on the
+    /// server; only what players may know is here.
+    ScenarioStarted {
+        title: String,
+        briefing: String,
+        expectations: Vec<crate::scenario::Expectation>,
+        injects: u32,
+    },
+    ScenarioPaused,
+    ScenarioResumed,
+    ScenarioEnded,
+    /// An inject appeared on the board, from `source`.
+    InjectFired {
+        inject: Option<u32>,
+        source: String,
+        text: String,
+    },
 }
 
 /// A checklist item as it is created.
@@ -214,6 +231,11 @@ impl Event {
             Self::ItemUnchecked { .. } => "item_unchecked",
             Self::ItemMarkedNotApplicable { .. } => "item_marked_not_applicable",
             Self::CadenceSet { .. } => "cadence_set",
+            Self::ScenarioStarted { .. } => "scenario_started",
+            Self::ScenarioPaused => "scenario_paused",
+            Self::ScenarioResumed => "scenario_resumed",
+            Self::ScenarioEnded => "scenario_ended",
+            Self::InjectFired { .. } => "inject_fired",
         }
     }
 }

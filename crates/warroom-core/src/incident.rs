@@ -5,6 +5,7 @@
 //! is `decide`'s business and how it changes is `apply`'s.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -43,13 +44,18 @@ pub struct Incident {
     pub roles: BTreeMap<Role, Tenure>,
     /// Positive exchanges in flight, at most one per role.
     pub offers: BTreeMap<Role, Offer>,
-    pub notes: BTreeMap<NoteId, Note>,
+    /// Shared, so that copies of the board (replay checkpoints) share the notes, by far the
+    /// largest part of a long incident.
+    pub notes: BTreeMap<NoteId, Arc<Note>>,
     pub actions: BTreeMap<ActionId, Action>,
     pub concerns: BTreeMap<ConcernId, Concern>,
     pub checklists: BTreeMap<ChecklistId, Checklist>,
     pub cadence: Option<Cadence>,
     /// When the last status-update note was posted.
     pub last_status_update: Option<Timestamp>,
+    /// The training scenario running on this exercise, if any.
+    #[serde(default)]
+    pub scenario: Option<crate::scenario::ScenarioRun>,
     /// The sequence of the last event applied.
     pub seq: Seq,
     /// The time of the last event applied.

@@ -18,6 +18,11 @@
 //! - [`narrate`]: each event as a timeline sentence.
 //! - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
 //! - [`protocol`]: the JSON messages between browser and server.
+//! - [`replay`]: the board at any sequence, from checkpoints (the flight recorder).
+//! - [`metrics`]: how the incident was run, computed from the log.
+//! - [`scenario`]: training scenarios — the file format, when injects fire, scoring.
+//! - [`export`]: the JSON export (log + derived board and metrics) and the Markdown
+//!   postmortem draft.
 //!
 //! # The rules
 //! Every command except `declare` and `join` needs a declared, open incident and an actor who
@@ -27,7 +32,7 @@
 //! | --- | --- | --- |
 //! | declare | anyone | already declared; title or name empty or too long |
 //! | join | anyone (sent by the server on hello) | name empty or too long |
-//! | set severity, set status | the commander | unchanged; closing before resolved |
+//! | set severity, set status | the commander | unchanged; closing before resolved or with a safety issue open |
 //! | set summary, set cadence | commander or communications | empty text; cadence outside 1–240 min |
 //! | offer role | its holder | recipient absent, not joined or oneself; an offer already open; Commander without a brief; Deputy to the commander |
 //! | accept, decline | the offer's recipient | no open offer; accepted twice; decline without reason |
@@ -51,6 +56,8 @@
 //! | check item | anyone | checked already; value missing where asked, or given to a tick |
 //! | uncheck item | anyone | not checked |
 //! | mark not applicable | anyone | not open; no reason |
+//! | start scenario | anyone holding no role, on an exercise | real incident; one ran already; bad file |
+//! | pause, resume, end scenario; fire inject | the facilitator | no scenario; ended; already so; inject fired already |
 //!
 //! **Invariant:** from declaration until close there is exactly one commander — the type says
 //! so ([`Incident::commander`] is not optional) — and the commander is never the deputy.
@@ -65,11 +72,15 @@ pub mod brief;
 pub mod command;
 pub mod decide;
 pub mod event;
+pub mod export;
 pub mod ids;
 pub mod incident;
+pub mod metrics;
 pub mod narrate;
 pub mod protocol;
 pub mod rejection;
+pub mod replay;
+pub mod scenario;
 pub mod templates;
 
 pub use apply::apply;

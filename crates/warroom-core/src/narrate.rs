@@ -22,6 +22,24 @@ pub enum EntryKind {
     Action,
     Concern,
     Checklist,
+    /// A training scenario: its injects and its clock.
+    Exercise,
+}
+
+impl EntryKind {
+    /// The words for the category, as the timeline shows them.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Note(k) => k.label(),
+            Self::Incident => "Incident",
+            Self::Crew => "Crew",
+            Self::Joined => "Joined",
+            Self::Action => "Tasking",
+            Self::Concern => "Concern",
+            Self::Checklist => "Checklist",
+            Self::Exercise => "Exercise",
+        }
+    }
 }
 
 /// The category of `event`; changes to a note are filed under the note's kind.
@@ -64,6 +82,11 @@ pub fn kind_of(incident: &Incident, event: &Event) -> EntryKind {
         | Event::ItemChecked { .. }
         | Event::ItemUnchecked { .. }
         | Event::ItemMarkedNotApplicable { .. } => EntryKind::Checklist,
+        Event::ScenarioStarted { .. }
+        | Event::ScenarioPaused
+        | Event::ScenarioResumed
+        | Event::ScenarioEnded
+        | Event::InjectFired { .. } => EntryKind::Exercise,
     }
 }
 
@@ -223,6 +246,13 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
             item: i,
             reason,
         } => format!("{who} marked \"{}\" not applicable: {reason}", item(c, i)),
+        Event::ScenarioStarted { title, .. } => {
+            format!("{who} started the exercise scenario \"{title}\" and facilitates it")
+        }
+        Event::ScenarioPaused => format!("{who} paused the scenario"),
+        Event::ScenarioResumed => format!("{who} resumed the scenario"),
+        Event::ScenarioEnded => format!("{who} ended the scenario"),
+        Event::InjectFired { source, text, .. } => format!("{source}: {text}"),
         Event::CadenceSet { every_minutes } => match every_minutes {
             Some(m) => format!("{who} set status updates every {m} min"),
             None => format!("{who} cleared the status-update cadence"),

@@ -20,8 +20,10 @@ use tower_http::services::ServeDir;
 use warroom_core::protocol::MAX_MESSAGE_BYTES;
 use warroom_core::{Command, IncidentId, ParticipantId, Severity, TextId};
 
+use crate::archive::{self, ArchiveError};
 use crate::connection::{self, ConnectionConfig};
-use crate::rooms::{DeclareError, Rooms};
+use crate::room::DeleteRefused;
+use crate::rooms::{DeclareError, DeleteError, RoomError, Rooms};
 use crate::store::Summary;
 
 /// The largest single frame read whole. Bigger than [`MAX_MESSAGE_BYTES`] on purpose: a frame
@@ -46,7 +48,13 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
         .route("/incidents", get(list_incidents).post(declare_incident))
-        .route("/incidents/{id}", get(get_incident))
+        .route("/incidents/{id}", get(get_incident).delete(delete_incident))
+        .route("/incidents/{id}/script", get(incident_script))
+        .route("/scenarios", get(list_scenarios))
+        .route("/scenarios/check", axum::routing::post(check_scenario))
+        .route("/incidents/{id}/events", get(incident_events))
+        .route("/incidents/{id}/export.md", get(export_markdown))
+        .route("/incidents/{id}/export.json", get(export_json))
         .fallback(api_not_found);
     let static_files = ServeDir::new(&state.static_dir)
         .precompressed_gzip()
@@ -107,6 +115,159 @@ async fn get_incident(
         .map_err(internal)?
         .map(Json)
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("there is no incident {id}")))
+}
+
+fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
+    IncidentId::parse(raw)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad incident id: {e}")))
+}
+
+fn archive_error(err: ArchiveError) -> ApiError {
+    match err {
+        ArchiveError::UnknownIncident(id) => {
+            ApiError(StatusCode::NOT_FOUND, format!("there is no incident {id}"))
+        }
+        other => internal(other),
+    }
+}
+
+/// `DELETE /api/incidents/{id}`: exercises only.
+async fn delete_incident(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = incident_id(&id)?;
+    match state.rooms.delete(&id).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(DeleteError::Room(RoomError::UnknownIncident(id))) => Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("there is no incident {id}"),
+        )),
+        Err(DeleteError::Refused(DeleteRefused::RealIncident)) => Err(ApiError(
+            StatusCode::CONFLICT,
+            DeleteRefused::RealIncident.to_string(),
+        )),
+        Err(err) => Err(internal(err)),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct ParticipantQuery {
+    participant: ParticipantId,
+}
+
+/// The scenario script's injects, for its facilitator only.
+async fn incident_script(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ParticipantQuery>,
+) -> Result<Json<Vec<crate::room::UpcomingInject>>, ApiError> {
+    let id = incident_id(&id)?;
+    state
+        .rooms
+        .script(&id, &query.participant)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError(StatusCode::FORBIDDEN, e))
+}
+
+/// A scenario as the library lists it: no inject texts.
+#[derive(Debug, Serialize)]
+struct ScenarioInfo {
+    id: Option<&'static str>,
+    title: String,
+    briefing: String,
+    suggested_crew: Vec<String>,
+    injects: usize,
+    expectations: Vec<String>,
+}
+
+impl ScenarioInfo {
+    fn of(id: Option<&'static str>, s: &warroom_core::scenario::Scenario) -> Self {
+        Self {
+            id,
+            title: s.title.clone(),
+            briefing: s.briefing.clone(),
+            suggested_crew: s.suggested_crew.clone(),
+            injects: s.injects.len(),
+            expectations: s.expectations.iter().map(|e| e.describe()).collect(),
+        }
+    }
+}
+
+async fn list_scenarios() -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
+    warroom_core::scenario::BUILT_IN
+        .iter()
+        .map(|(id, text)| {
+            warroom_core::scenario::parse(text)
+                .map(|s| ScenarioInfo::of(Some(id), &s))
+                .map_err(internal)
+        })
+        .collect::<Result<_, _>>()
+        .map(Json)
+}
+
+/// Checks a trainer's scenario file: its summary, or where it is wrong.
+async fn check_scenario(body: String) -> Result<Json<ScenarioInfo>, ApiError> {
+    warroom_core::scenario::parse(&body)
+        .map(|s| Json(ScenarioInfo::of(None, &s)))
+        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+}
+
+/// The whole log, for the review page's flight recorder.
+async fn incident_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<warroom_core::Recorded>>, ApiError> {
+    let id = incident_id(&id)?;
+    archive::whole_log(state.rooms.store().as_ref(), &id)
+        .await
+        .map(Json)
+        .map_err(archive_error)
+}
+
+async fn export_markdown(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Md)
+        .await
+        .map_err(archive_error)?;
+    Ok(download(
+        text,
+        "text/markdown; charset=utf-8",
+        &format!("warroom-{id}.md"),
+    ))
+}
+
+async fn export_json(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = incident_id(&id)?;
+    let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Json)
+        .await
+        .map_err(archive_error)?;
+    Ok(download(
+        text,
+        "application/json",
+        &format!("warroom-{id}.json"),
+    ))
+}
+
+/// A body the browser saves as a file named `name`.
+fn download(body: String, content_type: &'static str, name: &str) -> Response {
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The body of `POST /api/incidents`.

@@ -10,6 +10,7 @@
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
 //!   acknowledge once durable, broadcast.
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
+//! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //!
 //! Data flows one way: command → room `decide` → append (durable) → broadcast → every
 //! client `apply`s.
@@ -23,6 +24,7 @@ use axum::serve::ListenerExt as _;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+pub mod archive;
 pub mod config;
 pub mod connection;
 pub mod http;

@@ -2,9 +2,18 @@
 
 use std::process::ExitCode;
 
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
+use warroom_core::{IncidentId, TextId};
 use warroom_server::ServeArgs;
+use warroom_server::archive::{self, Format};
+use warroom_server::config::DATABASE_FILE;
+use warroom_server::store::{SqliteStore, Store};
 
 /// Warroom: a shared incident war room with one commander, positive handoffs, a live
 /// timeline and checklists, synced to every responder's browser.
@@ -19,6 +28,36 @@ struct Cli {
 enum Command {
     /// Serve the app, the API and the WebSocket endpoint.
     Serve(ServeArgs),
+    /// Print an incident's postmortem draft (Markdown) or its JSON export.
+    Export(ExportArgs),
+    /// Recreate an incident from a JSON export (from `warroom export --format json`).
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// The incident's id (the last part of its URL).
+    incident: String,
+    #[arg(long, value_enum, default_value = "md")]
+    format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Directory of the SQLite database.
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
+struct ImportArgs {
+    /// The JSON export to read (`-` for standard input).
+    file: PathBuf,
+    /// Give the incident a fresh id instead of the one in the export.
+    #[arg(long)]
+    new_id: bool,
+    /// Directory of the SQLite database (created if missing).
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    data_dir: PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -41,12 +80,16 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::Export(args) => export(args).await,
+            Command::Import(args) => import(args).await,
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!("{err:#}");
+            // Straight to stderr, not through the log filter: a failed command must always
+            // say why, even with logging turned off.
+            eprintln!("warroom: {err:#}");
             ExitCode::FAILURE
         }
     }
@@ -61,4 +104,45 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // The one line a person (or a test) needs: where to point the browser.
     println!("Warroom is up: http://{addr}/");
     warroom_server::run(listener, args, warroom_server::shutdown_signal()).await
+}
+
+fn open_store(data_dir: &Path, create: bool) -> anyhow::Result<Arc<dyn Store>> {
+    let db = data_dir.join(DATABASE_FILE);
+    if !create && !db.exists() {
+        anyhow::bail!("there is no Warroom database at {}", db.display());
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let store = SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+    Ok(Arc::new(store))
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let id = IncidentId::parse(&args.incident)
+        .map_err(|e| anyhow::anyhow!("bad incident id {:?}: {e}", args.incident))?;
+    let store = open_store(&args.data_dir, false)?;
+    let text = archive::export(store.as_ref(), &id, args.format).await?;
+    match args.output {
+        Some(path) => std::fs::write(&path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let json = if args.file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        text
+    } else {
+        std::fs::read_to_string(&args.file)
+            .with_context(|| format!("cannot read {}", args.file.display()))?
+    };
+    // Check the file before touching the data directory, so a bad file leaves nothing behind.
+    let export = archive::read_export(&json)?;
+    let store = open_store(&args.data_dir, true)?;
+    let id = archive::import(store.as_ref(), export, args.new_id).await?;
+    println!("imported incident {id}: /incidents/{id}");
+    Ok(())
 }

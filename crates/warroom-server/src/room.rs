@@ -26,6 +26,10 @@ use warroom_core::{
 use crate::rooms::Rooms;
 use crate::store::{Append, CommandKey, Store, StoreError, Summary};
 
+mod drill;
+
+pub use drill::{DeleteRefused, UpcomingInject};
+
 /// A JSON text frame, serialised once and shared by every subscriber it goes to.
 pub type Frame = Utf8Bytes;
 
@@ -78,6 +82,15 @@ pub enum RoomMsg {
     Leave {
         conn: ConnId,
     },
+    /// The facilitator asks for the script's injects (players never see them).
+    Script {
+        participant: ParticipantId,
+        reply: oneshot::Sender<Result<Vec<drill::UpcomingInject>, String>>,
+    },
+    /// Delete the incident if it is an exercise; the room then closes every connection.
+    Delete {
+        reply: oneshot::Sender<Result<(), drill::DeleteRefused>>,
+    },
 }
 
 /// The sending half of a subscriber's queue.
@@ -128,6 +141,10 @@ pub(crate) struct Room {
     snapshot_seq: Seq,
     /// The board as a `snapshot` frame, for clients too far behind; rebuilt when stale.
     snapshot_frame: Option<(Seq, Frame)>,
+    /// The script of the running training scenario; never sent to players.
+    script: Option<warroom_core::scenario::Scenario>,
+    /// Set once the incident is deleted: the room ends.
+    deleted: bool,
 }
 
 /// A command taken into the current batch, waiting for its write.
@@ -164,6 +181,9 @@ impl Room {
         };
         tracing::debug!(incident = %id, head = room.head(), "room loaded");
         let mut idle_since = Instant::now();
+        // Scenario time advances on this tick (only while a scenario runs).
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let idle_deadline = idle_since + room.config.idle_unload;
             let first = tokio::select! {
@@ -189,6 +209,12 @@ impl Room {
                     return;
                 }
                 _ = shutdown.changed() => break,
+                _ = tick.tick(), if room.scenario_running() => {
+                    if !room.fire_due_injects().await {
+                        break;
+                    }
+                    continue;
+                }
             };
             let mut batch = vec![first];
             while batch.len() < room.config.max_batch {
@@ -197,7 +223,7 @@ impl Room {
                     Err(_) => break,
                 }
             }
-            if !room.process(batch).await {
+            if !room.process(batch).await || !room.fire_due_injects().await || room.deleted {
                 break;
             }
             if room.subscribers.is_empty() {
@@ -245,6 +271,11 @@ impl Room {
             present: BTreeSet::new(),
             snapshot_seq,
             snapshot_frame: None,
+            script: loaded
+                .script
+                .as_deref()
+                .and_then(|s| warroom_core::scenario::parse(s).ok()),
+            deleted: false,
         })
     }
 
@@ -296,6 +327,20 @@ impl Room {
                     }
                     self.leave(conn);
                 }
+                RoomMsg::Script { participant, reply } => {
+                    let _ = reply.send(self.upcoming_injects(&participant));
+                }
+                RoomMsg::Delete { reply } => {
+                    if !self.flush(std::mem::take(&mut submits)).await {
+                        return false;
+                    }
+                    let result = self.delete().await;
+                    let deleted = result.is_ok();
+                    let _ = reply.send(result);
+                    if deleted {
+                        return true;
+                    }
+                }
             }
         }
         self.flush(submits).await
@@ -319,6 +364,7 @@ impl Room {
         let mut events: Vec<Recorded> = Vec::new();
         let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
         let mut new_ids: Vec<(CommandKey, Seq)> = Vec::new();
+        let mut new_script: Option<String> = None;
         for (conn, participant, id, command) in submits {
             // Ids are the client's own, so a resend is the same id from the same participant.
             let key = id.as_ref().map(|id| (participant.clone(), id.clone()));
@@ -342,6 +388,9 @@ impl Room {
             };
             let outcome = match execute(&mut self.state, &command, &ctx) {
                 Ok(recorded) => {
+                    if let Command::StartScenario { builtin, script } = &command {
+                        new_script = drill::script_text(builtin.as_deref(), script.as_deref());
+                    }
                     let seq = recorded.last().map_or_else(|| self.head(), |r| r.seq);
                     events.extend(recorded);
                     if let Some(key) = key {
@@ -371,6 +420,7 @@ impl Room {
                 commands: new_ids.clone(),
                 snapshot,
                 summary: Summary::of(&self.id, incident),
+                script: new_script.clone(),
             };
             let wrote_snapshot = append.snapshot.is_some();
             if let Err(err) = self.store.append(append).await {
@@ -394,6 +444,9 @@ impl Room {
             }
             if wrote_snapshot {
                 self.snapshot_seq = head;
+            }
+            if let Some(text) = new_script {
+                self.script = warroom_core::scenario::parse(&text).ok();
             }
             self.applied.extend(new_ids);
             let frame = frame(&ServerMessage::Events {

@@ -40,6 +40,17 @@ pub enum RoomError {
     Store(#[from] StoreError),
 }
 
+/// Why deleting an incident failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeleteError {
+    #[error(transparent)]
+    Room(#[from] RoomError),
+    #[error("{0}")]
+    Refused(crate::room::DeleteRefused),
+    #[error("the incident is busy; try again")]
+    Retry,
+}
+
 /// Why declaring an incident failed.
 #[derive(Debug, thiserror::Error)]
 pub enum DeclareError {
@@ -127,6 +138,44 @@ impl Rooms {
         }
     }
 
+    /// The script's injects, for the scenario's facilitator only.
+    pub async fn script(
+        self: &Arc<Self>,
+        incident: &IncidentId,
+        participant: &ParticipantId,
+    ) -> Result<Vec<crate::room::UpcomingInject>, String> {
+        let room = self.get(incident).await.map_err(|e| e.to_string())?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let msg = crate::room::RoomMsg::Script {
+            participant: participant.clone(),
+            reply,
+        };
+        if room.send(msg).await.is_err() {
+            return Err("the room closed; try again".into());
+        }
+        answer
+            .await
+            .map_err(|_| "the room closed; try again".to_owned())?
+    }
+
+    /// Deletes an exercise (through its room, which closes every connection to it). Real
+    /// incidents are refused.
+    pub async fn delete(self: &Arc<Self>, incident: &IncidentId) -> Result<(), DeleteError> {
+        let room = self.get(incident).await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        if room
+            .send(crate::room::RoomMsg::Delete { reply })
+            .await
+            .is_err()
+        {
+            return Err(DeleteError::Retry);
+        }
+        answer
+            .await
+            .map_err(|_| DeleteError::Retry)?
+            .map_err(DeleteError::Refused)
+    }
+
     /// Declares a new incident with a fresh unguessable id; the declarer is its commander.
     pub async fn declare(
         &self,
@@ -156,6 +205,7 @@ impl Rooms {
                 commands: Vec::new(),
                 snapshot: None,
                 summary: Summary::of(&id, incident),
+                script: None,
             })
             .await?;
         tracing::info!(incident = %id, title = %incident.title, "incident declared");

@@ -43,6 +43,9 @@ pub struct Append {
     pub snapshot: Option<Incident>,
     /// The incident's row in listings, as of the last event.
     pub summary: Summary,
+    /// A training scenario's script, kept beside the log (never in it: players must not see
+    /// what is coming) when the scenario starts.
+    pub script: Option<String>,
 }
 
 /// An incident as the lobby lists it.
@@ -82,6 +85,8 @@ pub struct Loaded {
     pub events: Vec<Recorded>,
     /// Commands remembered within the de-duplication window.
     pub commands: Vec<(CommandKey, Seq)>,
+    /// The script of the scenario running on the incident, if any.
+    pub script: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -124,4 +129,8 @@ pub trait Store: Send + Sync + 'static {
 
     /// One incident's listing row.
     fn summary(&self, incident: &IncidentId) -> StoreFuture<'_, Option<Summary>>;
+
+    /// Removes an incident and everything kept about it. Only exercises are ever deleted;
+    /// the caller checks that.
+    fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()>;
 }

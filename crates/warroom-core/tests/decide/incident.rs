@@ -46,6 +46,18 @@ fn one_of_each() -> Vec<Command> {
         check_item(1, 0, None),
         uncheck_item(1, 0),
         not_applicable(1, 0, "No replica."),
+        Command::StartScenario {
+            builtin: Some("bad-config-push".into()),
+            script: None,
+        },
+        Command::PauseScenario,
+        Command::ResumeScenario,
+        Command::EndScenario,
+        Command::FireInject {
+            inject: None,
+            source: "Monitoring".into(),
+            text: "Disk at 95%.".into(),
+        },
     ];
     let kinds: BTreeSet<usize> = samples
         .iter()
@@ -83,10 +95,15 @@ fn one_of_each() -> Vec<Command> {
             Command::CheckItem { .. } => 30,
             Command::UncheckItem { .. } => 31,
             Command::MarkItemNotApplicable { .. } => 32,
+            Command::StartScenario { .. } => 33,
+            Command::PauseScenario => 34,
+            Command::ResumeScenario => 35,
+            Command::EndScenario => 36,
+            Command::FireInject { .. } => 37,
         })
         .collect();
     assert_eq!(kinds.len(), samples.len(), "one sample of each command");
-    assert_eq!(kinds.len(), 33);
+    assert_eq!(kinds.len(), 38);
     samples
 }
 
@@ -299,6 +316,23 @@ fn setting_status() {
         &crew_and([("ann", set_status(Status::Mitigated))]),
         when("ann", set_status(Status::Closed)),
         rejected(Invalid, "Resolve the incident before closing it."),
+    );
+    check(
+        &crew_and([
+            (
+                "bob",
+                raise(
+                    ConcernLevel::SafetyIssue,
+                    "The rollback skips the payment queue.",
+                ),
+            ),
+            ("ann", set_status(Status::Resolved)),
+        ]),
+        when("ann", set_status(Status::Closed)),
+        rejected(
+            warroom_core::RejectionCode::Conflict,
+            "A safety issue is still open",
+        ),
     );
 }
 

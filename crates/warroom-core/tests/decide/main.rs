@@ -15,6 +15,7 @@ mod concerns;
 mod handoff;
 mod incident;
 mod roles;
+mod scenario;
 mod tasks;
 mod timeline;
 

@@ -23,7 +23,7 @@ fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
         .collect()
 }
 
-const EVENT_KINDS: usize = 32;
+const EVENT_KINDS: usize = 37;
 
 fn event_kind(event: &Event) -> usize {
     match event {
@@ -59,10 +59,15 @@ fn event_kind(event: &Event) -> usize {
         Event::ItemUnchecked { .. } => 29,
         Event::ItemMarkedNotApplicable { .. } => 30,
         Event::CadenceSet { .. } => 31,
+        Event::ScenarioStarted { .. } => 32,
+        Event::ScenarioPaused => 33,
+        Event::ScenarioResumed => 34,
+        Event::ScenarioEnded => 35,
+        Event::InjectFired { .. } => 36,
     }
 }
 
-const COMMAND_KINDS: usize = 33;
+const COMMAND_KINDS: usize = 38;
 
 fn command_kind(command: &Command) -> usize {
     match command {
@@ -99,6 +104,11 @@ fn command_kind(command: &Command) -> usize {
         Command::CheckItem { .. } => 30,
         Command::UncheckItem { .. } => 31,
         Command::MarkItemNotApplicable { .. } => 32,
+        Command::StartScenario { .. } => 33,
+        Command::PauseScenario => 34,
+        Command::ResumeScenario => 35,
+        Command::EndScenario => 36,
+        Command::FireInject { .. } => 37,
     }
 }
 
@@ -108,7 +118,7 @@ fn generated_incidents_reach_every_event_and_rejection() {
     let mut names = BTreeSet::new();
     let mut codes = BTreeSet::new();
     let (mut steps_played, mut accepted, mut handovers) = (0, 0, 0);
-    for steps in sample(sequence(), 400) {
+    for steps in sample(sequence(), 1000) {
         play(&steps, |p| {
             steps_played += 1;
             match p.outcome {

@@ -180,6 +180,13 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
         2 => (n(), n(), text()).prop_map(|(c, item, reason)| Command::MarkItemNotApplicable {
             checklist: ChecklistId(c), item, reason,
         }),
+        1 => select(vec!["bad-config-push", "database-failover", "third-party-outage", "nope"])
+            .prop_map(|id| Command::StartScenario { builtin: Some(id.to_owned()), script: None }),
+        1 => Just(Command::PauseScenario),
+        1 => Just(Command::ResumeScenario),
+        1 => Just(Command::EndScenario),
+        1 => (proptest::option::of(n()), text(), text())
+            .prop_map(|(inject, source, text)| Command::FireInject { inject, source, text }),
     ]
     .boxed()
 }
@@ -292,22 +299,56 @@ fn task() -> impl Strategy<Value = Vec<Step>> {
         })
 }
 
+/// A training scenario played out in natural steps: started by someone outside the crew,
+/// an inject, a pause and a resume, another inject, the end.
+fn exercise() -> impl Strategy<Value = Vec<Step>> {
+    (0..POOL.len(), [connected(), connected(), connected()]).prop_map(|(who, [p1, p2, p3])| {
+        let natural = |present, command| Step {
+            actor: who,
+            natural: true,
+            present,
+            command,
+        };
+        let fire = |inject| Command::FireInject {
+            inject: Some(inject),
+            source: "Monitoring".into(),
+            text: "Errors rising.".into(),
+        };
+        vec![
+            natural(
+                p1,
+                Command::StartScenario {
+                    builtin: Some("database-failover".into()),
+                    script: None,
+                },
+            ),
+            natural(p2, fire(0)),
+            natural(p2, Command::PauseScenario),
+            natural(p3, Command::ResumeScenario),
+            natural(p3, fire(1)),
+            natural(p3, Command::EndScenario),
+        ]
+    })
+}
+
 /// A declaration by one of the pool, most of the others joining, then up to 40 single steps,
 /// handoffs or closed loops.
 pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
     (
         0..POOL.len(),
         proptest::array::uniform4(proptest::bool::weighted(0.8)),
+        proptest::bool::weighted(0.4),
         vec(
             prop_oneof![
                 8 => step().prop_map(|s| vec![s]),
                 2 => handoff(),
                 1 => task(),
+                1 => exercise(),
             ],
             0..40,
         ),
     )
-        .prop_map(|(declarer, joining, rest)| {
+        .prop_map(|(declarer, joining, drill, rest)| {
             let declare = Step {
                 actor: declarer,
                 natural: false,
@@ -315,7 +356,7 @@ pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
                 command: Command::Declare {
                     title: "Checkout errors".into(),
                     severity: Severity::Sev2,
-                    drill: false,
+                    drill,
                     name: POOL[declarer].to_uppercase(),
                 },
             };

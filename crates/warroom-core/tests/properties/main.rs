@@ -6,6 +6,7 @@
 //! `coverage.rs` makes sure the generators actually reach every event, rejection and message,
 //! so that these properties cannot pass by never getting anywhere.
 
+mod aim;
 mod coverage;
 mod generate;
 
@@ -16,10 +17,11 @@ use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use warroom_core::protocol::{ServerMessage, decode_client};
 use warroom_core::{
-    Command, Event, Incident, ParticipantId, Recorded, Rejection, Role, State, Status, Timestamp,
-    apply, execute, replay,
+    Command, Event, Incident, ParticipantId, Recorded, Rejection, Role, State, Timestamp, apply,
+    execute, replay,
 };
 
+use aim::aim;
 use generate::{POOL, Step, client_message, pid, sequence, server_message};
 
 /// Cases per property: enough that the rare paths (a deputy taking command with offers open,
@@ -107,136 +109,6 @@ fn play(
 /// Plays `steps` without looking: for generating boards and logs.
 pub fn play_quietly(steps: &[Step]) -> (State, Vec<Recorded>) {
     play(steps, |_| Ok(())).expect("nothing to fail")
-}
-
-/// Who sends the step's command, and the command as sent. A natural step is pointed at
-/// something that exists, the way a person acts on what they see: an answer goes to an open
-/// offer, an offer or release to a held role, and the sender is whoever the command naturally
-/// comes from, or else someone who has joined.
-fn aim(state: &State, step: &Step) -> (ParticipantId, Command) {
-    let fallback = pid(POOL[step.actor]);
-    let Some(i) = state.as_ref().filter(|_| step.natural) else {
-        return (fallback, step.command.clone());
-    };
-    let pick = |roles: Vec<Role>| roles.get(step.actor % roles.len().max(1)).copied();
-    let open: Vec<Role> = i.offers.keys().copied().collect();
-    let held: Vec<Role> = Role::ALL
-        .into_iter()
-        .filter(|r| i.holder(*r).is_some())
-        .collect();
-    let mut command = step.command.clone();
-    match &mut command {
-        Command::AcceptRole { role }
-        | Command::DeclineRole { role, .. }
-        | Command::ConfirmHandover { role }
-        | Command::CancelOffer { role }
-            if !i.offers.contains_key(role) =>
-        {
-            *role = pick(open).unwrap_or(*role);
-        }
-        Command::OfferRole { role, .. } if i.holder(*role).is_none() => {
-            *role = pick(held).unwrap_or(*role);
-        }
-        Command::AssumeRole { role, .. } if i.holder(*role).is_none() => {
-            *role = pick(held.clone()).unwrap_or(*role);
-        }
-        Command::ClaimRole { role } if i.holder(*role).is_some() => {
-            let vacant = Role::ALL
-                .into_iter()
-                .filter(|r| i.holder(*r).is_none())
-                .collect();
-            *role = pick(vacant).unwrap_or(*role);
-        }
-        Command::ReleaseRole { role } if i.holder(*role).is_none() => {
-            let releasable = held.into_iter().filter(|r| *r != Role::Commander).collect();
-            *role = pick(releasable).unwrap_or(*role);
-        }
-        // Closing takes two steps: resolve first.
-        Command::SetStatus { status }
-            if *status == Status::Closed && i.status != Status::Resolved =>
-        {
-            *status = Status::Resolved;
-        }
-        Command::AmendNote { note, .. }
-        | Command::RetractNote { note, .. }
-        | Command::PinNote { note, .. } => retarget(note, &i.notes),
-        Command::ReadBackAction { action, .. }
-        | Command::ConfirmReadback { action }
-        | Command::CorrectReadback { action, .. }
-        | Command::CompleteAction { action, .. }
-        | Command::CancelAction { action, .. } => retarget(action, &i.actions),
-        Command::RaiseConcernAgain { concern } | Command::AcknowledgeConcern { concern, .. } => {
-            retarget(concern, &i.concerns);
-        }
-        Command::AddChecklistItem { checklist, .. } => {
-            retarget(checklist, &i.checklists);
-        }
-        Command::CheckItem {
-            checklist, item, ..
-        }
-        | Command::UncheckItem { checklist, item }
-        | Command::MarkItemNotApplicable {
-            checklist, item, ..
-        } => {
-            retarget(checklist, &i.checklists);
-            if let Some(c) = i.checklists.get(checklist).filter(|c| !c.items.is_empty()) {
-                *item %= u32::try_from(c.items.len()).unwrap();
-            }
-        }
-        _ => {}
-    }
-    let joined: Vec<&ParticipantId> = i.participants.keys().collect();
-    let actor =
-        natural_actor(state, &command).unwrap_or_else(|| joined[step.actor % joined.len()].clone());
-    if let Command::OfferRole { to, .. } = &mut command {
-        let others: Vec<&ParticipantId> = joined.iter().copied().filter(|p| **p != actor).collect();
-        if (*to == actor || !i.participants.contains_key(to)) && !others.is_empty() {
-            *to = others[step.actor % others.len()].clone();
-        }
-    }
-    (actor, command)
-}
-
-/// Points `id` at the newest of `existing` unless it names one already: people act on what
-/// they have just seen.
-fn retarget<K: Copy + Ord, V>(id: &mut K, existing: &BTreeMap<K, V>) {
-    if !existing.contains_key(id)
-        && let Some((newest, _)) = existing.last_key_value()
-    {
-        *id = *newest;
-    }
-}
-
-/// The person a command naturally comes from in this state, if there is one.
-fn natural_actor(state: &State, command: &Command) -> Option<ParticipantId> {
-    let i = state.as_ref()?;
-    let commander = || Some(i.commander.holder.clone());
-    match command {
-        Command::SetSeverity { .. }
-        | Command::SetStatus { .. }
-        | Command::AssignAction { .. }
-        | Command::AcknowledgeConcern { .. } => commander(),
-        Command::SetSummary { .. } | Command::SetCadence { .. } => {
-            i.holder(Role::Communications).cloned().or_else(commander)
-        }
-        Command::OfferRole { role, .. } | Command::ReleaseRole { role } => i.holder(*role).cloned(),
-        Command::AcceptRole { role } | Command::DeclineRole { role, .. } => {
-            i.offers.get(role).map(|o| o.to.clone())
-        }
-        Command::ConfirmHandover { role } | Command::CancelOffer { role } => {
-            i.offers.get(role).map(|o| o.from.clone())
-        }
-        Command::AmendNote { note, .. } | Command::RetractNote { note, .. } => {
-            i.notes.get(note).map(|n| n.author.clone())
-        }
-        Command::ReadBackAction { action, .. } | Command::CompleteAction { action, .. } => {
-            i.actions.get(action).map(|a| a.assignee.clone())
-        }
-        Command::ConfirmReadback { action }
-        | Command::CorrectReadback { action, .. }
-        | Command::CancelAction { action, .. } => i.actions.get(action).map(|a| a.assigner.clone()),
-        _ => None,
-    }
 }
 
 /// The invariant of command, and the bookkeeping that keeps it.

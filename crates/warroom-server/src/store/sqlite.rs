@@ -55,6 +55,11 @@ const MIGRATIONS: &[&str] = &[r"
         seq INTEGER NOT NULL,
         state TEXT NOT NULL
     );
+    -- Training scenario scripts: beside the log, never in it.
+    CREATE TABLE scripts (
+        incident TEXT PRIMARY KEY NOT NULL,
+        script TEXT NOT NULL
+    );
 "];
 
 /// The SQLite-backed [`Store`].
@@ -69,8 +74,13 @@ pub struct SqliteStore {
 }
 
 struct WriteJob {
-    append: Append,
+    op: WriteOp,
     done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+enum WriteOp {
+    Append(Box<Append>),
+    Delete(IncidentId),
 }
 
 impl SqliteStore {
@@ -92,6 +102,23 @@ impl SqliteStore {
             writer_thread: Mutex::new(Some(writer_thread)),
             readers: Arc::default(),
         })
+    }
+
+    /// Hands a write to the writer thread and waits until it is committed.
+    async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        {
+            let writer = self.writer.lock().expect("writer handle poisoned");
+            let sender = writer
+                .as_ref()
+                .ok_or_else(|| StoreError::Failed("the store is closed".into()))?;
+            sender
+                .send(WriteJob { op, done })
+                .map_err(|_| StoreError::Failed("the writer thread has stopped".into()))?;
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Failed("the writer thread has stopped".into()))?
     }
 
     /// Runs `f` with a read-only connection on the blocking pool.
@@ -136,21 +163,11 @@ impl Drop for SqliteStore {
 
 impl Store for SqliteStore {
     fn append(&self, append: Append) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let (done, answer) = oneshot::channel();
-            {
-                let writer = self.writer.lock().expect("writer handle poisoned");
-                let sender = writer
-                    .as_ref()
-                    .ok_or_else(|| StoreError::Failed("the store is closed".into()))?;
-                sender
-                    .send(WriteJob { append, done })
-                    .map_err(|_| StoreError::Failed("the writer thread has stopped".into()))?;
-            }
-            answer
-                .await
-                .map_err(|_| StoreError::Failed("the writer thread has stopped".into()))?
-        })
+        Box::pin(self.write(WriteOp::Append(Box::new(append))))
+    }
+
+    fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(WriteOp::Delete(incident.clone())))
     }
 
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
@@ -201,10 +218,19 @@ impl Store for SqliteStore {
                     Some((key, seq))
                 })
                 .collect();
+            let script = conn
+                .query_row(
+                    "SELECT script FROM scripts WHERE incident = ?1",
+                    [incident.as_str()],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()
+                .map_err(failed)?;
             Ok(Loaded {
                 snapshot,
                 events,
                 commands,
+                script,
             })
         }))
     }
@@ -366,7 +392,10 @@ fn commit_group(conn: &mut Connection, group: &[WriteJob]) -> Vec<Result<(), Sto
     for job in group {
         let result = (|| {
             let sp = tx.savepoint().map_err(failed)?;
-            write_append(&sp, &job.append)?;
+            match &job.op {
+                WriteOp::Append(append) => write_append(&sp, append)?,
+                WriteOp::Delete(incident) => delete_incident(&sp, incident)?,
+            }
             sp.commit().map_err(failed)
         })();
         results.push(result);
@@ -438,6 +467,12 @@ fn write_append(conn: &Connection, append: &Append) -> Result<(), StoreError> {
         .execute(params![id, snapshot.seq, json])
         .map_err(failed)?;
     }
+    if let Some(script) = &append.script {
+        conn.prepare_cached("INSERT OR REPLACE INTO scripts (incident, script) VALUES (?1, ?2)")
+            .map_err(failed)?
+            .execute(params![id, script])
+            .map_err(failed)?;
+    }
     let summary = serde_json::to_string(&append.summary).map_err(corrupt)?;
     conn.prepare_cached(
         "INSERT INTO incidents (id, head, updated_at, summary) VALUES (?1, ?2, ?3, ?4) \
@@ -452,6 +487,20 @@ fn write_append(conn: &Connection, append: &Append) -> Result<(), StoreError> {
         summary
     ])
     .map_err(failed)?;
+    Ok(())
+}
+
+fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), StoreError> {
+    let id = incident.as_str();
+    if head_of(conn, incident)?.is_none() {
+        return Err(StoreError::UnknownIncident(incident.clone()));
+    }
+    for table in ["events", "commands", "snapshots", "scripts"] {
+        conn.execute(&format!("DELETE FROM {table} WHERE incident = ?1"), [id])
+            .map_err(failed)?;
+    }
+    conn.execute("DELETE FROM incidents WHERE id = ?1", [id])
+        .map_err(failed)?;
     Ok(())
 }
 

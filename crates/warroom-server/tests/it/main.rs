@@ -9,9 +9,12 @@
 //! - [`durability`]: a graceful restart and a `kill -9` lose no acknowledged event.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
+//! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
+//!   import → export gives the same bytes.
 //!
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
+mod archive;
 mod durability;
 mod hostile;
 mod race;

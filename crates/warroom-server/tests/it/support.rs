@@ -1,16 +1,19 @@
 //! What every test needs to talk to a real server: the child process ([`Server`]), a WebSocket
-//! client that checks and folds what it receives ([`Client`]), and a tiny HTTP/1.1 client.
+//! client that checks and folds what it receives ([`Client`]), a tiny HTTP/1.1 client, and the
+//! `warroom` commands that work on a data directory directly ([`warroom`]).
 //!
 //! Nothing here asserts anything about the server's behaviour beyond the protocol's own
 //! promises, which every client checks as it reads: events arrive in order without gaps or
 //! duplicates, and fold into a board with `warroom_core::apply`.
 
+mod cli;
 mod client;
 mod http;
 mod server;
 
 use std::time::Duration;
 
+pub use cli::{warroom, warroom_with_input};
 pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
 pub use server::Server;
 use warroom_core::{Command, NoteKind};

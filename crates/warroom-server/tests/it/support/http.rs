@@ -7,9 +7,45 @@ use tokio::net::TcpStream;
 
 use super::WAIT;
 
+/// A whole response: the status, the headers (names in lower case) and the body as sent.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// The value of header `name` (lower case), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text.
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).expect("a UTF-8 body")
+    }
+}
+
 /// Sends one request to `127.0.0.1:port`; the status and the body as JSON (`Null` if empty, a
 /// string if it is not JSON).
 pub async fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+    let response = exchange(port, method, path, body).await;
+    // Not every error body is JSON (axum's extractors answer in plain text): keep it as text.
+    let json = if response.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&response.body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&response.body).into_owned()))
+    };
+    (response.status, json)
+}
+
+/// Sends one request to `127.0.0.1:port`; the whole response.
+pub async fn exchange(port: u16, method: &str, path: &str, body: Option<&Value>) -> Response {
     let exchange = async {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
         let body = body.map(Value::to_string).unwrap_or_default();
@@ -36,27 +72,27 @@ pub async fn request(port: u16, method: &str, path: &str, body: Option<&Value>) 
     })
 }
 
-fn parse(response: &[u8]) -> Option<(u16, Value)> {
+fn parse(response: &[u8]) -> Option<Response> {
     let split = response.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&response[..split]).ok()?;
     let mut body = response[split + 4..].to_vec();
     let mut lines = head.split("\r\n");
     let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
-    let chunked = lines.any(|line| {
-        let line = line.to_ascii_lowercase();
-        line.starts_with("transfer-encoding:") && line.contains("chunked")
-    });
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(name, value)| name == "transfer-encoding" && value.contains("chunked"));
     if chunked {
         body = dechunk(&body)?;
     }
-    // Not every error body is JSON (axum's extractors answer in plain text): keep it as text.
-    let json = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()))
-    };
-    Some((status, json))
+    Some(Response {
+        status,
+        headers,
+        body,
+    })
 }
 
 fn dechunk(mut rest: &[u8]) -> Option<Vec<u8>> {

@@ -117,6 +117,17 @@ impl Server {
         IncidentId::parse(id).expect("a valid incident id")
     }
 
+    /// The data directory this run serves (`--data-dir`), for the `warroom` commands that
+    /// work on it directly.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// `GET path`: the whole response, headers and body as sent.
+    pub async fn get(&self, path: &str) -> super::http::Response {
+        super::http::exchange(self.port, "GET", path, None).await
+    }
+
     /// One HTTP request; the status and the JSON body.
     pub async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
         super::http::request(self.port, method, path, body).await

@@ -1,0 +1,408 @@
+//! The record of an incident, for people and for machines.
+//!
+//! - [`Export`]: the JSON export — the full event log plus the derived board and metrics.
+//!   Importing it elsewhere recreates the incident; exporting again gives the same bytes.
+//! - [`markdown`]: a postmortem draft — summary, impact, metrics, crew and handoffs, decisions,
+//!   the full timeline with `T+` and UTC times, open actions as follow-ups, and the headings a
+//!   blameless review fills in.
+//!
+//! Both are pure functions of the log: no clock, so an export never differs by when it was made.
+
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, Recorded};
+use crate::ids::IncidentId;
+use crate::incident::{ActionState, Incident, NoteKind, Role};
+use crate::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
+use crate::narrate::{describe, kind_of};
+
+/// What the `format` field of a JSON export says.
+pub const FORMAT: &str = "warroom-export";
+/// The export format version this crate writes and reads.
+pub const VERSION: u32 = 1;
+
+/// The JSON export.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Export {
+    pub format: String,
+    pub version: u32,
+    pub incident: IncidentId,
+    /// The whole log, from the declaration.
+    pub events: Vec<Recorded>,
+    /// Derived: the board after the last event. Always written; optional on import, where it
+    /// is checked against the log when present (an archive may keep only the log).
+    #[serde(default)]
+    pub board: Option<Incident>,
+    /// Derived: the metrics of the log; like `board`.
+    #[serde(default)]
+    pub metrics: Option<Metrics>,
+}
+
+/// Why a log or an export cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error("not a Warroom export (format \"{0}\")")]
+    Format(String),
+    #[error("export version {0} is not supported (this server reads version {VERSION})")]
+    Version(u32),
+    #[error("the log is empty")]
+    Empty,
+    #[error("the log must start with the declaration")]
+    NotDeclared,
+    #[error(
+        "the log has a gap or a repeat: event {index} has sequence {found}, expected {expected}"
+    )]
+    Sequence {
+        index: usize,
+        expected: u64,
+        found: u64,
+    },
+    #[error("the board in the export does not match its log")]
+    BoardMismatch,
+    #[error("the metrics in the export do not match its log")]
+    MetricsMismatch,
+}
+
+impl Export {
+    /// Builds the export of a whole log.
+    pub fn new(incident: IncidentId, events: Vec<Recorded>) -> Result<Self, ExportError> {
+        let board = check_log(&events)?;
+        let metrics = metrics(&events).ok_or(ExportError::Empty)?;
+        Ok(Self {
+            format: FORMAT.to_owned(),
+            version: VERSION,
+            incident,
+            events,
+            board: Some(board),
+            metrics: Some(metrics),
+        })
+    }
+
+    /// Checks an export read from outside: format, version, an unbroken log from the
+    /// declaration, and derived parts that match the log.
+    pub fn verify(&self) -> Result<(), ExportError> {
+        if self.format != FORMAT {
+            return Err(ExportError::Format(self.format.clone()));
+        }
+        if self.version != VERSION {
+            return Err(ExportError::Version(self.version));
+        }
+        let board = check_log(&self.events)?;
+        if self.board.as_ref().is_some_and(|b| *b != board) {
+            return Err(ExportError::BoardMismatch);
+        }
+        if self
+            .metrics
+            .as_ref()
+            .is_some_and(|m| Some(m) != metrics(&self.events).as_ref())
+        {
+            return Err(ExportError::MetricsMismatch);
+        }
+        Ok(())
+    }
+
+    /// The board after the last event: the derived one, or folded from the log.
+    pub fn final_board(&self) -> Result<Incident, ExportError> {
+        match &self.board {
+            Some(board) => Ok(board.clone()),
+            None => check_log(&self.events),
+        }
+    }
+
+    /// Pretty JSON, as downloaded and as `warroom export` prints it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("exports always serialise")
+    }
+}
+
+/// Checks that `events` is an unbroken log from the declaration and returns its board.
+pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
+    let first = events.first().ok_or(ExportError::Empty)?;
+    if !matches!(first.event, Event::IncidentDeclared { .. }) {
+        return Err(ExportError::NotDeclared);
+    }
+    for (index, r) in events.iter().enumerate() {
+        let expected = index as u64 + 1;
+        if r.seq != expected {
+            return Err(ExportError::Sequence {
+                index,
+                expected,
+                found: r.seq,
+            });
+        }
+    }
+    crate::replay(None, events).ok_or(ExportError::NotDeclared)
+}
+
+/// Escapes text for a Markdown paragraph or table cell: no markup, no raw HTML, one line.
+pub fn md_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Text that starts a line (the summary does) must not start a block either: a list item
+    // (`- `, `+ `, `1. `, `1) `) or a thematic break (`---`).
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let numbered =
+        (1..=9).contains(&digits) && matches!(text.as_bytes().get(digits), Some(b'.' | b')'));
+    for (i, c) in text.char_indices() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '.' | ')' if numbered && i == digits => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn opt_hms(seconds: Option<i64>) -> String {
+    seconds.map_or_else(|| "—".to_owned(), hms)
+}
+
+/// The postmortem draft in Markdown.
+pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportError> {
+    let board = check_log(events)?;
+    let m = metrics(events).ok_or(ExportError::Empty)?;
+    let name = |p| md_escape(board.name_of(p));
+    let mut md = String::new();
+    let exercise = if board.drill { "EXERCISE — " } else { "" };
+    let _ = writeln!(
+        md,
+        "# {exercise}Postmortem draft: {}\n",
+        md_escape(&board.title)
+    );
+    if board.drill {
+        md.push_str(
+            "> **EXERCISE** — this record is of a training drill, not a real incident.\n\n",
+        );
+    }
+
+    md.push_str("## Summary\n\n");
+    let _ = writeln!(md, "- Incident: `{id}`");
+    let _ = writeln!(
+        md,
+        "- Severity: {} · Status: {}",
+        board.severity.label(),
+        board.status.label()
+    );
+    let _ = writeln!(
+        md,
+        "- Declared: {} UTC by {}",
+        board.declared_at.format("%Y-%m-%d %H:%M:%S"),
+        name(&board.declared_by)
+    );
+    let _ = writeln!(
+        md,
+        "- Duration of the record: {}",
+        hms(crate::metrics::seconds(m.declared_at, m.ended_at))
+    );
+    let _ = writeln!(
+        md,
+        "- Commander at the end: {}",
+        name(&board.commander.holder)
+    );
+    if !board.summary.trim().is_empty() {
+        let _ = writeln!(md, "\n{}", md_escape(&board.summary));
+    }
+
+    md.push_str("\n## Impact\n\n_Who was affected, how, and for how long. To be written._\n\n");
+
+    md.push_str("## Metrics\n\n| Metric | Value |\n| --- | --- |\n");
+    let handoffs_by_exchange = m
+        .handoffs
+        .iter()
+        .filter(|h| h.kind == HandoffKind::PositiveExchange)
+        .count();
+    let readbacks: Vec<i64> = m.actions.iter().filter_map(|a| a.read_back_after).collect();
+    let closes: Vec<i64> = m.actions.iter().filter_map(|a| a.closed_after).collect();
+    let rows = [
+        (
+            "Time to first commander",
+            opt_hms(m.time_to_first_commander),
+        ),
+        ("Time to mitigated", opt_hms(m.time_to_mitigated)),
+        ("Time to resolved", opt_hms(m.time_to_resolved)),
+        (
+            "Command handoffs",
+            format!(
+                "{} ({handoffs_by_exchange} by positive exchange, {} assumed)",
+                m.handoffs.len(),
+                m.handoffs.len() - handoffs_by_exchange
+            ),
+        ),
+        ("Actions assigned", m.actions.len().to_string()),
+        ("Median readback latency", opt_hms(median(&readbacks))),
+        ("Median time to close an action", opt_hms(median(&closes))),
+        (
+            "Actions overdue",
+            m.actions.iter().filter(|a| a.overdue).count().to_string(),
+        ),
+        (
+            "Status updates",
+            format!(
+                "{} posted: {} on time, {} late, {} missed",
+                m.status_updates.posted,
+                m.status_updates.on_time,
+                m.status_updates.late,
+                m.status_updates.missed
+            ),
+        ),
+        (
+            "Longest gap between status updates",
+            opt_hms(m.status_updates.longest_gap),
+        ),
+        ("Concerns raised", m.concerns.len().to_string()),
+        (
+            "Longest wait for a concern's acknowledgement",
+            opt_hms(m.concerns.iter().filter_map(|c| c.waited).max()),
+        ),
+        (
+            "Checklists completed",
+            format!(
+                "{} of {}",
+                m.checklists
+                    .iter()
+                    .filter(|c| c.completed_after.is_some())
+                    .count(),
+                m.checklists.len()
+            ),
+        ),
+    ];
+    for (metric, value) in rows {
+        let _ = writeln!(md, "| {metric} | {value} |");
+    }
+
+    md.push_str("\n## Crew and handoffs\n\n");
+    for role in Role::ALL {
+        let holder = board.holder(role).map_or_else(|| "vacant".to_owned(), name);
+        let _ = writeln!(md, "- {}: {holder}", role.label());
+    }
+    md.push_str("\n### Command tenures\n\n| Commander | From | To | Held for |\n| --- | --- | --- | --- |\n");
+    for t in &m.tenures {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} |",
+            name(&t.commander),
+            t_plus(m.declared_at, t.from),
+            t.to.map_or_else(|| "end".to_owned(), |to| t_plus(m.declared_at, to)),
+            hms(t.seconds)
+        );
+    }
+    md.push_str("\n### Handoffs\n\n");
+    if m.handoffs.is_empty() {
+        md.push_str("No change of command.\n");
+    } else {
+        md.push_str(
+            "| When | From | To | How | Offer to confirm |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for h in &m.handoffs {
+            let how = match h.kind {
+                HandoffKind::PositiveExchange => "positive exchange".to_owned(),
+                HandoffKind::Assumed => format!(
+                    "assumed: {}",
+                    md_escape(h.reason.as_deref().unwrap_or_default())
+                ),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {how} | {} |",
+                t_plus(m.declared_at, h.at),
+                name(&h.from),
+                name(&h.to),
+                opt_hms(h.offer_to_confirm)
+            );
+        }
+    }
+
+    md.push_str("\n## Decisions\n\n");
+    let decisions: Vec<_> = board
+        .notes
+        .values()
+        .filter(|n| n.kind == NoteKind::Decision && n.retracted.is_none())
+        .collect();
+    if decisions.is_empty() {
+        md.push_str("No decisions were recorded.\n");
+    }
+    for n in decisions {
+        let _ = writeln!(
+            md,
+            "- {} ({} UTC), {}: {}",
+            t_plus(m.declared_at, n.at),
+            n.at.format("%H:%M:%S"),
+            name(&n.author),
+            md_escape(&n.text)
+        );
+    }
+
+    md.push_str(
+        "\n## Timeline\n\n| T+ | UTC | Who | Kind | Entry |\n| --- | --- | --- | --- | --- |\n",
+    );
+    for r in events {
+        let kind = kind_of(&board, &r.event);
+        let text = match &r.event {
+            Event::NotePosted { note, text, .. } => match board.notes.get(note) {
+                Some(n) if n.retracted.is_some() => format!("~~{}~~ (retracted)", md_escape(text)),
+                _ => md_escape(text),
+            },
+            _ => md_escape(&describe(&board, r)),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {text} |",
+            t_plus(m.declared_at, r.at),
+            r.at.format("%H:%M:%S"),
+            name(&r.actor),
+            kind.label()
+        );
+    }
+
+    md.push_str("\n## Follow-ups\n\n");
+    let open: Vec<_> = board
+        .actions
+        .values()
+        .filter(|a| a.state.is_open())
+        .collect();
+    if open.is_empty() {
+        md.push_str("No open actions at the end of the record.\n");
+    }
+    for a in open {
+        let state = match a.state {
+            ActionState::AwaitingReadback => "not yet read back",
+            ActionState::ReadBack => "readback not confirmed",
+            _ => "in progress",
+        };
+        let _ = writeln!(
+            md,
+            "- [ ] {} — {} ({}, {state})",
+            md_escape(&a.text),
+            name(&a.assignee),
+            a.lane.label()
+        );
+    }
+
+    md.push_str(
+        "\n## Contributing factors\n\n_What made this possible, without blame._\n\
+         \n## What went well\n\n_…_\n\
+         \n## Where we got lucky\n\n_…_\n",
+    );
+    Ok(md)
+}
+
+fn median(values: &[i64]) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable();
+    Some(sorted[sorted.len() / 2])
+}

@@ -1,0 +1,222 @@
+//! The JSON export: built from a log, written, read back and verified, written again to the
+//! very same bytes; and refused, with the reason, when what was read back was tampered with.
+
+use serde_json::{Value, json};
+use warroom_core::export::{Export, ExportError, FORMAT, VERSION, check_log};
+use warroom_core::metrics::metrics;
+use warroom_core::{IncidentId, Recorded, TextId, replay};
+
+use super::*;
+
+fn incident_id() -> IncidentId {
+    IncidentId::parse("inc-review").unwrap()
+}
+
+/// Runs a round trip: export `log`, write it, read it back, verify it, write it again.
+/// Returns the JSON.
+#[track_caller]
+fn round_trip(log: &[Recorded]) -> String {
+    let export = Export::new(incident_id(), log.to_vec()).expect("a whole log exports");
+    assert_eq!(export.format, FORMAT);
+    assert_eq!(export.version, VERSION);
+    assert_eq!(export.events, log);
+    assert_eq!(
+        export.board.as_ref(),
+        replay(None, log).as_ref(),
+        "the board of the log"
+    );
+    assert_eq!(
+        export.metrics.as_ref(),
+        metrics(log).as_ref(),
+        "the metrics of the log"
+    );
+    let json = export.to_json();
+    let read: Export = serde_json::from_str(&json).expect("an export reads back");
+    assert_eq!(read.verify(), Ok(()));
+    assert!(read == export, "the export reads back as it was");
+    let again = read.to_json();
+    assert!(again == json, "written again, byte for byte the same");
+    json
+}
+
+#[test]
+fn an_export_round_trips_byte_for_byte() {
+    let json = round_trip(&log_of(&eventful()));
+    let value: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["format"], "warroom-export");
+    assert_eq!(value["version"], 1);
+    assert_eq!(value["incident"], "inc-review");
+    round_trip(&log_of(&crew_declaring(declare_drill("Failover drill"))));
+    // Only the declaration.
+    round_trip(&log_of(&crew())[..1]);
+}
+
+#[test]
+fn every_export_of_the_corpus_round_trips() {
+    for log in super::corpus::corpus() {
+        round_trip(log);
+    }
+}
+
+/// An export of [`eventful`] as JSON, for tampering with.
+fn exported() -> Value {
+    let export = Export::new(incident_id(), log_of(&eventful())).unwrap();
+    serde_json::to_value(&export).unwrap()
+}
+
+/// Runs a row: given the export changed by `tamper`, when it is read and verified, then
+/// refused with `error`.
+#[track_caller]
+fn refused(tamper: impl FnOnce(&mut Value), error: ExportError) {
+    let mut value = exported();
+    tamper(&mut value);
+    let export: Export = serde_json::from_value(value).expect("still an export's shape");
+    assert_eq!(export.verify(), Err(error));
+}
+
+fn events(value: &mut Value) -> &mut Vec<Value> {
+    value["events"].as_array_mut().unwrap()
+}
+
+#[test]
+fn a_tampered_export_is_refused_with_the_reason() {
+    refused(
+        |v| v["format"] = json!("something-else"),
+        ExportError::Format("something-else".into()),
+    );
+    refused(|v| v["version"] = json!(2), ExportError::Version(2));
+    refused(|v| v["events"] = json!([]), ExportError::Empty);
+    // A gap: event 6 is missing.
+    refused(
+        |v| {
+            events(v).remove(5);
+        },
+        ExportError::Sequence {
+            index: 5,
+            expected: 6,
+            found: 7,
+        },
+    );
+    // A repeat: event 6 twice.
+    refused(
+        |v| {
+            let sixth = events(v)[5].clone();
+            events(v).insert(6, sixth);
+        },
+        ExportError::Sequence {
+            index: 6,
+            expected: 7,
+            found: 6,
+        },
+    );
+    // Out of order.
+    refused(
+        |v| events(v).swap(5, 6),
+        ExportError::Sequence {
+            index: 5,
+            expected: 6,
+            found: 7,
+        },
+    );
+    // Not starting with the declaration, numbered or renumbered.
+    refused(
+        |v| {
+            events(v).remove(0);
+        },
+        ExportError::NotDeclared,
+    );
+    refused(
+        |v| {
+            let events = events(v);
+            events.remove(0);
+            for (n, e) in events.iter_mut().enumerate() {
+                e["seq"] = json!(n + 1);
+            }
+        },
+        ExportError::NotDeclared,
+    );
+    // A board that is not the log's, or a log changed under its board.
+    refused(
+        |v| v["board"]["title"] = json!("Nothing happened"),
+        ExportError::BoardMismatch,
+    );
+    refused(
+        |v| {
+            let note = events(v)
+                .iter_mut()
+                .find(|e| e["event"]["type"] == "note_posted")
+                .unwrap();
+            note["event"]["text"] = json!("Something else entirely.");
+        },
+        ExportError::BoardMismatch,
+    );
+    // Metrics that are not the log's.
+    refused(
+        |v| v["metrics"]["time_to_mitigated"] = json!(1),
+        ExportError::MetricsMismatch,
+    );
+    refused(
+        |v| {
+            v["metrics"]["handoffs"].as_array_mut().unwrap().pop();
+        },
+        ExportError::MetricsMismatch,
+    );
+}
+
+#[test]
+fn a_refusal_says_why_in_words() {
+    let says = |error: ExportError, words: &str| {
+        let message = error.to_string();
+        assert!(message.contains(words), "{message:?} says {words:?}");
+    };
+    says(ExportError::Format("zip".into()), "not a Warroom export");
+    says(ExportError::Version(2), "version 2 is not supported");
+    says(
+        ExportError::Sequence {
+            index: 5,
+            expected: 6,
+            found: 7,
+        },
+        "event 5 has sequence 7, expected 6",
+    );
+    says(ExportError::BoardMismatch, "board");
+    says(ExportError::MetricsMismatch, "metrics");
+}
+
+#[test]
+fn only_a_whole_log_from_the_declaration_exports() {
+    let log = log_of(&eventful());
+    assert_eq!(check_log(&log).as_ref().ok(), replay(None, &log).as_ref());
+    assert_eq!(
+        Export::new(incident_id(), Vec::new()),
+        Err(ExportError::Empty)
+    );
+    assert_eq!(
+        Export::new(incident_id(), log[1..].to_vec()),
+        Err(ExportError::NotDeclared)
+    );
+    // The tail after a snapshot is not a whole log.
+    let mut tail = log[..3].to_vec();
+    tail.remove(1);
+    assert_eq!(
+        check_log(&tail),
+        Err(ExportError::Sequence {
+            index: 1,
+            expected: 2,
+            found: 3
+        })
+    );
+}
+
+#[test]
+fn a_bare_log_without_derived_parts_imports_and_its_board_is_folded_from_the_log() {
+    let log = crate::log_of(&crate::eventful());
+    let export = Export::new(incident_id(), log.clone()).unwrap();
+    let mut bare: serde_json::Value = serde_json::from_str(&export.to_json()).unwrap();
+    let object = bare.as_object_mut().unwrap();
+    object.remove("board");
+    object.remove("metrics");
+    let read: Export = serde_json::from_value(bare).unwrap();
+    assert_eq!(read.verify(), Ok(()));
+    assert_eq!(read.final_board().ok(), replay(None, &log));
+}

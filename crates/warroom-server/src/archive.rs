@@ -1,0 +1,100 @@
+//! Exports and imports: an incident's whole log out of the store as a Markdown postmortem draft
+//! or a JSON export, and a JSON export back into a store as a new incident. Shared by the HTTP
+//! endpoints and the `warroom export` / `warroom import` commands.
+
+use warroom_core::export::{Export, ExportError, markdown};
+use warroom_core::{IncidentId, Recorded};
+
+use crate::rooms::new_incident_id;
+use crate::store::{Append, Store, StoreError, Summary};
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A Markdown postmortem draft.
+    Md,
+    /// The full event log plus the derived board and metrics.
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("there is no incident {0}")]
+    UnknownIncident(IncidentId),
+    #[error("incident {0} exists already; import with --new-id to keep both")]
+    Exists(IncidentId),
+    #[error("the file is not a Warroom export: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Invalid(#[from] ExportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The whole log of `incident`, in order.
+pub async fn whole_log(
+    store: &dyn Store,
+    incident: &IncidentId,
+) -> Result<Vec<Recorded>, ArchiveError> {
+    if store.summary(incident).await?.is_none() {
+        return Err(ArchiveError::UnknownIncident(incident.clone()));
+    }
+    Ok(store.events_after(incident, 0, u32::MAX).await?)
+}
+
+/// `incident` in `format`.
+pub async fn export(
+    store: &dyn Store,
+    incident: &IncidentId,
+    format: Format,
+) -> Result<String, ArchiveError> {
+    let log = whole_log(store, incident).await?;
+    Ok(match format {
+        Format::Md => markdown(incident, &log)?,
+        Format::Json => Export::new(incident.clone(), log)?.to_json(),
+    })
+}
+
+/// Recreates the incident of a JSON export, under its own id or (with `new_id`) a fresh one.
+/// Reads and checks a JSON export.
+pub fn read_export(json: &str) -> Result<Export, ArchiveError> {
+    let export: Export =
+        serde_json::from_str(json).map_err(|e| ArchiveError::Unreadable(e.to_string()))?;
+    export.verify()?;
+    Ok(export)
+}
+
+/// Recreates the incident of a checked export (see [`read_export`]), under its own id or
+/// (with `new_id`) a fresh one.
+pub async fn import(
+    store: &dyn Store,
+    export: Export,
+    new_id: bool,
+) -> Result<IncidentId, ArchiveError> {
+    let id = if new_id {
+        new_incident_id()
+    } else {
+        export.incident.clone()
+    };
+    if store.summary(&id).await?.is_some() {
+        return Err(ArchiveError::Exists(id));
+    }
+    let board = export.final_board()?;
+    let summary = Summary::of(&id, &board);
+    store
+        .append(Append {
+            incident: id.clone(),
+            expected: 0,
+            events: export.events,
+            commands: Vec::new(),
+            snapshot: Some(board),
+            summary,
+            script: None,
+        })
+        .await
+        .map_err(|err| match err {
+            StoreError::Conflict { .. } => ArchiveError::Exists(id.clone()),
+            other => other.into(),
+        })?;
+    Ok(id)
+}

@@ -1,0 +1,155 @@
+//! The room's part in exercises: the scenario clock that fires injects on time and on their
+//! triggers (in the facilitator's name), the facilitator's view of the script, and deleting an
+//! exercise. The rules (who may, when) are warroom-core's; the script stays here, never in the
+//! log or in any player's browser.
+
+use chrono::Utc;
+use serde::Serialize;
+use warroom_core::protocol::close;
+use warroom_core::scenario::{self, When};
+use warroom_core::{Command, ParticipantId};
+
+use super::Room;
+
+/// A script inject as the facilitator sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpcomingInject {
+    pub index: u32,
+    pub source: String,
+    pub text: String,
+    /// `T+04:00`, or the trigger in words.
+    pub when: String,
+    /// Seconds of scenario time until it fires (timed injects not yet fired).
+    pub due_in: Option<i64>,
+    pub fired: bool,
+}
+
+/// Why an incident was not deleted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteRefused {
+    #[error(
+        "Real incidents are never deleted: their record is kept for the postmortem. Only \
+         exercises can be deleted."
+    )]
+    RealIncident,
+    #[error("the exercise could not be deleted: {0}")]
+    Failed(String),
+}
+
+/// The text of the scenario a `start_scenario` command names.
+pub(super) fn script_text(builtin: Option<&str>, script: Option<&str>) -> Option<String> {
+    match (builtin, script) {
+        (Some(id), None) => scenario::built_in(id).map(str::to_owned),
+        (None, Some(text)) => Some(text.to_owned()),
+        _ => None,
+    }
+}
+
+impl Room {
+    pub(super) fn scenario_running(&self) -> bool {
+        self.script.is_some()
+            && self
+                .state
+                .as_ref()
+                .and_then(|i| i.scenario.as_ref())
+                .is_some_and(|run| run.is_running())
+    }
+
+    /// Fires every script inject that is due, in the facilitator's name. Returns `false` if
+    /// the write failed and the room must stop.
+    pub(super) async fn fire_due_injects(&mut self) -> bool {
+        let (Some(script), Some(incident)) = (&self.script, &self.state) else {
+            return true;
+        };
+        let Some(run) = &incident.scenario else {
+            return true;
+        };
+        let due = scenario::due_injects(script, incident, Utc::now());
+        if due.is_empty() {
+            return true;
+        }
+        let facilitator = run.facilitator.clone();
+        let submits = due
+            .into_iter()
+            .filter_map(|i| script.injects.get(i as usize).map(|inject| (i, inject)))
+            .map(|(i, inject)| {
+                (
+                    None,
+                    facilitator.clone(),
+                    None,
+                    Command::FireInject {
+                        inject: Some(i),
+                        source: inject.source.clone(),
+                        text: inject.text.clone(),
+                    },
+                )
+            })
+            .collect();
+        self.flush(submits).await
+    }
+
+    pub(super) fn upcoming_injects(
+        &self,
+        participant: &ParticipantId,
+    ) -> Result<Vec<UpcomingInject>, String> {
+        let incident = self.state.as_ref().ok_or("no incident")?;
+        let run = incident
+            .scenario
+            .as_ref()
+            .ok_or("No scenario is running on this incident.")?;
+        if &run.facilitator != participant {
+            return Err("Only the facilitator sees the script.".into());
+        }
+        let script = self.script.as_ref().ok_or("The script is not available.")?;
+        let clock = run.clock(Utc::now());
+        Ok(script
+            .injects
+            .iter()
+            .enumerate()
+            .map(|(i, inject)| {
+                let fired = run.fired.contains(&(i as u32));
+                let (when, due_in) = match &inject.when {
+                    When::At(at) => (
+                        scenario::time_label(i64::from(*at)),
+                        (!fired).then(|| i64::from(*at) - clock),
+                    ),
+                    When::After(trigger) => (trigger_words(trigger), None),
+                };
+                UpcomingInject {
+                    index: i as u32,
+                    source: inject.source.clone(),
+                    text: inject.text.clone(),
+                    when,
+                    due_in,
+                    fired,
+                }
+            })
+            .collect())
+    }
+
+    /// Deletes the incident if it is an exercise, then closes every connection.
+    pub(super) async fn delete(&mut self) -> Result<(), DeleteRefused> {
+        if !self.state.as_ref().is_some_and(|i| i.drill) {
+            return Err(DeleteRefused::RealIncident);
+        }
+        self.store
+            .delete(&self.id)
+            .await
+            .map_err(|e| DeleteRefused::Failed(e.to_string()))?;
+        tracing::info!(incident = %self.id, "exercise deleted");
+        self.deleted = true;
+        self.kick_all(close::REFUSED, "this exercise was deleted");
+        Ok(())
+    }
+}
+
+fn trigger_words(trigger: &scenario::Trigger) -> String {
+    match trigger {
+        scenario::Trigger::FirstHandoff => "after the first handoff of command".into(),
+        scenario::Trigger::ChecklistCompleted(None) => "when a checklist is completed".into(),
+        scenario::Trigger::ChecklistCompleted(Some(t)) => {
+            format!("when the \"{t}\" checklist is completed")
+        }
+        scenario::Trigger::StatusReached(s) => format!("when the status becomes {}", s.label()),
+    }
+}

@@ -1,0 +1,442 @@
+//! The review page, `/incidents/<id>/review?at=<seq>`: the flight recorder. It loads the whole
+//! log, then shows the full board exactly as it was at any moment — scrub, step event by event,
+//! jump between key moments (pinned notes, handoffs, status changes), or play back at 1×, 10×
+//! and 60×. The position is in the URL, so a moment can be linked. Below: the metrics, and the
+//! Markdown and JSON exports.
+
+use gloo_timers::callback::Interval;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use warroom_core::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
+use warroom_core::narrate::{describe, kind_of};
+use warroom_core::replay::Replay;
+use warroom_core::{Event, Incident, IncidentId, ItemState, Recorded, Role, Seq};
+
+use crate::api;
+use crate::board::actions::state_words;
+use crate::board::timeline::kind_badge;
+use crate::clock::utc_time;
+use crate::route::Route;
+use crate::widgets::{AppLink, ThemeToggle};
+
+/// Playback ticks this often; each tick moves the recorder's clock by the speed times this.
+const TICK_MS: u32 = 100;
+
+#[component]
+pub fn ReviewPage(incident: IncidentId) -> impl IntoView {
+    let loaded = RwSignal::new(None::<Result<(), String>>);
+    let replay = StoredValue::new(None::<Replay>);
+    let totals = StoredValue::new(None::<Metrics>);
+    let head = RwSignal::new(0 as Seq);
+    let at = RwSignal::new(initial_position());
+    let id = incident.clone();
+    spawn_local(async move {
+        match api::incident_events(&id).await {
+            Ok(events) => {
+                totals.set_value(metrics(&events));
+                let r = Replay::new(events);
+                head.set(r.head());
+                at.update(|a| {
+                    *a = if *a == 0 {
+                        r.head()
+                    } else {
+                        (*a).min(r.head())
+                    }
+                });
+                replay.set_value(Some(r));
+                loaded.set(Some(Ok(())));
+            }
+            Err(e) => loaded.set(Some(Err(e))),
+        }
+    });
+    view! {
+        <header class="topbar">
+            <AppLink to=Route::Lobby class="brand">"Warroom"</AppLink>
+            <span>"Review"</span>
+            <AppLink to=Route::Board(incident.clone())>"Back to the live board"</AppLink>
+            <ThemeToggle />
+        </header>
+        <main id="main" class="page review">
+            {move || match loaded.get() {
+                None => view! { <p role="status">"Loading the flight recorder…"</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" role="alert">{e}</p> }.into_any(),
+                Some(Ok(())) => view! {
+                    <Recorder incident=incident.clone() replay=replay totals=totals head=head at=at />
+                }.into_any(),
+            }}
+        </main>
+    }
+}
+
+fn initial_position() -> Seq {
+    let search = window().location().search().unwrap_or_default();
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("at="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+#[component]
+fn Recorder(
+    incident: IncidentId,
+    replay: StoredValue<Option<Replay>>,
+    totals: StoredValue<Option<Metrics>>,
+    head: RwSignal<Seq>,
+    at: RwSignal<Seq>,
+) -> impl IntoView {
+    let rebuild_ms = RwSignal::new(0.0_f64);
+    let board = Memo::new(move |_| {
+        let seq = at.get();
+        let started = now_ms();
+        let state = replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(seq)));
+        rebuild_ms.set(now_ms() - started);
+        state
+    });
+    // The moment, in the address bar, so it can be linked.
+    let path = format!("/incidents/{incident}/review");
+    Effect::new(move |_| {
+        let url = format!("{path}?at={}", at.get());
+        if let Ok(history) = window().history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    });
+    let key_moments =
+        StoredValue::new(replay.with_value(|r| r.as_ref().map(key_moments).unwrap_or_default()));
+    let jump = move |forward: bool| {
+        let now = at.get_untracked();
+        let target = key_moments.with_value(|k| {
+            if forward {
+                k.iter().map(|m| m.0).find(|s| *s > now)
+            } else {
+                k.iter().rev().map(|m| m.0).find(|s| *s < now)
+            }
+        });
+        if let Some(t) = target {
+            at.set(t);
+        }
+    };
+
+    // Playback: a recorder clock that runs at `speed` times real time.
+    let speed = RwSignal::new(0u32);
+    let play_clock = StoredValue::new(None::<f64>);
+    let ticker = StoredValue::new_local(None::<Interval>);
+    let stop = move || {
+        speed.set(0);
+        ticker.set_value(None);
+    };
+    let play = move |factor: u32| {
+        speed.set(factor);
+        let start_ms = replay.with_value(|r| {
+            r.as_ref().and_then(|r| {
+                r.events_to(at.get_untracked())
+                    .last()
+                    .map(|e| e.at.timestamp_millis())
+            })
+        });
+        play_clock.set_value(start_ms.map(|m| m as f64));
+        ticker.set_value(Some(Interval::new(TICK_MS, move || {
+            let factor = f64::from(speed.get_untracked());
+            let Some(clock) = play_clock.get_value() else {
+                return;
+            };
+            let clock = clock + factor * f64::from(TICK_MS);
+            play_clock.set_value(Some(clock));
+            let (next, end) = replay.with_value(|r| {
+                let Some(r) = r.as_ref() else {
+                    return (0, true);
+                };
+                let upto = r
+                    .events()
+                    .partition_point(|e| (e.at.timestamp_millis() as f64) <= clock);
+                (upto as Seq, upto >= r.events().len())
+            });
+            if next > at.get_untracked() {
+                at.set(next);
+            }
+            if end {
+                speed.set(0);
+            }
+        })));
+    };
+    Effect::new(move |_| {
+        if speed.get() == 0 {
+            ticker.set_value(None);
+        }
+    });
+
+    let position = Memo::new(move |_| {
+        let seq = at.get();
+        replay.with_value(|r| {
+            r.as_ref().and_then(|r| {
+                let event = r.events_to(seq).last()?;
+                let declared = r.events().first()?.at;
+                Some((t_plus(declared, event.at), utc_time(event.at)))
+            })
+        })
+    });
+    view! {
+        <section class="card recorder" aria-labelledby="recorder-h">
+            <h1 id="recorder-h">{move || board.with(|b| b.as_ref().map(|b| b.title.clone()).unwrap_or_default())}</h1>
+            <div class="scrubber">
+                <label for="moment">"Moment"</label>
+                <input id="moment" type="range" min="1" max=move || head.get() step="1"
+                    prop:value=move || at.get().to_string()
+                    on:input=move |ev| { stop(); if let Ok(v) = event_target_value(&ev).parse() { at.set(v); } } />
+                <output for="moment" class="mono" aria-live="polite">
+                    {move || format!("Event {} of {}", at.get(), head.get())}
+                    {move || position.get().map(|(t, utc)| format!(" · {t} · {utc}"))}
+                </output>
+            </div>
+            <div class="row controls">
+                <button type="button" on:click=move |_| { stop(); jump(false); }>"◀◀ Previous key moment"</button>
+                <button type="button" on:click=move |_| { stop(); at.update(|a| *a = a.saturating_sub(1).max(1)); }>"◀ Step back"</button>
+                <button type="button" on:click=move |_| { stop(); at.update(|a| *a = (*a + 1).min(head.get_untracked())); }>"Step forward ▶"</button>
+                <button type="button" on:click=move |_| { stop(); jump(true); }>"Next key moment ▶▶"</button>
+                {[1u32, 10, 60].into_iter().map(|f| view! {
+                    <button type="button" aria-pressed=move || (speed.get() == f).to_string() on:click=move |_| play(f)>
+                        {format!("Play {f}×")}
+                    </button>
+                }).collect_view()}
+                <button type="button" on:click=move |_| stop() disabled=move || speed.get() == 0>"Pause"</button>
+            </div>
+            <p class="hint" role="status">{move || format!("Board rebuilt in {:.2} ms", rebuild_ms.get())}</p>
+            <KeyMoments moments=key_moments at=at />
+        </section>
+        {move || board.get().map(|b| view! { <BoardAt board=b replay=replay at=at /> })}
+        <Scorecard replay=replay />
+        <Totals totals=totals final_board=replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(r.head()))) />
+        <section class="card" aria-labelledby="export-h">
+            <h2 id="export-h">"Export"</h2>
+            <p class="row">
+                <a class="button" href=format!("/api/incidents/{incident}/export.md") download>"Download the postmortem draft (Markdown)"</a>
+                <a class="button" href=format!("/api/incidents/{incident}/export.json") download>"Download the JSON export"</a>
+            </p>
+        </section>
+    }
+}
+
+/// Pinned notes, handoffs and status changes: (seq, what).
+fn key_moments(replay: &Replay) -> Vec<(Seq, String)> {
+    let last = replay.board_at(replay.head());
+    let Some(board) = last.as_ref() else {
+        return Vec::new();
+    };
+    replay
+        .events()
+        .iter()
+        .filter(|r| match &r.event {
+            Event::NotePosted { note, .. } => board.notes.get(note).is_some_and(|n| n.pinned),
+            Event::RoleHandedOver {
+                role: Role::Commander,
+                ..
+            }
+            | Event::RoleAssumed {
+                role: Role::Commander,
+                ..
+            }
+            | Event::StatusChanged { .. } => true,
+            _ => false,
+        })
+        .map(|r| (r.seq, describe(board, r)))
+        .collect()
+}
+
+#[component]
+fn KeyMoments(moments: StoredValue<Vec<(Seq, String)>>, at: RwSignal<Seq>) -> impl IntoView {
+    view! {
+        <details class="key-moments">
+            <summary>{move || format!("Key moments ({})", moments.with_value(Vec::len))}</summary>
+            <ol>
+                {moments.get_value().into_iter().map(|(seq, text)| view! {
+                    <li><button type="button" class="ghost small" on:click=move |_| at.set(seq)>{format!("#{seq}")}</button> " " {text}</li>
+                }).collect_view()}
+            </ol>
+        </details>
+    }
+}
+
+/// The board as it was: command, crew, offers, actions, concerns, checklists and the timeline
+/// up to this moment.
+#[component]
+fn BoardAt(
+    board: Incident,
+    replay: StoredValue<Option<Replay>>,
+    at: RwSignal<Seq>,
+) -> impl IntoView {
+    let b = board;
+    let entries: Vec<(Seq, String, String, String, &'static str)> = replay.with_value(|r| {
+        r.as_ref()
+            .map(|r| {
+                r.events_to(at.get_untracked())
+                    .iter()
+                    .rev()
+                    .take(100)
+                    .map(|e| entry_line(&b, e))
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    view! {
+        <section class="card board-at" aria-label="Board at this moment">
+            <div class="row board-at-strip">
+                {b.drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> })}
+                <span class=format!("sev sev-{}", b.severity.label().to_lowercase())>{b.severity.label()}</span>
+                <span>{b.status.label()}</span>
+                <span>"In command: " <strong class="review-commander">{b.name_of(&b.commander.holder).to_owned()}</strong>
+                    {format!(" since {}", utc_time(b.commander.since))}</span>
+            </div>
+            <div class="review-grid">
+                <div>
+                    <h2>"Crew"</h2>
+                    <table class="incidents">
+                        <tbody>
+                            {Role::ALL.into_iter().map(|role| {
+                                let holder = b.holder(role).map_or("vacant".to_owned(), |h| b.name_of(h).to_owned());
+                                let offer = b.offers.get(&role).map(|o| format!(
+                                    "offered to {}{}", b.name_of(&o.to), if o.accepted_at.is_some() { " (accepted)" } else { "" }
+                                ));
+                                view! { <tr><th scope="row">{role.label()}</th><td>{holder}</td><td>{offer}</td></tr> }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <h2>"Actions"</h2>
+                    <ul class="plain">
+                        {b.actions.values().map(|a| view! {
+                            <li>{format!("[{}] {} — {} ({})", a.lane.label(), a.text, b.name_of(&a.assignee), state_words(a.state))}</li>
+                        }).collect_view()}
+                    </ul>
+                    <h2>"Concerns"</h2>
+                    <ul class="plain">
+                        {b.concerns.values().map(|c| view! {
+                            <li>{format!("{} — {}{}", c.level.label(), c.text, if c.is_open() { " (open)" } else { " (acknowledged)" })}</li>
+                        }).collect_view()}
+                    </ul>
+                    <h2>"Checklists"</h2>
+                    <ul class="plain">
+                        {b.checklists.values().map(|c| {
+                            let (done, total) = c.progress();
+                            let items = c.items.iter().map(|i| format!("{} {}", match i.state {
+                                ItemState::Open => "☐",
+                                ItemState::Checked { .. } => "☑",
+                                ItemState::NotApplicable { .. } => "N/A",
+                            }, i.text)).collect::<Vec<_>>().join(" · ");
+                            view! { <li><strong>{format!("{} {done}/{total}", c.title)}</strong><br/><span class="hint">{items}</span></li> }
+                        }).collect_view()}
+                    </ul>
+                </div>
+                <div>
+                    <h2>"Timeline to this moment"</h2>
+                    <ol class="entries" aria-label="Timeline at this moment, newest first">
+                        {entries.into_iter().map(|(seq, when, who, text, class)| view! {
+                            <li class=format!("entry {class}")>
+                                <div class="entry-meta"><span class="mono">{format!("#{seq} · {when}")}</span><span class="author">{who}</span></div>
+                                <p class="text">{text}</p>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+fn entry_line(board: &Incident, r: &Recorded) -> (Seq, String, String, String, &'static str) {
+    let kind = kind_of(board, &r.event);
+    let text = match &r.event {
+        Event::NotePosted { note, .. } => board.notes.get(note).map_or_else(
+            || describe(board, r),
+            |n| {
+                if n.retracted.is_some() {
+                    format!("{} (retracted)", n.text)
+                } else {
+                    n.text.clone()
+                }
+            },
+        ),
+        _ => describe(board, r),
+    };
+    (
+        r.seq,
+        format!("{} · {}", t_plus(board.declared_at, r.at), utc_time(r.at)),
+        board.name_of(&r.actor).to_owned(),
+        format!("{} {}: {text}", kind_badge(kind).0, kind_badge(kind).1),
+        "k-review",
+    )
+}
+
+#[component]
+fn Totals(totals: StoredValue<Option<Metrics>>, final_board: Option<Incident>) -> impl IntoView {
+    let (Some(m), Some(board)) = (totals.get_value(), final_board) else {
+        return ().into_any();
+    };
+    let dur = |s: Option<i64>| s.map_or_else(|| "—".to_owned(), hms);
+    view! {
+        <section class="card metrics" aria-labelledby="metrics-h">
+            <h2 id="metrics-h">"Metrics"</h2>
+            <table class="incidents">
+                <tbody>
+                    <tr><th scope="row">"Time to first commander"</th><td class="mono">{dur(m.time_to_first_commander)}</td></tr>
+                    <tr><th scope="row">"Time to mitigated"</th><td class="mono">{dur(m.time_to_mitigated)}</td></tr>
+                    <tr><th scope="row">"Time to resolved"</th><td class="mono">{dur(m.time_to_resolved)}</td></tr>
+                    <tr><th scope="row">"Status updates"</th><td>{format!("{} posted: {} on time, {} late, {} missed",
+                        m.status_updates.posted, m.status_updates.on_time, m.status_updates.late, m.status_updates.missed)}</td></tr>
+                    <tr><th scope="row">"Actions"</th><td>{format!("{} assigned, {} overdue",
+                        m.actions.len(), m.actions.iter().filter(|a| a.overdue).count())}</td></tr>
+                    <tr><th scope="row">"Concerns"</th><td>{format!("{} raised", m.concerns.len())}</td></tr>
+                </tbody>
+            </table>
+            <h3>"Command"</h3>
+            <table class="incidents">
+                <thead><tr><th scope="col">"Commander"</th><th scope="col">"From"</th><th scope="col">"Held for"</th><th scope="col">"Came by"</th></tr></thead>
+                <tbody>
+                    {m.tenures.iter().enumerate().map(|(i, t)| {
+                        let how = if i == 0 { "declaration".to_owned() } else {
+                            m.handoffs.get(i - 1).map_or(String::new(), |h| match h.kind {
+                                HandoffKind::PositiveExchange => "positive exchange".to_owned(),
+                                HandoffKind::Assumed => format!("assumed: {}", h.reason.clone().unwrap_or_default()),
+                            })
+                        };
+                        view! { <tr><td>{board.name_of(&t.commander).to_owned()}</td><td class="mono">{t_plus(m.declared_at, t.from)}</td><td class="mono">{hms(t.seconds)}</td><td>{how}</td></tr> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}
+
+/// The debrief of an exercise: each expectation, whether it was met, what happened and when.
+#[component]
+fn Scorecard(replay: StoredValue<Option<Replay>>) -> impl IntoView {
+    let lines = replay.with_value(|r| {
+        r.as_ref()
+            .and_then(|r| warroom_core::scenario::scorecard(r.events()))
+    });
+    lines.map(|lines| {
+        let met = lines.iter().filter(|l| l.met).count();
+        let total = lines.len();
+        view! {
+            <section class="card scorecard" aria-labelledby="scorecard-h">
+                <h2 id="scorecard-h">{format!("Scorecard: {met} of {total} expectations met")}</h2>
+                <table class="incidents">
+                    <thead><tr><th scope="col">"Expected"</th><th scope="col">"Result"</th><th scope="col">"What happened"</th></tr></thead>
+                    <tbody>
+                        {lines.into_iter().map(|l| view! {
+                            <tr class:missed=!l.met>
+                                <td>{l.expected}</td>
+                                <td>{if l.met { "✓ met" } else { "✕ not met" }}</td>
+                                <td>{l.happened}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        }
+    })
+}
+
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
