@@ -221,8 +221,13 @@ pub struct Note {
     /// The sequence of the event that posted it, which is also its timeline entry.
     pub seq: Seq,
     /// Earlier texts, oldest first, each with the time it was replaced.
+    // Left out of the JSON when empty, false or absent: a long incident's board is mostly
+    // notes, and a joining browser decodes every byte of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Revision>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pinned: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retracted: Option<Retraction>,
 }
 

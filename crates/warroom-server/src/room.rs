@@ -356,10 +356,11 @@ impl Room {
             return true;
         }
         let expected = self.head();
+        let now = crate::rooms::event_time();
         let at = match &self.state {
             // Never let the timeline run backwards if the wall clock does.
-            Some(s) if s.updated_at > Utc::now() => s.updated_at,
-            _ => Utc::now(),
+            Some(s) if s.updated_at > now => s.updated_at,
+            _ => now,
         };
         let mut events: Vec<Recorded> = Vec::new();
         let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());

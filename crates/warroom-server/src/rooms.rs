@@ -187,7 +187,7 @@ impl Rooms {
         let present = Default::default();
         let ctx = Context {
             actor: declarer,
-            at: Utc::now(),
+            at: event_time(),
             present: &present,
         };
         let events = execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?;
@@ -211,6 +211,13 @@ impl Rooms {
         tracing::info!(incident = %id, title = %incident.title, "incident declared");
         Ok(id)
     }
+}
+
+/// Now, to the millisecond: the time stamped on events. Finer digits would only lengthen every
+/// event and board a browser has to read.
+pub fn event_time() -> chrono::DateTime<Utc> {
+    let now = Utc::now();
+    chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
 }
 
 /// 128 random bits from the operating system, as 26 characters of lowercase base32.
