@@ -36,12 +36,16 @@ describe('the board, seen', () => {
       await alice.page.getByRole('region', { name: 'Key events' }).waitFor();
 
       for (const theme of ['dark', 'light']) {
-        for (const [device, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }]]) {
+        // 200% zoom on a 1280×860 laptop is a 640×430 CSS-pixel viewport.
+        for (const [device, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }], ['zoom200', { width: 640, height: 430 }]]) {
           const p = await person(browser, server, 'Bob Ortiz', { viewport, theme });
           await p.page.goto(url);
           await live(p.page);
           await timeline(p.page).getByText('Roll back deploy 4711', { exact: true }).waitFor();
           assert.equal(await p.page.locator('html').getAttribute('data-theme'), theme);
+          // Nothing scrolls sideways: the panels stack instead.
+          const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflow <= 1, `${device}: the page is ${overflow}px wider than the window`);
           await shot(p.page, `board-${theme}-${device}`);
           await p.context.close();
         }

@@ -377,16 +377,47 @@ fn Totals(totals: StoredValue<Option<Metrics>>, final_board: Option<Incident>) -
             <h2 id="metrics-h">"Metrics"</h2>
             <table class="incidents">
                 <tbody>
-                    <tr><th scope="row">"Time to first commander"</th><td class="mono">{dur(m.time_to_first_commander)}</td></tr>
-                    <tr><th scope="row">"Time to mitigated"</th><td class="mono">{dur(m.time_to_mitigated)}</td></tr>
-                    <tr><th scope="row">"Time to resolved"</th><td class="mono">{dur(m.time_to_resolved)}</td></tr>
-                    <tr><th scope="row">"Status updates"</th><td>{format!("{} posted: {} on time, {} late, {} missed",
-                        m.status_updates.posted, m.status_updates.on_time, m.status_updates.late, m.status_updates.missed)}</td></tr>
-                    <tr><th scope="row">"Actions"</th><td>{format!("{} assigned, {} overdue",
-                        m.actions.len(), m.actions.iter().filter(|a| a.overdue).count())}</td></tr>
-                    <tr><th scope="row">"Concerns"</th><td>{format!("{} raised", m.concerns.len())}</td></tr>
+                    {m.summary().into_iter().map(|(metric, value)| view! {
+                        <tr><th scope="row">{metric}</th><td>{value}</td></tr>
+                    }).collect_view()}
                 </tbody>
             </table>
+            {(!m.actions.is_empty()).then(|| view! {
+                <h3>"Actions"</h3>
+                <table class="incidents">
+                    <thead><tr><th scope="col">"Action"</th><th scope="col">"Read back after"</th><th scope="col">"Loop closed after"</th><th scope="col">"Closed after"</th><th scope="col">"Overdue"</th></tr></thead>
+                    <tbody>
+                        {m.actions.iter().map(|a| view! {
+                            <tr><td>{format!("{} — {}", a.text, board.name_of(&a.assignee))}</td>
+                                <td class="mono">{dur(a.read_back_after)}</td><td class="mono">{dur(a.confirmed_after)}</td>
+                                <td class="mono">{dur(a.closed_after)}</td><td>{if a.overdue { "yes" } else { "no" }}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(!m.concerns.is_empty()).then(|| view! {
+                <h3>"Concerns"</h3>
+                <table class="incidents">
+                    <thead><tr><th scope="col">"Concern"</th><th scope="col">"Level"</th><th scope="col">"Raised again"</th><th scope="col">"Waited for acknowledgement"</th></tr></thead>
+                    <tbody>
+                        {m.concerns.iter().map(|c| view! {
+                            <tr><td>{c.text.clone()}</td><td>{c.level.label()}</td><td>{c.escalations}</td>
+                                <td class="mono">{c.waited.map_or_else(|| "never acknowledged".to_owned(), hms)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+            {(!m.checklists.is_empty()).then(|| view! {
+                <h3>"Checklists"</h3>
+                <table class="incidents">
+                    <thead><tr><th scope="col">"Checklist"</th><th scope="col">"Completed after"</th></tr></thead>
+                    <tbody>
+                        {m.checklists.iter().map(|c| view! {
+                            <tr><td>{c.title.clone()}</td><td class="mono">{c.completed_after.map_or_else(|| "not completed".to_owned(), hms)}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
             <h3>"Command"</h3>
             <table class="incidents">
                 <thead><tr><th scope="col">"Commander"</th><th scope="col">"From"</th><th scope="col">"Held for"</th><th scope="col">"Came by"</th></tr></thead>

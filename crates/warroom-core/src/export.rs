@@ -218,66 +218,7 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     md.push_str("\n## Impact\n\n_Who was affected, how, and for how long. To be written._\n\n");
 
     md.push_str("## Metrics\n\n| Metric | Value |\n| --- | --- |\n");
-    let handoffs_by_exchange = m
-        .handoffs
-        .iter()
-        .filter(|h| h.kind == HandoffKind::PositiveExchange)
-        .count();
-    let readbacks: Vec<i64> = m.actions.iter().filter_map(|a| a.read_back_after).collect();
-    let closes: Vec<i64> = m.actions.iter().filter_map(|a| a.closed_after).collect();
-    let rows = [
-        (
-            "Time to first commander",
-            opt_hms(m.time_to_first_commander),
-        ),
-        ("Time to mitigated", opt_hms(m.time_to_mitigated)),
-        ("Time to resolved", opt_hms(m.time_to_resolved)),
-        (
-            "Command handoffs",
-            format!(
-                "{} ({handoffs_by_exchange} by positive exchange, {} assumed)",
-                m.handoffs.len(),
-                m.handoffs.len() - handoffs_by_exchange
-            ),
-        ),
-        ("Actions assigned", m.actions.len().to_string()),
-        ("Median readback latency", opt_hms(median(&readbacks))),
-        ("Median time to close an action", opt_hms(median(&closes))),
-        (
-            "Actions overdue",
-            m.actions.iter().filter(|a| a.overdue).count().to_string(),
-        ),
-        (
-            "Status updates",
-            format!(
-                "{} posted: {} on time, {} late, {} missed",
-                m.status_updates.posted,
-                m.status_updates.on_time,
-                m.status_updates.late,
-                m.status_updates.missed
-            ),
-        ),
-        (
-            "Longest gap between status updates",
-            opt_hms(m.status_updates.longest_gap),
-        ),
-        ("Concerns raised", m.concerns.len().to_string()),
-        (
-            "Longest wait for a concern's acknowledgement",
-            opt_hms(m.concerns.iter().filter_map(|c| c.waited).max()),
-        ),
-        (
-            "Checklists completed",
-            format!(
-                "{} of {}",
-                m.checklists
-                    .iter()
-                    .filter(|c| c.completed_after.is_some())
-                    .count(),
-                m.checklists.len()
-            ),
-        ),
-    ];
+    let rows = m.summary();
     for (metric, value) in rows {
         let _ = writeln!(md, "| {metric} | {value} |");
     }
@@ -396,13 +337,4 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
          \n## Where we got lucky\n\n_…_\n",
     );
     Ok(md)
-}
-
-fn median(values: &[i64]) -> Option<i64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    Some(sorted[sorted.len() / 2])
 }
