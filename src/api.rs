@@ -1,43 +1,13 @@
 //! The server's small JSON API, over `fetch`: list incidents and declare one. Everything else
 //! goes over the incident's WebSocket.
 
-use serde::{Deserialize, Serialize};
-use warroom_core::{IncidentId, ParticipantId, Seq, Severity, Status};
+use serde::Deserialize;
+use warroom_core::ParticipantId;
+pub use warroom_core::api::{
+    ApiError, DeclareRequest, Declared, ScenarioInfo, Summary, UpcomingInject,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-
-/// An incident as the lobby lists it (the server's listing row).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Summary {
-    pub id: IncidentId,
-    pub title: String,
-    pub severity: Severity,
-    pub status: Status,
-    pub drill: bool,
-    pub declared_at: warroom_core::Timestamp,
-    pub commander: String,
-    pub head: Seq,
-    pub updated_at: warroom_core::Timestamp,
-}
-
-#[derive(Debug, Serialize)]
-pub struct DeclareRequest<'a> {
-    pub participant: &'a ParticipantId,
-    pub name: &'a str,
-    pub title: &'a str,
-    pub severity: Severity,
-    pub drill: bool,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Declared {
-    pub id: IncidentId,
-}
-
-#[derive(Debug, Deserialize)]
-struct ApiError {
-    error: String,
-}
 
 pub async fn list_incidents() -> Result<Vec<Summary>, String> {
     request("GET", "/api/incidents", None).await
@@ -48,28 +18,6 @@ pub async fn incident_events(
     id: &warroom_core::IncidentId,
 ) -> Result<Vec<warroom_core::Recorded>, String> {
     request("GET", &format!("/api/incidents/{id}/events"), None).await
-}
-
-/// A scenario as the library lists it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ScenarioInfo {
-    pub id: Option<String>,
-    pub title: String,
-    pub briefing: String,
-    pub suggested_crew: Vec<String>,
-    pub injects: usize,
-    pub expectations: Vec<String>,
-}
-
-/// A script inject, as the facilitator sees it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct UpcomingInject {
-    pub index: u32,
-    pub source: String,
-    pub text: String,
-    pub when: String,
-    pub due_in: Option<i64>,
-    pub fired: bool,
 }
 
 pub async fn scenarios() -> Result<Vec<ScenarioInfo>, String> {
@@ -97,7 +45,7 @@ pub async fn delete_incident(incident: &warroom_core::IncidentId) -> Result<(), 
     request("DELETE", &format!("/api/incidents/{incident}"), None).await
 }
 
-pub async fn declare(request_body: &DeclareRequest<'_>) -> Result<Declared, String> {
+pub async fn declare(request_body: &DeclareRequest) -> Result<Declared, String> {
     let body = serde_json::to_string(request_body).map_err(|e| e.to_string())?;
     request("POST", "/api/incidents", Some(body)).await
 }

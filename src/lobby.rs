@@ -147,9 +147,9 @@ fn DeclareForm() -> impl IntoView {
             let participant = identity.participant();
             let name = identity.name.get_untracked();
             let request = DeclareRequest {
-                participant: &participant,
-                name: &name,
-                title: &text,
+                participant,
+                name,
+                title: text,
                 severity: severity.get_untracked(),
                 drill: drill.get_untracked(),
             };

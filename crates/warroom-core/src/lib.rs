@@ -17,7 +17,8 @@
 //! - [`templates`]: built-in checklists.
 //! - [`narrate`]: each event as a timeline sentence.
 //! - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
-//! - [`protocol`]: the JSON messages between browser and server.
+//! - [`protocol`]: the JSON messages between browser and server; [`api`]: the HTTP API's
+//!   bodies.
 //! - [`replay`]: the board at any sequence, from checkpoints (the flight recorder).
 //! - [`metrics`]: how the incident was run, computed from the log.
 //! - [`scenario`]: training scenarios — the file format, when injects fire, scoring.
@@ -67,6 +68,7 @@
 //! `RoleReleased` (a non-Commander role) or `RoleAssumed` (the holder was not connected).
 
 pub mod alerts;
+pub mod api;
 pub mod apply;
 pub mod brief;
 pub mod command;

@@ -13,18 +13,19 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use warroom_core::protocol::MAX_MESSAGE_BYTES;
-use warroom_core::{Command, IncidentId, ParticipantId, Severity, TextId};
+use warroom_core::{Command, IncidentId, ParticipantId, TextId};
 
 use crate::archive::{self, ArchiveError};
 use crate::connection::{self, ConnectionConfig};
 use crate::room::DeleteRefused;
 use crate::rooms::{DeclareError, DeleteError, RoomError, Rooms};
 use crate::store::Summary;
+use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, UpcomingInject};
 
 /// The largest single frame read whole. Bigger than [`MAX_MESSAGE_BYTES`] on purpose: a frame
 /// refused at its header leaves its payload unread, and closing a socket with unread data
@@ -81,7 +82,7 @@ pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+        (self.0, Json(warroom_core::api::ApiError { error: self.1 })).into_response()
     }
 }
 
@@ -161,7 +162,7 @@ async fn incident_script(
     State(state): State<AppState>,
     Path(id): Path<String>,
     axum::extract::Query(query): axum::extract::Query<ParticipantQuery>,
-) -> Result<Json<Vec<crate::room::UpcomingInject>>, ApiError> {
+) -> Result<Json<Vec<UpcomingInject>>, ApiError> {
     let id = incident_id(&id)?;
     state
         .rooms
@@ -169,30 +170,6 @@ async fn incident_script(
         .await
         .map(Json)
         .map_err(|e| ApiError(StatusCode::FORBIDDEN, e))
-}
-
-/// A scenario as the library lists it: no inject texts.
-#[derive(Debug, Serialize)]
-struct ScenarioInfo {
-    id: Option<&'static str>,
-    title: String,
-    briefing: String,
-    suggested_crew: Vec<String>,
-    injects: usize,
-    expectations: Vec<String>,
-}
-
-impl ScenarioInfo {
-    fn of(id: Option<&'static str>, s: &warroom_core::scenario::Scenario) -> Self {
-        Self {
-            id,
-            title: s.title.clone(),
-            briefing: s.briefing.clone(),
-            suggested_crew: s.suggested_crew.clone(),
-            injects: s.injects.len(),
-            expectations: s.expectations.iter().map(|e| e.describe()).collect(),
-        }
-    }
 }
 
 async fn list_scenarios() -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
@@ -268,23 +245,6 @@ fn download(body: String, content_type: &'static str, name: &str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// The body of `POST /api/incidents`.
-#[derive(Debug, Deserialize)]
-pub struct DeclareRequest {
-    pub participant: ParticipantId,
-    pub name: String,
-    pub title: String,
-    pub severity: Severity,
-    #[serde(default)]
-    pub drill: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Declared {
-    pub id: IncidentId,
-    pub url: String,
 }
 
 async fn declare_incident(

@@ -28,7 +28,7 @@ use crate::store::{Append, CommandKey, Store, StoreError, Summary};
 
 mod drill;
 
-pub use drill::{DeleteRefused, UpcomingInject};
+pub use drill::DeleteRefused;
 
 /// A JSON text frame, serialised once and shared by every subscriber it goes to.
 pub type Frame = Utf8Bytes;
@@ -85,7 +85,7 @@ pub enum RoomMsg {
     /// The facilitator asks for the script's injects (players never see them).
     Script {
         participant: ParticipantId,
-        reply: oneshot::Sender<Result<Vec<drill::UpcomingInject>, String>>,
+        reply: oneshot::Sender<Result<Vec<warroom_core::api::UpcomingInject>, String>>,
     },
     /// Delete the incident if it is an exercise; the room then closes every connection.
     Delete {

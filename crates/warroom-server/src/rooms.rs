@@ -143,7 +143,7 @@ impl Rooms {
         self: &Arc<Self>,
         incident: &IncidentId,
         participant: &ParticipantId,
-    ) -> Result<Vec<crate::room::UpcomingInject>, String> {
+    ) -> Result<Vec<warroom_core::api::UpcomingInject>, String> {
         let room = self.get(incident).await.map_err(|e| e.to_string())?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let msg = crate::room::RoomMsg::Script {

@@ -11,12 +11,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use serde::{Deserialize, Serialize};
-use warroom_core::{
-    CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq, Severity, Status, Timestamp,
-};
+use warroom_core::{CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq};
 
 pub mod sqlite;
+
+pub use warroom_core::api::Summary;
 
 pub use sqlite::SqliteStore;
 
@@ -46,36 +45,6 @@ pub struct Append {
     /// A training scenario's script, kept beside the log (never in it: players must not see
     /// what is coming) when the scenario starts.
     pub script: Option<String>,
-}
-
-/// An incident as the lobby lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Summary {
-    pub id: IncidentId,
-    pub title: String,
-    pub severity: Severity,
-    pub status: Status,
-    pub drill: bool,
-    pub declared_at: Timestamp,
-    pub commander: String,
-    pub head: Seq,
-    pub updated_at: Timestamp,
-}
-
-impl Summary {
-    pub fn of(id: &IncidentId, incident: &Incident) -> Self {
-        Self {
-            id: id.clone(),
-            title: incident.title.clone(),
-            severity: incident.severity,
-            status: incident.status,
-            drill: incident.drill,
-            declared_at: incident.declared_at,
-            commander: incident.name_of(&incident.commander.holder).to_owned(),
-            head: incident.seq,
-            updated_at: incident.updated_at,
-        }
-    }
 }
 
 /// What a room needs to come alive: the latest snapshot (if any) and every event after it.

@@ -4,25 +4,12 @@
 //! log or in any player's browser.
 
 use chrono::Utc;
-use serde::Serialize;
+use warroom_core::api::UpcomingInject;
 use warroom_core::protocol::close;
 use warroom_core::scenario::{self, When};
 use warroom_core::{Command, ParticipantId};
 
 use super::Room;
-
-/// A script inject as the facilitator sees it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct UpcomingInject {
-    pub index: u32,
-    pub source: String,
-    pub text: String,
-    /// `T+04:00`, or the trigger in words.
-    pub when: String,
-    /// Seconds of scenario time until it fires (timed injects not yet fired).
-    pub due_in: Option<i64>,
-    pub fired: bool,
-}
 
 /// Why an incident was not deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,0 +1,102 @@
+//! The bodies of the server's small HTTP API (`docs/protocol.md`, "HTTP API"), shared by the
+//! server that writes them and the browser that reads them, so the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{IncidentId, ParticipantId, Seq};
+use crate::incident::{Incident, Severity, Status, Timestamp};
+use crate::scenario::Scenario;
+
+/// An incident as the lobby lists it (`GET /api/incidents`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: IncidentId,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub drill: bool,
+    pub declared_at: Timestamp,
+    pub commander: String,
+    pub head: Seq,
+    pub updated_at: Timestamp,
+}
+
+impl Summary {
+    pub fn of(id: &IncidentId, incident: &Incident) -> Self {
+        Self {
+            id: id.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity,
+            status: incident.status,
+            drill: incident.drill,
+            declared_at: incident.declared_at,
+            commander: incident.name_of(&incident.commander.holder).to_owned(),
+            head: incident.seq,
+            updated_at: incident.updated_at,
+        }
+    }
+}
+
+/// The body of `POST /api/incidents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeclareRequest {
+    pub participant: ParticipantId,
+    pub name: String,
+    pub title: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub drill: bool,
+}
+
+/// The answer to `POST /api/incidents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Declared {
+    pub id: IncidentId,
+    pub url: String,
+}
+
+/// A training scenario as the library lists it: never its injects, which players must not
+/// read ahead.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// The built-in's id; `None` for a checked file.
+    pub id: Option<String>,
+    pub title: String,
+    pub briefing: String,
+    pub suggested_crew: Vec<String>,
+    pub injects: usize,
+    /// The expectations, in words.
+    pub expectations: Vec<String>,
+}
+
+impl ScenarioInfo {
+    pub fn of(id: Option<&str>, s: &Scenario) -> Self {
+        Self {
+            id: id.map(str::to_owned),
+            title: s.title.clone(),
+            briefing: s.briefing.clone(),
+            suggested_crew: s.suggested_crew.clone(),
+            injects: s.injects.len(),
+            expectations: s.expectations.iter().map(|e| e.describe()).collect(),
+        }
+    }
+}
+
+/// A script inject as its facilitator sees it (`GET /api/incidents/{id}/script`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpcomingInject {
+    pub index: u32,
+    pub source: String,
+    pub text: String,
+    /// `T+04:00`, or the trigger in words.
+    pub when: String,
+    /// Seconds of scenario time until it fires (timed injects not yet fired).
+    pub due_in: Option<i64>,
+    pub fired: bool,
+}
+
+/// Every API error: a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: String,
+}
