@@ -11,6 +11,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::brief::HandoffBrief;
+
+mod columns;
 use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 
 /// Server time, always UTC.
@@ -45,7 +47,8 @@ pub struct Incident {
     /// Positive exchanges in flight, at most one per role.
     pub offers: BTreeMap<Role, Offer>,
     /// Shared, so that copies of the board (replay checkpoints) share the notes, by far the
-    /// largest part of a long incident.
+    /// largest part of a long incident. In JSON, column by column (see `columns.rs`).
+    #[serde(with = "columns")]
     pub notes: BTreeMap<NoteId, Arc<Note>>,
     pub actions: BTreeMap<ActionId, Action>,
     pub concerns: BTreeMap<ConcernId, Concern>,
@@ -221,13 +224,8 @@ pub struct Note {
     /// The sequence of the event that posted it, which is also its timeline entry.
     pub seq: Seq,
     /// Earlier texts, oldest first, each with the time it was replaced.
-    // Left out of the JSON when empty, false or absent: a long incident's board is mostly
-    // notes, and a joining browser decodes every byte of them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<Revision>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pinned: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retracted: Option<Retraction>,
 }
 

@@ -133,6 +133,9 @@ pub(crate) struct Room {
     /// Commands already applied, by submitter and id, with the sequence their
     /// acknowledgement reports.
     applied: HashMap<CommandKey, Seq>,
+    /// The remembered commands, still being read from the store when the room came alive:
+    /// joins need only the board, so they do not wait for them; the first submit does.
+    applied_loading: Option<tokio::task::JoinHandle<Result<Vec<(CommandKey, Seq)>, StoreError>>>,
     subscribers: HashMap<ConnId, Subscriber>,
     /// Open connections per participant; a participant is present while they have one.
     connections: BTreeMap<ParticipantId, usize>,
@@ -258,6 +261,11 @@ impl Room {
         while recent.len() > config.recent_events {
             recent.pop_front();
         }
+        let applied_loading = tokio::spawn({
+            let store = Arc::clone(&store);
+            let id = id.clone();
+            async move { store.commands(&id).await }
+        });
         Ok(Self {
             id,
             generation,
@@ -265,7 +273,8 @@ impl Room {
             store,
             state,
             recent,
-            applied: loaded.commands.into_iter().collect(),
+            applied: HashMap::new(),
+            applied_loading: Some(applied_loading),
             subscribers: HashMap::new(),
             connections: BTreeMap::new(),
             present: BTreeSet::new(),
@@ -284,14 +293,14 @@ impl Room {
     }
 
     /// Whether the write that brings the log to `head` should carry a snapshot: once
-    /// `snapshot_every` events have followed the last one, and the log has grown by a quarter
+    /// `snapshot_every` events have followed the last one, and the log has grown by an eighth
     /// since. The board grows with the log (every note stays on it), so a fixed cadence alone
     /// would rewrite a board the size of the whole log every few thousand events — quadratic
     /// in the incident's length. Growing the gap with the log keeps the total written a small
-    /// multiple of the board, and a load still replays at most a fifth of the log.
+    /// multiple of the board (about nine times), and a load replays at most a ninth of the log.
     fn snapshot_due(&self, head: Seq) -> bool {
         let since = head - self.snapshot_seq;
-        since >= self.config.snapshot_every.max(self.snapshot_seq / 4)
+        since >= self.config.snapshot_every.max(self.snapshot_seq / 8)
     }
 
     /// Handles a batch in arrival order. Consecutive submits share one store write; a join or
@@ -354,6 +363,21 @@ impl Room {
     ) -> bool {
         if submits.is_empty() {
             return true;
+        }
+        if let Some(loading) = self.applied_loading.take() {
+            match loading.await {
+                Ok(Ok(commands)) => self.applied.extend(commands),
+                Ok(Err(err)) => {
+                    tracing::error!(incident = %self.id, %err, "cannot read remembered commands");
+                    self.kick_all(close::INTERNAL, "storage failure; reconnect");
+                    return false;
+                }
+                Err(err) => {
+                    tracing::error!(incident = %self.id, %err, "reading remembered commands failed");
+                    self.kick_all(close::INTERNAL, "storage failure; reconnect");
+                    return false;
+                }
+            }
         }
         let expected = self.head();
         let now = crate::rooms::event_time();

@@ -52,8 +52,6 @@ pub struct Append {
 pub struct Loaded {
     pub snapshot: Option<Incident>,
     pub events: Vec<Recorded>,
-    /// Commands remembered within the de-duplication window.
-    pub commands: Vec<(CommandKey, Seq)>,
     /// The script of the scenario running on the incident, if any.
     pub script: Option<String>,
 }
@@ -76,6 +74,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The latest snapshot and the events after it, for a room to load.
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded>;
+
+    /// The commands remembered for `incident` within the de-duplication window.
+    fn commands(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>>;
 
     /// Up to `limit` events with `after < seq`, in order.
     fn events_after(

@@ -45,7 +45,7 @@ use server::Server;
 /// Benchmarks a `warroom` server binary over real WebSockets and prints the figures beside
 /// their targets. Sizes left out take the full value, or the smaller one with --quick.
 #[derive(Debug, Parser)]
-#[command(name = "warroom-bench", version, about, long_about = None)]
+#[command(name = "warroom-bench", version)]
 struct Cli {
     /// The `warroom` binary to benchmark [default: `warroom` next to this executable].
     #[arg(long)]

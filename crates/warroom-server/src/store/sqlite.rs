@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
-use super::{Append, Loaded, Store, StoreError, StoreFuture, Summary};
+use super::{Append, CommandKey, Loaded, Store, StoreError, StoreFuture, Summary};
 
 /// How long command ids are remembered for de-duplication: a client that reconnects within
 /// this window after losing an acknowledgement gets the command acknowledged, not re-applied.
@@ -193,11 +193,30 @@ impl Store for SqliteStore {
                 "SELECT record FROM events WHERE incident = ?1 AND seq > ?2 ORDER BY seq",
                 params![incident.as_str(), after],
             )?;
+            let script = conn
+                .query_row(
+                    "SELECT script FROM scripts WHERE incident = ?1",
+                    [incident.as_str()],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()
+                .map_err(failed)?;
+            Ok(Loaded {
+                snapshot,
+                events,
+                script,
+            })
+        }))
+    }
+
+    fn commands(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {
+        let incident = incident.clone();
+        Box::pin(self.read(move |conn| {
             let since = unix_now().saturating_sub(DEDUP_WINDOW.as_secs());
             let mut stmt = conn
                 .prepare_cached(
                     "SELECT participant, id, seq FROM commands \
-                     WHERE incident = ?1 AND recorded_at >= ?2",
+                         WHERE incident = ?1 AND recorded_at >= ?2",
                 )
                 .map_err(failed)?;
             let commands = stmt
@@ -218,20 +237,7 @@ impl Store for SqliteStore {
                     Some((key, seq))
                 })
                 .collect();
-            let script = conn
-                .query_row(
-                    "SELECT script FROM scripts WHERE incident = ?1",
-                    [incident.as_str()],
-                    |row| row.get::<_, String>(0),
-                )
-                .optional()
-                .map_err(failed)?;
-            Ok(Loaded {
-                snapshot,
-                events,
-                commands,
-                script,
-            })
+            Ok(commands)
         }))
     }
 
