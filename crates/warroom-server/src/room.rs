@@ -135,7 +135,7 @@ pub(crate) struct Room {
     applied: HashMap<CommandKey, Seq>,
     /// The remembered commands, still being read from the store when the room came alive:
     /// joins need only the board, so they do not wait for them; the first submit does.
-    applied_loading: Option<tokio::task::JoinHandle<Result<Vec<(CommandKey, Seq)>, StoreError>>>,
+    applied_loading: Option<tokio::task::JoinHandle<Result<Remembered, StoreError>>>,
     subscribers: HashMap<ConnId, Subscriber>,
     /// Open connections per participant; a participant is present while they have one.
     connections: BTreeMap<ParticipantId, usize>,
@@ -149,6 +149,9 @@ pub(crate) struct Room {
     /// Set once the incident is deleted: the room ends.
     deleted: bool,
 }
+
+/// Commands remembered for de-duplication, as the store lists them.
+type Remembered = Vec<(CommandKey, Seq)>;
 
 /// A command taken into the current batch, waiting for its write.
 struct Pending {
