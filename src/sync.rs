@@ -111,12 +111,20 @@ struct Socket {
     _on_close: Closure<dyn FnMut(CloseEvent)>,
 }
 
-impl Drop for Socket {
-    fn drop(&mut self) {
+impl Socket {
+    /// Stops the socket calling back and closes it. Safe from inside its own handlers: the
+    /// closures themselves are freed later, when the `Socket` is dropped.
+    fn detach(&self) {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         let _ = self.ws.close();
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.detach();
     }
 }
 
@@ -154,7 +162,7 @@ impl Session {
         // Dropped (and so stopped) with the board.
         StoredValue::new_local(heartbeat);
         on_cleanup(move || {
-            session.alive.set_value(false);
+            session.alive.try_set_value(false);
             session.discard_socket();
         });
         session
@@ -209,7 +217,7 @@ impl Session {
     }
 
     fn open(&self) {
-        if !self.alive.get_value() {
+        if !self.is_alive() {
             return;
         }
         self.link.set(Link::Connecting);
@@ -374,7 +382,7 @@ impl Session {
     }
 
     fn resend(&self, id: &CommandId) {
-        if self.link.get_untracked() != Link::Online {
+        if !self.is_alive() || self.link.get_untracked() != Link::Online {
             return;
         }
         let command = self
@@ -408,12 +416,19 @@ impl Session {
     /// of the socket's own handlers, which must not be freed while they execute.
     fn discard_socket(&self) {
         if let Some(socket) = self.socket.try_update_value(Option::take).flatten() {
+            socket.detach();
             set_timeout(move || drop(socket), std::time::Duration::ZERO);
         }
     }
 
+    /// Whether the board this session belongs to is still on screen. Timers set earlier may
+    /// fire after it has gone, when every signal of the session is disposed.
+    fn is_alive(&self) -> bool {
+        self.alive.try_get_value().unwrap_or(false)
+    }
+
     fn schedule_reconnect(&self) {
-        if !self.alive.get_value() {
+        if !self.is_alive() {
             return;
         }
         let attempt = self.attempt.get_value();
