@@ -1,11 +1,11 @@
 // Command and crew: the positive exchange across two browsers, its decline and cancel paths,
 // assuming command from a commander whose browser has gone, and notes that try to be HTML.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, commanderName, declare, launchBrowser, live, person, postNote, shot, timeline,
-  withScreenshots,
+  commanderName, declare, live, person, postNote, shot, timeline,
+  withScreenshots, suite,
 } from './harness.mjs';
 
 /** Alice declares; Bob joins by the link. */
@@ -34,18 +34,10 @@ async function offerCommand(from, toName) {
 }
 
 describe('command and crew', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await Server.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = suite();
 
   it('hands command over by positive exchange: offer, "I have control", "You have control"', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Payments latency');
     await withScreenshots('handoff', [alice, bob], async () => {
       await offerCommand(alice, 'Bob');
@@ -81,6 +73,7 @@ describe('command and crew', () => {
   });
 
   it('a declined offer leaves command where it was and says why', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Search index stale');
     await withScreenshots('decline', [alice, bob], async () => {
       await offerCommand(alice, 'Bob');
@@ -102,6 +95,7 @@ describe('command and crew', () => {
   });
 
   it('an offer cancelled by the offerer disappears from the recipient\'s screen', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'CDN purge stuck');
     await withScreenshots('cancel', [alice, bob], async () => {
       await offerCommand(alice, 'Bob');
@@ -119,6 +113,7 @@ describe('command and crew', () => {
   });
 
   it('command can be assumed, with a reason, once the commander\'s browser has gone', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Queue backlog growing');
     await withScreenshots('assume', [alice, bob], async () => {
       // While Alice is connected, there is nothing to assume.
@@ -137,6 +132,7 @@ describe('command and crew', () => {
   });
 
   it('shows notes that look like HTML as text and runs nothing', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Injection check');
     await withScreenshots('xss', [alice, bob], async () => {
       const payloads = [

@@ -3,10 +3,10 @@
 // them; a trigger fires on the first handoff; the debrief's scorecard reflects what the players
 // did. Exercises can be deleted, real incidents cannot.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, declare, launchBrowser, live, person, shot, timeline, withScreenshots,
+  declare, live, person, shot, timeline, withScreenshots, suite,
 } from './harness.mjs';
 
 const SCRIPT = `title = "Short drill: cache stampede"
@@ -41,18 +41,10 @@ function exercisePanel(page) {
 }
 
 describe('training role-play', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await Server.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = suite();
 
   it('runs a scenario: injects on time and never early, pause holds them, scorecard reflects play', async () => {
+    const { server, browser } = ctx;
     const ann = await person(browser, server, 'Ann');
     const bob = await person(browser, server, 'Bob');
     const fay = await person(browser, server, 'Fay');
@@ -133,6 +125,7 @@ describe('training role-play', () => {
   });
 
   it('deletes an exercise, and refuses to delete a real incident with the reason', async () => {
+    const { server, browser } = ctx;
     const ann = await person(browser, server, 'Ann');
     await withScreenshots('delete', [ann], async () => {
       const realUrl = await declare(ann, 'Real outage');
@@ -160,6 +153,7 @@ describe('training role-play', () => {
   });
 
   it('the scenario library lists the built-ins and checks a file, naming the line and field', async () => {
+    const { server, browser } = ctx;
     const ann = await person(browser, server, 'Ann');
     await withScreenshots('library', [ann], async () => {
       await ann.page.goto(`${server.url}/`);

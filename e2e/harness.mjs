@@ -4,6 +4,7 @@
 // own participant id). Failing tests leave screenshots in e2e/artifacts/.
 
 import { spawn } from 'node:child_process';
+import { after, before } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,6 +95,23 @@ export class Server {
     await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * For a `describe` block: a server (with these extra flags) and a browser, started before its
+ * tests and torn down after them. Tests read `server` and `browser` from the returned object.
+ */
+export function suite(serverArgs = []) {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    ctx.server = await Server.start(serverArgs);
+    ctx.browser = await launchBrowser();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.dispose();
+  });
+  return ctx;
 }
 
 export async function launchBrowser() {

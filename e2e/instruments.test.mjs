@@ -3,10 +3,10 @@
 // Time-boxes and cadences are tested with Playwright's clock: the browser's time jumps ahead,
 // the server's does not.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, declare, launchBrowser, live, person, postNote, shot, timeline, withScreenshots,
+  declare, live, person, postNote, shot, timeline, withScreenshots, suite,
 } from './harness.mjs';
 
 /** Alice declares and commands; Bob joins. Both browsers run on a controllable clock. */
@@ -55,18 +55,10 @@ async function assign(page, to, text, { lane = 'Mitigate', minutes = '15' } = {}
 }
 
 describe('board instruments', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await Server.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = suite();
 
   it('closes the loop on an action: assigned, read back, confirmed, overdue, done', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Payments failing');
     await withScreenshots('action-loop', [alice, bob], async () => {
       await assign(alice.page, 'Bob', 'Roll back deploy 4711', { minutes: '2' });
@@ -107,6 +99,7 @@ describe('board instruments', () => {
   });
 
   it('a concern raised, raised again to a safety issue, stops the line until acknowledged', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Disk filling on db-3');
     await withScreenshots('concerns', [alice, bob], async () => {
       await bob.page.getByText('I am uncomfortable', { exact: true }).click();
@@ -140,6 +133,7 @@ describe('board instruments', () => {
   });
 
   it('checklist items checked, valued and marked not applicable show in the other browser', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Latency in us-east');
     await withScreenshots('checklists', [alice, bob], async () => {
       await alice.page.getByLabel('Template').selectOption('declare');
@@ -175,6 +169,7 @@ describe('board instruments', () => {
   });
 
   it('the annunciator shows and clears each condition, and is dark when nothing is wrong', async () => {
+    const { server, browser } = ctx;
     const { alice, bob } = await crew(browser, server, 'Annunciator drill');
     await withScreenshots('annunciator', [alice, bob], async () => {
       // Fresh incident: nobody mitigating (caution), no cadence (advisory).

@@ -2,25 +2,17 @@
 // desktop and phone) land in e2e/artifacts/; figures are printed, never asserted against a
 // stopwatch.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, declare, launchBrowser, live, person, postNote, shot, timeline, withScreenshots,
+  declare, live, person, postNote, shot, timeline, withScreenshots, suite,
 } from './harness.mjs';
 
 describe('the board, seen', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await Server.start(['--rate-limit', '100000', '--rate-burst', '100000']);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = suite(['--rate-limit', '100000', '--rate-burst', '100000']);
 
   it('saves screenshots of a busy board: dark and light, desktop and phone', async () => {
+    const { server, browser } = ctx;
     const alice = await person(browser, server, 'Alice Ng');
     await withScreenshots('screenshots', [alice], async () => {
       const url = await declare(alice, 'Checkout errors for EU customers', { severity: 'SEV1' });
@@ -55,32 +47,44 @@ describe('the board, seen', () => {
   });
 
   it('renders an incident of 5,000 entries and applies new events quickly (figures printed)', async () => {
+    const { server, browser } = ctx;
     const alice = await person(browser, server, 'Alice');
     await withScreenshots('performance', [alice], async () => {
       const url = await declare(alice, 'Long incident');
       const incident = url.split('/').pop();
       // Seed 5,000 notes over a raw WebSocket from the page (faster than typing them).
-      const acked = await alice.page.evaluate(async ({ incident, total }) => {
+      // In batches, each acknowledged before the next is sent: the page also runs the board,
+      // and a client that falls too far behind in reading is cut off by the server.
+      const acked = await alice.page.evaluate(async ({ incident, total, batch }) => {
         const ws = new WebSocket(`ws://${location.host}/ws`);
         await new Promise((r) => ws.addEventListener('open', r, { once: true }));
         ws.send(JSON.stringify({
           type: 'hello', protocol: 1, incident, participant: 'p-seeder', name: 'Seeder', last_seq: 0,
         }));
         let acks = 0;
-        const done = new Promise((resolve) => ws.addEventListener('message', (m) => {
+        let waiting = null;
+        ws.addEventListener('message', (m) => {
           const msg = JSON.parse(m.data);
-          if (msg.type === 'ack' && ++acks === total) resolve();
-        }));
-        for (let i = 0; i < total; i++) {
-          ws.send(JSON.stringify({
-            type: 'submit', id: `c-seed-${i}`,
-            command: { type: 'post_note', kind: 'observation', text: `Seeded observation number ${i}` },
-          }));
+          if (msg.type === 'ack') {
+            acks += 1;
+            if (waiting && acks === waiting.until) waiting.resolve();
+          }
+        });
+        const closed = new Promise((_, reject) => ws.addEventListener('close', (e) => reject(new Error(`seeding socket closed: ${e.code} ${e.reason}`))));
+        for (let sent = 0; sent < total; sent += batch) {
+          const until = Math.min(total, sent + batch);
+          const done = new Promise((resolve) => { waiting = { until, resolve }; });
+          for (let i = sent; i < until; i++) {
+            ws.send(JSON.stringify({
+              type: 'submit', id: `c-seed-${i}`,
+              command: { type: 'post_note', kind: 'observation', text: `Seeded observation number ${i}` },
+            }));
+          }
+          await Promise.race([done, closed]);
         }
-        await done;
         ws.close();
         return acks;
-      }, { incident, total: 5000 });
+      }, { incident, total: 5000, batch: 250 });
       assert.equal(acked, 5000);
 
       // A fresh browser opens the long incident.

@@ -2,14 +2,14 @@
 // moment, download both exports, and time the board's rebuild in an incident of 100,000
 // events (figures printed, not asserted).
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  Server, artifacts, commanderName, declare, launchBrowser, live, person, postNote, shot, timeline,
-  withScreenshots,
+  artifacts, commanderName, declare, live, person, postNote, shot, timeline,
+  withScreenshots, suite,
 } from './harness.mjs';
 
 const BIN = process.env.WARROOM_BIN;
@@ -24,18 +24,10 @@ async function rebuiltMs(page) {
 }
 
 describe('postmortem review', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await Server.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = suite();
 
   it('scrubs across a handoff, deep-links a moment and downloads both exports', async () => {
+    const { server, browser } = ctx;
     const alice = await person(browser, server, 'Alice');
     const bob = await person(browser, server, 'Bob');
     await withScreenshots('review', [alice, bob], async () => {
@@ -104,6 +96,7 @@ describe('postmortem review', () => {
   });
 
   it('rebuilds the board of a 100,000-event incident at any moment quickly (figures printed)', async () => {
+    const { server, browser } = ctx;
     // A generated log, imported with the real CLI: a declaration, two crew, a handoff halfway,
     // and notes.
     const total = 100_000;

@@ -1,25 +1,17 @@
 // The foundation: two browsers on one incident, through the real server. What one does, the
 // other sees — and the server being killed and restarted loses nothing.
 
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Server, declare, launchBrowser, live, person, postNote, timeline, withScreenshots,
+  declare, live, person, postNote, timeline, withScreenshots, suite,
 } from './harness.mjs';
 
 describe('two browsers, one board', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await Server.start();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.dispose();
-  });
+  const ctx = suite();
 
   it('a note posted in one browser appears in the other', async () => {
+    const { server, browser } = ctx;
     const alice = await person(browser, server, 'Alice');
     const bob = await person(browser, server, 'Bob');
     await withScreenshots('note-sync', [alice, bob], async () => {
@@ -45,6 +37,7 @@ describe('two browsers, one board', () => {
   });
 
   it('survives the server being killed: outage shown, reconnect, nothing lost or doubled', async () => {
+    const { server, browser } = ctx;
     const alice = await person(browser, server, 'Alice');
     const bob = await person(browser, server, 'Bob');
     await withScreenshots('server-restart', [alice, bob], async () => {
