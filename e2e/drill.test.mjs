@@ -63,10 +63,11 @@ describe('training role-play', () => {
 
       // Fay starts the scenario from her own file and becomes the facilitator.
       await fay.page.getByLabel('…or paste your own scenario file (TOML)').fill(SCRIPT);
+      // Taken before the click, so the scenario's own start on the server is no earlier.
+      const started = Date.now();
       await fay.page.getByRole('button', { name: 'Start the scenario as facilitator' }).click();
       const script = fay.page.getByRole('region', { name: 'Facilitator controls' });
       await script.getByText('Customers report they cannot log in at all').waitFor();
-      const started = Date.now();
       for (const p of [ann, bob]) {
         await exercisePanel(p.page).getByText('Short drill: cache stampede').waitFor();
         // Players never see the script.
@@ -74,14 +75,17 @@ describe('training role-play', () => {
         assert.equal(await p.page.getByText('Customers report they cannot log in at all').count(), 0);
       }
 
-      // The first inject arrives at T+00:05, not before.
+      // The first inject arrives at T+00:05, not before: absent while the clock is short of it,
+      // and never arriving sooner than five seconds after the start.
       const first = 'Monitoring: ALERT: login p99 at 4 seconds';
-      assert.equal(await timeline(bob.page).getByText('ALERT: login p99 at 4 seconds').count(), 0);
+      if (Date.now() - started < 4500) {
+        assert.equal(await timeline(bob.page).getByText('ALERT: login p99 at 4 seconds').count(), 0);
+      }
       for (const p of [ann, bob]) {
         await timeline(p.page).getByText('ALERT: login p99 at 4 seconds').waitFor({ timeout: 15000 });
       }
       const firstAfter = (Date.now() - started) / 1000;
-      assert.ok(firstAfter >= 4, `the first inject came after ${firstAfter}s of a 5s schedule`);
+      assert.ok(firstAfter >= 5, `the first inject came after ${firstAfter}s of a 5s schedule`);
       await ann.page.locator('.announcement', { hasText: first }).waitFor();
       await shot(bob.page, 'drill-inject');
 
