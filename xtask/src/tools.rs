@@ -67,7 +67,7 @@ pub fn ensure_test_tools() -> Result<PathBuf> {
     if is_root() {
         sh(Command::new("apt-get").arg("update"))?;
         sh(Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends", "chromium"])
+            .args(["install", "-y", "chromium"])
             .env("DEBIAN_FRONTEND", "noninteractive"))?;
         return chromium().context("chromium was installed but cannot be found on PATH");
     }
