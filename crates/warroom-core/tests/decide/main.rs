@@ -11,6 +11,8 @@
 //! The crew: Ann declares and commands; Bob, Cat and Dan join; Eve never joins.
 
 mod checklists;
+#[path = "../support/commands.rs"]
+mod commands;
 mod concerns;
 mod handoff;
 mod incident;
@@ -19,13 +21,14 @@ mod scenario;
 mod tasks;
 mod timeline;
 
+use commands::*;
+
 use std::collections::BTreeSet;
 
 use chrono::{Duration, TimeZone, Utc};
 use warroom_core::{
-    ActionId, ChecklistId, ChecklistKind, Command, ConcernId, ConcernLevel, Context, Event,
-    HandoffBrief, Incident, Lane, NoteId, NoteKind, ParticipantId, PausePoint, Recorded, Rejection,
-    RejectionCode, Role, Severity, State, Status, TextId, Timestamp, execute, replay,
+    Command, ConcernLevel, Context, Event, HandoffBrief, Incident, Lane, NoteId, ParticipantId,
+    Recorded, Rejection, RejectionCode, Role, Severity, State, Timestamp, execute, replay,
 };
 
 /// Everybody who joins in [`crew`]; each is connected unless a row says otherwise.
@@ -33,20 +36,6 @@ const CREW: [&str; 4] = ["ann", "bob", "cat", "dan"];
 
 /// One step of a "given": who sends which command.
 type Step = (&'static str, Command);
-
-/// The participant id of a crew member (or of Eve, who never joins).
-fn id(who: &str) -> ParticipantId {
-    ParticipantId::parse(who).expect("a valid participant id")
-}
-
-/// A crew member's display name: their id, capitalised.
-fn name(who: &str) -> String {
-    let mut chars = who.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
 
 /// The time of step `n` (0 is the declaration): five seconds apart from a fixed base.
 fn at(n: usize) -> Timestamp {
@@ -217,17 +206,6 @@ fn check(given: &[Step], when: When, then: Then) -> Board {
     board
 }
 
-/// A complete, non-blank transfer-of-command brief.
-fn brief() -> HandoffBrief {
-    HandoffBrief {
-        situation: "SEV2: checkout failing for 20% of users.".into(),
-        objectives: "Stop the errors.".into(),
-        actions: "Bob is rolling back the deploy.".into(),
-        hazards: "The rollback touches the payments schema.".into(),
-        communications: "Next update at 09:30 UTC.".into(),
-    }
-}
-
 /// `n` characters of text.
 fn long(n: usize) -> String {
     "x".repeat(n)
@@ -243,20 +221,8 @@ fn declare(title: &str, name: &str) -> Command {
         name: name.into(),
     }
 }
-fn join(name: &str) -> Command {
-    Command::Join { name: name.into() }
-}
 fn set_severity(severity: Severity) -> Command {
     Command::SetSeverity { severity }
-}
-fn set_status(status: Status) -> Command {
-    Command::SetStatus { status }
-}
-fn set_summary(text: &str) -> Command {
-    Command::SetSummary { text: text.into() }
-}
-fn set_cadence(every_minutes: Option<u32>) -> Command {
-    Command::SetCadence { every_minutes }
 }
 fn offer(role: Role, to: &str, brief: Option<HandoffBrief>) -> Command {
     Command::OfferRole {
@@ -269,49 +235,13 @@ fn offer(role: Role, to: &str, brief: Option<HandoffBrief>) -> Command {
 fn offer_command(to: &str) -> Command {
     offer(Role::Commander, to, Some(brief()))
 }
-fn accept(role: Role) -> Command {
-    Command::AcceptRole { role }
-}
-fn decline(role: Role, reason: &str) -> Command {
-    Command::DeclineRole {
-        role,
-        reason: reason.into(),
-    }
-}
-fn confirm(role: Role) -> Command {
-    Command::ConfirmHandover { role }
-}
-fn cancel_offer(role: Role) -> Command {
-    Command::CancelOffer { role }
-}
-fn claim(role: Role) -> Command {
-    Command::ClaimRole { role }
-}
 fn release(role: Role) -> Command {
     Command::ReleaseRole { role }
-}
-fn assume(role: Role, reason: &str) -> Command {
-    Command::AssumeRole {
-        role,
-        reason: reason.into(),
-    }
-}
-fn post(kind: NoteKind, text: &str) -> Command {
-    Command::PostNote {
-        kind,
-        text: text.into(),
-    }
 }
 fn amend(note: u32, text: &str) -> Command {
     Command::AmendNote {
         note: NoteId(note),
         text: text.into(),
-    }
-}
-fn retract(note: u32, reason: &str) -> Command {
-    Command::RetractNote {
-        note: NoteId(note),
-        reason: reason.into(),
     }
 }
 fn pin(note: u32, pinned: bool) -> Command {
@@ -326,91 +256,5 @@ fn assign(to: &str, text: &str, minutes: Option<u32>) -> Command {
         text: text.into(),
         lane: Lane::Mitigate,
         minutes,
-    }
-}
-fn read_back(action: u32, readback: &str) -> Command {
-    Command::ReadBackAction {
-        action: ActionId(action),
-        readback: readback.into(),
-    }
-}
-fn confirm_readback(action: u32) -> Command {
-    Command::ConfirmReadback {
-        action: ActionId(action),
-    }
-}
-fn correct_readback(action: u32, correction: &str) -> Command {
-    Command::CorrectReadback {
-        action: ActionId(action),
-        correction: correction.into(),
-    }
-}
-fn complete(action: u32, outcome: &str) -> Command {
-    Command::CompleteAction {
-        action: ActionId(action),
-        outcome: outcome.into(),
-    }
-}
-fn cancel_action(action: u32, reason: &str) -> Command {
-    Command::CancelAction {
-        action: ActionId(action),
-        reason: reason.into(),
-    }
-}
-fn raise(level: ConcernLevel, text: &str) -> Command {
-    Command::RaiseConcern {
-        level,
-        text: text.into(),
-    }
-}
-fn raise_again(concern: u32) -> Command {
-    Command::RaiseConcernAgain {
-        concern: ConcernId(concern),
-    }
-}
-fn acknowledge(concern: u32, response: &str) -> Command {
-    Command::AcknowledgeConcern {
-        concern: ConcernId(concern),
-        response: response.into(),
-    }
-}
-fn start_checklist(template: &str) -> Command {
-    Command::StartChecklist {
-        template: template.into(),
-    }
-}
-fn create_checklist(title: &str) -> Command {
-    Command::CreateChecklist {
-        title: title.into(),
-        kind: ChecklistKind::ReadDo,
-        pause_point: PausePoint::AdHoc,
-    }
-}
-fn add_item(checklist: u32, text: &str, asks_value: Option<&str>) -> Command {
-    Command::AddChecklistItem {
-        checklist: ChecklistId(checklist),
-        text: text.into(),
-        killer: false,
-        asks_value: asks_value.map(str::to_owned),
-    }
-}
-fn check_item(checklist: u32, item: u32, value: Option<&str>) -> Command {
-    Command::CheckItem {
-        checklist: ChecklistId(checklist),
-        item,
-        value: value.map(str::to_owned),
-    }
-}
-fn uncheck_item(checklist: u32, item: u32) -> Command {
-    Command::UncheckItem {
-        checklist: ChecklistId(checklist),
-        item,
-    }
-}
-fn not_applicable(checklist: u32, item: u32, reason: &str) -> Command {
-    Command::MarkItemNotApplicable {
-        checklist: ChecklistId(checklist),
-        item,
-        reason: reason.into(),
     }
 }

@@ -24,9 +24,13 @@ mod metrics;
 #[path = "../properties/aim.rs"]
 mod aim;
 // The protocol-message generators in there are not used here.
+#[path = "../support/commands.rs"]
+mod commands;
 #[allow(dead_code)]
 #[path = "../properties/generate.rs"]
 mod generate;
+
+use commands::*;
 
 use std::collections::BTreeSet;
 
@@ -34,27 +38,12 @@ use chrono::{Duration, TimeZone, Utc};
 // The generators' hook for playing a generated incident.
 use corpus::play_quietly;
 use warroom_core::{
-    ActionId, ChecklistId, ChecklistKind, Command, ConcernId, ConcernLevel, Context, HandoffBrief,
-    Lane, NoteId, NoteKind, ParticipantId, PausePoint, Recorded, Role, Severity, State, Status,
-    TextId, Timestamp, execute,
+    Command, ConcernLevel, Context, Lane, NoteKind, ParticipantId, Recorded, Role, Severity, State,
+    Status, Timestamp, execute,
 };
 
 /// Everybody who joins in [`crew`].
 const CREW: [&str; 4] = ["ann", "bob", "cat", "dan"];
-
-/// The participant id of a crew member.
-fn id(who: &str) -> ParticipantId {
-    ParticipantId::parse(who).expect("a valid participant id")
-}
-
-/// A crew member's display name: their id, capitalised.
-fn name(who: &str) -> String {
-    let mut chars = who.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
-}
 
 /// The declaration's time.
 fn t0() -> Timestamp {
@@ -234,28 +223,6 @@ fn declare_drill(title: &str) -> Command {
         name: "Ann".into(),
     }
 }
-fn join(name: &str) -> Command {
-    Command::Join { name: name.into() }
-}
-fn set_status(status: Status) -> Command {
-    Command::SetStatus { status }
-}
-fn set_summary(text: &str) -> Command {
-    Command::SetSummary { text: text.into() }
-}
-fn set_cadence(every_minutes: Option<u32>) -> Command {
-    Command::SetCadence { every_minutes }
-}
-/// A complete transfer-of-command brief.
-fn brief() -> HandoffBrief {
-    HandoffBrief {
-        situation: "SEV2: checkout failing for 20% of users.".into(),
-        objectives: "Stop the errors.".into(),
-        actions: "Bob is rolling back the deploy.".into(),
-        hazards: "The rollback touches the payments schema.".into(),
-        communications: "Next update at 09:30 UTC.".into(),
-    }
-}
 fn offer_command(to: &str) -> Command {
     Command::OfferRole {
         role: Role::Commander,
@@ -263,44 +230,8 @@ fn offer_command(to: &str) -> Command {
         brief: Some(brief()),
     }
 }
-fn accept(role: Role) -> Command {
-    Command::AcceptRole { role }
-}
-fn decline(role: Role, reason: &str) -> Command {
-    Command::DeclineRole {
-        role,
-        reason: reason.into(),
-    }
-}
-fn confirm(role: Role) -> Command {
-    Command::ConfirmHandover { role }
-}
-fn cancel_offer(role: Role) -> Command {
-    Command::CancelOffer { role }
-}
-fn claim(role: Role) -> Command {
-    Command::ClaimRole { role }
-}
-fn assume(role: Role, reason: &str) -> Command {
-    Command::AssumeRole {
-        role,
-        reason: reason.into(),
-    }
-}
-fn post(kind: NoteKind, text: &str) -> Command {
-    Command::PostNote {
-        kind,
-        text: text.into(),
-    }
-}
 fn note(text: &str) -> Command {
     post(NoteKind::Observation, text)
-}
-fn retract(note: u32, reason: &str) -> Command {
-    Command::RetractNote {
-        note: NoteId(note),
-        reason: reason.into(),
-    }
 }
 fn assign(to: &str, text: &str, lane: Lane, minutes: Option<u32>) -> Command {
     Command::AssignAction {
@@ -308,91 +239,5 @@ fn assign(to: &str, text: &str, lane: Lane, minutes: Option<u32>) -> Command {
         text: text.into(),
         lane,
         minutes,
-    }
-}
-fn read_back(action: u32, readback: &str) -> Command {
-    Command::ReadBackAction {
-        action: ActionId(action),
-        readback: readback.into(),
-    }
-}
-fn confirm_readback(action: u32) -> Command {
-    Command::ConfirmReadback {
-        action: ActionId(action),
-    }
-}
-fn correct_readback(action: u32, correction: &str) -> Command {
-    Command::CorrectReadback {
-        action: ActionId(action),
-        correction: correction.into(),
-    }
-}
-fn complete(action: u32, outcome: &str) -> Command {
-    Command::CompleteAction {
-        action: ActionId(action),
-        outcome: outcome.into(),
-    }
-}
-fn cancel_action(action: u32, reason: &str) -> Command {
-    Command::CancelAction {
-        action: ActionId(action),
-        reason: reason.into(),
-    }
-}
-fn raise(level: ConcernLevel, text: &str) -> Command {
-    Command::RaiseConcern {
-        level,
-        text: text.into(),
-    }
-}
-fn raise_again(concern: u32) -> Command {
-    Command::RaiseConcernAgain {
-        concern: ConcernId(concern),
-    }
-}
-fn acknowledge(concern: u32, response: &str) -> Command {
-    Command::AcknowledgeConcern {
-        concern: ConcernId(concern),
-        response: response.into(),
-    }
-}
-fn start_checklist(template: &str) -> Command {
-    Command::StartChecklist {
-        template: template.into(),
-    }
-}
-fn create_checklist(title: &str) -> Command {
-    Command::CreateChecklist {
-        title: title.into(),
-        kind: ChecklistKind::ReadDo,
-        pause_point: PausePoint::AdHoc,
-    }
-}
-fn add_item(checklist: u32, text: &str, asks_value: Option<&str>) -> Command {
-    Command::AddChecklistItem {
-        checklist: ChecklistId(checklist),
-        text: text.into(),
-        killer: false,
-        asks_value: asks_value.map(str::to_owned),
-    }
-}
-fn check_item(checklist: u32, item: u32, value: Option<&str>) -> Command {
-    Command::CheckItem {
-        checklist: ChecklistId(checklist),
-        item,
-        value: value.map(str::to_owned),
-    }
-}
-fn uncheck_item(checklist: u32, item: u32) -> Command {
-    Command::UncheckItem {
-        checklist: ChecklistId(checklist),
-        item,
-    }
-}
-fn not_applicable(checklist: u32, item: u32, reason: &str) -> Command {
-    Command::MarkItemNotApplicable {
-        checklist: ChecklistId(checklist),
-        item,
-        reason: reason.into(),
     }
 }
