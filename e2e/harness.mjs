@@ -1,7 +1,8 @@
 // The end-to-end harness: the real `warroom` binary on a free port with a temporary data
 // directory, serving the release build of the app, and Debian's Chromium driven by
-// playwright-core. Each person in a test is a separate browser context (own local storage, so
-// own participant id). Failing tests leave screenshots in e2e/artifacts/.
+// playwright-core. Each person in a test is a separate browser context (own cookies, so own
+// session and own server-issued participant id). Failing tests leave screenshots in
+// e2e/artifacts/.
 
 import { spawn } from 'node:child_process';
 import { after, before } from 'node:test';
@@ -133,16 +134,22 @@ export async function launchBrowser() {
 
 /**
  * A person at a browser: their own context, one page, the page's errors collected.
- * `viewport` defaults to a laptop.
+ * `viewport` defaults to a laptop. Signed in before the page opens, through the context's
+ * request API (it shares the context's cookies, so the page has the session), unless
+ * `signedIn` is false: then the page shows the sign-in form (see `signIn`).
+ * `contextOptions` go to `browser.newContext`.
  */
-export async function person(browser, server, name, { viewport = { width: 1280, height: 860 }, theme } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function person(browser, server, name, {
+  viewport = { width: 1280, height: 860 }, theme, signedIn = true, contextOptions = {},
+} = {}) {
+  const context = await browser.newContext({ viewport, ...contextOptions });
   if (theme) {
     await context.addInitScript((t) => localStorage.setItem('warroom.theme', JSON.stringify(t)), theme);
   }
-  await context.addInitScript((n) => {
-    if (!localStorage.getItem('warroom.name')) localStorage.setItem('warroom.name', JSON.stringify(n));
-  }, name);
+  if (signedIn) {
+    const r = await context.request.post(server.url + '/api/session', { data: { name } });
+    if (r.status() !== 201) throw new Error(`signing ${name} in: ${r.status()} ${await r.text()}`);
+  }
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -152,6 +159,13 @@ export async function person(browser, server, name, { viewport = { width: 1280, 
     }
   });
   return { name, context, page, errors, server };
+}
+
+/** Signs in through the page's visible form (the page must be showing it). */
+export async function signIn(page, name, { joinCode } = {}) {
+  await page.getByLabel('Your name', { exact: true }).fill(name);
+  if (joinCode !== undefined) await page.getByLabel('Team join code', { exact: true }).fill(joinCode);
+  await page.getByRole('button', { name: 'Continue', exact: true }).click();
 }
 
 /** Runs `body`; on failure saves a screenshot of every page, then rethrows. */

@@ -58,9 +58,9 @@ describe('the board, seen', () => {
       const acked = await alice.page.evaluate(async ({ incident, total, batch }) => {
         const ws = new WebSocket(`ws://${location.host}/ws`);
         await new Promise((r) => ws.addEventListener('open', r, { once: true }));
-        ws.send(JSON.stringify({
-          type: 'hello', protocol: 1, incident, participant: 'p-seeder', name: 'Seeder', last_seq: 0,
-        }));
+        // The page's session cookie goes with the same-origin upgrade: the socket speaks for
+        // Alice, as her board does.
+        ws.send(JSON.stringify({ type: 'hello', protocol: 2, incident, last_seq: 0 }));
         let acks = 0;
         let waiting = null;
         ws.addEventListener('message', (m) => {

@@ -1,13 +1,63 @@
-//! The server's small JSON API, over `fetch`: list incidents and declare one. Everything else
-//! goes over the incident's WebSocket.
+//! The server's small JSON API, over `fetch`: who is signed in, signing in and out, the
+//! incident list, declaring one, and the exercise and scenario helpers. Everything else goes
+//! over the incident's WebSocket.
+//!
+//! Every request carries the session cookie (same-origin `fetch` sends it by default). A 401
+//! from any endpoint means the session is gone: the hook set with [`on_unauthorized`] runs,
+//! and the app shows the sign-in form.
 
-use serde::Deserialize;
-use warroom_core::ParticipantId;
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
 pub use warroom_core::api::{
-    ApiError, DeclareRequest, Declared, ScenarioInfo, Summary, UpcomingInject,
+    ApiError, AuthInfo, AuthMode, DeclareRequest, Declared, Me, ScenarioInfo, ScenarioText, SignIn,
+    Summary, UpcomingInject,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
+
+const UNAUTHORIZED: u16 = 401;
+
+thread_local! {
+    static ON_UNAUTHORIZED: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Runs `hook` whenever the server answers 401: the session has expired or was ended.
+pub fn on_unauthorized(hook: impl Fn() + 'static) {
+    ON_UNAUTHORIZED.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+}
+
+/// How this server signs people in (no session needed).
+pub async fn auth_info() -> Result<AuthInfo, String> {
+    request("GET", "/api/auth", None).await
+}
+
+/// The signed-in person, or `None` when this browser has no session.
+pub async fn session() -> Result<Option<Me>, String> {
+    match send::<Me>("GET", "/api/session", None).await {
+        Ok(me) => Ok(Some(me)),
+        Err(Failure {
+            status: UNAUTHORIZED,
+            ..
+        }) => Ok(None),
+        Err(failure) => Err(failure.message),
+    }
+}
+
+/// Signs in under `name` (open mode), or renames the person already signed in.
+pub async fn sign_in(name: String, join_code: Option<String>) -> Result<Me, String> {
+    request(
+        "POST",
+        "/api/session",
+        Some(json(&SignIn { name, join_code })?),
+    )
+    .await
+}
+
+/// Ends the session; the server clears the cookie.
+pub async fn sign_out() -> Result<(), String> {
+    request("DELETE", "/api/session", None).await
+}
 
 pub async fn list_incidents() -> Result<Vec<Summary>, String> {
     request("GET", "/api/incidents", None).await
@@ -26,28 +76,42 @@ pub async fn scenarios() -> Result<Vec<ScenarioInfo>, String> {
 
 /// Checks a scenario file; the error names the line and the field.
 pub async fn check_scenario(text: String) -> Result<ScenarioInfo, String> {
-    request("POST", "/api/scenarios/check", Some(text)).await
+    let body = json(&ScenarioText { text })?;
+    request("POST", "/api/scenarios/check", Some(body)).await
 }
 
-pub async fn script(
-    incident: &warroom_core::IncidentId,
-    participant: &ParticipantId,
-) -> Result<Vec<UpcomingInject>, String> {
-    request(
-        "GET",
-        &format!("/api/incidents/{incident}/script?participant={participant}"),
-        None,
-    )
-    .await
+/// The script's injects, for the facilitator (the signed-in person must be it).
+pub async fn script(incident: &warroom_core::IncidentId) -> Result<Vec<UpcomingInject>, String> {
+    request("GET", &format!("/api/incidents/{incident}/script"), None).await
 }
 
 pub async fn delete_incident(incident: &warroom_core::IncidentId) -> Result<(), String> {
     request("DELETE", &format!("/api/incidents/{incident}"), None).await
 }
 
+/// Declares an incident; the signed-in person is its declarer and first commander.
 pub async fn declare(request_body: &DeclareRequest) -> Result<Declared, String> {
-    let body = serde_json::to_string(request_body).map_err(|e| e.to_string())?;
-    request("POST", "/api/incidents", Some(body)).await
+    request("POST", "/api/incidents", Some(json(request_body)?)).await
+}
+
+fn json(body: &impl Serialize) -> Result<String, String> {
+    serde_json::to_string(body).map_err(|e| e.to_string())
+}
+
+/// A request that did not give the expected answer: the HTTP status (0 when the server could
+/// not be reached or the answer could not be read) and a sentence for a person.
+struct Failure {
+    status: u16,
+    message: String,
+}
+
+impl Failure {
+    fn local(message: impl Into<String>) -> Self {
+        Self {
+            status: 0,
+            message: message.into(),
+        }
+    }
 }
 
 async fn request<T: for<'de> Deserialize<'de>>(
@@ -55,6 +119,14 @@ async fn request<T: for<'de> Deserialize<'de>>(
     url: &str,
     body: Option<String>,
 ) -> Result<T, String> {
+    send(method, url, body).await.map_err(|f| f.message)
+}
+
+async fn send<T: for<'de> Deserialize<'de>>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<T, Failure> {
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(body) = &body {
@@ -66,10 +138,10 @@ async fn request<T: for<'de> Deserialize<'de>>(
         init.set_headers(&headers);
     }
     let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(js_error)?;
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or_else(|| Failure::local("no window"))?;
     let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
         .await
-        .map_err(|_| "The server cannot be reached.".to_owned())?
+        .map_err(|_| Failure::local("The server cannot be reached."))?
         .dyn_into()
         .map_err(js_error)?;
     let text = JsFuture::from(response.text().map_err(js_error)?)
@@ -83,14 +155,25 @@ async fn request<T: for<'de> Deserialize<'de>>(
         } else {
             text.as_str()
         };
-        serde_json::from_str(text).map_err(|e| format!("Unexpected answer from the server: {e}"))
-    } else {
-        Err(serde_json::from_str::<ApiError>(&text)
-            .map(|e| e.error)
-            .unwrap_or_else(|_| format!("The server answered {}.", response.status())))
+        return serde_json::from_str(text)
+            .map_err(|e| Failure::local(format!("Unexpected answer from the server: {e}")));
     }
+    let status = response.status();
+    if status == UNAUTHORIZED {
+        ON_UNAUTHORIZED.with(|h| {
+            if let Some(hook) = &*h.borrow() {
+                hook();
+            }
+        });
+    }
+    Err(Failure {
+        status,
+        message: serde_json::from_str::<ApiError>(&text)
+            .map(|e| e.error)
+            .unwrap_or_else(|_| format!("The server answered {status}.")),
+    })
 }
 
-fn js_error(err: wasm_bindgen::JsValue) -> String {
-    err.as_string().unwrap_or_else(|| format!("{err:?}"))
+fn js_error(err: wasm_bindgen::JsValue) -> Failure {
+    Failure::local(err.as_string().unwrap_or_else(|| format!("{err:?}")))
 }

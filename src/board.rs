@@ -9,7 +9,7 @@ use crate::clock::{Clock, hms, t_plus, utc_time};
 use crate::identity::Identity;
 use crate::route::Route;
 use crate::sync::{Link, Session};
-use crate::widgets::{AppLink, CommandResult, NameForm, ThemeToggle};
+use crate::widgets::{AppLink, CommandResult, ThemeToggle, reload};
 
 pub mod actions;
 pub mod annunciator;
@@ -31,22 +31,12 @@ where
     Memo::new(move |_| session.state.with(|s| s.as_ref().map(&f)))
 }
 
-/// The page for `/incidents/<id>`: asks for a name if needed, then opens the session.
+/// The page for `/incidents/<id>` (only shown signed in): opens the link to the incident.
 #[component]
 pub fn BoardPage(
     /// The incident to show.
     incident: IncidentId,
 ) -> impl IntoView {
-    let identity = expect_context::<Identity>();
-    view! {
-        <Show when=move || !identity.name.get().is_empty() fallback=|| view! { <NameForm /> }>
-            <Board incident=incident.clone() />
-        </Show>
-    }
-}
-
-#[component]
-fn Board(incident: IncidentId) -> impl IntoView {
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
     let session = Session::connect(incident, identity, clock);
@@ -110,9 +100,22 @@ fn BoardPlaceholder() -> impl IntoView {
                     <p class="error" role="alert">{message}</p>
                     <p><AppLink to=Route::Lobby>"Back to the lobby"</AppLink></p>
                 }.into_any(),
+                Link::Outdated => view! { <OutdatedNotice /> }.into_any(),
                 _ => view! { <p role="status">"Loading the board…"</p> }.into_any(),
             }}
         </main>
+    }
+}
+
+/// Said where the board would be when the server speaks a newer protocol than this page.
+#[component]
+fn OutdatedNotice() -> impl IntoView {
+    view! {
+        <h1>"Warroom has been updated"</h1>
+        <p class="error" role="alert">
+            "This page is older than the server and cannot open the board. Reload the page to get the current version; notes you posted and that were not sent yet are kept."
+        </p>
+        <p><button type="button" class="primary" on:click=move |_| reload()>"Reload the page"</button></p>
     }
 }
 
@@ -232,6 +235,11 @@ fn LinkIndicator() -> impl IntoView {
                     }.into_any()
                 }
                 Link::Refused(_) => view! { <span class="link-state offline">"✕ Refused"</span> }.into_any(),
+                Link::Outdated => view! {
+                    <span class="link-state offline">"✕ This page is out of date: reload it to carry on."</span>
+                    " "
+                    <button type="button" class="small" on:click=move |_| reload()>"Reload"</button>
+                }.into_any(),
             }}
             {move || (waiting.get() > 0).then(|| view! {
                 <span class="pending-count">{waiting.get()} " waiting to send"</span>

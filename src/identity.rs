@@ -1,48 +1,122 @@
-//! Who this browser is: a stable participant id generated once, and the display name the
-//! person typed, both kept in local storage. There are no accounts.
+//! Who this browser is signed in as. Identities are issued by the server: the app asks
+//! `GET /api/session` at start-up and shows the sign-in form when there is no session. The
+//! session itself is an `HttpOnly` cookie the app never sees; it only keeps the answer.
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use warroom_core::{ParticipantId, TextId};
 
-const ID_KEY: &str = "warroom.participant";
-const NAME_KEY: &str = "warroom.name";
+use crate::api::{self, AuthInfo, Me};
 
-/// This browser's participant, provided as context by the app.
+/// Local-storage keys of the version-1 identity (a participant id the browser made up). They
+/// mean nothing to the server now and are removed on load.
+const LEGACY_KEYS: [&str; 2] = ["warroom.participant", "warroom.name"];
+
+/// Where signing in stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// Asking the server who this is.
+    Checking,
+    /// No session: the sign-in form.
+    SignedOut,
+    SignedIn,
+    /// The server could not say (unreachable, or an unexpected answer).
+    Failed(String),
+}
+
+/// The signed-in person, provided as context by the app. The board's panels are only
+/// rendered while signed in, so [`Identity::participant`] is the issued id there.
 #[derive(Clone, Copy)]
 pub struct Identity {
-    pub id: StoredValue<ParticipantId>,
-    /// Empty until the person has given a name.
+    pub access: RwSignal<Access>,
+    /// How this server signs people in; `None` until the server has answered.
+    pub auth: RwSignal<Option<Result<AuthInfo, String>>>,
+    id: RwSignal<Option<ParticipantId>>,
+    /// The display name; empty while signed out.
     pub name: RwSignal<String>,
+    /// Whether the person is one of the server's admins.
+    pub admin: RwSignal<bool>,
 }
 
 impl Identity {
-    /// Loads the identity from local storage, making up a participant id on first use.
+    /// Starts asking the server who this browser is signed in as.
     pub fn load() -> Self {
-        let id = LocalStorage::get::<String>(ID_KEY)
-            .ok()
-            .and_then(|raw| ParticipantId::parse(&raw).ok())
-            .unwrap_or_else(|| {
-                let fresh = ParticipantId::parse(&format!("p-{}", random_token()))
-                    .expect("random tokens are valid ids");
-                let _ = LocalStorage::set(ID_KEY, fresh.as_str());
-                fresh
-            });
-        let name = LocalStorage::get::<String>(NAME_KEY).unwrap_or_default();
-        Self {
-            id: StoredValue::new(id),
-            name: RwSignal::new(name),
+        for key in LEGACY_KEYS {
+            LocalStorage::delete(key);
+        }
+        let identity = Self {
+            access: RwSignal::new(Access::Checking),
+            auth: RwSignal::new(None),
+            id: RwSignal::new(None),
+            name: RwSignal::new(String::new()),
+            admin: RwSignal::new(false),
+        };
+        // Any 401 from the API means the session is gone.
+        api::on_unauthorized(move || identity.signed_out());
+        identity.check();
+        identity
+    }
+
+    /// Asks the server again how to sign in and who is signed in.
+    pub fn check(&self) {
+        let identity = *self;
+        identity.access.set(Access::Checking);
+        if !identity.auth.with_untracked(|a| matches!(a, Some(Ok(_)))) {
+            identity.auth.set(None);
+            spawn_local(async move { identity.auth.set(Some(api::auth_info().await)) });
+        }
+        spawn_local(async move {
+            match api::session().await {
+                Ok(Some(me)) => identity.signed_in(me),
+                Ok(None) => identity.signed_out(),
+                Err(e) => identity.access.set(Access::Failed(e)),
+            }
+        });
+    }
+
+    /// The server issued (or confirmed) this identity.
+    pub fn signed_in(&self, me: Me) {
+        self.id.set(Some(me.participant));
+        self.name.set(me.name);
+        self.admin.set(me.admin);
+        self.access.set(Access::SignedIn);
+    }
+
+    /// The session is gone (signed out, expired, or never there).
+    pub fn signed_out(&self) {
+        if self.access.get_untracked() != Access::SignedOut {
+            self.access.set(Access::SignedOut);
+            self.id.set(None);
+            self.name.set(String::new());
+            self.admin.set(false);
         }
     }
 
-    pub fn set_name(&self, name: &str) {
-        let name = name.trim().to_owned();
-        let _ = LocalStorage::set(NAME_KEY, &name);
-        self.name.set(name);
+    /// Ends the session. Commands this person left unsent go too: whoever signs in next is
+    /// someone else to the server.
+    pub async fn sign_out(self) -> Result<(), String> {
+        api::sign_out().await?;
+        if let Some(me) = self.id.get_untracked() {
+            crate::sync::forget_pending(&me);
+        }
+        self.signed_out();
+        Ok(())
     }
 
+    /// Whether the person signs in here with a display name (not through a proxy), so can
+    /// change it and sign out. `false` until the server has said.
+    pub fn open_mode(&self) -> bool {
+        self.auth
+            .with(|a| matches!(a, Some(Ok(info)) if info.mode == api::AuthMode::Open))
+    }
+
+    /// The participant the server issued. Only meaningful while signed in, which is the only
+    /// time the board's panels exist.
     pub fn participant(&self) -> ParticipantId {
-        self.id.get_value()
+        self.id.get_untracked().unwrap_or_else(|| {
+            ParticipantId::parse("p-signed-out").expect("a valid participant id")
+        })
     }
 }
 

@@ -1,5 +1,6 @@
-//! The lobby: who you are, the incidents (active first, exercises apart), and declaring a new
-//! one in at most three interactions (title, optionally severity or exercise, Declare).
+//! The lobby: who you are (change name, sign out), the incidents (active first, exercises
+//! apart), and declaring a new one in at most three interactions (title, optionally severity
+//! or exercise, Declare).
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -10,24 +11,13 @@ use crate::api::{self, DeclareRequest, Summary};
 use crate::clock::{Clock, t_plus};
 use crate::identity::Identity;
 use crate::route::{Route, Router};
-use crate::widgets::{AppLink, NameForm, ThemeToggle};
+use crate::widgets::{AppLink, ThemeToggle};
 
 /// How often the lobby refreshes its list.
 const REFRESH_MS: u32 = 5_000;
 
 #[component]
 pub fn Lobby() -> impl IntoView {
-    let identity = expect_context::<Identity>();
-    view! {
-        <Show when=move || !identity.name.get().is_empty() fallback=|| view! { <NameForm /> }>
-            <LobbyPage />
-        </Show>
-    }
-}
-
-#[component]
-fn LobbyPage() -> impl IntoView {
-    let identity = expect_context::<Identity>();
     let incidents = RwSignal::new(None::<Result<Vec<Summary>, String>>);
     let refresh = move || {
         spawn_local(async move {
@@ -43,10 +33,7 @@ fn LobbyPage() -> impl IntoView {
     view! {
         <header class="topbar">
             <span class="brand">"Warroom"</span>
-            <span class="who">
-                "You are " <strong>{move || identity.name.get()}</strong> " "
-                <button type="button" class="ghost" on:click=move |_| identity.set_name("")>"Change name"</button>
-            </span>
+            <Who />
             <AppLink to=Route::Scenarios>"Scenario library"</AppLink>
             <ThemeToggle />
         </header>
@@ -66,6 +53,98 @@ fn LobbyPage() -> impl IntoView {
                 <IncidentTable rows=drills empty="No exercises." />
             </section>
         </main>
+    }
+}
+
+/// "You are Alice", and — when people sign in here with a name — changing it (the same
+/// person, renamed on every board) and signing out.
+#[component]
+fn Who() -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    let renaming = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let sign_out = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            if let Err(e) = identity.sign_out().await {
+                error.set(Some(e));
+                busy.set(false);
+            }
+        });
+    };
+    view! {
+        <div class="who">
+            <Show
+                when=move || renaming.get()
+                fallback=move || view! {
+                    <span class="row">
+                        <span>"You are " <strong class="my-name">{move || identity.name.get()}</strong></span>
+                        <Show when=move || identity.open_mode()>
+                            <button type="button" class="ghost" on:click=move |_| { error.set(None); renaming.set(true); }>"Change name"</button>
+                            <button type="button" class="ghost" disabled=move || busy.get() on:click=sign_out>"Sign out"</button>
+                        </Show>
+                    </span>
+                }
+            >
+                <RenameForm renaming=renaming />
+            </Show>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </div>
+    }
+}
+
+/// The new name, saved on the server: the same participant, known by another name.
+#[component]
+fn RenameForm(renaming: RwSignal<bool>) -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    let draft = RwSignal::new(identity.name.get_untracked());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let name = draft.get_untracked().trim().to_owned();
+        if name.is_empty() {
+            error.set(Some("Enter the name your crew knows you by.".into()));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::sign_in(name, None).await {
+                Ok(me) => {
+                    identity.signed_in(me);
+                    renaming.set(false);
+                }
+                Err(e) => {
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit>
+            <label for="new-name">"Your new name"</label>
+            <input
+                id="new-name"
+                autocomplete="name"
+                autofocus
+                maxlength="200"
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+            />
+            <button type="submit" class="primary" disabled=move || busy.get()>"Save name"</button>
+            <button type="button" class="ghost" on:click=move |_| renaming.set(false)>"Cancel"</button>
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+        </form>
     }
 }
 
@@ -122,7 +201,6 @@ fn IncidentTable(
 
 #[component]
 fn DeclareForm() -> impl IntoView {
-    let identity = expect_context::<Identity>();
     let router = expect_context::<Router>();
     let title = RwSignal::new(String::new());
     let severity = RwSignal::new(Severity::Sev2);
@@ -144,11 +222,7 @@ fn DeclareForm() -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            let participant = identity.participant();
-            let name = identity.name.get_untracked();
             let request = DeclareRequest {
-                participant,
-                name,
                 title: text,
                 severity: severity.get_untracked(),
                 drill: drill.get_untracked(),

@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use gloo_storage::{LocalStorage as WebStorage, Storage};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 use warroom_core::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage, close};
 use warroom_core::{
     Command, CommandId, IncidentId, NoteKind, ParticipantId, Recorded, Seq, State, TextId, apply,
@@ -35,6 +36,9 @@ pub enum Link {
     },
     /// The server refused for good (no such incident): no retries.
     Refused(String),
+    /// The server speaks a newer protocol than this page: only a reload helps. Unsent
+    /// commands are kept in local storage and go out from the reloaded page.
+    Outdated,
 }
 
 /// What became of a command this browser sent.
@@ -97,6 +101,12 @@ pub struct Session {
     identity: Identity,
     clock: Clock,
     socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// Whether the current socket has been welcomed. A socket that fails before its welcome
+    /// may mean the session has gone (the upgrade is refused with 401, which a browser cannot
+    /// read), so the app asks the API.
+    welcomed: StoredValue<bool>,
+    /// Where the pending commands are kept: they belong to the person who typed them.
+    pending_key: StoredValue<String>,
     attempt: StoredValue<u32>,
     last_heard_ms: StoredValue<f64>,
     /// Cleared when the board is left: no more reconnects.
@@ -131,8 +141,17 @@ impl Drop for Socket {
 impl Session {
     /// Opens the link to `incident` and keeps it open until the owner is cleaned up.
     pub fn connect(incident: IncidentId, identity: Identity, clock: Clock) -> Self {
-        let pending: Vec<PendingCommand> =
-            WebStorage::get(pending_key(&incident)).unwrap_or_default();
+        let key = pending_key(&identity.participant(), &incident);
+        let mut pending: Vec<PendingCommand> = WebStorage::get(&key).unwrap_or_default();
+        // Commands a version-1 page kept under the incident alone were typed in this browser
+        // by the person now signing in afresh: they are theirs, and go out under the issued
+        // identity rather than being lost.
+        let legacy = format!("{PENDING_PREFIX}{incident}");
+        if let Ok(old) = WebStorage::get::<Vec<PendingCommand>>(&legacy) {
+            pending.extend(old);
+            WebStorage::delete(&legacy);
+            let _ = WebStorage::set(&key, &pending);
+        }
         let outcomes = pending
             .iter()
             .map(|p| (p.id.clone(), Outcome::Pending))
@@ -151,6 +170,8 @@ impl Session {
             identity,
             clock,
             socket: StoredValue::new_local(None),
+            welcomed: StoredValue::new(false),
+            pending_key: StoredValue::new(key),
             attempt: StoredValue::new(0),
             last_heard_ms: StoredValue::new(js_sys::Date::now()),
             alive: StoredValue::new(true),
@@ -221,6 +242,7 @@ impl Session {
             return;
         }
         self.link.set(Link::Connecting);
+        self.welcomed.set_value(false);
         let location = window().location();
         let scheme = if location.protocol().as_deref() == Ok("https:") {
             "wss"
@@ -258,12 +280,10 @@ impl Session {
 
     fn on_open(&self) {
         self.last_heard_ms.set_value(js_sys::Date::now());
-        let name = self.identity.name.get_untracked();
+        // Who this connection speaks for is the session the socket was opened with.
         self.send(&ClientMessage::Hello {
             protocol: PROTOCOL_VERSION,
             incident: self.incident.get_value(),
-            participant: self.identity.participant(),
-            name,
             last_seq: self.head(),
         });
     }
@@ -281,6 +301,7 @@ impl Session {
         match message {
             ServerMessage::Welcome { server_time, .. } => {
                 self.clock.set_server_time(server_time);
+                self.welcomed.set_value(true);
                 self.attempt.set_value(0);
                 self.notice.set(None);
                 self.link.set(Link::Online);
@@ -324,7 +345,12 @@ impl Session {
                 message,
                 command,
             } => {
-                if let (ErrorCode::RateLimited, Some(id)) = (code, command) {
+                if code == ErrorCode::UnsupportedProtocol {
+                    // This page is older than the server: retrying cannot help.
+                    self.notice.set(None);
+                    self.discard_socket();
+                    self.link.set(Link::Outdated);
+                } else if let (ErrorCode::RateLimited, Some(id)) = (code, command) {
                     // Not processed: send it again shortly.
                     let session = *self;
                     set_timeout(
@@ -394,6 +420,7 @@ impl Session {
     }
 
     fn on_close(&self, code: u16, reason: String) {
+        let welcomed = self.welcomed.get_value();
         self.discard_socket();
         if code == close::REFUSED {
             let message = self
@@ -403,7 +430,28 @@ impl Session {
             self.link.set(Link::Refused(message));
             return;
         }
+        if code == close::TOO_MANY_CONNECTIONS {
+            self.notice.set(Some(format!(
+                "The server is busy ({reason}); trying again. Closing other Warroom tabs helps."
+            )));
+        }
+        if !welcomed {
+            self.check_signed_in();
+        }
         self.schedule_reconnect();
+    }
+
+    /// Asks the API whether this browser is still signed in; when it is not, the app shows
+    /// the sign-in form (and this board goes away).
+    fn check_signed_in(&self) {
+        let session = *self;
+        spawn_local(async move {
+            if let Ok(None) = crate::api::session().await
+                && session.is_alive()
+            {
+                session.identity.signed_out();
+            }
+        });
     }
 
     /// Abandons the current socket (dead or out of step) and reconnects.
@@ -476,7 +524,9 @@ impl Session {
     }
 
     fn save_pending(&self) {
-        let key = pending_key(&self.incident.get_value());
+        let Some(key) = self.pending_key.try_get_value() else {
+            return;
+        };
         self.pending.with_untracked(|p| {
             if p.is_empty() {
                 WebStorage::delete(&key);
@@ -487,6 +537,23 @@ impl Session {
     }
 }
 
-fn pending_key(incident: &IncidentId) -> String {
-    format!("warroom.pending.{incident}")
+const PENDING_PREFIX: &str = "warroom.pending.";
+
+/// Where the commands `participant` has not yet had acknowledged on `incident` are kept.
+fn pending_key(participant: &ParticipantId, incident: &IncidentId) -> String {
+    format!("{PENDING_PREFIX}{participant}.{incident}")
+}
+
+/// Drops the unsent commands kept for `participant` (after signing out: whoever signs in
+/// next is someone else to the server).
+pub fn forget_pending(participant: &ParticipantId) {
+    let storage = WebStorage::raw();
+    let prefix = format!("{PENDING_PREFIX}{participant}.");
+    let keys: Vec<String> = (0..storage.length().unwrap_or(0))
+        .filter_map(|i| storage.key(i).ok().flatten())
+        .filter(|key| key.starts_with(&prefix))
+        .collect();
+    for key in keys {
+        WebStorage::delete(key);
+    }
 }

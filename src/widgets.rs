@@ -1,10 +1,12 @@
-//! Small controls shared by the pages: the theme switch, the name form, in-app links, and the
+//! Small controls shared by the pages: the theme switch, the sign-in form, in-app links, and the
 //! line that tells a person what became of the command they just sent.
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
-use warroom_core::CommandId;
+use leptos::task::spawn_local;
+use warroom_core::{CommandId, IncidentId};
 
+use crate::api::{self, AuthMode};
 use crate::identity::Identity;
 use crate::route::{Route, Router};
 use crate::sync::{Outcome, Session};
@@ -88,41 +90,127 @@ pub fn AppLink(
     }
 }
 
-/// Asks for the display name once; it is kept in local storage.
+/// Signing in: the display name (and the team's join code when the server asks for one),
+/// posted to `/api/session`. The server issues the identity; in proxy mode there is nothing
+/// to type, so the page says what went wrong instead.
 #[component]
-pub fn NameForm() -> impl IntoView {
+pub fn SignInForm(
+    /// The incident of the link that was opened, if any: said on the form.
+    incident: Option<IncidentId>,
+) -> impl IntoView {
     let identity = expect_context::<Identity>();
-    let draft = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<&'static str>);
-    let submit = move |ev: web_sys::SubmitEvent| {
-        ev.prevent_default();
-        let name = draft.get_untracked();
-        if name.trim().is_empty() {
-            error.set(Some("Enter the name your crew knows you by."));
-        } else if name.trim().chars().count() > warroom_core::MAX_TITLE_CHARS {
-            error.set(Some("That name is too long."));
-        } else {
-            identity.set_name(&name);
-        }
-    };
     view! {
         <main id="main" class="page narrow">
             <h1>"Warroom"</h1>
-            <form class="card stack" on:submit=submit>
-                <label for="display-name">"Your name"</label>
-                <input
-                    id="display-name"
-                    autocomplete="name"
-                    autofocus
-                    prop:value=move || draft.get()
-                    on:input=move |ev| draft.set(event_target_value(&ev))
-                />
-                <p class="hint">"Shown to your crew on every board. Kept in this browser only."</p>
-                {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-                <button type="submit" class="primary">"Continue"</button>
-            </form>
+            {move || match identity.auth.get() {
+                None => view! { <p class="hint" role="status">"Loading…"</p> }.into_any(),
+                Some(Err(e)) => view! { <Unavailable message=e /> }.into_any(),
+                Some(Ok(info)) if info.mode == AuthMode::Proxy => view! {
+                    <section class="card stack" aria-labelledby="proxy-h">
+                        <h2 id="proxy-h">"You are not signed in"</h2>
+                        <p>
+                            "This Warroom signs people in through your organisation's sign-in proxy, "
+                            "which should have signed you in before this page opened. Reload the page; "
+                            "if that does not help, tell whoever runs Warroom."
+                        </p>
+                        <button type="button" class="primary" on:click=move |_| reload()>"Reload"</button>
+                    </section>
+                }.into_any(),
+                Some(Ok(info)) => view! {
+                    <NameForm join_code=info.join_code incident=incident.clone() />
+                }.into_any(),
+            }}
         </main>
     }
+}
+
+/// The open-mode form: name, maybe the join code, Continue.
+#[component]
+fn NameForm(join_code: bool, incident: Option<IncidentId>) -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    let draft = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let name = draft.get_untracked();
+        if name.trim().is_empty() {
+            error.set(Some("Enter the name your crew knows you by.".into()));
+            return;
+        }
+        let code = join_code.then(|| code.get_untracked().trim().to_owned());
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::sign_in(name.trim().to_owned(), code).await {
+                Ok(me) => identity.signed_in(me),
+                Err(e) => {
+                    error.set(Some(e));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <form class="card stack" on:submit=submit aria-labelledby="sign-in-h">
+            <h2 id="sign-in-h">
+                {if incident.is_some() { "Sign in to join this incident" } else { "Sign in" }}
+            </h2>
+            {incident.map(|id| view! {
+                <p class="hint">"You opened the link to incident " <span class="mono">{id.to_string()}</span> "; its board opens once you are signed in."</p>
+            })}
+            <label for="display-name">"Your name"</label>
+            <input
+                id="display-name"
+                autocomplete="name"
+                autofocus
+                maxlength="200"
+                prop:value=move || draft.get()
+                on:input=move |ev| draft.set(event_target_value(&ev))
+            />
+            <p class="hint">"Shown to your crew on every board. This browser stays signed in until you sign out."</p>
+            {join_code.then(|| view! {
+                <label for="join-code">"Team join code"</label>
+                <input
+                    id="join-code"
+                    type="password"
+                    autocomplete="off"
+                    prop:value=move || code.get()
+                    on:input=move |ev| code.set(event_target_value(&ev))
+                />
+                <p class="hint">"Ask your team for it: this Warroom only lets its team in."</p>
+            })}
+            {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || if busy.get() { "Signing in…" } else { "Continue" }}
+            </button>
+        </form>
+    }
+}
+
+/// The server could not be asked who this is: the reason, and a way to try again.
+#[component]
+pub fn Unavailable(
+    /// What went wrong, in words.
+    message: String,
+) -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    view! {
+        <section class="card stack" aria-labelledby="unavailable-h">
+            <h2 id="unavailable-h">"Warroom cannot say who you are yet"</h2>
+            <p class="error" role="alert">{message}</p>
+            <button type="button" class="primary" on:click=move |_| identity.check()>"Try again"</button>
+        </section>
+    }
+}
+
+/// Reloads the page (to get the current app, or a proxy's fresh sign-in).
+pub fn reload() {
+    let _ = window().location().reload();
 }
 
 /// What became of the command `id` (if any): "Sending…", nothing once done, or the server's

@@ -121,7 +121,6 @@ fn RunningScenario() -> impl IntoView {
 #[component]
 fn FacilitatorControls() -> impl IntoView {
     let session = expect_context::<Session>();
-    let identity = expect_context::<Identity>();
     let run = slice(session, |i| {
         i.scenario
             .as_ref()
@@ -129,13 +128,11 @@ fn FacilitatorControls() -> impl IntoView {
     });
     let upcoming = RwSignal::new(Vec::<UpcomingInject>::new());
     let incident = session.incident.get_value();
-    let me = identity.participant();
     // Reload the script's view whenever an inject fires (and every few seconds for the clock).
     let refresh = move || {
         let incident = incident.clone();
-        let me = me.clone();
         spawn_local(async move {
-            if let Ok(list) = api::script(&incident, &me).await {
+            if let Ok(list) = api::script(&incident).await {
                 upcoming.set(list);
             }
         });

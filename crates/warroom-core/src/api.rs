@@ -37,11 +37,11 @@ impl Summary {
     }
 }
 
-/// The body of `POST /api/incidents`.
+/// The body of `POST /api/incidents`. The declarer is the signed-in person, never a field of
+/// the body: an unknown field (such as a `participant`) is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DeclareRequest {
-    pub participant: ParticipantId,
-    pub name: String,
     pub title: String,
     pub severity: Severity,
     #[serde(default)]
@@ -93,6 +93,52 @@ pub struct UpcomingInject {
     /// Seconds of scenario time until it fires (timed injects not yet fired).
     pub due_in: Option<i64>,
     pub fired: bool,
+}
+
+/// How people sign in to this server (`GET /api/auth`, answered without a session).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthInfo {
+    pub mode: AuthMode,
+    /// `open` mode only: whether signing in needs the team's join code.
+    pub join_code: bool,
+}
+
+/// The server's `--auth` mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMode {
+    /// A person picks a display name and gets an identity issued by the server.
+    Open,
+    /// An authenticating reverse proxy says who the person is, in headers.
+    Proxy,
+}
+
+/// The signed-in person (`GET /api/session`, and the answer to signing in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    /// Issued by the server; opaque, and knowing it grants nothing.
+    pub participant: ParticipantId,
+    pub name: String,
+    /// Whether this person is one of the server's `--admin`s.
+    pub admin: bool,
+}
+
+/// The body of `POST /api/session` (`open` mode): sign in under a display name, or — with a
+/// session already — change the name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub name: String,
+    /// The team's join code, when the server requires one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_code: Option<String>,
+}
+
+/// The body of `POST /api/scenarios/check`: a scenario file's text (TOML).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioText {
+    pub text: String,
 }
 
 /// Every API error: a sentence for a person.

@@ -15,7 +15,11 @@ use crate::incident::{Incident, Timestamp};
 use crate::rejection::Rejection;
 
 /// The protocol version this crate speaks; a client announces it in `hello`.
-pub const PROTOCOL_VERSION: u32 = 1;
+///
+/// Version 2 took the participant out of `hello`: who a connection speaks for is the signed-in
+/// session it was opened with, never what the client says. A version-1 hello is refused with
+/// [`ErrorCode::UnsupportedProtocol`].
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest message either side may send, in bytes. The server closes the connection with
 /// code [`close::TOO_BIG`] when a client exceeds it.
@@ -25,12 +29,11 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
-    /// The first message on a connection: who I am, which incident, what I have.
+    /// The first message on a connection: which incident, and what I have. Who I am is not
+    /// said: it is the session the connection was opened with.
     Hello {
         protocol: u32,
         incident: IncidentId,
-        participant: ParticipantId,
-        name: String,
         /// The last sequence this client holds (0 for nothing): the server sends what follows.
         last_seq: Seq,
     },
@@ -113,7 +116,8 @@ pub enum ErrorCode {
     UnknownIncident,
     /// `hello` must come first, exactly once.
     HelloFirst,
-    /// The client speaks another protocol version; the connection closes.
+    /// The client speaks another protocol version; the connection closes. A browser reloads
+    /// the page to get the current app.
     UnsupportedProtocol,
     /// The server failed; the command may be resent with the same id.
     Internal,
@@ -130,12 +134,18 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4008;
     /// No heartbeat: the connection looked dead.
     pub const HEARTBEAT_TIMEOUT: u16 = 4009;
-    /// The opening of the conversation was wrong (no hello, a bad name): fix it and reconnect.
+    /// The opening of the conversation was wrong (no hello, not JSON, a binary frame): fix it
+    /// and reconnect.
     pub const POLICY: u16 = 1008;
     /// The server could not save what it had accepted: reconnect, and resend what is pending.
     pub const INTERNAL: u16 = 1011;
     /// Unknown incident or unsupported protocol: do not reconnect as is.
     pub const REFUSED: u16 = 4004;
+    /// A text frame that is not valid UTF-8 (RFC 6455, section 7.4.1).
+    pub const INVALID_DATA: u16 = 1007;
+    /// Too many connections: in all, from this address, or still to say hello. Wait a little
+    /// and reconnect (with backoff), or close other tabs.
+    pub const TOO_MANY_CONNECTIONS: u16 = 4029;
 }
 
 impl ClientMessage {

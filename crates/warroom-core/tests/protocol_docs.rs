@@ -71,16 +71,16 @@ fn every_error_rejection_and_close_code_has_a_row() {
         .into_iter()
         .chain(names::<RejectionCode>())
         .map(|name| format!("`{name}`"));
-    // The server also closes with 1008 (a bad start) and 1011 (a failed write), which have no
-    // constant in `protocol::close`.
     let closes = [
         close::GOING_AWAY,
         close::TOO_BIG,
         close::SLOW_CONSUMER,
         close::HEARTBEAT_TIMEOUT,
         close::REFUSED,
-        1008,
-        1011,
+        close::POLICY,
+        close::INTERNAL,
+        close::INVALID_DATA,
+        close::TOO_MANY_CONNECTIONS,
     ]
     .map(|code| code.to_string());
     let missing: Vec<String> = codes

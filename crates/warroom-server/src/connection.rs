@@ -1,38 +1,61 @@
 //! One WebSocket connection: hello, then commands in and frames out.
 //!
-//! The socket is split into a send task and a receive loop. The receive loop reads frames,
-//! enforces the size limit and the rate limit, decodes messages and forwards commands to the
-//! incident's room; it answers protocol errors itself. The send task drains the room's
-//! bounded queue for this client, the receive loop's replies, and heartbeat pings; it closes
-//! the socket with the code it is told (slow consumer, going away, too big).
+//! The connection speaks for the participant of the session it was opened with
+//! ([`Peer::viewer`]); nothing the client sends can change that. The socket is split into a
+//! send task and a receive loop. The receive loop reads frames, enforces the size limit and the
+//! participant's rate limit (shared by all their connections), decodes messages and forwards
+//! commands to the incident's room; it answers protocol errors itself. The send task drains the
+//! room's bounded queue for this client, the receive loop's replies, and heartbeat pings; it
+//! writes a large frame in fragments, each within a time limit, so a client that stops reading
+//! pins one fragment, not a whole board, and is dropped; it closes the socket with the code it
+//! is told (slow consumer, going away, too big).
 //!
 //! Nothing here decides anything about the incident: that is the room's job.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame as WireFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use warroom_core::protocol::{
     ClientMessage, ErrorCode, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, ServerMessage, close,
     decode_client,
 };
 use warroom_core::{IncidentId, ParticipantId};
 
+use crate::auth::Viewer;
+use crate::limits::{Admitted, Buckets, Refusal};
 use crate::room::{ConnId, Frame, Outbox, RoomHandle, RoomMsg, frame};
 use crate::rooms::{RoomError, Rooms};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
+/// An upgraded WebSocket.
+pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
+type Sink = SplitSink<Socket, Message>;
+type Stream = SplitStream<Socket>;
+
+/// Frames larger than this are written in fragments of this size.
+pub const FRAGMENT_BYTES: usize = 64 * 1024;
+
 /// How a connection is tuned.
 #[derive(Debug, Clone)]
 pub struct ConnectionConfig {
-    /// Sustained messages per second a client may send.
+    /// Sustained messages per second a participant may send (across their connections).
     pub rate_per_sec: f64,
-    /// How many messages a client may send in a burst above the sustained rate.
+    /// How many messages a participant may send in a burst above the sustained rate.
     pub rate_burst: f64,
     /// Frames that may wait for a client before it is cut off as a slow consumer.
     pub outbound_queue: usize,
@@ -43,6 +66,9 @@ pub struct ConnectionConfig {
     pub heartbeat_timeout: Duration,
     /// How long a new connection may take to say hello.
     pub hello_timeout: Duration,
+    /// How long one fragment of a frame may take to be written to a client; a client that
+    /// takes longer has stopped reading and is dropped.
+    pub write_timeout: Duration,
 }
 
 impl Default for ConnectionConfig {
@@ -54,8 +80,17 @@ impl Default for ConnectionConfig {
             heartbeat: Duration::from_secs(15),
             heartbeat_timeout: Duration::from_secs(45),
             hello_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(20),
         }
     }
+}
+
+/// Who is on the other end, as the upgrade established it.
+pub struct Peer {
+    pub viewer: Viewer,
+    pub ip: IpAddr,
+    /// This connection's place at the admission desk, given back when it ends.
+    pub admitted: Admitted,
 }
 
 /// What the receive loop asks the send task to do.
@@ -64,25 +99,41 @@ enum Control {
     Close(u16, &'static str),
 }
 
+/// Closes a connection that the admission desk refused, with a code that says so.
+pub async fn refuse_admission(socket: Socket, refusal: Refusal) {
+    let (mut sink, _stream) = socket.split();
+    let reason = match refusal {
+        Refusal::Total => "too many connections",
+        Refusal::PerIp => "too many connections from your address",
+        Refusal::BeforeHello => "too many connections waiting to say hello",
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        sink.send(close_message(close::TOO_MANY_CONNECTIONS, reason)),
+    )
+    .await;
+}
+
 /// Runs one connection to its end.
 pub async fn serve(
-    socket: WebSocket,
+    socket: Socket,
+    mut peer: Peer,
     rooms: Arc<Rooms>,
+    rates: Arc<Buckets<ParticipantId>>,
     config: ConnectionConfig,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
+    let participant = peer.viewer.participant.clone();
 
     // Hello first, within the time limit.
     let hello = tokio::time::timeout(config.hello_timeout, next_text(&mut stream)).await;
-    let (incident, participant, name, last_seq) = match hello {
+    let (incident, last_seq) = match hello {
         Ok(Some(Ok(text))) => match decode_client(&text) {
             Ok(ClientMessage::Hello {
                 protocol,
                 incident,
-                participant,
-                name,
                 last_seq,
             }) => {
                 if protocol != PROTOCOL_VERSION {
@@ -92,13 +143,7 @@ pub async fn serve(
                     refuse(&mut sink, ErrorCode::UnsupportedProtocol, message).await;
                     return;
                 }
-                // Checked here, not only when the room records the join: a name the rules
-                // refuse would leave the person present but unable to do anything.
-                if let Err(rejection) = warroom_core::display_name(&name) {
-                    refuse(&mut sink, ErrorCode::Malformed, rejection.message).await;
-                    return;
-                }
-                (incident, participant, name, last_seq)
+                (incident, last_seq)
             }
             Ok(_) => {
                 refuse(&mut sink, ErrorCode::HelloFirst, "say hello first".into()).await;
@@ -109,8 +154,25 @@ pub async fn serve(
                 return;
             }
         },
-        Ok(Some(Err(code))) => {
-            let _ = sink.send(close_message(code, "message too large")).await;
+        Ok(Some(Err(Unreadable::TooBig))) => {
+            let _ = sink
+                .send(close_message(close::TOO_BIG, "message too large"))
+                .await;
+            return;
+        }
+        Ok(Some(Err(Unreadable::NotUtf8))) => {
+            let _ = sink
+                .send(close_message(close::INVALID_DATA, "text must be UTF-8"))
+                .await;
+            return;
+        }
+        Ok(Some(Err(Unreadable::Binary))) => {
+            refuse(
+                &mut sink,
+                ErrorCode::Malformed,
+                "binary frames are not part of the protocol; send JSON text".into(),
+            )
+            .await;
             return;
         }
         Ok(None) => return,
@@ -119,6 +181,7 @@ pub async fn serve(
             return;
         }
     };
+    peer.admitted.greeted();
 
     let room = match rooms.get(&incident).await {
         Ok(room) => room,
@@ -144,7 +207,7 @@ pub async fn serve(
     let join = RoomMsg::Join {
         conn,
         participant: participant.clone(),
-        name,
+        name: peer.viewer.name.clone(),
         last_seq,
         outbox: Outbox {
             frames: frames_tx,
@@ -157,15 +220,16 @@ pub async fn serve(
             .await;
         return;
     }
-    tracing::debug!(conn, %incident, %participant, "connected");
+    tracing::debug!(conn, %incident, %participant, ip = %peer.ip, "connected");
 
     let (control_tx, mut control) = mpsc::channel::<Control>(64);
     let heartbeat = config.heartbeat;
+    let write_timeout = config.write_timeout;
     let mut send_task = tokio::spawn(async move {
         let mut ping = tokio::time::interval(heartbeat);
         ping.tick().await;
         let reason = loop {
-            tokio::select! {
+            let sent = tokio::select! {
                 biased;
                 kick = &mut kicked => match kick {
                     Ok((code, why)) => break Some((code, why)),
@@ -173,34 +237,56 @@ pub async fn serve(
                     Err(_) => break Some((close::GOING_AWAY, "room closed; reconnect")),
                 },
                 c = control.recv() => match c {
-                    Some(Control::Send(f)) => if sink.send(Message::Text(f)).await.is_err() { break None },
+                    Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
                     Some(Control::Close(code, why)) => break Some((code, why)),
                     None => break None,
                 },
                 f = frames.recv() => match f {
-                    Some(f) => if sink.send(Message::Text(f)).await.is_err() { break None },
+                    Some(f) => send_frame(&mut sink, f, write_timeout).await,
                     None => break Some((close::GOING_AWAY, "room closed; reconnect")),
                 },
-                _ = ping.tick() => if sink.send(Message::Ping(Default::default())).await.is_err() { break None },
+                _ = ping.tick() => {
+                    tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
+                        .await
+                        .is_ok_and(|r| r.is_ok())
+                }
+            };
+            if !sent {
+                // Not writable in time (or gone): the client has stopped reading. Dropping the
+                // socket frees what it holds; there is no point queueing a close frame behind.
+                tracing::info!(conn, "dropping a client that stopped reading");
+                return;
             }
         };
         if let Some((code, why)) = reason {
-            let _ = sink.send(close_message(code, why)).await;
+            // What the room queued before telling us to close goes first (the `error` of a
+            // write that failed, say), briefly; a slow consumer is cut off for not reading it.
+            if code != close::SLOW_CONSUMER {
+                let flush = async {
+                    while let Ok(f) = frames.try_recv() {
+                        if !send_frame(&mut sink, f, write_timeout).await {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(2), flush).await;
+            }
+            let _ = tokio::time::timeout(write_timeout, sink.send(close_message(code, why))).await;
         }
-        let _ = sink.close().await;
+        let _ = tokio::time::timeout(write_timeout, sink.close()).await;
     });
 
-    let receive = receive_loop(
+    let receive = Receiver {
         conn,
-        &mut stream,
-        &room,
-        &rooms,
-        &incident,
-        &participant,
-        &config,
-        &control_tx,
-        &mut shutdown,
-    );
+        room: &room,
+        rooms: &rooms,
+        rates: &rates,
+        incident: &incident,
+        participant: &participant,
+        config: &config,
+        control: &control_tx,
+    }
+    .run(&mut stream, &mut shutdown);
     tokio::select! {
         () = receive => {
             // Let the send task flush the close frame, if any, then stop it.
@@ -214,93 +300,138 @@ pub async fn serve(
     tracing::debug!(conn, %incident, %participant, "disconnected");
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn receive_loop(
-    conn: ConnId,
-    stream: &mut futures_util::stream::SplitStream<WebSocket>,
-    room: &RoomHandle,
-    rooms: &Arc<Rooms>,
-    incident: &IncidentId,
-    participant: &ParticipantId,
-    config: &ConnectionConfig,
-    control: &mpsc::Sender<Control>,
-    shutdown: &mut watch::Receiver<bool>,
-) {
-    let mut bucket = TokenBucket::new(config.rate_per_sec, config.rate_burst);
-    let mut last_heard = Instant::now();
-    let patience = config.heartbeat_timeout;
-    loop {
-        let deadline = last_heard + config.heartbeat_timeout;
-        let message = tokio::select! {
-            m = stream.next() => m,
-            () = tokio::time::sleep_until(deadline) => {
-                tracing::info!(conn, %incident, "no heartbeat; closing");
-                let _ = control.send(Control::Close(close::HEARTBEAT_TIMEOUT, "no heartbeat")).await;
-                return;
-            }
-            _ = shutdown.changed() => {
-                let _ = control.send(Control::Close(close::GOING_AWAY, "server shutting down")).await;
-                return;
-            }
+/// Writes one frame, in fragments of [`FRAGMENT_BYTES`] when it is larger, each within
+/// `limit`. `false` when the client did not take it in time or the socket failed.
+async fn send_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
+    if frame.len() <= FRAGMENT_BYTES {
+        return tokio::time::timeout(limit, sink.send(Message::Text(frame)))
+            .await
+            .is_ok_and(|r| r.is_ok());
+    }
+    // Fragments share the frame's bytes (no copy); the socket's buffer holds one at a time.
+    let bytes = Bytes::from(frame);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = (start + FRAGMENT_BYTES).min(bytes.len());
+        let opcode = if start == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
         };
-        let text = match message {
-            None => return,
-            Some(Err(err)) => {
-                if is_too_big(&err) {
-                    let too_big = ServerMessage::Error {
-                        code: ErrorCode::TooLarge,
-                        message: format!("messages are limited to {MAX_MESSAGE_BYTES} bytes"),
-                        command: None,
-                    };
-                    if !reply(control, patience, too_big).await {
-                        return;
-                    }
-                    let _ = control
-                        .send(Control::Close(close::TOO_BIG, "message too large"))
-                        .await;
-                } else {
-                    tracing::debug!(conn, %err, "socket error");
-                }
-                return;
-            }
-            Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Binary(_))) => {
-                last_heard = Instant::now();
-                let binary = ServerMessage::Error {
-                    code: ErrorCode::Malformed,
-                    message: "binary frames are not part of the protocol; send JSON text".into(),
-                    command: None,
-                };
-                if !reply(control, patience, binary).await {
+        let fragment = WireFrame::message(bytes.slice(start..end), opcode, end == bytes.len());
+        let written = tokio::time::timeout(limit, sink.send(Message::Frame(fragment))).await;
+        if !written.is_ok_and(|r| r.is_ok()) {
+            return false;
+        }
+        start = end;
+    }
+    true
+}
+
+/// The receive half of a connection, after hello.
+struct Receiver<'a> {
+    conn: ConnId,
+    room: &'a RoomHandle,
+    rooms: &'a Arc<Rooms>,
+    rates: &'a Buckets<ParticipantId>,
+    incident: &'a IncidentId,
+    participant: &'a ParticipantId,
+    config: &'a ConnectionConfig,
+    control: &'a mpsc::Sender<Control>,
+}
+
+/// Whether the receive loop goes on.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+impl Receiver<'_> {
+    async fn run(self, stream: &mut Stream, shutdown: &mut watch::Receiver<bool>) {
+        let mut last_heard = Instant::now();
+        loop {
+            let deadline = last_heard + self.config.heartbeat_timeout;
+            let message = tokio::select! {
+                m = stream.next() => m,
+                () = tokio::time::sleep_until(deadline) => {
+                    tracing::info!(conn = self.conn, incident = %self.incident, "no heartbeat; closing");
+                    self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
                     return;
                 }
-                continue;
+                _ = shutdown.changed() => {
+                    self.close(close::GOING_AWAY, "server shutting down").await;
+                    return;
+                }
+            };
+            let flow = match message {
+                None | Some(Ok(Message::Close(_))) => Flow::Stop,
+                Some(Err(err)) => self.failed(err).await,
+                Some(Ok(Message::Text(text))) => {
+                    last_heard = Instant::now();
+                    self.text(text.as_str()).await
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    last_heard = Instant::now();
+                    self.reply(ServerMessage::Error {
+                        code: ErrorCode::Malformed,
+                        message: "binary frames are not part of the protocol; send JSON text"
+                            .into(),
+                        command: None,
+                    })
+                    .await
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {
+                    last_heard = Instant::now();
+                    Flow::Continue
+                }
+            };
+            if let Flow::Stop = flow {
+                return;
             }
-            Some(Ok(Message::Close(_))) => return,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
-                last_heard = Instant::now();
-                continue;
+        }
+    }
+
+    /// A read failed: a message too big or not UTF-8 gets its close code; anything else is a
+    /// vanished peer.
+    async fn failed(&self, err: WsError) -> Flow {
+        match unreadable(&err) {
+            Some(Unreadable::TooBig) => {
+                let too_big = ServerMessage::Error {
+                    code: ErrorCode::TooLarge,
+                    message: format!("messages are limited to {MAX_MESSAGE_BYTES} bytes"),
+                    command: None,
+                };
+                if let Flow::Continue = self.reply(too_big).await {
+                    self.close(close::TOO_BIG, "message too large").await;
+                }
             }
-        };
-        last_heard = Instant::now();
-        let decoded = decode_client(&text);
-        if !bucket.take(Instant::now()) {
+            Some(Unreadable::NotUtf8) => {
+                self.close(close::INVALID_DATA, "text must be UTF-8").await;
+            }
+            _ => tracing::debug!(conn = self.conn, %err, "socket error"),
+        }
+        Flow::Stop
+    }
+
+    async fn text(&self, text: &str) -> Flow {
+        let decoded = decode_client(text);
+        if !self.rates.take(self.participant, Instant::now()) {
             let command = match &decoded {
                 Ok(ClientMessage::Submit { id, .. }) => Some(id.clone()),
                 _ => None,
             };
-            let limited = ServerMessage::Error {
-                code: ErrorCode::RateLimited,
-                message: format!(
-                    "too many messages: at most {} a second; this one was not processed, send it again later",
-                    config.rate_per_sec
-                ),
-                command,
-            };
-            if !reply(control, patience, limited).await {
-                return;
-            }
-            continue;
+            tracing::debug!(conn = self.conn, participant = %self.participant, "rate limited");
+            return self
+                .reply(ServerMessage::Error {
+                    code: ErrorCode::RateLimited,
+                    message: format!(
+                        "too many messages: at most {} a second from one person, across all \
+                         their tabs; this one was not processed, send it again later",
+                        self.rates.rate()
+                    ),
+                    command,
+                })
+                .await;
         }
         let answer = match decoded {
             Err(err) => ServerMessage::Error {
@@ -316,44 +447,58 @@ async fn receive_loop(
             Ok(ClientMessage::Ping { nonce }) => ServerMessage::Pong { nonce },
             Ok(ClientMessage::Submit { id, command }) => {
                 let msg = RoomMsg::Submit {
-                    conn,
-                    participant: participant.clone(),
+                    conn: self.conn,
+                    participant: self.participant.clone(),
                     id,
                     command,
                 };
-                if room.send(msg).await.is_err() {
-                    let _ = control
-                        .send(Control::Close(close::GOING_AWAY, "room closed; reconnect"))
+                if self.room.send(msg).await.is_err() {
+                    self.close(close::GOING_AWAY, "room closed; reconnect")
                         .await;
-                    return;
+                    return Flow::Stop;
                 }
-                continue;
+                return Flow::Continue;
             }
             Ok(ClientMessage::History { before, limit }) => {
-                let store = Arc::clone(rooms.store());
-                let control = control.clone();
-                let incident = incident.clone();
-                tokio::spawn(async move {
-                    let limit = limit.clamp(1, 1_000);
-                    let message = match store.events_before(&incident, before, limit).await {
-                        Ok(events) => ServerMessage::History { events, before },
-                        Err(err) => {
-                            tracing::warn!(%incident, %err, "history read failed");
-                            ServerMessage::Error {
-                                code: ErrorCode::Internal,
-                                message: "could not read the history; try again".into(),
-                                command: None,
-                            }
-                        }
-                    };
-                    let _ = control.send(Control::Send(frame(&message))).await;
-                });
-                continue;
+                self.history(before, limit);
+                return Flow::Continue;
             }
         };
-        if !reply(control, patience, answer).await {
-            return;
+        self.reply(answer).await
+    }
+
+    /// Reads a page of history off the receive loop, so a slow read never stalls commands.
+    fn history(&self, before: warroom_core::Seq, limit: u32) {
+        let store = Arc::clone(self.rooms.store());
+        let control = self.control.clone();
+        let incident = self.incident.clone();
+        tokio::spawn(async move {
+            let limit = limit.clamp(1, 1_000);
+            let message = match store.events_before(&incident, before, limit).await {
+                Ok(events) => ServerMessage::History { events, before },
+                Err(err) => {
+                    tracing::warn!(%incident, %err, "history read failed");
+                    ServerMessage::Error {
+                        code: ErrorCode::Internal,
+                        message: "could not read the history; try again".into(),
+                        command: None,
+                    }
+                }
+            };
+            let _ = control.send(Control::Send(frame(&message))).await;
+        });
+    }
+
+    async fn reply(&self, message: ServerMessage) -> Flow {
+        if reply(self.control, self.config.heartbeat_timeout, message).await {
+            Flow::Continue
+        } else {
+            Flow::Stop
         }
+    }
+
+    async fn close(&self, code: u16, why: &'static str) {
+        let _ = self.control.send(Control::Close(code, why)).await;
     }
 }
 
@@ -370,101 +515,55 @@ async fn reply(
     matches!(queued, Ok(Ok(())))
 }
 
-/// Reads the next text frame; `Err` carries a close code for a frame we refuse.
-async fn next_text(
-    stream: &mut futures_util::stream::SplitStream<WebSocket>,
-) -> Option<Result<String, u16>> {
+/// Why a frame could not be taken as a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    TooBig,
+    NotUtf8,
+    Binary,
+}
+
+/// Reads the next text frame (pings and pongs are skipped).
+async fn next_text(stream: &mut Stream) -> Option<Result<String, Unreadable>> {
     loop {
         match stream.next().await? {
             Ok(Message::Text(text)) => return Some(Ok(text.to_string())),
+            Ok(Message::Binary(_)) => return Some(Err(Unreadable::Binary)),
             Ok(Message::Close(_)) => return None,
             Ok(_) => continue,
-            Err(err) if is_too_big(&err) => return Some(Err(close::TOO_BIG)),
-            Err(_) => return None,
+            Err(err) => return unreadable(&err).map(Err),
         }
     }
 }
 
-fn is_too_big(err: &axum::Error) -> bool {
-    use std::error::Error as _;
-    let mut source: Option<&dyn std::error::Error> = err.source();
-    while let Some(e) = source {
-        if let Some(tungstenite::Error::Capacity(_)) = e.downcast_ref::<tungstenite::Error>() {
-            return true;
-        }
-        source = e.source();
+fn unreadable(err: &WsError) -> Option<Unreadable> {
+    match err {
+        WsError::Capacity(_) => Some(Unreadable::TooBig),
+        WsError::Utf8(_) => Some(Unreadable::NotUtf8),
+        _ => None,
     }
-    false
 }
 
-async fn refuse(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    code: ErrorCode,
-    message: String,
-) {
+async fn refuse(sink: &mut Sink, code: ErrorCode, message: String) {
     let closing = match code {
         ErrorCode::UnknownIncident | ErrorCode::UnsupportedProtocol => close::REFUSED,
         _ => close::POLICY,
     };
-    let _ = sink
-        .send(Message::Text(frame(&ServerMessage::Error {
+    let refusal = async {
+        sink.send(Message::Text(frame(&ServerMessage::Error {
             code,
             message,
             command: None,
         })))
-        .await;
-    let _ = sink.send(close_message(closing, "refused")).await;
+        .await?;
+        sink.send(close_message(closing, "refused")).await
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), refusal).await;
 }
 
 fn close_message(code: u16, reason: &'static str) -> Message {
     Message::Close(Some(CloseFrame {
-        code,
+        code: code.into(),
         reason: reason.into(),
     }))
-}
-
-/// The per-connection rate limit: a token bucket refilled continuously.
-struct TokenBucket {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    at: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: f64, burst: f64) -> Self {
-        Self {
-            rate,
-            burst,
-            tokens: burst,
-            at: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
-        self.at = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn token_bucket_allows_a_burst_then_the_rate() {
-        let start = Instant::now();
-        let mut bucket = TokenBucket::new(10.0, 3.0);
-        assert!((0..3).all(|_| bucket.take(start)));
-        assert!(!bucket.take(start));
-        assert!(bucket.take(start + Duration::from_millis(100)));
-        assert!(!bucket.take(start + Duration::from_millis(100)));
-    }
 }

@@ -1,58 +1,93 @@
 //! The HTTP face of the server, on one origin and one port: the JSON API, the WebSocket
 //! endpoint, the health check and the app's static files with an SPA fallback.
 //!
+//! Every request first passes `hardening::guard` (host, cross-site and content-type checks,
+//! security headers). Every API handler that reads or changes an incident takes a [`Viewer`],
+//! so a request without a session is answered 401 before the handler runs; sign-in itself is
+//! in `session.rs`, the WebSocket upgrade in `upgrade.rs`.
+//!
 //! `app` builds the router so that tests can serve it on any listener.
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Path, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use warroom_core::protocol::MAX_MESSAGE_BYTES;
 use warroom_core::{Command, IncidentId, ParticipantId, TextId};
 
 use crate::archive::{self, ArchiveError};
-use crate::connection::{self, ConnectionConfig};
-use crate::room::DeleteRefused;
+use crate::auth::{Auth, Viewer};
+use crate::connection::ConnectionConfig;
+use crate::limits::{Admission, Buckets};
+use crate::room::{DeleteRefused, ScriptError};
 use crate::rooms::{DeclareError, DeleteError, RoomError, Rooms};
-use crate::store::Summary;
-use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, UpcomingInject};
+use crate::store::{StoreError, Summary};
+use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, ScenarioText, UpcomingInject};
 
-/// The largest single frame read whole. Bigger than [`MAX_MESSAGE_BYTES`] on purpose: a frame
-/// refused at its header leaves its payload unread, and closing a socket with unread data
-/// sends a TCP reset that makes the client lose the 1009 close frame telling it why. A
-/// too-big message up to this size is read, refused by the message limit, and closed cleanly.
-const MAX_FRAME_READ: usize = 16 * MAX_MESSAGE_BYTES;
+pub mod hardening;
+mod session;
+mod upgrade;
+
+pub use hardening::Site;
 
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub rooms: Arc<Rooms>,
+    pub auth: Arc<Auth>,
+    pub site: Arc<Site>,
     pub connection: ConnectionConfig,
+    /// The admission desk for WebSockets (total, per address, before hello).
+    pub admission: Arc<Admission>,
+    /// Message rate limits, one bucket per participant across all their connections.
+    pub rates: Arc<Buckets<ParticipantId>>,
     pub static_dir: PathBuf,
-    pub allowed_origins: Arc<Vec<String>>,
     pub shutdown: watch::Receiver<bool>,
     /// Held by every open WebSocket connection; `run` waits for the count to drop at shutdown.
     pub connections: Arc<()>,
 }
 
-/// The whole HTTP application.
+impl AppState {
+    /// The signed-in person behind these headers, if any.
+    async fn viewer(
+        &self,
+        headers: &HeaderMap,
+        peer: SocketAddr,
+    ) -> Result<Option<Viewer>, ApiError> {
+        self.auth.viewer(headers, peer.ip()).await.map_err(internal)
+    }
+
+    /// The client's address: the peer's, or — from a trusted proxy — the one it forwarded.
+    fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        self.auth.client_ip(peer.ip(), headers)
+    }
+}
+
+/// The whole HTTP application. Serve it with `into_make_service_with_connect_info::<SocketAddr>`:
+/// the handlers need the peer's address.
 pub fn app(state: AppState) -> Router {
     let api = Router::new()
+        .route("/auth", get(session::auth_info))
+        .route(
+            "/session",
+            get(session::current)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
         .route("/incidents", get(list_incidents).post(declare_incident))
         .route("/incidents/{id}", get(get_incident).delete(delete_incident))
         .route("/incidents/{id}/script", get(incident_script))
         .route("/scenarios", get(list_scenarios))
-        .route("/scenarios/check", axum::routing::post(check_scenario))
+        .route("/scenarios/check", post(check_scenario))
         .route("/incidents/{id}/events", get(incident_events))
         .route("/incidents/{id}/export.md", get(export_markdown))
         .route("/incidents/{id}/export.json", get(export_json))
@@ -61,13 +96,34 @@ pub fn app(state: AppState) -> Router {
         .precompressed_gzip()
         .fallback(get(spa_fallback).with_state(state.clone()));
     Router::new()
-        .route("/ws", get(websocket))
+        .route("/ws", get(upgrade::websocket))
         .route("/healthz", get(health))
         .nest("/api", api)
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_headers))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            hardening::guard,
+        ))
         .with_state(state)
+}
+
+/// Handlers that take a `Viewer` answer 401 to a request without a session.
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .ok_or_else(|| internal("the server was started without peer addresses"))?;
+        state
+            .viewer(&parts.headers, peer)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"))
+    }
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -78,21 +134,53 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
 }
 
 /// An API error: a status and a sentence.
-pub struct ApiError(StatusCode, String);
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn not_found(id: &IncidentId) -> Self {
+        Self::new(StatusCode::NOT_FOUND, format!("there is no incident {id}"))
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(warroom_core::api::ApiError { error: self.1 })).into_response()
+        (
+            self.status,
+            Json(warroom_core::api::ApiError {
+                error: self.message,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        internal(err)
     }
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, "no such endpoint".into())
+    ApiError::new(StatusCode::NOT_FOUND, "no such endpoint")
 }
 
 /// Every incident, active ones first, each group most recently updated first.
-async fn list_incidents(State(state): State<AppState>) -> Result<Json<Vec<Summary>>, ApiError> {
-    let mut incidents = state.rooms.store().list().await.map_err(internal)?;
+async fn list_incidents(
+    State(state): State<AppState>,
+    _viewer: Viewer,
+) -> Result<Json<Vec<Summary>>, ApiError> {
+    let mut incidents = state.rooms.store().list().await?;
     incidents.sort_by(|a, b| {
         b.status
             .is_active()
@@ -104,75 +192,84 @@ async fn list_incidents(State(state): State<AppState>) -> Result<Json<Vec<Summar
 
 async fn get_incident(
     State(state): State<AppState>,
+    _viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<Summary>, ApiError> {
-    let id = IncidentId::parse(&id)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad incident id: {e}")))?;
+    let id = incident_id(&id)?;
     state
         .rooms
         .store()
         .summary(&id)
-        .await
-        .map_err(internal)?
+        .await?
         .map(Json)
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("there is no incident {id}")))
+        .ok_or_else(|| ApiError::not_found(&id))
 }
 
 fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
     IncidentId::parse(raw)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, format!("bad incident id: {e}")))
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad incident id: {e}")))
 }
 
 fn archive_error(err: ArchiveError) -> ApiError {
     match err {
-        ArchiveError::UnknownIncident(id) => {
-            ApiError(StatusCode::NOT_FOUND, format!("there is no incident {id}"))
-        }
+        ArchiveError::UnknownIncident(id) => ApiError::not_found(&id),
         other => internal(other),
     }
 }
 
-/// `DELETE /api/incidents/{id}`: exercises only.
+/// `DELETE /api/incidents/{id}`: exercises only, by their facilitator, declarer or an admin.
 async fn delete_incident(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = incident_id(&id)?;
-    match state.rooms.delete(&id).await {
+    match state
+        .rooms
+        .delete(&id, &viewer.participant, viewer.admin)
+        .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(DeleteError::Room(RoomError::UnknownIncident(id))) => Err(ApiError(
-            StatusCode::NOT_FOUND,
-            format!("there is no incident {id}"),
-        )),
-        Err(DeleteError::Refused(DeleteRefused::RealIncident)) => Err(ApiError(
-            StatusCode::CONFLICT,
-            DeleteRefused::RealIncident.to_string(),
-        )),
+        Err(DeleteError::Room(RoomError::UnknownIncident(id))) => Err(ApiError::not_found(&id)),
+        Err(DeleteError::Refused(refused @ DeleteRefused::RealIncident)) => {
+            Err(ApiError::new(StatusCode::CONFLICT, refused.to_string()))
+        }
+        Err(DeleteError::Refused(refused @ DeleteRefused::NotAllowed)) => {
+            tracing::warn!(incident = %id, participant = %viewer.participant, "delete refused");
+            Err(ApiError::new(StatusCode::FORBIDDEN, refused.to_string()))
+        }
         Err(err) => Err(internal(err)),
     }
 }
 
-#[derive(Debug, Deserialize)]
-struct ParticipantQuery {
-    participant: ParticipantId,
-}
-
-/// The scenario script's injects, for its facilitator only.
+/// The scenario script's injects, for its facilitator only: the signed-in person must be the
+/// facilitator. (A `participant` query parameter, which version 1 took, is ignored.)
 async fn incident_script(
     State(state): State<AppState>,
+    viewer: Viewer,
     Path(id): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<ParticipantQuery>,
 ) -> Result<Json<Vec<UpcomingInject>>, ApiError> {
     let id = incident_id(&id)?;
     state
         .rooms
-        .script(&id, &query.participant)
+        .script(&id, &viewer.participant)
         .await
         .map(Json)
-        .map_err(|e| ApiError(StatusCode::FORBIDDEN, e))
+        .map_err(|e| {
+            let status = match &e {
+                ScriptError::UnknownIncident(_) => StatusCode::NOT_FOUND,
+                ScriptError::NoScenario => StatusCode::CONFLICT,
+                ScriptError::NotFacilitator => {
+                    tracing::warn!(incident = %id, participant = %viewer.participant, "script refused");
+                    StatusCode::FORBIDDEN
+                }
+                ScriptError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            };
+            ApiError::new(status, e.to_string())
+        })
 }
 
-async fn list_scenarios() -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
+async fn list_scenarios(_viewer: Viewer) -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
     warroom_core::scenario::BUILT_IN
         .iter()
         .map(|(id, text)| {
@@ -185,15 +282,30 @@ async fn list_scenarios() -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
 }
 
 /// Checks a trainer's scenario file: its summary, or where it is wrong.
-async fn check_scenario(body: String) -> Result<Json<ScenarioInfo>, ApiError> {
-    warroom_core::scenario::parse(&body)
+async fn check_scenario(
+    _viewer: Viewer,
+    body: axum::body::Bytes,
+) -> Result<Json<ScenarioInfo>, ApiError> {
+    let file: ScenarioText = json_body(&body, "a scenario file as {\"text\": \"...\"}")?;
+    warroom_core::scenario::parse(&file.text)
         .map(|s| Json(ScenarioInfo::of(None, &s)))
-        .map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
+}
+
+/// Parses a JSON body by hand, so that a bad one gets the same error shape as everything else.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("the body must be {what}: {e}"),
+        )
+    })
 }
 
 /// The whole log, for the review page's flight recorder.
 async fn incident_events(
     State(state): State<AppState>,
+    _viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<warroom_core::Recorded>>, ApiError> {
     let id = incident_id(&id)?;
@@ -205,6 +317,7 @@ async fn incident_events(
 
 async fn export_markdown(
     State(state): State<AppState>,
+    _viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -220,6 +333,7 @@ async fn export_markdown(
 
 async fn export_json(
     State(state): State<AppState>,
+    _viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
@@ -247,24 +361,20 @@ fn download(body: String, content_type: &'static str, name: &str) -> Response {
         .into_response()
 }
 
+/// Declares an incident as the signed-in person, who becomes its commander.
 async fn declare_incident(
     State(state): State<AppState>,
+    viewer: Viewer,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Declared>), ApiError> {
-    // Parsed by hand so that a bad body gets the same JSON error shape as everything else.
-    let request: DeclareRequest = serde_json::from_slice(&body).map_err(|e| {
-        ApiError(
-            StatusCode::BAD_REQUEST,
-            format!("the body must be a declaration as JSON: {e}"),
-        )
-    })?;
+    let request: DeclareRequest = json_body(&body, "a declaration as JSON")?;
     let command = Command::Declare {
         title: request.title,
         severity: request.severity,
         drill: request.drill,
-        name: request.name,
+        name: viewer.name,
     };
-    match state.rooms.declare(&request.participant, &command).await {
+    match state.rooms.declare(&viewer.participant, &command).await {
         Ok(id) => Ok((
             StatusCode::CREATED,
             Json(Declared {
@@ -272,7 +382,7 @@ async fn declare_incident(
                 id,
             }),
         )),
-        Err(DeclareError::Rejected(rejection)) => Err(ApiError(
+        Err(DeclareError::Rejected(rejection)) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             rejection.message,
         )),
@@ -282,52 +392,10 @@ async fn declare_incident(
 
 fn internal(err: impl std::fmt::Display) -> ApiError {
     tracing::error!(%err, "request failed");
-    ApiError(
+    ApiError::new(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "the server failed; try again".into(),
+        "the server failed; try again",
     )
-}
-
-async fn websocket(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
-) -> Response {
-    if !origin_allowed(&headers, &state.allowed_origins) {
-        return (StatusCode::FORBIDDEN, "cross-origin WebSocket refused").into_response();
-    }
-    let guard = Arc::clone(&state.connections);
-    upgrade
-        // Small buffers: an idle connection should cost a few KiB, not the default 128 KiB.
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        // No cap on the write buffer: the send task writes one frame and waits for it, so
-        // the buffer never holds more than that frame, and a cap only refuses frames bigger
-        // than itself. A snapshot of a long incident is bigger than any fixed cap (4 MiB is
-        // about 18,000 notes); refusing it closed the connection of everyone joining.
-        .max_write_buffer_size(usize::MAX)
-        .max_message_size(MAX_MESSAGE_BYTES)
-        .max_frame_size(MAX_FRAME_READ)
-        .on_upgrade(move |socket| async move {
-            connection::serve(socket, state.rooms, state.connection, state.shutdown).await;
-            drop(guard);
-        })
-}
-
-/// Same origin (the `Origin` matches the `Host`), an allow-listed origin, or no `Origin` at all
-/// (not a browser, so not a cross-site request forgery).
-fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return headers.get(header::ORIGIN).is_none();
-    };
-    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-    let origin_host = origin
-        .strip_prefix("http://")
-        .or_else(|| origin.strip_prefix("https://"));
-    matches!((host, origin_host), (Some(h), Some(o)) if h.eq_ignore_ascii_case(o))
 }
 
 /// Unknown paths without a file extension are app routes: serve the app's `index.html`.
@@ -395,23 +463,5 @@ mod tests {
         assert!(is_hashed_asset("/style-0123456789abcdef.css"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/favicon.svg"));
-    }
-
-    #[test]
-    fn origins_are_checked_against_host_and_allow_list() {
-        let mut h = HeaderMap::new();
-        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
-        assert!(origin_allowed(&h, &[]));
-        h.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("http://127.0.0.1:8080"),
-        );
-        assert!(origin_allowed(&h, &[]));
-        h.insert(
-            header::ORIGIN,
-            HeaderValue::from_static("http://evil.example"),
-        );
-        assert!(!origin_allowed(&h, &[]));
-        assert!(origin_allowed(&h, &["http://evil.example".into()]));
     }
 }

@@ -3,9 +3,14 @@
 //!
 //! # Tour
 //! - [`config`]: `warroom serve` flags and environment variables.
-//! - [`http`]: the router — API, `/ws`, `/healthz`, static files with an SPA fallback.
+//! - [`auth`]: who is asking — sessions issued by the server (`open`), or identities from a
+//!   trusted authenticating proxy (`proxy`); never an id a client claims.
+//! - [`http`]: the router — API, `/ws`, `/healthz`, static files with an SPA fallback — and
+//!   the web's defences (host, cross-site, content type, security headers).
+//! - [`limits`]: connection admission (in all, per address, before hello) and rate buckets
+//!   per participant.
 //! - [`connection`]: one WebSocket: hello, rate limit, size limit, heartbeats, the
-//!   bounded outbound queue.
+//!   bounded outbound queue, fragmented writes of large frames.
 //! - [`rooms`]: the registry of live rooms (handles only, never incident state).
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
 //!   acknowledge once durable, broadcast.
@@ -16,6 +21,7 @@
 //! client `apply`s.
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,15 +31,19 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub mod archive;
+pub mod auth;
 pub mod config;
 pub mod connection;
 pub mod http;
+pub mod limits;
 pub mod room;
 pub mod rooms;
 pub mod store;
 
 pub use config::ServeArgs;
 
+use crate::auth::Auth;
+use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::store::{SqliteStore, Store};
 
@@ -50,20 +60,31 @@ pub async fn run(
             args.data_dir.display()
         )
     })?;
+    args.check(listener.local_addr()?)?;
     let db = args.data_dir.join(config::DATABASE_FILE);
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
     let (stop_tx, stop_rx) = watch::channel(false);
-    let rooms = Arc::new(Rooms::new(store, args.room(), stop_rx.clone()));
+    let rooms = Arc::new(Rooms::new(Arc::clone(&store), args.room(), stop_rx.clone()));
     let connections = Arc::new(());
+    let connection = args.connection();
     let state = http::AppState {
         rooms: Arc::clone(&rooms),
-        connection: args.connection(),
+        auth: Arc::new(Auth::new(args.auth(), store)),
+        site: Arc::new(http::Site::new(
+            args.public_url.as_deref(),
+            &args.allowed_origins,
+            &args.static_dir.join("index.html"),
+            args.https(),
+        )),
+        admission: Arc::new(Admission::new(args.limits())),
+        rates: Arc::new(Buckets::new(connection.rate_per_sec, connection.rate_burst)),
+        connection,
         static_dir: args.static_dir.clone(),
-        allowed_origins: Arc::new(args.allowed_origins.clone()),
         shutdown: stop_rx,
         connections: Arc::clone(&connections),
     };
+    tracing::info!(auth = ?args.auth, join_code = args.join_code.is_some(), "sign-in");
     if !args.static_dir.join("index.html").exists() {
         tracing::warn!(
             static_dir = %args.static_dir.display(),
@@ -79,14 +100,17 @@ pub async fn run(
             tracing::debug!(%err, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing connections");
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .context("the HTTP server failed")?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: closing connections");
+        let _ = stop_tx.send(true);
+    })
+    .await
+    .context("the HTTP server failed")?;
     // WebSockets outlive the HTTP connections they were upgraded from: wait for them to send
     // their close frames, and for every room to finish its last write.
     rooms.drained(Duration::from_secs(10)).await;

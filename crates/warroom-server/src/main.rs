@@ -27,7 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the app, the API and the WebSocket endpoint.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print an incident's postmortem draft (Markdown) or its JSON export.
     Export(ExportArgs),
     /// Recreate an incident from a JSON export (from `warroom export --format json`).
@@ -79,7 +79,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(*args).await,
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
         }
@@ -100,6 +100,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr()?;
+    // Settings that cannot work are refused before the line that says the server is up.
+    args.check(addr)?;
     tracing::info!(%addr, data_dir = %args.data_dir.display(), "warroom listening");
     // The one line a person (or a test) needs: where to point the browser.
     println!("Warroom is up: http://{addr}/");

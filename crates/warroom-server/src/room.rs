@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::Utf8Bytes;
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{
     Command, CommandId, Context, Incident, IncidentId, ParticipantId, Recorded, Seq, State, execute,
@@ -28,7 +28,7 @@ use crate::store::{Append, CommandKey, Store, StoreError, Summary};
 
 mod drill;
 
-pub use drill::DeleteRefused;
+pub use drill::{DeleteRefused, ScriptError};
 
 /// A JSON text frame, serialised once and shared by every subscriber it goes to.
 pub type Frame = Utf8Bytes;
@@ -85,10 +85,13 @@ pub enum RoomMsg {
     /// The facilitator asks for the script's injects (players never see them).
     Script {
         participant: ParticipantId,
-        reply: oneshot::Sender<Result<Vec<warroom_core::api::UpcomingInject>, String>>,
+        reply: oneshot::Sender<Result<Vec<warroom_core::api::UpcomingInject>, ScriptError>>,
     },
-    /// Delete the incident if it is an exercise; the room then closes every connection.
+    /// Delete the incident if it is an exercise and `by` may; the room then closes every
+    /// connection.
     Delete {
+        by: ParticipantId,
+        admin: bool,
         reply: oneshot::Sender<Result<(), drill::DeleteRefused>>,
     },
 }
@@ -342,11 +345,11 @@ impl Room {
                 RoomMsg::Script { participant, reply } => {
                     let _ = reply.send(self.upcoming_injects(&participant));
                 }
-                RoomMsg::Delete { reply } => {
+                RoomMsg::Delete { by, admin, reply } => {
                     if !self.flush(std::mem::take(&mut submits)).await {
                         return false;
                     }
-                    let result = self.delete().await;
+                    let result = self.delete(&by, admin).await;
                     let deleted = result.is_ok();
                     let _ = reply.send(result);
                     if deleted {
@@ -570,17 +573,27 @@ impl Room {
             }
             return;
         }
-        // Too far behind, or ahead of us (a client from another life of this log): resync.
-        let frame = match &self.snapshot_frame {
-            Some((seq, frame)) if *seq == head => frame.clone(),
+        // Too far behind, or ahead of us (a client from another life of this log): resync with
+        // the latest snapshot frame, followed by the recent events after it. Reusing the frame
+        // while the recent buffer bridges the gap means a crowd of joiners shares one frame —
+        // each newcomer's own arrival moves the head, and a frame per head would make every
+        // joiner that reads slowly hold a copy of the whole board.
+        let oldest_recent = self.recent.front().map_or(head + 1, |r| r.seq);
+        let reusable = |seq: Seq| seq == head || (seq + 1 >= oldest_recent && seq < head);
+        let (seq, frame) = match &self.snapshot_frame {
+            Some((seq, frame)) if reusable(*seq) => (*seq, frame.clone()),
             _ => {
                 let Some(state) = &self.state else { return };
                 let frame = snapshot_frame(state);
                 self.snapshot_frame = Some((head, frame.clone()));
-                frame
+                (head, frame)
             }
         };
         self.send_to(conn, frame);
+        let after: Vec<Frame> = catch_up_frames(self.recent.iter().filter(|r| r.seq > seq));
+        for frame in after {
+            self.send_to(conn, frame);
+        }
     }
 
     fn leave(&mut self, conn: ConnId) {

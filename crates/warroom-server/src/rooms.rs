@@ -13,7 +13,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, watch};
 use warroom_core::{Command, Context, IncidentId, ParticipantId, Rejection, TextId, execute};
 
-use crate::room::{Room, RoomConfig, RoomHandle};
+use crate::room::{Room, RoomConfig, RoomHandle, ScriptError};
 use crate::store::{Append, Store, StoreError, Summary};
 
 /// How many messages may wait in a room's queue before senders wait.
@@ -143,31 +143,39 @@ impl Rooms {
         self: &Arc<Self>,
         incident: &IncidentId,
         participant: &ParticipantId,
-    ) -> Result<Vec<warroom_core::api::UpcomingInject>, String> {
-        let room = self.get(incident).await.map_err(|e| e.to_string())?;
+    ) -> Result<Vec<warroom_core::api::UpcomingInject>, ScriptError> {
+        let room = self.get(incident).await.map_err(|e| match e {
+            RoomError::UnknownIncident(id) => ScriptError::UnknownIncident(id),
+            _ => ScriptError::Unavailable,
+        })?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let msg = crate::room::RoomMsg::Script {
             participant: participant.clone(),
             reply,
         };
         if room.send(msg).await.is_err() {
-            return Err("the room closed; try again".into());
+            return Err(ScriptError::Unavailable);
         }
-        answer
-            .await
-            .map_err(|_| "the room closed; try again".to_owned())?
+        answer.await.map_err(|_| ScriptError::Unavailable)?
     }
 
-    /// Deletes an exercise (through its room, which closes every connection to it). Real
-    /// incidents are refused.
-    pub async fn delete(self: &Arc<Self>, incident: &IncidentId) -> Result<(), DeleteError> {
+    /// Deletes an exercise on behalf of `by` (through its room, which closes every connection
+    /// to it). Real incidents are refused, and so is anyone but the facilitator, the declarer
+    /// and an admin.
+    pub async fn delete(
+        self: &Arc<Self>,
+        incident: &IncidentId,
+        by: &ParticipantId,
+        admin: bool,
+    ) -> Result<(), DeleteError> {
         let room = self.get(incident).await?;
         let (reply, answer) = tokio::sync::oneshot::channel();
-        if room
-            .send(crate::room::RoomMsg::Delete { reply })
-            .await
-            .is_err()
-        {
+        let msg = crate::room::RoomMsg::Delete {
+            by: by.clone(),
+            admin,
+            reply,
+        };
+        if room.send(msg).await.is_err() {
             return Err(DeleteError::Retry);
         }
         answer
@@ -208,7 +216,7 @@ impl Rooms {
                 script: None,
             })
             .await?;
-        tracing::info!(incident = %id, title = %incident.title, "incident declared");
+        tracing::info!(incident = %id, participant = %declarer, title = %incident.title, "incident declared");
         Ok(id)
     }
 }
@@ -224,14 +232,7 @@ pub fn event_time() -> chrono::DateTime<Utc> {
 pub fn new_incident_id() -> IncidentId {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let mut value = u128::from_be_bytes(bytes);
-    let mut text = String::with_capacity(26);
-    for _ in 0..26 {
-        text.push(ALPHABET[(value & 31) as usize] as char);
-        value >>= 5;
-    }
-    IncidentId::parse(&text).expect("base32 is a valid id")
+    IncidentId::parse(&crate::auth::session::base32(&bytes)).expect("base32 is a valid id")
 }
 
 #[cfg(test)]

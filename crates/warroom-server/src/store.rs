@@ -13,6 +13,8 @@ use std::pin::Pin;
 
 use warroom_core::{CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq};
 
+pub use crate::auth::session::SessionRecord;
+
 pub mod sqlite;
 
 pub use warroom_core::api::Summary;
@@ -103,4 +105,16 @@ pub trait Store: Send + Sync + 'static {
     /// Removes an incident and everything kept about it. Only exercises are ever deleted;
     /// the caller checks that.
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()>;
+
+    /// Remembers a new sign-in session (durably, before its cookie is handed out).
+    fn create_session(&self, session: SessionRecord) -> StoreFuture<'_, ()>;
+
+    /// The unexpired session whose credential hashes to `token_hash`.
+    fn session(&self, token_hash: &str) -> StoreFuture<'_, Option<SessionRecord>>;
+
+    /// Ends a session (signing out).
+    fn delete_session(&self, token_hash: &str) -> StoreFuture<'_, ()>;
+
+    /// Gives `participant` a new display name in every one of their sessions.
+    fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()>;
 }

@@ -379,22 +379,13 @@ pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
 
 pub fn client_message() -> impl Strategy<Value = ClientMessage> {
     prop_oneof![
-        (
-            any::<u32>(),
-            incident_id(),
-            participant_id(),
-            any::<String>(),
-            any::<u64>()
-        )
-            .prop_map(|(protocol, incident, participant, name, last_seq)| {
-                ClientMessage::Hello {
-                    protocol,
-                    incident,
-                    participant,
-                    name,
-                    last_seq,
-                }
-            }),
+        (any::<u32>(), incident_id(), any::<u64>()).prop_map(|(protocol, incident, last_seq)| {
+            ClientMessage::Hello {
+                protocol,
+                incident,
+                last_seq,
+            }
+        }),
         (command_id(), command(&wire_vocabulary()))
             .prop_map(|(id, command)| ClientMessage::Submit { id, command }),
         (any::<u64>(), any::<u32>())

@@ -315,7 +315,7 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
             Ok(server) => join::measure(server, events, writers, warm, cold).await,
             Err(err) => Err(err),
         };
-        match result {
+        match &result {
             Ok(j) => {
                 println!(
                     "      built {} events in {:.1} s ({}/s with {} writers)",
@@ -354,6 +354,22 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
                 }
             }
             Err(err) => summary.failed("join of a long incident", target, format!("{err:#}")),
+        }
+        if let Ok(j) = &result {
+            let s = &j.stalled;
+            summary.figure(
+                &format!(
+                    "server RSS added by {} stalled joiners of {} events",
+                    s.joiners, j.events
+                ),
+                format!(
+                    "{:.1} MB (highest over {:.0} s)",
+                    s.added_kib as f64 / 1024.0,
+                    s.watched.as_secs_f64()
+                ),
+                "≤ 50 MB",
+                s.added_kib <= 50 * 1024,
+            );
         }
     }
     summary

@@ -19,8 +19,25 @@ pub enum DeleteRefused {
          exercises can be deleted."
     )]
     RealIncident,
+    #[error(
+        "Only the exercise's facilitator, the person who declared it or an admin can delete it."
+    )]
+    NotAllowed,
     #[error("the exercise could not be deleted: {0}")]
     Failed(String),
+}
+
+/// Why the facilitator's view of the script was not given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScriptError {
+    #[error("there is no incident {0}")]
+    UnknownIncident(warroom_core::IncidentId),
+    #[error("No scenario is running on this incident.")]
+    NoScenario,
+    #[error("Only the facilitator sees the script.")]
+    NotFacilitator,
+    #[error("The script is not available; try again.")]
+    Unavailable,
 }
 
 /// The text of the scenario a `start_scenario` command names.
@@ -78,16 +95,16 @@ impl Room {
     pub(super) fn upcoming_injects(
         &self,
         participant: &ParticipantId,
-    ) -> Result<Vec<UpcomingInject>, String> {
-        let incident = self.state.as_ref().ok_or("no incident")?;
-        let run = incident
-            .scenario
+    ) -> Result<Vec<UpcomingInject>, ScriptError> {
+        let incident = self
+            .state
             .as_ref()
-            .ok_or("No scenario is running on this incident.")?;
+            .ok_or_else(|| ScriptError::UnknownIncident(self.id.clone()))?;
+        let run = incident.scenario.as_ref().ok_or(ScriptError::NoScenario)?;
         if &run.facilitator != participant {
-            return Err("Only the facilitator sees the script.".into());
+            return Err(ScriptError::NotFacilitator);
         }
-        let script = self.script.as_ref().ok_or("The script is not available.")?;
+        let script = self.script.as_ref().ok_or(ScriptError::Unavailable)?;
         let clock = run.clock(Utc::now());
         Ok(script
             .injects
@@ -114,16 +131,25 @@ impl Room {
             .collect())
     }
 
-    /// Deletes the incident if it is an exercise, then closes every connection.
-    pub(super) async fn delete(&mut self) -> Result<(), DeleteRefused> {
-        if !self.state.as_ref().is_some_and(|i| i.drill) {
+    /// Deletes the incident if it is an exercise and `by` may delete it (its facilitator, its
+    /// declarer, or an admin), then closes every connection.
+    pub(super) async fn delete(
+        &mut self,
+        by: &ParticipantId,
+        admin: bool,
+    ) -> Result<(), DeleteRefused> {
+        let Some(incident) = self.state.as_ref().filter(|i| i.drill) else {
             return Err(DeleteRefused::RealIncident);
+        };
+        let facilitator = incident.scenario.as_ref().map(|run| &run.facilitator);
+        if !admin && &incident.declared_by != by && facilitator != Some(by) {
+            return Err(DeleteRefused::NotAllowed);
         }
         self.store
             .delete(&self.id)
             .await
             .map_err(|e| DeleteRefused::Failed(e.to_string()))?;
-        tracing::info!(incident = %self.id, "exercise deleted");
+        tracing::info!(incident = %self.id, participant = %by, admin, "exercise deleted");
         self.deleted = true;
         self.kick_all(close::REFUSED, "this exercise was deleted");
         Ok(())

@@ -17,7 +17,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
-use super::{Append, CommandKey, Loaded, Store, StoreError, StoreFuture, Summary};
+use super::{Append, CommandKey, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary};
 
 /// How long command ids are remembered for de-duplication: a client that reconnects within
 /// this window after losing an acknowledgement gets the command acknowledged, not re-applied.
@@ -27,7 +27,8 @@ pub const DEDUP_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
 const MAX_GROUP: usize = 4096;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE incidents (
         id TEXT PRIMARY KEY NOT NULL,
         head INTEGER NOT NULL,
@@ -60,7 +61,23 @@ const MIGRATIONS: &[&str] = &[r"
         incident TEXT PRIMARY KEY NOT NULL,
         script TEXT NOT NULL
     );
-"];
+",
+    r"
+    -- Sign-in sessions. The credential itself is never stored: only its SHA-256.
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY NOT NULL,
+        participant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        method TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        email TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_participant ON sessions (participant);
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+",
+];
 
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
@@ -81,6 +98,9 @@ struct WriteJob {
 enum WriteOp {
     Append(Box<Append>),
     Delete(IncidentId),
+    CreateSession(Box<SessionRecord>),
+    DeleteSession(String),
+    Rename(ParticipantId, String),
 }
 
 impl SqliteStore {
@@ -168,6 +188,55 @@ impl Store for SqliteStore {
 
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {
         Box::pin(self.write(WriteOp::Delete(incident.clone())))
+    }
+
+    fn create_session(&self, session: SessionRecord) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(WriteOp::CreateSession(Box::new(session))))
+    }
+
+    fn session(&self, token_hash: &str) -> StoreFuture<'_, Option<SessionRecord>> {
+        let token_hash = token_hash.to_owned();
+        Box::pin(self.read(move |conn| {
+            conn.prepare_cached(
+                "SELECT participant, name, method, subject, email, expires_at FROM sessions \
+                     WHERE token_hash = ?1 AND expires_at > ?2",
+            )
+            .map_err(failed)?
+            .query_row(params![token_hash, unix_now()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, u64>(5)?,
+                ))
+            })
+            .optional()
+            .map_err(failed)?
+            .map(|(participant, name, method, subject, email, expires_at)| {
+                Ok(SessionRecord {
+                    participant: ParticipantId::parse(&participant).map_err(|e| {
+                        StoreError::Failed(format!("a stored session names a bad participant: {e}"))
+                    })?,
+                    token_hash,
+                    name,
+                    method,
+                    subject,
+                    email,
+                    expires_at,
+                })
+            })
+            .transpose()
+        }))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(WriteOp::DeleteSession(token_hash.to_owned())))
+    }
+
+    fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(WriteOp::Rename(participant.clone(), name.to_owned())))
     }
 
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
@@ -343,6 +412,7 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Forgets command ids older than the de-duplication window, and expired sessions.
 fn prune_commands(conn: &Connection) -> Result<(), StoreError> {
     let before = unix_now().saturating_sub(DEDUP_WINDOW.as_secs());
     let pruned = conn
@@ -354,6 +424,31 @@ fn prune_commands(conn: &Connection) -> Result<(), StoreError> {
             "forgot command ids older than the de-duplication window"
         );
     }
+    let expired = conn
+        .execute("DELETE FROM sessions WHERE expires_at <= ?1", [unix_now()])
+        .map_err(failed)?;
+    if expired > 0 {
+        tracing::info!(expired, "forgot expired sessions");
+    }
+    Ok(())
+}
+
+fn insert_session(conn: &Connection, s: &SessionRecord) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sessions (token_hash, participant, name, method, subject, email, \
+             created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            s.token_hash,
+            s.participant.as_str(),
+            s.name,
+            s.method,
+            s.subject,
+            s.email,
+            unix_now(),
+            s.expires_at
+        ],
+    )
+    .map_err(failed)?;
     Ok(())
 }
 
@@ -401,6 +496,18 @@ fn commit_group(conn: &mut Connection, group: &[WriteJob]) -> Vec<Result<(), Sto
             match &job.op {
                 WriteOp::Append(append) => write_append(&sp, append)?,
                 WriteOp::Delete(incident) => delete_incident(&sp, incident)?,
+                WriteOp::CreateSession(session) => insert_session(&sp, session)?,
+                WriteOp::DeleteSession(hash) => {
+                    sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])
+                        .map_err(failed)?;
+                }
+                WriteOp::Rename(participant, name) => {
+                    sp.execute(
+                        "UPDATE sessions SET name = ?1 WHERE participant = ?2",
+                        params![name, participant.as_str()],
+                    )
+                    .map_err(failed)?;
+                }
             }
             sp.commit().map_err(failed)
         })();

@@ -6,8 +6,7 @@
 use serde_json::Value;
 use warroom_core::export::{Export, markdown};
 use warroom_core::{
-    ActionId, Command, ConcernLevel, IncidentId, Lane, NoteKind, ParticipantId, Recorded, Seq,
-    Status, TextId,
+    ActionId, Command, ConcernLevel, IncidentId, Lane, NoteKind, Recorded, Seq, Status, TextId,
 };
 
 use crate::support::{Answer, Client, Server, warroom, warroom_with_input};
@@ -30,7 +29,7 @@ async fn work_an_incident(server: &Server) -> (IncidentId, Seq) {
         .await;
     let mut alice = Client::join(server, &incident, "p-alice").await;
     let mut bob = Client::join(server, &incident, "p-bob").await;
-    let bob_id = ParticipantId::parse("p-bob").unwrap();
+    let bob_id = server.id_of("p-bob").await;
     alice.post("c-1", "Errors at 20% since 09:00.").await;
     let decision = Command::PostNote {
         kind: NoteKind::Decision,
@@ -242,11 +241,20 @@ async fn export_then_import_then_export_gives_the_same_bytes() {
     expected.sort_unstable();
     assert_eq!(ids, expected);
 
-    // The imported incident is live: its crew joins it as it was and carries on.
-    let mut alice = Client::join(&second, &incident, "p-alice").await;
-    assert_eq!(alice.replica.state.as_ref(), original.board.as_ref());
-    let head = original.board.as_ref().unwrap().seq;
-    assert_eq!(alice.post("c-after", "Carrying on.").await, head + 1);
+    // The imported incident is live. Identities are this server's own, so whoever joins it
+    // here is a newcomer to the crew: their arrival follows the imported log, and they carry on.
+    let mut dana = Client::join(&second, &incident, "p-dana").await;
+    let board = original.board.as_ref().unwrap();
+    let head = board.seq;
+    let joined = dana.replica.incident();
+    assert_eq!(
+        joined.seq,
+        head + 1,
+        "the newcomer's arrival follows the log"
+    );
+    assert_eq!(joined.notes, board.notes);
+    assert_eq!(joined.commander, board.commander);
+    assert_eq!(dana.post("c-after", "Carrying on.").await, head + 2);
 }
 
 #[tokio::test]

@@ -2,7 +2,6 @@
 //! `error`, or a close code that says why), and never costs the other clients their service.
 
 use serde_json::json;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 use warroom_core::Event;
@@ -21,7 +20,7 @@ async fn a_message_over_64_kib_closes_the_connection_with_1009() {
         .await;
     assert_eq!(alice.until_closed().await, Some(1009), "after hello");
 
-    let mut bob = Client::connect(&server).await;
+    let mut bob = Client::connect(&server, "p-bob").await;
     bob.try_send_raw(Message::text("y".repeat(MAX_MESSAGE_BYTES + 1)))
         .await;
     assert_eq!(bob.until_closed().await, Some(1009), "as the first message");
@@ -37,8 +36,7 @@ async fn bad_messages_get_an_error_and_the_connection_stays_open() {
     let incident = server.declare("p-alice", "Alice", "Bad input").await;
     let mut alice = Client::join(&server, &incident, "p-alice").await;
     let hello_again = json!({
-        "type": "hello", "protocol": 1, "incident": incident.as_str(),
-        "participant": "p-alice", "name": "Alice", "last_seq": 0,
+        "type": "hello", "protocol": 2, "incident": incident.as_str(), "last_seq": 0,
     });
     let cases = [
         ("not JSON", Message::text("{not json"), ErrorCode::Malformed),
@@ -102,9 +100,9 @@ async fn bad_messages_get_an_error_and_the_connection_stays_open() {
 }
 
 /// Opens a connection, sends `first` instead of a proper hello, and checks the refusal.
-async fn check_refused(server: &Server, what: &str, first: String, code: ErrorCode, close: u16) {
-    let mut client = Client::connect(server).await;
-    client.send_text(&first).await;
+async fn check_refused(server: &Server, what: &str, first: Message, code: ErrorCode, close: u16) {
+    let mut client = Client::connect(server, "p-alice").await;
+    client.send_raw(first).await;
     match client.next_message().await {
         ServerMessage::Error { code: got, .. } => assert_eq!(got, code, "{what}"),
         other => panic!("{what}: expected an error, got {other:?}"),
@@ -116,34 +114,54 @@ async fn check_refused(server: &Server, what: &str, first: String, code: ErrorCo
 async fn a_bad_hello_is_refused_with_an_error_and_a_close_code() {
     let server = Server::start().await;
     let incident = server.declare("p-alice", "Alice", "Refusals").await;
-    let hello = |incident: &str, protocol: u32| {
+    let hello = |incident: &str| {
+        Message::text(
+            json!({"type": "hello", "protocol": 2, "incident": incident, "last_seq": 0})
+                .to_string(),
+        )
+    };
+    // Version 1's hello named its participant; it is refused, whoever it names.
+    let version_1 = Message::text(
         json!({
-            "type": "hello", "protocol": protocol, "incident": incident,
+            "type": "hello", "protocol": 1, "incident": incident.as_str(),
             "participant": "p-alice", "name": "Alice", "last_seq": 0,
         })
-        .to_string()
-    };
+        .to_string(),
+    );
     let cases = [
         (
             "an unknown incident",
-            hello("nosuchincidentatall", 1),
+            hello("nosuchincidentatall"),
             ErrorCode::UnknownIncident,
             4004,
         ),
         (
-            "another protocol version",
-            hello(incident.as_str(), 2),
+            "a version-1 hello",
+            version_1,
             ErrorCode::UnsupportedProtocol,
             4004,
         ),
         (
             "a submit before hello",
-            json!({"type": "submit", "id": "c-1", "command": {"type": "join", "name": "A"}})
-                .to_string(),
+            Message::text(
+                json!({"type": "submit", "id": "c-1", "command": {"type": "join", "name": "A"}})
+                    .to_string(),
+            ),
             ErrorCode::HelloFirst,
             1008,
         ),
-        ("not JSON", "hello?".to_owned(), ErrorCode::Malformed, 1008),
+        (
+            "not JSON",
+            Message::text("hello?"),
+            ErrorCode::Malformed,
+            1008,
+        ),
+        (
+            "a binary frame",
+            Message::binary(b"{}".to_vec()),
+            ErrorCode::Malformed,
+            1008,
+        ),
     ];
     for (what, first, code, close) in cases {
         check_refused(&server, what, first, code, close).await;
@@ -237,8 +255,9 @@ async fn flooding_is_answered_with_rate_limited_errors_while_others_are_served()
 async fn a_cross_origin_upgrade_is_refused_and_a_same_origin_one_accepted() {
     let server = Server::start().await;
     let incident = server.declare("p-alice", "Alice", "Origins").await;
+    let request = server.ws_request("p-alice").await;
     let with_origin = |origin: &str| {
-        let mut request = server.ws_url().into_client_request().unwrap();
+        let mut request = request.clone();
         request
             .headers_mut()
             .insert("Origin", HeaderValue::from_str(origin).unwrap());
@@ -254,7 +273,8 @@ async fn a_cross_origin_upgrade_is_refused_and_a_same_origin_one_accepted() {
     let mut alice = Client::connect_with(&server, with_origin(&server.origin()), None)
         .await
         .expect("a same-origin WebSocket is accepted");
-    alice.hello(&incident, "p-alice").await;
+    alice.participant = server.id_of("p-alice").await.to_string();
+    alice.hello(&incident).await;
     alice.until_present().await;
     alice.post("c-1", "same origin works").await;
 }
@@ -279,11 +299,13 @@ async fn a_stalled_reader_is_cut_off_with_4008_while_others_receive_everything()
     let mut writer = Client::join(&server, &incident, "p-writer").await;
 
     // The stalled reader has a tiny receive buffer, so that it backs up after a few notes.
-    let request = server.ws_url().into_client_request().unwrap();
+    let request = server.ws_request("p-stalled").await;
     let mut stalled = Client::connect_with(&server, request, Some(4_096))
         .await
         .expect("the stalled reader connects");
-    stalled.hello(&incident, "p-stalled").await;
+    let stalled_id = server.id_of("p-stalled").await;
+    stalled.participant = stalled_id.to_string();
+    stalled.hello(&incident).await;
     stalled.until_present().await;
 
     let observer = Client::join(&server, &incident, "p-observer").await;
@@ -309,7 +331,7 @@ async fn a_stalled_reader_is_cut_off_with_4008_while_others_receive_everything()
     // 3,900 characters of four bytes each: big frames back the reader up in fewer notes.
     let padding = "\u{1D11E}".repeat(3_900);
     let mut sent = 0;
-    while writer.present.iter().any(|p| p.as_str() == "p-stalled") {
+    while writer.present.contains(&stalled_id) {
         assert!(sent < MAX_NOTES, "the stalled reader was never cut off");
         let ids: Vec<String> = (sent..sent + WINDOW)
             .map(|i| format!("c-w-{i:05}"))

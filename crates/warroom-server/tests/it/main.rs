@@ -9,6 +9,10 @@
 //! - [`durability`]: a graceful restart and a `kill -9` lose no acknowledged event.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
+//! - [`identity`]: nobody can act as somebody else — hello, every HTTP endpoint, the script,
+//!   delete, proxy headers — and sessions are issued, renamed and ended by the server.
+//! - [`web`]: the web's defences — cross-site simple POSTs (415), a foreign `Host` (DNS
+//!   rebinding), security headers — and the connection limits.
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
@@ -17,7 +21,9 @@
 mod archive;
 mod durability;
 mod hostile;
+mod identity;
 mod race;
 mod resume;
 mod support;
 mod sync;
+mod web;

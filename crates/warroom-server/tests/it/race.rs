@@ -33,7 +33,7 @@ async fn fifty_clients_racing_for_an_absent_commanders_seat_leave_exactly_one_co
             };
             client.submit("c-assume", assume).await;
             let answer = client.answer("c-assume").await;
-            (participant, answer, client)
+            (client.participant.clone(), answer, client)
         }));
     }
     let mut results = Vec::new();

@@ -76,9 +76,15 @@ async fn two_clients_see_the_same_events_in_the_same_order_and_a_late_joiner_cat
         assert_eq!(carol.replica.log, alice.replica.log, "the same events");
     }
     assert_eq!(bob.replica.log, alice.replica.log);
-    let mut present: Vec<&str> = carol.present.iter().map(|p| p.as_str()).collect();
+    let mut present = carol.present.clone();
     present.sort_unstable();
-    assert_eq!(present, ["p-alice", "p-bob", "p-carol"]);
+    let mut expected = vec![
+        server.id_of("p-alice").await,
+        server.id_of("p-bob").await,
+        server.id_of("p-carol").await,
+    ];
+    expected.sort_unstable();
+    assert_eq!(present, expected);
 }
 
 #[tokio::test]
@@ -139,8 +145,8 @@ async fn the_lobby_lists_incidents_as_their_rooms_hold_them() {
     );
 
     // A welcome's head is what the log holds.
-    let mut bob = Client::connect(&server).await;
-    bob.hello(&incident, "p-bob").await;
+    let mut bob = Client::connect(&server, "p-bob").await;
+    bob.hello(&incident).await;
     match bob.next_message().await {
         ServerMessage::Welcome { head, .. } => assert_eq!(head, seq),
         other => panic!("expected a welcome first, got {other:?}"),

@@ -16,7 +16,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
 use warroom_core::protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
-use warroom_core::{CommandId, IncidentId, NoteKind, ParticipantId, Seq, TextId};
+use warroom_core::{CommandId, IncidentId, NoteKind, Seq, TextId};
+
+use crate::server::{Person, Server};
 
 /// How long any single wait may take before the benchmark gives up.
 pub const WAIT: Duration = Duration::from_secs(60);
@@ -34,13 +36,16 @@ impl<S> Frames for S where
 {
 }
 
-/// Opens a WebSocket to the server without saying anything. Server messages may be as large
-/// as a whole board, so no size limit applies to what this client reads.
-pub async fn connect(port: u16) -> anyhow::Result<Ws> {
+/// Opens a WebSocket to the server as `person`, without saying anything. Server messages may
+/// be as large as a whole board, so no size limit applies to what this client reads.
+pub async fn connect(port: u16, person: &Person) -> anyhow::Result<Ws> {
     let open = async {
         let stream = TcpStream::connect(("127.0.0.1", port)).await?;
         stream.set_nodelay(true)?;
-        let request = format!("ws://127.0.0.1:{port}/ws").into_client_request()?;
+        let mut request = format!("ws://127.0.0.1:{port}/ws").into_client_request()?;
+        request
+            .headers_mut()
+            .insert("cookie", person.cookie.parse()?);
         // A small read buffer: tungstenite zeroes it on every read, and the default 128 KiB
         // made that the clients' biggest cost, on cores they share with the server.
         let config = WebSocketConfig::default()
@@ -55,36 +60,47 @@ pub async fn connect(port: u16) -> anyhow::Result<Ws> {
         .context("the WebSocket upgrade took too long")?
 }
 
-/// Says hello as `participant` holding `last_seq`.
-pub async fn hello(
-    ws: &mut Ws,
-    incident: &IncidentId,
-    participant: &str,
-    last_seq: Seq,
-) -> anyhow::Result<()> {
+/// Opens a WebSocket as `person` with a 4 KiB receive buffer, for a client that will not read:
+/// the kernel then holds little on its side, and what the server holds shows in its RSS.
+pub async fn connect_small(port: u16, person: &Person) -> anyhow::Result<Ws> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_recv_buffer_size(4 * 1024)?;
+    let stream = socket.connect(([127, 0, 0, 1], port).into()).await?;
+    let mut request = format!("ws://127.0.0.1:{port}/ws").into_client_request()?;
+    request
+        .headers_mut()
+        .insert("cookie", person.cookie.parse()?);
+    let (ws, _) = tokio::time::timeout(WAIT, client_async_with_config(request, stream, None))
+        .await
+        .context("the WebSocket upgrade took too long")??;
+    Ok(ws)
+}
+
+/// Says hello holding `last_seq` (who is speaking is the connection's session).
+pub async fn hello(ws: &mut Ws, incident: &IncidentId, last_seq: Seq) -> anyhow::Result<()> {
     let hello = ClientMessage::Hello {
         protocol: PROTOCOL_VERSION,
         incident: incident.clone(),
-        participant: ParticipantId::parse(participant)?,
-        name: format!("Bench {participant}"),
         last_seq,
     };
     ws.send(Message::text(hello.to_json())).await?;
     Ok(())
 }
 
-/// Connects, says hello as a newcomer and reads until the server lists this participant as
-/// present: by then the join is recorded and everything before it was delivered.
-pub async fn join(port: u16, incident: &IncidentId, participant: &str) -> anyhow::Result<Ws> {
-    let mut ws = connect(port).await?;
-    hello(&mut ws, incident, participant, 0).await?;
+/// Connects as the person `label` (signed in on first use), says hello as a newcomer and reads
+/// until the server lists them as present: by then the join is recorded and everything before
+/// it was delivered.
+pub async fn join(server: &Server, incident: &IncidentId, label: &str) -> anyhow::Result<Ws> {
+    let person = server.person(label).await?;
+    let mut ws = connect(server.port, &person).await?;
+    hello(&mut ws, incident, 0).await?;
     loop {
         let text = next_text(&mut ws).await?;
         if kind(&text) != "presence" {
             continue;
         }
         if let ServerMessage::Presence { present } = serde_json::from_str(&text)?
-            && present.iter().any(|p| p.as_str() == participant)
+            && present.contains(&person.id)
         {
             return Ok(ws);
         }

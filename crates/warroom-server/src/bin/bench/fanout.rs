@@ -44,12 +44,12 @@ pub async fn measure(
     let mut readers = Vec::with_capacity(subscribers);
     for s in 0..subscribers {
         let participant = format!("p-sub-{s:03}");
-        let ws = client::join(server.port, &incident, &participant).await?;
+        let ws = client::join(server, &incident, &participant).await?;
         let sent_at = Arc::clone(&sent_at);
         readers.push(tokio::spawn(subscribe(ws, notes, warm_up, sent_at, base)));
     }
 
-    let (mut sink, mut stream) = client::join(server.port, &incident, "p-fanout-writer")
+    let (mut sink, mut stream) = client::join(server, &incident, "p-fanout-writer")
         .await?
         .split();
     let acks = tokio::spawn(async move {

@@ -37,7 +37,21 @@ pub struct Join {
     pub build_writers: usize,
     pub warm: Vec<JoinSample>,
     pub cold: Vec<JoinSample>,
+    pub stalled: Stalled,
 }
+
+/// What joiners that never read cost the server.
+pub struct Stalled {
+    pub joiners: usize,
+    /// Server RSS added while they held their connections open, in KiB, at its highest.
+    pub added_kib: u64,
+    /// How long they were watched.
+    pub watched: Duration,
+}
+
+/// How many joiners stall, and how long they are watched.
+const STALLED_JOINERS: usize = 10;
+const STALLED_WATCH: Duration = Duration::from_secs(5);
 
 pub async fn measure(
     mut server: Server,
@@ -56,31 +70,61 @@ pub async fn measure(
 
     let mut warm_samples = Vec::with_capacity(warm);
     for k in 0..warm {
-        warm_samples.push(time_join(server.port, &incident, &format!("p-warm-{k}")).await?);
+        warm_samples.push(time_join(&server, &incident, &format!("p-warm-{k}")).await?);
     }
     let mut cold_samples = Vec::with_capacity(cold);
     for k in 0..cold {
         server = server.restart()?;
-        cold_samples.push(time_join(server.port, &incident, &format!("p-cold-{k}")).await?);
+        cold_samples.push(time_join(&server, &incident, &format!("p-cold-{k}")).await?);
     }
+    let stalled = stalled_joiners(&server, &incident).await?;
     Ok(Join {
         events: head,
         build,
         build_writers: writers,
+        stalled,
         warm: warm_samples,
         cold: cold_samples,
     })
 }
 
+/// Ten newcomers say hello holding nothing and then never read: the server owes each the
+/// whole board. Its RSS is sampled while they sit there; each should cost it what one
+/// fragment of the board costs, not the board.
+async fn stalled_joiners(server: &Server, incident: &IncidentId) -> anyhow::Result<Stalled> {
+    let before = server.rss_kib()?;
+    let mut held = Vec::with_capacity(STALLED_JOINERS);
+    for k in 0..STALLED_JOINERS {
+        let person = server.person(&format!("p-stalled-{k}")).await?;
+        let mut ws = client::connect_small(server.port, &person).await?;
+        client::hello(&mut ws, incident, 0).await?;
+        held.push(ws);
+    }
+    let began = Instant::now();
+    let mut highest = before;
+    while began.elapsed() < STALLED_WATCH {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        highest = highest.max(server.rss_kib()?);
+    }
+    drop(held);
+    Ok(Stalled {
+        joiners: STALLED_JOINERS,
+        added_kib: highest.saturating_sub(before),
+        watched: began.elapsed(),
+    })
+}
+
 /// Connects as a newcomer holding nothing and times until it holds the board.
 async fn time_join(
-    port: u16,
+    server: &Server,
     incident: &IncidentId,
-    participant: &str,
+    label: &str,
 ) -> anyhow::Result<JoinSample> {
+    // Signed in beforehand, as a browser opening an incident already is.
+    let person = server.person(label).await?;
     let began = Instant::now();
-    let mut ws = client::connect(port).await?;
-    client::hello(&mut ws, incident, participant, 0).await?;
+    let mut ws = client::connect(server.port, &person).await?;
+    client::hello(&mut ws, incident, 0).await?;
     let mut head = None;
     let mut held: Seq = 0;
     let mut bytes = 0;

@@ -42,7 +42,7 @@ pub async fn measure(
     let mut tasks = Vec::with_capacity(clients);
     for c in 0..clients {
         let participant = format!("p-paced-{c:02}");
-        let ws = client::join(server.port, &incident, &participant).await?;
+        let ws = client::join(server, &incident, &participant).await?;
         let offset = period.mul_f64(c as f64 / clients as f64);
         tasks.push(tokio::spawn(paced(
             ws, c, count, warm_up, period, offset, base,

@@ -47,7 +47,7 @@ pub async fn measure(
     }
     let mut open = JoinSet::new();
     for (i, incident) in rooms.iter().enumerate() {
-        let ws = client::join(server.port, incident, &format!("p-anchor-{i}")).await?;
+        let ws = client::join(server, incident, &format!("p-anchor-{i}")).await?;
         open.spawn(client::drain(ws.split().1));
     }
     settle().await;
@@ -55,7 +55,7 @@ pub async fn measure(
 
     for c in 0..connections {
         let incident = &rooms[c % incidents];
-        let ws = client::join(server.port, incident, &format!("p-idle-{c:05}")).await?;
+        let ws = client::join(server, incident, &format!("p-idle-{c:05}")).await?;
         // Keep reading, so the server's pings are answered and the presence updates do not
         // pile up; the sending half stays with the reader, so the connection stays open.
         let (sink, stream) = ws.split();

@@ -3,12 +3,14 @@
 //!
 //! Owns the child (killed if still running when dropped) and the data directory (deleted when
 //! the last run that uses it is dropped). Also the few HTTP calls the benchmark needs, over a
-//! bare TCP socket: one request per connection, read to the end.
+//! bare TCP socket: one request per connection, read to the end — signing the benchmark's
+//! people in (each its own session, as each browser would be) among them.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
@@ -16,11 +18,31 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use warroom_core::{IncidentId, Seq, TextId};
+use warroom_core::{IncidentId, ParticipantId, Seq, TextId};
 
-/// Flags every run gets: no rate limit to speak of, so the figures are the server's, not the
-/// limiter's.
-const BASE_FLAGS: &[&str] = &["--rate-limit", "1000000", "--rate-burst", "1000000"];
+/// Flags every run gets: no rate or connection limit to speak of, so the figures are the
+/// server's, not the limiters'.
+const BASE_FLAGS: &[&str] = &[
+    "--rate-limit",
+    "1000000",
+    "--rate-burst",
+    "1000000",
+    "--sign-ins-per-minute",
+    "100000000",
+    "--max-connections",
+    "1000000",
+    "--max-connections-per-ip",
+    "1000000",
+    "--max-before-hello",
+    "1000000",
+];
+
+/// A signed-in benchmark participant: the session cookie and the id the server issued.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub cookie: String,
+    pub id: ParticipantId,
+}
 
 /// One run of the server. Several runs in a row may share a data directory.
 pub struct Server {
@@ -34,6 +56,8 @@ pub struct Server {
     /// Extra flags of this run, reused by [`Server::restart`].
     flags: Vec<String>,
     run: usize,
+    /// Who has signed in, by label; sessions are durable, so they outlive a restart.
+    people: Arc<Mutex<HashMap<String, Person>>>,
 }
 
 impl Server {
@@ -46,7 +70,7 @@ impl Server {
                 .context("cannot create a temporary data directory")?,
         );
         let flags = flags.iter().map(|f| (*f).to_owned()).collect();
-        Self::spawn(binary.to_owned(), dir, flags, 1)
+        Self::spawn(binary.to_owned(), dir, flags, 1, Arc::default())
     }
 
     /// Stops this run gracefully (SIGTERM) and starts another on the same data directory.
@@ -58,6 +82,7 @@ impl Server {
             Arc::clone(&self.dir),
             self.flags.clone(),
             next,
+            Arc::clone(&self.people),
         )
     }
 
@@ -66,6 +91,7 @@ impl Server {
         dir: Arc<TempDir>,
         flags: Vec<String>,
         run: usize,
+        people: Arc<Mutex<HashMap<String, Person>>>,
     ) -> anyhow::Result<Self> {
         let log = std::fs::File::create(log_path(dir.path(), run))?;
         let mut child = Command::new(&binary)
@@ -80,6 +106,7 @@ impl Server {
             .env("WARROOM_LOG", "warn")
             .env_remove("WARROOM_ADDR")
             .env_remove("WARROOM_ALLOWED_ORIGINS")
+            .env_remove("WARROOM_AUTH")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -108,6 +135,7 @@ impl Server {
             port,
             binary,
             dir,
+            people,
             flags,
             run,
         })
@@ -124,16 +152,40 @@ impl Server {
             .context("no VmRSS line in /proc/<pid>/status")
     }
 
-    /// Declares an incident through the API; `participant` is its commander.
-    pub async fn declare(&self, participant: &str, title: &str) -> anyhow::Result<IncidentId> {
+    /// The person signed in under `label` (signing them in the first time).
+    pub async fn person(&self, label: &str) -> anyhow::Result<Person> {
+        if let Some(person) = self.people.lock().expect("people poisoned").get(label) {
+            return Ok(person.clone());
+        }
+        let body = json!({ "name": format!("Bench {label}") });
+        let (status, reply, cookie) = self
+            .exchange("POST", "/api/session", Some(&body), None)
+            .await?;
+        if status != 201 {
+            bail!("signing in answered {status}: {reply}");
+        }
+        let person = Person {
+            cookie: cookie.context("signing in set no cookie")?,
+            id: ParticipantId::parse(reply["participant"].as_str().context("no participant")?)?,
+        };
+        self.people
+            .lock()
+            .expect("people poisoned")
+            .insert(label.to_owned(), person.clone());
+        Ok(person)
+    }
+
+    /// Declares an incident through the API; the person `label` is its commander.
+    pub async fn declare(&self, label: &str, title: &str) -> anyhow::Result<IncidentId> {
         let body = json!({
-            "participant": participant,
-            "name": "Bench Lead",
             "title": title,
             "severity": "SEV2",
             "drill": true,
         });
-        let (status, reply) = self.request("POST", "/api/incidents", Some(&body)).await?;
+        let person = self.person(label).await?;
+        let (status, reply, _) = self
+            .exchange("POST", "/api/incidents", Some(&body), Some(&person.cookie))
+            .await?;
         if status != 201 {
             bail!("declaring an incident answered {status}: {reply}");
         }
@@ -146,7 +198,10 @@ impl Server {
     /// The incident's head sequence, as the store lists it.
     pub async fn head(&self, incident: &IncidentId) -> anyhow::Result<Seq> {
         let path = format!("/api/incidents/{incident}");
-        let (status, reply) = self.request("GET", &path, None).await?;
+        let reader = self.person("p-bench-reader").await?;
+        let (status, reply, _) = self
+            .exchange("GET", &path, None, Some(&reader.cookie))
+            .await?;
         if status != 200 {
             bail!("GET {path} answered {status}: {reply}");
         }
@@ -176,17 +231,23 @@ impl Server {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
-    async fn request(
+    /// One request, as `cookie`'s session if given: the status, the JSON body and the
+    /// session cookie the server set, if it set one.
+    async fn exchange(
         &self,
         method: &str,
         path: &str,
         body: Option<&Value>,
-    ) -> anyhow::Result<(u16, Value)> {
+        cookie: Option<&str>,
+    ) -> anyhow::Result<(u16, Value, Option<String>)> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).await?;
         let body = body.map(Value::to_string).unwrap_or_default();
+        let cookie = cookie
+            .map(|c| format!("Cookie: {c}\r\n"))
+            .unwrap_or_default();
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+             {cookie}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             self.port,
             body.len()
         );
@@ -205,9 +266,20 @@ impl Server {
             .nth(1)
             .and_then(|s| s.parse().ok())
             .context("no HTTP status")?;
+        let set_cookie = head.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("set-cookie").then(|| {
+                value
+                    .trim()
+                    .split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+        });
         // The API's answers are small JSON bodies, never chunked.
         let json = serde_json::from_str(body).unwrap_or(Value::String(body.to_owned()));
-        Ok((status, json))
+        Ok((status, json, set_cookie))
     }
 }
 

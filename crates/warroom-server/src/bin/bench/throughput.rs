@@ -65,7 +65,7 @@ pub async fn write(
     let mut sockets = Vec::with_capacity(writers);
     for w in 0..writers {
         let participant = format!("p-writer-{w:03}");
-        sockets.push(client::join(server.port, incident, &participant).await?);
+        sockets.push(client::join(server, incident, &participant).await?);
     }
     let before = server.head(incident).await?;
     let start = Arc::new(Barrier::new(writers + 1));

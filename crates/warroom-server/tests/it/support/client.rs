@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::net::{TcpSocket, TcpStream};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{WebSocketStream, client_async};
@@ -94,7 +93,8 @@ pub enum Answer {
 
 pub struct Client {
     ws: WebSocketStream<TcpStream>,
-    /// Who this client said it was (empty before hello), for messages.
+    /// The participant this connection's session names (empty if opened without one), for
+    /// messages and presence checks.
     pub participant: String,
     pub replica: Replica,
     /// The latest `presence`.
@@ -104,12 +104,14 @@ pub struct Client {
 }
 
 impl Client {
-    /// Opens a WebSocket to the server without saying anything.
-    pub async fn connect(server: &Server) -> Self {
-        let request = server.ws_url().into_client_request().expect("a request");
-        Self::connect_with(server, request, None)
+    /// Opens a WebSocket as the person `label` without saying anything.
+    pub async fn connect(server: &Server, label: &str) -> Self {
+        let request = server.ws_request(label).await;
+        let mut client = Self::connect_with(server, request, None)
             .await
-            .expect("the WebSocket upgrade succeeds")
+            .expect("the WebSocket upgrade succeeds");
+        client.participant = server.id_of(label).await.to_string();
+        client
     }
 
     /// Opens a WebSocket with this upgrade request, optionally with a small receive buffer
@@ -140,9 +142,9 @@ impl Client {
         })
     }
 
-    /// Connects, says hello as a newcomer and waits until it is present.
-    pub async fn join(server: &Server, incident: &IncidentId, participant: &str) -> Self {
-        Self::rejoin(server, incident, participant, Replica::default()).await
+    /// Connects as the person `label`, says hello as a newcomer and waits until present.
+    pub async fn join(server: &Server, incident: &IncidentId, label: &str) -> Self {
+        Self::rejoin(server, incident, label, Replica::default()).await
     }
 
     /// Connects holding `replica`, says hello with its sequence and waits until it is present:
@@ -150,24 +152,21 @@ impl Client {
     pub async fn rejoin(
         server: &Server,
         incident: &IncidentId,
-        participant: &str,
+        label: &str,
         replica: Replica,
     ) -> Self {
-        let mut client = Self::connect(server).await;
+        let mut client = Self::connect(server, label).await;
         client.replica = replica;
-        client.hello(incident, participant).await;
+        client.hello(incident).await;
         client.until_present().await;
         client
     }
 
-    /// Says hello as `participant` (named after it), announcing the replica's sequence.
-    pub async fn hello(&mut self, incident: &IncidentId, participant: &str) {
-        self.participant = participant.to_owned();
+    /// Says hello, announcing the replica's sequence (who is speaking is the session's).
+    pub async fn hello(&mut self, incident: &IncidentId) {
         let hello = ClientMessage::Hello {
             protocol: PROTOCOL_VERSION,
             incident: incident.clone(),
-            participant: ParticipantId::parse(participant).expect("a valid participant id"),
-            name: name_of(participant),
             last_seq: self.replica.seq,
         };
         self.send_text(&hello.to_json()).await;
@@ -397,14 +396,4 @@ fn submit_json(id: &str, command: Command) -> String {
         command,
     }
     .to_json()
-}
-
-/// "p-alice" is called "Alice".
-fn name_of(participant: &str) -> String {
-    let bare = participant.strip_prefix("p-").unwrap_or(participant);
-    let mut chars = bare.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -30,10 +30,19 @@ impl Response {
     }
 }
 
-/// Sends one request to `127.0.0.1:port`; the status and the body as JSON (`Null` if empty, a
-/// string if it is not JSON).
-pub async fn request(port: u16, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let response = exchange(port, method, path, body).await;
+/// Sends one request to `127.0.0.1:port` with a JSON body and `headers` (a `Cookie` to act as
+/// someone); the status and the body as JSON (`Null` if empty, a string if it is not JSON).
+pub async fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+    headers: &[(&str, &str)],
+) -> (u16, Value) {
+    let mut all = vec![("Content-Type", "application/json")];
+    all.extend_from_slice(headers);
+    let body = body.map(Value::to_string);
+    let response = exchange(port, method, path, body.as_deref(), &all).await;
     // Not every error body is JSON (axum's extractors answer in plain text): keep it as text.
     let json = if response.body.is_empty() {
         Value::Null
@@ -44,16 +53,26 @@ pub async fn request(port: u16, method: &str, path: &str, body: Option<&Value>) 
     (response.status, json)
 }
 
-/// Sends one request to `127.0.0.1:port`; the whole response.
-pub async fn exchange(port: u16, method: &str, path: &str, body: Option<&Value>) -> Response {
+/// Sends one request to `127.0.0.1:port` with exactly these headers (a `Host` of
+/// `127.0.0.1:port` unless one is given) and body; the whole response.
+pub async fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Response {
     let exchange = async {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
-        let body = body.map(Value::to_string).unwrap_or_default();
-        let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
+        let body = body.unwrap_or_default();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            head.push_str(&format!("Host: 127.0.0.1:{port}\r\n"));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
         stream.write_all(head.as_bytes()).await?;
         stream.write_all(body.as_bytes()).await?;
         let mut response = Vec::new();

@@ -2,15 +2,18 @@
 //! directory, stopped gracefully (SIGTERM) or killed (SIGKILL), and started again on the same
 //! directory. A child still running when its [`Server`] is dropped is killed.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::{ExitStatus, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
-use warroom_core::{IncidentId, TextId};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
+use warroom_core::{IncidentId, ParticipantId, TextId};
 
 use super::WAIT;
 
@@ -26,6 +29,17 @@ pub struct Server {
     flags: Vec<String>,
     /// Which run this is in `dir`, naming its log file.
     run: usize,
+    /// Who has signed in, by label ("p-alice"); sessions are durable, so they outlive a
+    /// restart and are shared by every run on `dir`.
+    people: Arc<Mutex<HashMap<String, Person>>>,
+}
+
+/// A person signed in to the server: the session cookie and the participant id it names.
+#[derive(Debug, Clone)]
+pub struct Person {
+    /// `warroom_session=…`, ready for a `Cookie` header.
+    pub cookie: String,
+    pub id: ParticipantId,
 }
 
 impl Server {
@@ -38,16 +52,27 @@ impl Server {
     pub async fn start_with(flags: &[&str]) -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
         let flags = flags.iter().map(|f| (*f).to_owned()).collect();
-        Self::spawn(dir, flags, 1).await
+        Self::spawn(dir, flags, 1, Arc::default()).await
     }
 
     /// Starts another run on this run's data directory and flags (on a new port). Stop this
     /// run first.
     pub async fn start_again(&self) -> Self {
-        Self::spawn(Arc::clone(&self.dir), self.flags.clone(), self.run + 1).await
+        Self::spawn(
+            Arc::clone(&self.dir),
+            self.flags.clone(),
+            self.run + 1,
+            Arc::clone(&self.people),
+        )
+        .await
     }
 
-    async fn spawn(dir: Arc<TempDir>, flags: Vec<String>, run: usize) -> Self {
+    async fn spawn(
+        dir: Arc<TempDir>,
+        flags: Vec<String>,
+        run: usize,
+        people: Arc<Mutex<HashMap<String, Person>>>,
+    ) -> Self {
         let log = std::fs::File::create(log_path(dir.path(), run)).expect("a log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
             .arg("serve")
@@ -60,6 +85,8 @@ impl Server {
             .env("WARROOM_LOG", "info,warroom_server=debug")
             .env_remove("WARROOM_ADDR")
             .env_remove("WARROOM_ALLOWED_ORIGINS")
+            .env_remove("WARROOM_AUTH")
+            .env_remove("WARROOM_JOIN_CODE")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -88,6 +115,7 @@ impl Server {
             dir,
             flags,
             run,
+            people,
         }
     }
 
@@ -101,16 +129,77 @@ impl Server {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Declares an incident through the API, with `participant` as its commander.
-    pub async fn declare(&self, participant: &str, name: &str, title: &str) -> IncidentId {
+    /// The person `label` ("p-alice", named "Alice"), signed in through `POST /api/session` the
+    /// first time they are asked for.
+    pub async fn person(&self, label: &str) -> Person {
+        self.person_named(label, &name_of(label)).await
+    }
+
+    /// The person `label`, signed in under `name` if this is their first time.
+    pub async fn person_named(&self, label: &str, name: &str) -> Person {
+        if let Some(person) = self.people.lock().unwrap().get(label) {
+            return person.clone();
+        }
+        let body = json!({ "name": name }).to_string();
+        let response = super::http::exchange(
+            self.port,
+            "POST",
+            "/api/session",
+            Some(&body),
+            &[("Content-Type", "application/json")],
+        )
+        .await;
+        assert_eq!(
+            response.status,
+            201,
+            "signing in {label}: {}",
+            response.text()
+        );
+        let cookie = response
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("signing in sets the session cookie")
+            .to_owned();
+        let me: Value = serde_json::from_slice(&response.body).expect("a JSON answer");
+        let person = Person {
+            cookie,
+            id: ParticipantId::parse(me["participant"].as_str().expect("an issued id"))
+                .expect("a valid participant id"),
+        };
+        self.people
+            .lock()
+            .unwrap()
+            .insert(label.to_owned(), person.clone());
+        person
+    }
+
+    /// The id the server issued to the person `label`.
+    pub async fn id_of(&self, label: &str) -> ParticipantId {
+        self.person(label).await.id
+    }
+
+    /// A WebSocket upgrade request carrying `label`'s session.
+    pub async fn ws_request(&self, label: &str) -> Request {
+        let person = self.person(label).await;
+        let mut request = self.ws_url().into_client_request().expect("a request");
+        request
+            .headers_mut()
+            .insert("cookie", person.cookie.parse().expect("a header value"));
+        request
+    }
+
+    /// Declares an incident through the API as the person `label` (signed in as `name`), who
+    /// becomes its commander.
+    pub async fn declare(&self, label: &str, name: &str, title: &str) -> IncidentId {
         let body = json!({
-            "participant": participant,
-            "name": name,
             "title": title,
             "severity": "SEV2",
             "drill": false,
         });
-        let (status, reply) = self.request("POST", "/api/incidents", Some(&body)).await;
+        let person = self.person_named(label, name).await;
+        let (status, reply) = self
+            .request_as(Some(&person), "POST", "/api/incidents", Some(&body))
+            .await;
         assert_eq!(status, 201, "declaring an incident: {reply}");
         let id = reply["id"].as_str().expect("the reply names the incident");
         assert_eq!(reply["url"], format!("/incidents/{id}"));
@@ -123,14 +212,41 @@ impl Server {
         self.dir.path().join("data")
     }
 
-    /// `GET path`: the whole response, headers and body as sent.
+    /// `GET path` as the signed-in person "p-reader": the whole response, headers and body.
     pub async fn get(&self, path: &str) -> super::http::Response {
-        super::http::exchange(self.port, "GET", path, None).await
+        let reader = self.person("p-reader").await;
+        let cookie = [("Cookie", reader.cookie.as_str())];
+        super::http::exchange(self.port, "GET", path, None, &cookie).await
     }
 
-    /// One HTTP request; the status and the JSON body.
+    /// One JSON request as the signed-in person "p-reader"; the status and the JSON body.
     pub async fn request(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-        super::http::request(self.port, method, path, body).await
+        let reader = self.person("p-reader").await;
+        self.request_as(Some(&reader), method, path, body).await
+    }
+
+    /// One JSON request as `person`, or with no session at all.
+    pub async fn request_as(
+        &self,
+        person: Option<&Person>,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let cookie = person.map(|p| ("Cookie", p.cookie.as_str()));
+        let headers: Vec<_> = cookie.into_iter().collect();
+        super::http::request(self.port, method, path, body, &headers).await
+    }
+
+    /// One request with exactly these headers and body (no session unless a `Cookie` is given).
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+        headers: &[(&str, &str)],
+    ) -> super::http::Response {
+        super::http::exchange(self.port, method, path, body, headers).await
     }
 
     /// Asks the server to stop as a service manager would (SIGTERM); see [`Server::exited`].
@@ -187,4 +303,14 @@ fn log_path(dir: &Path, run: usize) -> std::path::PathBuf {
 
 fn read_log(dir: &Path, run: usize) -> String {
     std::fs::read_to_string(log_path(dir, run)).unwrap_or_else(|e| format!("(no log: {e})"))
+}
+
+/// "p-alice" is called "Alice".
+pub fn name_of(label: &str) -> String {
+    let bare = label.strip_prefix("p-").unwrap_or(label);
+    let mut chars = bare.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

@@ -1,0 +1,314 @@
+//! Who is asking. Identities are issued by the server (or vouched for by an identity provider
+//! or an authenticating proxy the operator trusts), never claimed by a client: no request
+//! body, query parameter or WebSocket message names the participant it acts as.
+//!
+//! Two modes (`--auth`):
+//! - `open`: a person picks a display name and gets a fresh participant id and a session
+//!   cookie. On a non-loopback address it needs a team join code or `--public`.
+//! - `proxy`: an authenticating reverse proxy (oauth2-proxy, Authelia) names the person in
+//!   `X-Forwarded-User` / `X-Forwarded-Email`; the headers count only from `--trusted-proxy`
+//!   addresses and are ignored from anywhere else.
+//!
+//! A session is a 256-bit credential in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` under
+//! https), stored only as its SHA-256 (`session.rs`). This module owns the rules; the HTTP
+//! handlers in `http/session.rs` only translate them.
+
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::{HeaderMap, HeaderValue, header};
+use ipnet::IpNet;
+use tokio::time::Instant;
+use warroom_core::api::{AuthInfo, AuthMode, Me};
+use warroom_core::{ParticipantId, Rejection};
+
+use crate::limits::Buckets;
+use crate::store::{SessionRecord, Store, StoreError};
+
+pub mod session;
+
+/// How people sign in, from the flags.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    pub mode: AuthMode,
+    /// `open` mode: the code a person must give to sign in, if any.
+    pub join_code: Option<String>,
+    /// `proxy` mode: the addresses whose identity headers are believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// E-mail addresses, subjects or participant ids of the server's admins.
+    pub admins: Vec<String>,
+    pub session_lifetime: Duration,
+    /// `open` mode: sign-ins per minute from one address (also the burst).
+    pub sign_ins_per_minute: u32,
+    /// Mark cookies `Secure` (the server is reached over https).
+    pub secure_cookies: bool,
+}
+
+/// The person a request or a connection speaks for, as the server established it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub participant: ParticipantId,
+    pub name: String,
+    pub admin: bool,
+    /// The session it came from (`None` in proxy mode, where every request says who).
+    pub session: Option<String>,
+}
+
+impl Viewer {
+    pub fn me(&self) -> Me {
+        Me {
+            participant: self.participant.clone(),
+            name: self.name.clone(),
+            admin: self.admin,
+        }
+    }
+}
+
+/// Why signing in failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    #[error("this server signs people in through {0}; a display name alone is not enough")]
+    WrongMode(&'static str),
+    #[error("{0}")]
+    BadName(Rejection),
+    #[error("that is not the team's join code")]
+    JoinCode,
+    #[error("too many sign-ins from your address; wait a minute and try again")]
+    TooMany,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The sign-in desk: resolves requests to viewers and issues sessions.
+pub struct Auth {
+    config: AuthConfig,
+    store: std::sync::Arc<dyn Store>,
+    sign_ins: Buckets<IpAddr>,
+}
+
+impl Auth {
+    pub fn new(config: AuthConfig, store: std::sync::Arc<dyn Store>) -> Self {
+        let per_minute = f64::from(config.sign_ins_per_minute);
+        Self {
+            sign_ins: Buckets::new(per_minute / 60.0, per_minute),
+            config,
+            store,
+        }
+    }
+
+    pub fn mode(&self) -> AuthMode {
+        self.config.mode
+    }
+
+    /// What the sign-in page needs to know.
+    pub fn info(&self) -> AuthInfo {
+        AuthInfo {
+            mode: self.config.mode,
+            join_code: self.config.join_code.is_some(),
+        }
+    }
+
+    /// Who sent a request with these headers from `peer`: `None` when nobody is signed in.
+    pub async fn viewer(
+        &self,
+        headers: &HeaderMap,
+        peer: IpAddr,
+    ) -> Result<Option<Viewer>, StoreError> {
+        if self.config.mode == AuthMode::Proxy {
+            return Ok(self.proxy_viewer(headers, peer));
+        }
+        let Some(token) = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| session::cookie_value(v, session::COOKIE))
+            .filter(|t| session::well_formed(t))
+        else {
+            return Ok(None);
+        };
+        let hash = session::hash_token(token);
+        Ok(self.store.session(&hash).await?.map(|s| Viewer {
+            admin: self.is_admin(&s.participant, &s.subject, s.email.as_deref()),
+            participant: s.participant,
+            name: s.name,
+            session: Some(hash),
+        }))
+    }
+
+    /// The client's address for per-address limits: the peer's, or — when the peer is a
+    /// trusted proxy — the last address it appended to `X-Forwarded-For`.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.trusts(peer) {
+            return peer;
+        }
+        headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+            .next_back()
+            .unwrap_or(peer)
+    }
+
+    fn trusts(&self, peer: IpAddr) -> bool {
+        self.config
+            .trusted_proxies
+            .iter()
+            .any(|n| n.contains(&peer))
+    }
+
+    /// The identity an allowed proxy put in the headers; from any other address, nobody.
+    fn proxy_viewer(&self, headers: &HeaderMap, peer: IpAddr) -> Option<Viewer> {
+        if !self.trusts(peer) {
+            if headers.contains_key("x-forwarded-user") {
+                tracing::warn!(%peer, "identity headers from an untrusted address ignored");
+            }
+            return None;
+        }
+        let text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let user = text("x-forwarded-user")?;
+        let email = text("x-forwarded-email");
+        let name = text("x-forwarded-preferred-username")
+            .or(email)
+            .unwrap_or(user);
+        let name = warroom_core::display_name(name).unwrap_or_else(|_| "Responder".to_owned());
+        let participant = session::participant_of("proxy", user);
+        Some(Viewer {
+            admin: self.is_admin(&participant, user, email),
+            participant,
+            name,
+            session: None,
+        })
+    }
+
+    fn is_admin(&self, participant: &ParticipantId, subject: &str, email: Option<&str>) -> bool {
+        self.config.admins.iter().any(|a| {
+            a == participant.as_str()
+                || a == subject
+                || email.is_some_and(|e| e.eq_ignore_ascii_case(a))
+        })
+    }
+
+    /// `open` mode: signs a person in under `name`, or renames the viewer who already has a
+    /// session. Returns the viewer and, for a new session, the credential for its cookie.
+    pub async fn sign_in_open(
+        &self,
+        current: Option<Viewer>,
+        name: &str,
+        join_code: Option<&str>,
+        peer: IpAddr,
+    ) -> Result<(Viewer, Option<String>), SignInError> {
+        match self.config.mode {
+            AuthMode::Open => {}
+            AuthMode::Proxy => return Err(SignInError::WrongMode("its proxy")),
+        }
+        let name = warroom_core::display_name(name).map_err(SignInError::BadName)?;
+        if let Some(mut viewer) = current {
+            self.store.rename(&viewer.participant, &name).await?;
+            tracing::info!(participant = %viewer.participant, %peer, "renamed");
+            viewer.name = name;
+            return Ok((viewer, None));
+        }
+        if !self.sign_ins.take(&peer, Instant::now()) {
+            tracing::warn!(%peer, "sign-in refused: too many from this address");
+            return Err(SignInError::TooMany);
+        }
+        if let Some(code) = &self.config.join_code
+            && !constant_time_eq(code.as_bytes(), join_code.unwrap_or_default().as_bytes())
+        {
+            tracing::warn!(%peer, "sign-in refused: wrong join code");
+            return Err(SignInError::JoinCode);
+        }
+        let participant = session::new_participant();
+        let token = session::new_token();
+        let record = SessionRecord {
+            token_hash: session::hash_token(&token),
+            participant: participant.clone(),
+            name: name.clone(),
+            method: "open".into(),
+            subject: participant.to_string(),
+            email: None,
+            expires_at: unix_now() + self.config.session_lifetime.as_secs(),
+        };
+        let hash = record.token_hash.clone();
+        self.store.create_session(record).await?;
+        tracing::info!(%participant, %peer, method = "open", "signed in");
+        let viewer = Viewer {
+            admin: self.is_admin(&participant, participant.as_str(), None),
+            participant,
+            name,
+            session: Some(hash),
+        };
+        Ok((viewer, Some(token)))
+    }
+
+    /// Ends the viewer's session, if they have one.
+    pub async fn sign_out(&self, viewer: &Viewer, peer: IpAddr) -> Result<(), StoreError> {
+        // `peer` is the client's address (`client_ip`), as for sign-ins.
+        if let Some(hash) = &viewer.session {
+            self.store.delete_session(hash).await?;
+        }
+        tracing::info!(participant = %viewer.participant, %peer, "signed out");
+        Ok(())
+    }
+
+    /// The `Set-Cookie` value that hands `token` to the browser.
+    pub fn cookie(&self, token: &str) -> HeaderValue {
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        let value = format!(
+            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            session::COOKIE,
+            self.config.session_lifetime.as_secs()
+        );
+        HeaderValue::from_str(&value).expect("a cookie of hex digits is a valid header")
+    }
+
+    /// The `Set-Cookie` value that makes the browser forget its session.
+    pub fn clear_cookie(&self) -> HeaderValue {
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+            session::COOKIE
+        ))
+        .expect("a valid header")
+    }
+}
+
+/// Compares without stopping at the first difference, so the time taken does not tell how
+/// much of a guessed join code was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_codes_compare_whole() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

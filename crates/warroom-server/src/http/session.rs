@@ -1,0 +1,70 @@
+//! Signing in and out over HTTP: `GET /api/auth` (how to sign in, no session needed),
+//! `GET /api/session` (who am I), `POST /api/session` (open mode: sign in under a display
+//! name, or rename), `DELETE /api/session` (sign out). The rules are `crate::auth`'s.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use warroom_core::api::{AuthInfo, Me, SignIn};
+
+use super::{ApiError, AppState, internal, json_body};
+use crate::auth::{SignInError, Viewer};
+
+pub(super) async fn auth_info(State(state): State<AppState>) -> Json<AuthInfo> {
+    Json(state.auth.info())
+}
+
+pub(super) async fn current(viewer: Viewer) -> Json<Me> {
+    Json(viewer.me())
+}
+
+pub(super) async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request: SignIn = json_body(&body, "a sign-in as {\"name\": \"...\"}")?;
+    let current = state.viewer(&headers, peer).await?;
+    let ip = state.client_ip(peer, &headers);
+    let (viewer, token) = state
+        .auth
+        .sign_in_open(current, &request.name, request.join_code.as_deref(), ip)
+        .await
+        .map_err(|err| match err {
+            SignInError::WrongMode(_) => ApiError::new(StatusCode::FORBIDDEN, err.to_string()),
+            SignInError::BadName(rejection) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, rejection.message)
+            }
+            SignInError::JoinCode => ApiError::new(StatusCode::FORBIDDEN, err.to_string()),
+            SignInError::TooMany => ApiError::new(StatusCode::TOO_MANY_REQUESTS, err.to_string()),
+            SignInError::Store(err) => internal(err),
+        })?;
+    Ok(match token {
+        Some(token) => (
+            StatusCode::CREATED,
+            [(header::SET_COOKIE, state.auth.cookie(&token))],
+            Json(viewer.me()),
+        )
+            .into_response(),
+        None => Json(viewer.me()).into_response(),
+    })
+}
+
+pub(super) async fn sign_out(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    viewer: Viewer,
+) -> Result<Response, ApiError> {
+    let ip = state.client_ip(peer, &headers);
+    state.auth.sign_out(&viewer, ip).await?;
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(header::SET_COOKIE, state.auth.clear_cookie())],
+    )
+        .into_response())
+}
