@@ -190,12 +190,13 @@ export function slug(text) {
 }
 
 /** Declares an incident through the lobby UI; returns its board URL. */
-export async function declare(p, title, { severity = 'SEV2', drill = false } = {}) {
+export async function declare(p, title, { severity = 'SEV2', drill = false, restricted = false } = {}) {
   const { page, server } = p;
   await page.goto(server.url + '/');
   await page.getByLabel('Title', { exact: true }).fill(title);
   await page.getByLabel('Severity', { exact: true }).selectOption(severity);
   if (drill) await page.getByLabel('Exercise (drill)').check();
+  if (restricted) await page.getByLabel('Restricted (members only)').check();
   await page.getByRole('button', { name: 'Declare', exact: true }).click();
   await page.waitForURL(/\/incidents\/[a-z0-9]+$/);
   await page.getByRole('heading', { level: 1, name: title }).waitFor();

@@ -9,9 +9,10 @@
 use std::cell::RefCell;
 
 use serde::{Deserialize, Serialize};
+use warroom_core::LinkKind;
 pub use warroom_core::api::{
-    ApiError, AuthInfo, AuthMode, DeclareRequest, Declared, Me, ScenarioInfo, ScenarioText, SignIn,
-    Summary, UpcomingInject,
+    AcceptLink, ApiError, AuthInfo, AuthMode, DeclareRequest, Declared, LinkAccepted, LinkMade,
+    LinkRequest, Me, ScenarioInfo, ScenarioText, SignIn, Summary, UpcomingInject,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -92,6 +93,32 @@ pub async fn delete_incident(incident: &warroom_core::IncidentId) -> Result<(), 
 /// Declares an incident; the signed-in person is its declarer and first commander.
 pub async fn declare(request_body: &DeclareRequest) -> Result<Declared, String> {
     request("POST", "/api/incidents", Some(json(request_body)?)).await
+}
+
+/// Makes an invitation or observer link (the commander only). The answer carries the link's
+/// address, with its secret token: the only time it is shown.
+pub async fn create_link(
+    incident: &warroom_core::IncidentId,
+    kind: LinkKind,
+    hours: u32,
+) -> Result<LinkMade, String> {
+    let body = json(&LinkRequest { kind, hours })?;
+    request(
+        "POST",
+        &format!("/api/incidents/{incident}/links"),
+        Some(body),
+    )
+    .await
+}
+
+/// Opens a link's token: an invitation makes the signed-in person a member, an observer link
+/// gives this browser a read-only view of its incident. The error keeps the HTTP status: 401
+/// (an invitation needs someone signed in), 410 (expired or revoked), 404 (no such link).
+pub async fn accept_link(token: String) -> Result<LinkAccepted, (u16, String)> {
+    let body = json(&AcceptLink { token }).map_err(|e| (0, e))?;
+    send("POST", "/api/links/accept", Some(body))
+        .await
+        .map_err(|f| (f.status, f.message))
 }
 
 fn json(body: &impl Serialize) -> Result<String, String> {

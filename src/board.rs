@@ -11,6 +11,7 @@ use crate::route::Route;
 use crate::sync::{Link, Session};
 use crate::widgets::{AppLink, CommandResult, ThemeToggle, reload};
 
+pub mod access;
 pub mod actions;
 pub mod annunciator;
 pub mod checklists;
@@ -42,6 +43,8 @@ pub fn BoardPage(
     let session = Session::connect(incident, identity, clock);
     provide_context(session);
     let declared = Memo::new(move |_| session.state.with(Option::is_some));
+    // A board whose link the server refused for good (access taken away) stops showing.
+    let refused = Memo::new(move |_| matches!(session.link.get(), Link::Refused(_)));
     let drill = slice(session, |i| i.drill);
     // The browser tab says what this is, and an exercise says so there too.
     let tab_title = slice(session, |i| {
@@ -62,10 +65,13 @@ pub fn BoardPage(
             {move || (drill.get() == Some(true)).then(|| view! {
                 <div class="exercise-banner" role="note">"EXERCISE — EXERCISE — EXERCISE: this is a training drill"</div>
             })}
+            <Show when=move || session.read_only.get() && !refused.get()>
+                <ObserverBanner />
+            </Show>
             <CommandStrip />
             <handoff::Announcer />
             <Show
-                when=move || declared.get()
+                when=move || declared.get() && !refused.get()
                 fallback=move || view! { <BoardPlaceholder /> }
             >
                 <concerns::StopTheLine />
@@ -89,14 +95,27 @@ pub fn BoardPage(
     }
 }
 
+/// Says at the top of the board and the review that this browser only watches.
+#[component]
+pub fn ObserverBanner() -> impl IntoView {
+    view! {
+        <div class="observer-banner" role="note">
+            <strong>"Observer — read-only view"</strong>
+            " "
+            <span>"You can watch this incident as it happens; you cannot change it."</span>
+        </div>
+    }
+}
+
 #[component]
 fn BoardPlaceholder() -> impl IntoView {
     let session = expect_context::<Session>();
+    let was_open = Memo::new(move |_| session.state.with(Option::is_some));
     view! {
         <main id="main" class="page narrow">
             {move || match session.link.get() {
                 Link::Refused(message) => view! {
-                    <h1>"This incident cannot be opened"</h1>
+                    <h1>{move || if was_open.get() { "This board is closed" } else { "This incident cannot be opened" }}</h1>
                     <p class="error" role="alert">{message}</p>
                     <p><AppLink to=Route::Lobby>"Back to the lobby"</AppLink></p>
                 }.into_any(),

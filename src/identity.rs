@@ -5,7 +5,7 @@
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use warroom_core::{ParticipantId, TextId};
+use warroom_core::{IncidentId, ParticipantId, TextId};
 
 use crate::api::{self, AuthInfo, Me};
 
@@ -37,11 +37,22 @@ pub struct Identity {
     pub name: RwSignal<String>,
     /// Whether the person is one of the server's admins.
     pub admin: RwSignal<bool>,
+    /// Set when nobody is signed in here and the browser holds an observer link: it may only
+    /// watch this incident, read-only.
+    pub observer_of: RwSignal<Option<IncidentId>>,
 }
 
 impl Identity {
     /// Starts asking the server who this browser is signed in as.
     pub fn load() -> Self {
+        let identity = Self::unchecked();
+        identity.check();
+        identity
+    }
+
+    /// The identity before the server has been asked (which [`Identity::check`] does): for a
+    /// page that must open a link first, since that can change the answer.
+    pub fn unchecked() -> Self {
         for key in LEGACY_KEYS {
             LocalStorage::delete(key);
         }
@@ -51,10 +62,10 @@ impl Identity {
             id: RwSignal::new(None),
             name: RwSignal::new(String::new()),
             admin: RwSignal::new(false),
+            observer_of: RwSignal::new(None),
         };
         // Any 401 from the API means the session is gone.
         api::on_unauthorized(move || identity.signed_out());
-        identity.check();
         identity
     }
 
@@ -80,6 +91,7 @@ impl Identity {
         self.id.set(Some(me.participant));
         self.name.set(me.name);
         self.admin.set(me.admin);
+        self.observer_of.set(me.observer_of);
         self.access.set(Access::SignedIn);
     }
 
@@ -90,6 +102,7 @@ impl Identity {
             self.id.set(None);
             self.name.set(String::new());
             self.admin.set(false);
+            self.observer_of.set(None);
         }
     }
 
@@ -102,6 +115,12 @@ impl Identity {
         }
         self.signed_out();
         Ok(())
+    }
+
+    /// Whether this browser only watches an incident through an observer link, with nobody
+    /// signed in.
+    pub fn is_observer(&self) -> bool {
+        self.observer_of.with(Option::is_some)
     }
 
     /// Whether the person signs in here with a display name (not through a proxy), so can

@@ -4,7 +4,9 @@
 //! - [`App`]: the shell — identity, clock, theme and routing, provided as context; nothing
 //!   but the sign-in form until the server has said who this is.
 //! - [`route`]: the few routes, read from and written to the address bar.
-//! - [`identity`]: who this browser is signed in as (the server's session).
+//! - [`identity`]: who this browser is signed in as (the server's session), or that it only
+//!   watches one incident through an observer link.
+//! - [`links`]: opening an invitation or observer link before anything else.
 //! - [`clock`]: the ticking server-corrected "now" and the `T+` / UTC formats.
 //! - [`api`]: the JSON API over `fetch` (session, list, declare, scenarios).
 //! - [`sync`]: the WebSocket session — folds server events with warroom-core's `apply`,
@@ -25,6 +27,7 @@ pub mod api;
 pub mod board;
 pub mod clock;
 pub mod identity;
+pub mod links;
 pub mod lobby;
 pub mod review;
 pub mod route;
@@ -34,22 +37,71 @@ pub mod widgets;
 
 use crate::clock::Clock;
 use crate::identity::{Access, Identity};
+use crate::links::{LinkToken, Opener, Opening};
 use crate::route::{Route, Router};
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    let identity = Identity::load();
+    // A link's token is handed to the server before anyone asks who this is: accepting an
+    // observer link changes the answer.
+    let token = LinkToken::from_location();
+    let identity = if token.is_some() {
+        Identity::unchecked()
+    } else {
+        Identity::load()
+    };
     let clock = Clock::start();
     let router = Router::install();
     widgets::Theme::load().apply();
     provide_context(identity);
     provide_context(clock);
     provide_context(router);
+    let opener = Opener::start(token, identity, router);
+    provide_context(opener);
     // Deduplicated, so that a repeated "signed out" does not rebuild the page.
     let access = Memo::new(move |_| identity.access.get());
+    let opening = Memo::new(move |_| match opener.state.get() {
+        Opening::NeedsSignIn if opener.needs_sign_in(identity) => Some(Opening::NeedsSignIn),
+        Opening::NeedsSignIn | Opening::Done => None,
+        other => Some(other),
+    });
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
+        {move || match opening.get() {
+            Some(Opening::Accepting) => view! {
+                <main id="main" class="page narrow" aria-busy="true">
+                    <h1>"Warroom"</h1>
+                    <p role="status">"Opening the link…"</p>
+                </main>
+            }
+            .into_any(),
+            Some(Opening::Failed(message)) => view! {
+                <main id="main" class="page narrow">
+                    <h1>"This link cannot be opened"</h1>
+                    <p class="error" role="alert">{message}</p>
+                    <p><a href="/" on:click=move |ev| { ev.prevent_default(); opener.dismiss(router); }>"Go to the lobby"</a></p>
+                </main>
+            }
+            .into_any(),
+            Some(Opening::NeedsSignIn) => {
+                let incident = match router.route.get_untracked() {
+                    Route::Board(id) | Route::Review(id) => Some(id),
+                    _ => None,
+                };
+                view! { <widgets::SignInForm incident=incident invited=true /> }.into_any()
+            }
+            Some(Opening::Done) | None => view! { <Shell access=access /> }.into_any(),
+        }}
+    }
+}
+
+/// The pages once any link is open: nothing but the sign-in form until the server has said
+/// who this is.
+#[component]
+fn Shell(access: Memo<Access>) -> impl IntoView {
+    let router = expect_context::<Router>();
+    view! {
         {move || match access.get() {
             Access::Checking => view! { <main id="main" class="page narrow" aria-busy="true"></main> }.into_any(),
             Access::Failed(message) => view! {

@@ -11,13 +11,72 @@ use crate::api::{self, DeclareRequest, Summary};
 use crate::clock::{Clock, t_plus};
 use crate::identity::Identity;
 use crate::route::{Route, Router};
-use crate::widgets::{AppLink, ThemeToggle};
+use crate::widgets::{AppLink, SignInPanel, ThemeToggle};
 
 /// How often the lobby refreshes its list.
 const REFRESH_MS: u32 = 5_000;
 
+/// The lobby; a browser that only watches an incident through an observer link gets
+/// [`ObserverLobby`] instead.
 #[component]
 pub fn Lobby() -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    view! {
+        {move || match identity.observer_of.get() {
+            Some(incident) => view! { <ObserverLobby incident=incident /> }.into_any(),
+            None => view! { <CrewLobby /> }.into_any(),
+        }}
+    }
+}
+
+/// For a browser that holds an observer link and nobody signed in: the way to the watched
+/// incident, and signing in.
+#[component]
+fn ObserverLobby(incident: warroom_core::IncidentId) -> impl IntoView {
+    let title = RwSignal::new(None::<String>);
+    let id = incident.clone();
+    spawn_local(async move {
+        if let Ok(list) = api::list_incidents().await
+            && let Some(s) = list.into_iter().find(|s| s.id == id)
+        {
+            title.set(Some(s.title));
+        }
+    });
+    let signing_in = RwSignal::new(false);
+    view! {
+        <header class="topbar">
+            <span class="brand">"Warroom"</span>
+            <span class="who">"Observer (not signed in)"</span>
+            <ThemeToggle />
+        </header>
+        <main id="main" class="page narrow">
+            <section class="card stack" aria-labelledby="observing-h">
+                <h2 id="observing-h">"You are watching an incident"</h2>
+                <p>"This browser opened an observer link: it can watch one incident, read-only."</p>
+                <p>
+                    <AppLink to=Route::Board(incident.clone())>
+                        {move || title.get().unwrap_or_else(|| format!("Incident {incident}"))}
+                    </AppLink>
+                </p>
+            </section>
+            <Show
+                when=move || signing_in.get()
+                fallback=move || view! {
+                    <p>
+                        <button type="button" class="primary" on:click=move |_| signing_in.set(true)>"Sign in"</button>
+                        " "
+                        <span class="hint">"to join incidents and declare them."</span>
+                    </p>
+                }
+            >
+                <SignInPanel incident=None />
+            </Show>
+        </main>
+    }
+}
+
+#[component]
+fn CrewLobby() -> impl IntoView {
     let incidents = RwSignal::new(None::<Result<Vec<Summary>, String>>);
     let refresh = move || {
         spawn_local(async move {
@@ -182,6 +241,9 @@ fn IncidentTable(
                             <td>
                                 {s.drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> " " })}
                                 <AppLink to=Route::Board(s.id.clone())>{s.title.clone()}</AppLink>
+                                {s.restricted.then(|| view! {
+                                    " " <span class="badge restricted-badge" title="Only its members see it">"Restricted"</span>
+                                })}
                             </td>
                             <td>{s.status.label()}</td>
                             <td>{s.commander.clone()}</td>
@@ -205,6 +267,7 @@ fn DeclareForm() -> impl IntoView {
     let title = RwSignal::new(String::new());
     let severity = RwSignal::new(Severity::Sev2);
     let drill = RwSignal::new(false);
+    let restricted = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     let submit = move |ev: web_sys::SubmitEvent| {
@@ -226,6 +289,7 @@ fn DeclareForm() -> impl IntoView {
                 title: text,
                 severity: severity.get_untracked(),
                 drill: drill.get_untracked(),
+                restricted: restricted.get_untracked(),
             };
             match api::declare(&request).await {
                 Ok(declared) => router.go(Route::Board(declared.id)),
@@ -275,6 +339,15 @@ fn DeclareForm() -> impl IntoView {
                         on:change=move |ev| drill.set(event_target_checked(&ev))
                     />
                     <label for="declare-drill">"Exercise (drill)"</label>
+                </div>
+                <div class="field check">
+                    <input
+                        id="declare-restricted"
+                        type="checkbox"
+                        prop:checked=move || restricted.get()
+                        on:change=move |ev| restricted.set(event_target_checked(&ev))
+                    />
+                    <label for="declare-restricted">"Restricted (members only)"</label>
                 </div>
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || if busy.get() { "Declaring…" } else { "Declare" }}

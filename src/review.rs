@@ -13,9 +13,11 @@ use warroom_core::replay::Replay;
 use warroom_core::{Event, Incident, IncidentId, ItemState, Recorded, Role, Seq};
 
 use crate::api;
+use crate::board::ObserverBanner;
 use crate::board::actions::state_words;
 use crate::board::timeline::kind_badge;
 use crate::clock::utc_time;
+use crate::identity::Identity;
 use crate::route::Route;
 use crate::widgets::{AppLink, ThemeToggle};
 
@@ -24,6 +26,7 @@ const TICK_MS: u32 = 100;
 
 #[component]
 pub fn ReviewPage(incident: IncidentId) -> impl IntoView {
+    let identity = expect_context::<Identity>();
     let loaded = RwSignal::new(None::<Result<(), String>>);
     let replay = StoredValue::new(None::<Replay>);
     let totals = StoredValue::new(None::<Metrics>);
@@ -50,6 +53,9 @@ pub fn ReviewPage(incident: IncidentId) -> impl IntoView {
         }
     });
     view! {
+        <Show when=move || identity.is_observer()>
+            <ObserverBanner />
+        </Show>
         <header class="topbar">
             <AppLink to=Route::Lobby class="brand">"Warroom"</AppLink>
             <span>"Review"</span>

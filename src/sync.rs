@@ -98,6 +98,12 @@ pub struct Session {
     pub outcomes: RwSignal<HashMap<CommandId, Outcome>>,
     /// The last protocol-level problem the server reported, for the connection indicator.
     pub notice: RwSignal<Option<String>>,
+    /// This browser only watches: it holds an observer link with nobody signed in, or the
+    /// server let it onto a restricted incident it is no member of (through an observer link),
+    /// or the server refused a command as read-only. The board then shows no controls.
+    pub read_only: Memo<bool>,
+    /// The server answered `forbidden`: this connection is an observer's.
+    forbidden: RwSignal<bool>,
     identity: Identity,
     clock: Clock,
     socket: StoredValue<Option<Socket>, LocalStorage>,
@@ -156,9 +162,20 @@ impl Session {
             .iter()
             .map(|p| (p.id.clone(), Outcome::Pending))
             .collect();
+        let state = RwSignal::<State>::new(None);
+        let forbidden = RwSignal::new(false);
+        let me = identity.participant();
+        let read_only = Memo::new(move |_| {
+            identity.is_observer()
+                || forbidden.get()
+                || state.with(|s| {
+                    s.as_ref()
+                        .is_some_and(|i| i.access.restricted && !i.access.members.contains(&me))
+                })
+        });
         let session = Self {
             incident: StoredValue::new(incident),
-            state: RwSignal::new(None),
+            state,
             log: RwSignal::new(Vec::new()),
             history_complete: RwSignal::new(false),
             present: RwSignal::new(BTreeSet::new()),
@@ -167,6 +184,8 @@ impl Session {
             pending: RwSignal::new(pending),
             outcomes: RwSignal::new(outcomes),
             notice: RwSignal::new(None),
+            read_only,
+            forbidden,
             identity,
             clock,
             socket: StoredValue::new_local(None),
@@ -350,6 +369,10 @@ impl Session {
                     self.notice.set(None);
                     self.discard_socket();
                     self.link.set(Link::Outdated);
+                } else if let (ErrorCode::Forbidden, Some(id)) = (code, &command) {
+                    // An observer's connection: nothing changed, and resending cannot help.
+                    self.forbidden.set(true);
+                    self.settle(id, Outcome::Rejected(message));
                 } else if let (ErrorCode::RateLimited, Some(id)) = (code, command) {
                     // Not processed: send it again shortly.
                     let session = *self;
@@ -423,10 +446,14 @@ impl Session {
         let welcomed = self.welcomed.get_value();
         self.discard_socket();
         if code == close::REFUSED {
-            let message = self
-                .notice
-                .get_untracked()
-                .unwrap_or_else(|| format!("The server refused: {reason}"));
+            let message = self.notice.get_untracked().unwrap_or_else(|| {
+                if welcomed {
+                    // Access taken away: a removed member, a revoked observer link.
+                    format!("The server closed this board: {reason}.")
+                } else {
+                    format!("The server refused: {reason}")
+                }
+            });
             self.link.set(Link::Refused(message));
             return;
         }

@@ -97,36 +97,54 @@ pub fn AppLink(
 pub fn SignInForm(
     /// The incident of the link that was opened, if any: said on the form.
     incident: Option<IncidentId>,
+    /// The link was an invitation, accepted once the person is signed in.
+    #[prop(optional)]
+    invited: bool,
 ) -> impl IntoView {
-    let identity = expect_context::<Identity>();
     view! {
         <main id="main" class="page narrow">
             <h1>"Warroom"</h1>
-            {move || match identity.auth.get() {
-                None => view! { <p class="hint" role="status">"Loading…"</p> }.into_any(),
-                Some(Err(e)) => view! { <Unavailable message=e /> }.into_any(),
-                Some(Ok(info)) if info.mode == AuthMode::Proxy => view! {
-                    <section class="card stack" aria-labelledby="proxy-h">
-                        <h2 id="proxy-h">"You are not signed in"</h2>
-                        <p>
-                            "This Warroom signs people in through your organisation's sign-in proxy, "
-                            "which should have signed you in before this page opened. Reload the page; "
-                            "if that does not help, tell whoever runs Warroom."
-                        </p>
-                        <button type="button" class="primary" on:click=move |_| reload()>"Reload"</button>
-                    </section>
-                }.into_any(),
-                Some(Ok(info)) => view! {
-                    <NameForm join_code=info.join_code incident=incident.clone() />
-                }.into_any(),
-            }}
+            <SignInPanel incident=incident invited=invited />
         </main>
+    }
+}
+
+/// The sign-in form without its page: also offered in the lobby of a browser that only
+/// watches an incident through an observer link.
+#[component]
+pub fn SignInPanel(
+    /// The incident of the link that was opened, if any: said on the form.
+    incident: Option<IncidentId>,
+    /// The link was an invitation, accepted once the person is signed in.
+    #[prop(optional)]
+    invited: bool,
+) -> impl IntoView {
+    let identity = expect_context::<Identity>();
+    view! {
+        {move || match identity.auth.get() {
+            None => view! { <p class="hint" role="status">"Loading…"</p> }.into_any(),
+            Some(Err(e)) => view! { <Unavailable message=e /> }.into_any(),
+            Some(Ok(info)) if info.mode == AuthMode::Proxy => view! {
+                <section class="card stack" aria-labelledby="proxy-h">
+                    <h2 id="proxy-h">"You are not signed in"</h2>
+                    <p>
+                        "This Warroom signs people in through your organisation's sign-in proxy, "
+                        "which should have signed you in before this page opened. Reload the page; "
+                        "if that does not help, tell whoever runs Warroom."
+                    </p>
+                    <button type="button" class="primary" on:click=move |_| reload()>"Reload"</button>
+                </section>
+            }.into_any(),
+            Some(Ok(info)) => view! {
+                <NameForm join_code=info.join_code incident=incident.clone() invited=invited />
+            }.into_any(),
+        }}
     }
 }
 
 /// The open-mode form: name, maybe the join code, Continue.
 #[component]
-fn NameForm(join_code: bool, incident: Option<IncidentId>) -> impl IntoView {
+fn NameForm(join_code: bool, incident: Option<IncidentId>, invited: bool) -> impl IntoView {
     let identity = expect_context::<Identity>();
     let draft = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
@@ -158,10 +176,16 @@ fn NameForm(join_code: bool, incident: Option<IncidentId>) -> impl IntoView {
     view! {
         <form class="card stack" on:submit=submit aria-labelledby="sign-in-h">
             <h2 id="sign-in-h">
-                {if incident.is_some() { "Sign in to join this incident" } else { "Sign in" }}
+                {if invited { "Sign in to accept the invitation" } else if incident.is_some() { "Sign in to join this incident" } else { "Sign in" }}
             </h2>
-            {incident.map(|id| view! {
-                <p class="hint">"You opened the link to incident " <span class="mono">{id.to_string()}</span> "; its board opens once you are signed in."</p>
+            {incident.map(|id| if invited {
+                view! {
+                    <p class="hint">"You were invited to incident " <span class="mono">{id.to_string()}</span> ", which only its members see. Sign in and the invitation makes you one; then its board opens."</p>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="hint">"You opened the link to incident " <span class="mono">{id.to_string()}</span> "; its board opens once you are signed in."</p>
+                }.into_any()
             })}
             <label for="display-name">"Your name"</label>
             <input

@@ -59,7 +59,7 @@ pub fn ActionsPanel() -> impl IntoView {
                     "⚠ Nobody is mitigating: no open action in the mitigate lane."
                 </p>
             </Show>
-            <Show when=move || can_assign.get() == Some(true)>
+            <Show when=move || can_assign.get() == Some(true) && !session.read_only.get()>
                 <AssignForm />
             </Show>
             <ul class="action-list">
@@ -221,6 +221,7 @@ fn ActionRow(view: ActionView) -> impl IntoView {
                 <p class="outcome">{format!("{}: {o}", if state == ActionState::Done { "Outcome" } else { "Cancelled" })}
                 {action.closed_at.map(|t| format!(" ({})", utc_time(t)))}</p>
             })}
+            <Show when=move || !session.read_only.get()>
             // The assignee reads it back in their own words.
             {(mine && state == ActionState::AwaitingReadback).then(|| view! {
                 <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
@@ -283,6 +284,7 @@ fn ActionRow(view: ActionView) -> impl IntoView {
                         on:input=move |ev| draft.set(event_target_value(&ev)) />
                     <button type="submit">{move || if closing.get() == Some(true) { "Mark done" } else { "Cancel it" }}</button>
                 </form>
+            </Show>
             </Show>
             <CommandResult id=last />
         </li>

@@ -29,7 +29,9 @@ pub fn ChecklistsPanel() -> impl IntoView {
     view! {
         <section class="panel checklists" aria-labelledby="checklists-h">
             <h2 id="checklists-h">"Checklists"</h2>
-            <StartChecklist />
+            <Show when=move || !session.read_only.get()>
+                <StartChecklist />
+            </Show>
             <For
                 each=move || ids.get().unwrap_or_default()
                 key=|(id, _)| *id
@@ -113,6 +115,8 @@ fn ChecklistCard(id: ChecklistId) -> impl IntoView {
     let last = RwSignal::new(None::<CommandId>);
     view! {
         {move || checklist.get().flatten().map(|(c, names)| {
+            // An observer sees the checklist, not its controls.
+            let read_only = session.read_only.get();
             let Checklist { title, kind, pause_point, items, .. } = c.clone();
             let (done, total) = c.progress();
             let heading_id = format!("checklist-{id}");
@@ -130,14 +134,16 @@ fn ChecklistCard(id: ChecklistId) -> impl IntoView {
                     })}
                     <ol class="items">
                         {items.into_iter().zip(names).enumerate().map(|(n, (item, by))| view! {
-                            <ItemRow checklist=id index=n as u32 item=item by=by />
+                            <ItemRow checklist=id index=n as u32 item=item by=by read_only=read_only />
                         }).collect_view()}
                     </ol>
-                    <button type="button" class="ghost small" on:click=move |_| adding.update(|a| *a = !*a)>"Add item"</button>
+                    {(!read_only).then(|| view! {
+                        <button type="button" class="ghost small" on:click=move |_| adding.update(|a| *a = !*a)>"Add item"</button>
+                    })}
                 </article>
             }
         })}
-        <Show when=move || adding.get()>
+        <Show when=move || adding.get() && !session.read_only.get()>
             <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
                 ev.prevent_default();
                 let p = prompt.get_untracked();
@@ -169,6 +175,8 @@ fn ItemRow(
     index: u32,
     item: ChecklistItem,
     by: Option<String>,
+    /// An observer's view: no controls.
+    read_only: bool,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
     let last = RwSignal::new(None::<CommandId>);
@@ -203,7 +211,9 @@ fn ItemRow(
                 <span>{text.clone()}</span>
             </div>
             {state_line.map(|s| view! { <p class="item-state">{s}</p> })}
-            {if open {
+            {if read_only {
+                ().into_any()
+            } else if open {
                 let check = {
                     let asks = asks.clone();
                     move |ev: web_sys::SubmitEvent| {

@@ -49,7 +49,9 @@ pub fn ConcernsPanel() -> impl IntoView {
     view! {
         <section class="panel concerns" aria-labelledby="concerns-h">
             <h2 id="concerns-h">"Concerns"</h2>
-            <RaiseConcern />
+            <Show when=move || !session.read_only.get()>
+                <RaiseConcern />
+            </Show>
             <ul class="concern-list">
                 <For
                     each=move || concerns.get().unwrap_or_default()
@@ -144,17 +146,19 @@ fn ConcernRow(view: ConcernView) -> impl IntoView {
             {concern.acknowledgement.clone().map(|a| view! {
                 <p class="ack">{format!("Acknowledged by {}: {}", acknowledged_by.clone().unwrap_or_default(), a.response)}</p>
             })}
-            <div class="row">
-                <button type="button" class="warn small" on:click=move |_| last.set(Some(session.submit(Command::RaiseConcernAgain { concern: id })))>
-                    "Raise again"
-                </button>
-                {open.then(|| view! {
-                    <Show when=move || commander.get() == Some(true)>
-                        <button type="button" class="primary small" on:click=move |_| answering.set(true)>"Acknowledge"</button>
-                    </Show>
-                })}
-            </div>
-            <Show when=move || answering.get()>
+            <Show when=move || !session.read_only.get()>
+                <div class="row">
+                    <button type="button" class="warn small" on:click=move |_| last.set(Some(session.submit(Command::RaiseConcernAgain { concern: id })))>
+                        "Raise again"
+                    </button>
+                    {open.then(|| view! {
+                        <Show when=move || commander.get() == Some(true)>
+                            <button type="button" class="primary small" on:click=move |_| answering.set(true)>"Acknowledge"</button>
+                        </Show>
+                    })}
+                </div>
+            </Show>
+            <Show when=move || answering.get() && !session.read_only.get()>
                 <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
                     ev.prevent_default();
                     last.set(Some(session.submit(Command::AcknowledgeConcern { concern: id, response: response.get_untracked() })));

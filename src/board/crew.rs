@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use warroom_core::{Command, CommandId, Incident, ParticipantId, Role};
 
+use crate::board::access::AccessSection;
 use crate::board::handoff::HandoffDialog;
 use crate::board::slice;
 use crate::clock::utc_time;
@@ -85,6 +86,7 @@ pub fn CrewPanel() -> impl IntoView {
                 />
             </ul>
             {move || handing.get().map(|role| view! { <HandoffDialog role=role on_close=move || handing.set(None) /> })}
+            <AccessSection />
         </section>
     }
 }
@@ -129,6 +131,7 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                     {if accepted { format!("{to} has said \"I have control\" — awaiting confirmation") } else { format!("Offered to {to} — waiting for an answer") }}
                 </div>
             })}
+            <Show when=move || !session.read_only.get()>
             <div class="role-actions">
                 {(mine && !offered).then(|| view! {
                     <button type="button" on:click=move |_| handing.set(Some(role))>
@@ -153,7 +156,8 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                     </Show>
                 })}
             </div>
-            <Show when=move || assuming.get()>
+            </Show>
+            <Show when=move || assuming.get() && !session.read_only.get()>
                 <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
                     ev.prevent_default();
                     last.set(Some(session.submit(Command::AssumeRole { role, reason: reason.get_untracked() })));

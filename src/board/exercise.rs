@@ -22,10 +22,16 @@ pub fn ExercisePanel() -> impl IntoView {
     view! {
         <section class="panel exercise" aria-labelledby="exercise-h">
             <h2 id="exercise-h">"Exercise"</h2>
-            <Show when=move || started.get() == Some(true) fallback=|| view! { <StartScenario /> }>
+            <Show when=move || started.get() == Some(true) fallback=move || view! {
+                <Show when=move || !session.read_only.get() fallback=|| view! { <p class="hint">"No scenario is running."</p> }>
+                    <StartScenario />
+                </Show>
+            }>
                 <RunningScenario />
             </Show>
-            <DeleteExercise />
+            <Show when=move || !session.read_only.get()>
+                <DeleteExercise />
+            </Show>
         </section>
     }
 }

@@ -114,6 +114,8 @@ struct Entry {
     kind: EntryKind,
     text: String,
     note: Option<NoteView>,
+    /// Shown to an observer: no controls.
+    read_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,7 +128,12 @@ struct NoteView {
     history: Vec<String>,
 }
 
-fn entry(incident: &Incident, r: &Recorded, me: &warroom_core::ParticipantId) -> Entry {
+fn entry(
+    incident: &Incident,
+    r: &Recorded,
+    me: &warroom_core::ParticipantId,
+    read_only: bool,
+) -> Entry {
     let note = match &r.event {
         Event::NotePosted { note, .. } => incident.notes.get(note).map(|n| (note, n)),
         _ => None,
@@ -152,6 +159,7 @@ fn entry(incident: &Incident, r: &Recorded, me: &warroom_core::ParticipantId) ->
                 .map(|x| format!("Retracted by {}: {}", incident.name_of(&x.by), x.reason)),
             history: n.history.iter().map(|h| h.text.clone()).collect(),
         }),
+        read_only,
     }
 }
 
@@ -165,6 +173,7 @@ pub fn TimelinePanel() -> impl IntoView {
     let entries = Memo::new(move |_| {
         let filter = filter.get();
         let limit = limit.get();
+        let read_only = session.read_only.get();
         session.log.with(|log| {
             session.state.with(|s| {
                 let Some(incident) = s else { return Vec::new() };
@@ -172,7 +181,7 @@ pub fn TimelinePanel() -> impl IntoView {
                     .rev()
                     .filter(|r| filter.keeps(kind_of(incident, &r.event)))
                     .take(limit)
-                    .map(|r| entry(incident, r, &me))
+                    .map(|r| entry(incident, r, &me, read_only))
                     .collect::<Vec<_>>()
             })
         })
@@ -189,7 +198,9 @@ pub fn TimelinePanel() -> impl IntoView {
         <section class="panel timeline" aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
             <KeyEvents />
-            <Composer />
+            <Show when=move || !session.read_only.get()>
+                <Composer />
+            </Show>
             <div class="filter" role="group" aria-label="Filter the timeline">
                 <label for="timeline-filter">"Show"</label>
                 <select id="timeline-filter" on:change=move |ev| {
@@ -203,7 +214,7 @@ pub fn TimelinePanel() -> impl IntoView {
             <ol class="entries" aria-label="Timeline entries, newest first">
                 <For
                     each=move || entries.get()
-                    key=|e| (e.seq, e.note.as_ref().map(|n| (n.history.len(), n.pinned, n.retracted.is_some())))
+                    key=|e| (e.seq, e.read_only, e.text.clone(), e.note.as_ref().map(|n| (n.history.len(), n.pinned, n.retracted.is_some())))
                     children=move |e| view! { <EntryRow entry=e /> }
                 />
             </ol>
@@ -231,7 +242,8 @@ fn EntryRow(entry: Entry) -> impl IntoView {
     } else {
         view! { <p class="text">{text}</p> }.into_any()
     };
-    let note_controls = entry.note.clone().filter(|n| n.retracted.is_none()).map(|n| {
+    // An observer reads the notes; it does not pin, amend or retract them.
+    let note_controls = entry.note.clone().filter(|n| n.retracted.is_none() && !entry.read_only).map(|n| {
         let id = n.id;
         let pinned = n.pinned;
         view! {

@@ -3,8 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{IncidentId, ParticipantId, Seq};
-use crate::incident::{Incident, Severity, Status, Timestamp};
+use crate::ids::{IncidentId, LinkId, ParticipantId, Seq};
+use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
 
 /// An incident as the lobby lists it (`GET /api/incidents`).
@@ -19,6 +19,16 @@ pub struct Summary {
     pub commander: String,
     pub head: Seq,
     pub updated_at: Timestamp,
+    /// Only members see it (and whoever holds one of its observer links).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub restricted: bool,
+    /// A restricted incident's members.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<ParticipantId>,
+    /// The observer links that have not been revoked, with when each expires: what the server
+    /// checks an observer's session against on every request.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observer_links: Vec<(LinkId, Timestamp)>,
 }
 
 impl Summary {
@@ -33,7 +43,32 @@ impl Summary {
             commander: incident.name_of(&incident.commander.holder).to_owned(),
             head: incident.seq,
             updated_at: incident.updated_at,
+            restricted: incident.access.restricted,
+            members: if incident.access.restricted {
+                incident.access.members.iter().cloned().collect()
+            } else {
+                Vec::new()
+            },
+            observer_links: incident
+                .access
+                .links
+                .iter()
+                .filter(|(_, l)| l.kind == LinkKind::Observe && !l.revoked)
+                .map(|(id, l)| (*id, l.expires_at))
+                .collect(),
         }
+    }
+
+    /// Whether `who` may see and work the incident.
+    pub fn admits(&self, who: &ParticipantId) -> bool {
+        !self.restricted || self.members.contains(who)
+    }
+
+    /// Whether observer link `link` still opens the incident at `now`.
+    pub fn observable(&self, link: LinkId, now: Timestamp) -> bool {
+        self.observer_links
+            .iter()
+            .any(|(l, expires)| *l == link && now < *expires)
     }
 }
 
@@ -46,6 +81,46 @@ pub struct DeclareRequest {
     pub severity: Severity,
     #[serde(default)]
     pub drill: bool,
+    /// Only its members see it; the declarer is the first.
+    #[serde(default)]
+    pub restricted: bool,
+}
+
+/// The body of `POST /api/incidents/{id}/links`: the commander makes an invitation (restricted
+/// incidents) or a read-only observer link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    pub kind: LinkKind,
+    /// How long it lasts, 1 to 168.
+    pub hours: u32,
+}
+
+/// The answer to `POST /api/incidents/{id}/links`: the only time the link's address, which
+/// carries its secret token, is shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkMade {
+    pub link: LinkId,
+    pub kind: LinkKind,
+    pub expires_at: Timestamp,
+    /// `/incidents/{id}?invite=TOKEN` or `/incidents/{id}?observe=TOKEN`.
+    pub url: String,
+}
+
+/// The body of `POST /api/links/accept`: the token from a link's address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptLink {
+    pub token: String,
+}
+
+/// The answer to `POST /api/links/accept`: where the link leads, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkAccepted {
+    pub incident: IncidentId,
+    pub kind: LinkKind,
+    /// The board's address.
+    pub url: String,
 }
 
 /// The answer to `POST /api/incidents`.
@@ -121,6 +196,10 @@ pub struct Me {
     pub name: String,
     /// Whether this person is one of the server's `--admin`s.
     pub admin: bool,
+    /// Set when this browser holds an observer link without being signed in: it may only
+    /// watch this incident, read-only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observer_of: Option<IncidentId>,
 }
 
 /// The body of `POST /api/session` (`open` mode): sign in under a display name, or — with a

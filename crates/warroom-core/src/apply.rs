@@ -66,6 +66,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 cadence: None,
                 last_status_update: None,
                 scenario: None,
+                access: Default::default(),
                 seq: *seq,
                 updated_at: at,
             });
@@ -78,6 +79,36 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
     incident.updated_at = at;
     match event {
         Event::IncidentDeclared { .. } => {}
+        Event::IncidentRestricted { members } => {
+            incident.access.restricted = true;
+            incident.access.members.extend(members.iter().cloned());
+        }
+        Event::MemberAdded { participant, .. } => {
+            incident.access.members.insert(participant.clone());
+        }
+        Event::MemberRemoved { participant } => {
+            incident.access.members.remove(participant);
+        }
+        Event::LinkCreated {
+            link,
+            kind,
+            expires_at,
+        } => {
+            incident.access.links.insert(
+                *link,
+                crate::incident::Link {
+                    kind: *kind,
+                    created_by: actor.clone(),
+                    expires_at: *expires_at,
+                    revoked: false,
+                },
+            );
+        }
+        Event::LinkRevoked { link } => {
+            if let Some(l) = incident.access.links.get_mut(link) {
+                l.revoked = true;
+            }
+        }
         Event::ParticipantJoined { name } => {
             incident
                 .participants

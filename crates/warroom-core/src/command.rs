@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::brief::HandoffBrief;
-use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId};
+use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId};
 use crate::incident::{
-    ChecklistKind, ConcernLevel, Lane, NoteKind, PausePoint, Role, Severity, Status,
+    ChecklistKind, ConcernLevel, Lane, LinkKind, NoteKind, PausePoint, Role, Severity, Status,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +179,29 @@ pub enum Command {
         source: String,
         text: String,
     },
+    /// Make the incident visible to its members only; everyone who has joined becomes one.
+    Restrict,
+    /// Let `participant` see the restricted incident.
+    AddMember {
+        participant: ParticipantId,
+    },
+    RemoveMember {
+        participant: ParticipantId,
+    },
+    /// Make an invitation or observer link lasting `hours`. The server sends it for the
+    /// commander (`POST /api/incidents/{id}/links`): it alone holds the link's secret token.
+    CreateLink {
+        kind: LinkKind,
+        hours: u32,
+    },
+    RevokeLink {
+        link: LinkId,
+    },
+    /// Become a member by an invitation. The server sends it for whoever opened the link, once
+    /// it has checked the link's token.
+    AcceptInvitation {
+        link: LinkId,
+    },
 }
 
 impl Command {
@@ -186,6 +209,12 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Self::Declare { .. } => "declare",
+            Self::Restrict => "restrict",
+            Self::AddMember { .. } => "add_member",
+            Self::RemoveMember { .. } => "remove_member",
+            Self::CreateLink { .. } => "create_link",
+            Self::RevokeLink { .. } => "revoke_link",
+            Self::AcceptInvitation { .. } => "accept_invitation",
             Self::Join { .. } => "join",
             Self::SetSeverity { .. } => "set_severity",
             Self::SetStatus { .. } => "set_status",

@@ -14,6 +14,7 @@ use crate::incident::{Incident, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Role, Timestamp
 use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitted};
 use crate::{State, apply};
 
+mod access;
 mod checklists;
 mod roles;
 mod scenario;
@@ -89,6 +90,9 @@ pub fn decide(
         } else {
             vec![Event::ParticipantJoined { name }]
         });
+    }
+    if let Some(accepted) = access::accept_invitation(incident, command, ctx) {
+        return accepted;
     }
     if !incident.participants.contains_key(ctx.actor) {
         return Err(not_permitted("You have not joined this incident."));
@@ -191,6 +195,12 @@ pub fn decide(
         | Command::ResumeScenario
         | Command::EndScenario
         | Command::FireInject { .. } => scenario::decide(incident, command, ctx),
+        Command::Restrict
+        | Command::AddMember { .. }
+        | Command::RemoveMember { .. }
+        | Command::CreateLink { .. }
+        | Command::RevokeLink { .. } => access::decide(incident, command, ctx),
+        Command::AcceptInvitation { .. } => unreachable!("handled above"),
     }
 }
 
@@ -221,7 +231,11 @@ pub fn execute(
     Ok(recorded)
 }
 
-fn require_commander(incident: &Incident, ctx: &Context<'_>, what: &str) -> Result<(), Rejection> {
+pub(crate) fn require_commander(
+    incident: &Incident,
+    ctx: &Context<'_>,
+    what: &str,
+) -> Result<(), Rejection> {
     if incident.holds(ctx.actor, Role::Commander) {
         Ok(())
     } else {

@@ -5,9 +5,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::brief::HandoffBrief;
-use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
+use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId, Seq};
 use crate::incident::{
-    ChecklistKind, ConcernLevel, Lane, NoteKind, PausePoint, Role, Severity, Status, Timestamp,
+    ChecklistKind, ConcernLevel, Lane, LinkKind, NoteKind, PausePoint, Role, Severity, Status,
+    Timestamp,
 };
 
 /// An event as the log holds it: its place, the server's time, who caused it, what happened.
@@ -185,6 +186,27 @@ pub enum Event {
         source: String,
         text: String,
     },
+    /// Only members see the incident from now on; these are its first members.
+    IncidentRestricted {
+        members: Vec<ParticipantId>,
+    },
+    /// `participant` may see the restricted incident: added by the actor, or (with `link`) the
+    /// actor accepted that invitation.
+    MemberAdded {
+        participant: ParticipantId,
+        link: Option<LinkId>,
+    },
+    MemberRemoved {
+        participant: ParticipantId,
+    },
+    LinkCreated {
+        link: LinkId,
+        kind: LinkKind,
+        expires_at: Timestamp,
+    },
+    LinkRevoked {
+        link: LinkId,
+    },
 }
 
 /// A checklist item as it is created.
@@ -200,6 +222,11 @@ impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Self::IncidentDeclared { .. } => "incident_declared",
+            Self::IncidentRestricted { .. } => "incident_restricted",
+            Self::MemberAdded { .. } => "member_added",
+            Self::MemberRemoved { .. } => "member_removed",
+            Self::LinkCreated { .. } => "link_created",
+            Self::LinkRevoked { .. } => "link_revoked",
             Self::ParticipantJoined { .. } => "participant_joined",
             Self::SeverityChanged { .. } => "severity_changed",
             Self::StatusChanged { .. } => "status_changed",

@@ -162,6 +162,11 @@ number_id!(
     /// A checklist started on the incident, numbered from 1.
     ChecklistId
 );
+number_id!(
+    /// An invitation or observer link of the incident, numbered from 1. The link's secret
+    /// token is the server's; only this number is on the board.
+    LinkId
+);
 
 /// The position of an event in its incident's log: 1 for the declaration, then one more for
 /// every event. Sequences have no gaps.

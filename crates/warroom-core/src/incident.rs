@@ -12,8 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::brief::HandoffBrief;
 
+mod access;
 mod columns;
 use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
+
+pub use access::{Access, Link, LinkKind, MAX_LINK_HOURS, MAX_LINKS};
 
 /// Server time, always UTC.
 pub type Timestamp = DateTime<Utc>;
@@ -59,6 +62,10 @@ pub struct Incident {
     /// The training scenario running on this exercise, if any.
     #[serde(default)]
     pub scenario: Option<crate::scenario::ScenarioRun>,
+    /// Who may see the incident (everyone signed in, unless restricted). Left out of the JSON
+    /// while nothing about it was ever set.
+    #[serde(default, skip_serializing_if = "Access::is_untouched")]
+    pub access: Access,
     /// The sequence of the last event applied.
     pub seq: Seq,
     /// The time of the last event applied.

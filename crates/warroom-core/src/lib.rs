@@ -91,7 +91,8 @@ pub use command::Command;
 pub use decide::{Context, decide, display_name, execute};
 pub use event::{Event, NewItem, Recorded};
 pub use ids::{
-    ActionId, ChecklistId, CommandId, ConcernId, IncidentId, NoteId, ParticipantId, Seq, TextId,
+    ActionId, ChecklistId, CommandId, ConcernId, IncidentId, LinkId, NoteId, ParticipantId, Seq,
+    TextId,
 };
 pub use incident::*;
 pub use rejection::{Rejection, RejectionCode};

@@ -13,7 +13,7 @@ use crate::incident::{Incident, NoteKind, Role};
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Note(NoteKind),
-    /// Declaration, severity, status, summary, cadence.
+    /// Declaration, severity, status, summary, cadence, who may see the incident.
     Incident,
     /// Roles: offers, handovers, claims, assumptions.
     Crew,
@@ -60,6 +60,11 @@ pub fn kind_of(incident: &Incident, event: &Event) -> EntryKind {
         | Event::SummaryUpdated { .. }
         | Event::CadenceSet { .. } => EntryKind::Incident,
         Event::ParticipantJoined { .. } => EntryKind::Joined,
+        Event::IncidentRestricted { .. }
+        | Event::MemberAdded { .. }
+        | Event::MemberRemoved { .. }
+        | Event::LinkCreated { .. }
+        | Event::LinkRevoked { .. } => EntryKind::Incident,
         Event::RoleOffered { .. }
         | Event::RoleOfferAccepted { .. }
         | Event::RoleOfferDeclined { .. }
@@ -253,6 +258,31 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
         Event::ScenarioResumed => format!("{who} resumed the scenario"),
         Event::ScenarioEnded => format!("{who} ended the scenario"),
         Event::InjectFired { source, text, .. } => format!("{source}: {text}"),
+        Event::IncidentRestricted { members } => match members.len() {
+            1 => format!("{who} restricted the incident to its only member"),
+            n => format!("{who} restricted the incident to its {n} members"),
+        },
+        Event::MemberAdded {
+            participant,
+            link: Some(_),
+        } => format!("{} joined by invitation", name(participant)),
+        Event::MemberAdded {
+            participant,
+            link: None,
+        } => format!("{who} added {} as a member", name(participant)),
+        Event::MemberRemoved { participant } => {
+            format!("{who} removed {} from the members", name(participant))
+        }
+        Event::LinkCreated {
+            link,
+            kind,
+            expires_at,
+        } => format!(
+            "{who} made {} {link}, valid until {}",
+            kind.label(),
+            expires_at.format("%Y-%m-%d %H:%MZ")
+        ),
+        Event::LinkRevoked { link } => format!("{who} revoked link {link}"),
         Event::CadenceSet { every_minutes } => match every_minutes {
             Some(m) => format!("{who} set status updates every {m} min"),
             None => format!("{who} cleared the status-update cadence"),

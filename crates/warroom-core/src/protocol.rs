@@ -121,6 +121,8 @@ pub enum ErrorCode {
     UnsupportedProtocol,
     /// The server failed; the command may be resent with the same id.
     Internal,
+    /// This connection may not do that: an observer link is read-only. Nothing changed.
+    Forbidden,
 }
 
 /// WebSocket close codes the server uses, so clients can tell why they were cut off.

@@ -90,6 +90,7 @@ pub async fn import(
             snapshot: Some(board),
             summary,
             script: None,
+            links: Vec::new(),
         })
         .await
         .map_err(|err| match err {

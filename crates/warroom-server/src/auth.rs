@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::{HeaderMap, HeaderValue, header};
 use ipnet::IpNet;
 use tokio::time::Instant;
-use warroom_core::api::{AuthInfo, AuthMode, Me};
-use warroom_core::{ParticipantId, Rejection};
+use warroom_core::api::{AuthInfo, AuthMode, Me, Summary};
+use warroom_core::{IncidentId, LinkId, ParticipantId, Rejection, TextId, Timestamp};
 
 use crate::limits::Buckets;
 use crate::store::{SessionRecord, Store, StoreError};
@@ -44,14 +44,34 @@ pub struct AuthConfig {
     pub secure_cookies: bool,
 }
 
+/// The method of the sessions that observer links issue.
+const OBSERVER: &str = "observer";
+
 /// The person a request or a connection speaks for, as the server established it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     pub participant: ParticipantId,
     pub name: String,
     pub admin: bool,
-    /// The session it came from (`None` in proxy mode, where every request says who).
+    /// The session it came from (`None` in proxy mode, where every request says who, and for
+    /// an observer who is not signed in).
     pub session: Option<String>,
+    /// The incident (and observer link) this browser may watch read-only.
+    pub observing: Option<(IncidentId, LinkId)>,
+    /// Nobody is signed in: the observer link is all this browser holds, so it may only
+    /// watch, and only that incident.
+    pub observer_only: bool,
+}
+
+/// What a viewer may do with one incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// See it and work it.
+    Crew,
+    /// See it, read-only (an observer link).
+    Watch,
+    /// Nothing, not even know that it exists.
+    None,
 }
 
 impl Viewer {
@@ -60,8 +80,36 @@ impl Viewer {
             participant: self.participant.clone(),
             name: self.name.clone(),
             admin: self.admin,
+            observer_of: self
+                .observer_only
+                .then(|| self.observing.as_ref().map(|(i, _)| i.clone()))
+                .flatten(),
         }
     }
+
+    /// What this viewer may do with `incident`, whose listing row is `summary`, at `now`.
+    pub fn grant(&self, incident: &IncidentId, summary: &Summary, now: Timestamp) -> Grant {
+        if !self.observer_only && summary.admits(&self.participant) {
+            return Grant::Crew;
+        }
+        match &self.observing {
+            Some((watched, link)) if watched == incident && summary.observable(*link, now) => {
+                Grant::Watch
+            }
+            _ => Grant::None,
+        }
+    }
+}
+
+/// The value of the cookie `name`, if it looks like a credential this server issued (so a
+/// junk cookie costs no database read).
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| session::cookie_value(v, name))
+        .filter(|t| session::well_formed(t))
 }
 
 /// Why signing in failed.
@@ -114,25 +162,94 @@ impl Auth {
         headers: &HeaderMap,
         peer: IpAddr,
     ) -> Result<Option<Viewer>, StoreError> {
-        if self.config.mode == AuthMode::Proxy {
-            return Ok(self.proxy_viewer(headers, peer));
-        }
-        let Some(token) = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| session::cookie_value(v, session::COOKIE))
-            .filter(|t| session::well_formed(t))
-        else {
+        let observing = self.observer_session(headers).await?;
+        let signed_in = if self.config.mode == AuthMode::Proxy {
+            self.proxy_viewer(headers, peer)
+        } else {
+            match cookie(headers, session::COOKIE) {
+                Some(token) => {
+                    let hash = session::hash_token(token);
+                    self.store.session(&hash).await?.map(|s| Viewer {
+                        admin: self.is_admin(&s.participant, &s.subject, s.email.as_deref()),
+                        participant: s.participant,
+                        name: s.name,
+                        session: Some(hash),
+                        observing: None,
+                        observer_only: false,
+                    })
+                }
+                None => None,
+            }
+        };
+        Ok(match (signed_in, observing) {
+            (Some(mut viewer), observing) => {
+                viewer.observing = observing.map(|(_, watched)| watched);
+                Some(viewer)
+            }
+            (None, Some((s, watched))) => Some(Viewer {
+                participant: s.participant,
+                name: s.name,
+                admin: false,
+                session: None,
+                observing: Some(watched),
+                observer_only: true,
+            }),
+            (None, None) => None,
+        })
+    }
+
+    /// The observer session in the browser's observer cookie, and what it watches.
+    async fn observer_session(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<Option<(SessionRecord, (IncidentId, LinkId))>, StoreError> {
+        let Some(token) = cookie(headers, session::OBSERVER_COOKIE) else {
             return Ok(None);
         };
-        let hash = session::hash_token(token);
-        Ok(self.store.session(&hash).await?.map(|s| Viewer {
-            admin: self.is_admin(&s.participant, &s.subject, s.email.as_deref()),
-            participant: s.participant,
-            name: s.name,
-            session: Some(hash),
-        }))
+        let Some(record) = self.store.session(&session::hash_token(token)).await? else {
+            return Ok(None);
+        };
+        let watched = (record.method == OBSERVER)
+            .then(|| record.subject.split_once('/'))
+            .flatten()
+            .and_then(|(incident, link)| {
+                Some((
+                    IncidentId::parse(incident).ok()?,
+                    LinkId(link.parse().ok()?),
+                ))
+            });
+        Ok(watched.map(|w| (record, w)))
+    }
+
+    /// Issues an observer session for link `link` of `incident`, lasting until `until` (unix
+    /// seconds): the credential for the observer cookie.
+    pub async fn observe(
+        &self,
+        incident: &IncidentId,
+        link: LinkId,
+        until: u64,
+        peer: IpAddr,
+    ) -> Result<String, SignInError> {
+        // Every opening is a stored session: bounded like sign-ins.
+        if !self.sign_ins.take(&peer, Instant::now()) {
+            tracing::warn!(%peer, "observer link refused: too many from this address");
+            return Err(SignInError::TooMany);
+        }
+        let token = session::new_token();
+        let participant = session::new_observer();
+        self.store
+            .create_session(SessionRecord {
+                token_hash: session::hash_token(&token),
+                participant: participant.clone(),
+                name: "Observer".into(),
+                method: OBSERVER.into(),
+                subject: format!("{incident}/{link}"),
+                email: None,
+                expires_at: until.min(unix_now() + self.config.session_lifetime.as_secs()),
+            })
+            .await?;
+        tracing::info!(%incident, link = link.0, %participant, %peer, "observer link opened");
+        Ok(token)
     }
 
     /// The client's address for per-address limits: the peer's, or — when the peer is a
@@ -185,6 +302,8 @@ impl Auth {
             participant,
             name,
             session: None,
+            observing: None,
+            observer_only: false,
         })
     }
 
@@ -210,7 +329,7 @@ impl Auth {
             AuthMode::Proxy => return Err(SignInError::WrongMode("its proxy")),
         }
         let name = warroom_core::display_name(name).map_err(SignInError::BadName)?;
-        if let Some(mut viewer) = current {
+        if let Some(mut viewer) = current.filter(|v| !v.observer_only) {
             self.store.rename(&viewer.participant, &name).await?;
             tracing::info!(participant = %viewer.participant, %peer, "renamed");
             viewer.name = name;
@@ -245,6 +364,8 @@ impl Auth {
             participant,
             name,
             session: Some(hash),
+            observing: None,
+            observer_only: false,
         };
         Ok((viewer, Some(token)))
     }
@@ -261,16 +382,26 @@ impl Auth {
 
     /// The `Set-Cookie` value that hands `token` to the browser.
     pub fn cookie(&self, token: &str) -> HeaderValue {
+        self.set_cookie(
+            session::COOKIE,
+            token,
+            self.config.session_lifetime.as_secs(),
+        )
+    }
+
+    /// The `Set-Cookie` value that hands an observer session's `token` to the browser.
+    pub fn observer_cookie(&self, token: &str, max_age: u64) -> HeaderValue {
+        self.set_cookie(session::OBSERVER_COOKIE, token, max_age)
+    }
+
+    fn set_cookie(&self, name: &str, token: &str, max_age: u64) -> HeaderValue {
         let secure = if self.config.secure_cookies {
             "; Secure"
         } else {
             ""
         };
-        let value = format!(
-            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-            session::COOKIE,
-            self.config.session_lifetime.as_secs()
-        );
+        let value =
+            format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
         HeaderValue::from_str(&value).expect("a cookie of hex digits is a valid header")
     }
 
@@ -295,7 +426,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn unix_now() -> u64 {
+pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())

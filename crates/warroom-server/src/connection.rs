@@ -213,6 +213,13 @@ pub async fn serve(
             frames: frames_tx,
             kick: kick_tx,
         },
+        observing: peer
+            .viewer
+            .observing
+            .as_ref()
+            .filter(|(watched, _)| *watched == incident)
+            .map(|(_, link)| *link),
+        observer_only: peer.viewer.observer_only,
     };
     if room.send(join).await.is_err() {
         let _ = sink

@@ -25,7 +25,7 @@ use tower_http::services::ServeDir;
 use warroom_core::{Command, IncidentId, ParticipantId, TextId};
 
 use crate::archive::{self, ArchiveError};
-use crate::auth::{Auth, Viewer};
+use crate::auth::{Auth, Grant, Viewer};
 use crate::connection::ConnectionConfig;
 use crate::limits::{Admission, Buckets};
 use crate::room::{DeleteRefused, ScriptError};
@@ -34,6 +34,7 @@ use crate::store::{StoreError, Summary};
 use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, ScenarioText, UpcomingInject};
 
 pub mod hardening;
+mod links;
 mod session;
 mod upgrade;
 
@@ -86,6 +87,8 @@ pub fn app(state: AppState) -> Router {
         .route("/incidents", get(list_incidents).post(declare_incident))
         .route("/incidents/{id}", get(get_incident).delete(delete_incident))
         .route("/incidents/{id}/script", get(incident_script))
+        .route("/incidents/{id}/links", post(links::create))
+        .route("/links/accept", post(links::accept))
         .route("/scenarios", get(list_scenarios))
         .route("/scenarios/check", post(check_scenario))
         .route("/incidents/{id}/events", get(incident_events))
@@ -178,9 +181,11 @@ async fn api_not_found() -> ApiError {
 /// Every incident, active ones first, each group most recently updated first.
 async fn list_incidents(
     State(state): State<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
 ) -> Result<Json<Vec<Summary>>, ApiError> {
+    let now = chrono::Utc::now();
     let mut incidents = state.rooms.store().list().await?;
+    incidents.retain(|s| viewer.grant(&s.id, s, now) != Grant::None);
     incidents.sort_by(|a, b| {
         b.status
             .is_active()
@@ -192,17 +197,44 @@ async fn list_incidents(
 
 async fn get_incident(
     State(state): State<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<Summary>, ApiError> {
     let id = incident_id(&id)?;
-    state
-        .rooms
-        .store()
-        .summary(&id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found(&id))
+    let (summary, _) = visible(&state, &viewer, &id).await?;
+    Ok(Json(summary))
+}
+
+/// The incident's listing row and what `viewer` may do with it; 404 when they may not see
+/// it, exactly as when it does not exist (a restricted incident's existence is not revealed).
+async fn visible(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &IncidentId,
+) -> Result<(Summary, Grant), ApiError> {
+    let summary = state.rooms.store().summary(id).await?;
+    let grant = summary
+        .as_ref()
+        .map_or(Grant::None, |s| viewer.grant(id, s, chrono::Utc::now()));
+    match (summary, grant) {
+        (Some(summary), grant) if grant != Grant::None => Ok((summary, grant)),
+        _ => Err(ApiError::not_found(id)),
+    }
+}
+
+/// Like [`visible`], for what only the crew may do: an observer gets 403.
+async fn crew_only(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &IncidentId,
+) -> Result<Summary, ApiError> {
+    match visible(state, viewer, id).await? {
+        (summary, Grant::Crew) => Ok(summary),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "an observer link is read-only",
+        )),
+    }
 }
 
 fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
@@ -224,6 +256,9 @@ async fn delete_incident(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = incident_id(&id)?;
+    if !viewer.admin {
+        crew_only(&state, &viewer, &id).await?;
+    }
     match state
         .rooms
         .delete(&id, &viewer.participant, viewer.admin)
@@ -250,6 +285,7 @@ async fn incident_script(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<UpcomingInject>>, ApiError> {
     let id = incident_id(&id)?;
+    crew_only(&state, &viewer, &id).await?;
     state
         .rooms
         .script(&id, &viewer.participant)
@@ -305,10 +341,11 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<
 /// The whole log, for the review page's flight recorder.
 async fn incident_events(
     State(state): State<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<warroom_core::Recorded>>, ApiError> {
     let id = incident_id(&id)?;
+    visible(&state, &viewer, &id).await?;
     archive::whole_log(state.rooms.store().as_ref(), &id)
         .await
         .map(Json)
@@ -317,10 +354,11 @@ async fn incident_events(
 
 async fn export_markdown(
     State(state): State<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
+    visible(&state, &viewer, &id).await?;
     let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Md)
         .await
         .map_err(archive_error)?;
@@ -333,10 +371,11 @@ async fn export_markdown(
 
 async fn export_json(
     State(state): State<AppState>,
-    _viewer: Viewer,
+    viewer: Viewer,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = incident_id(&id)?;
+    visible(&state, &viewer, &id).await?;
     let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Json)
         .await
         .map_err(archive_error)?;
@@ -374,7 +413,17 @@ async fn declare_incident(
         drill: request.drill,
         name: viewer.name,
     };
-    match state.rooms.declare(&viewer.participant, &command).await {
+    if viewer.observer_only {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "an observer link is read-only; sign in to declare",
+        ));
+    }
+    match state
+        .rooms
+        .declare(&viewer.participant, &command, request.restricted)
+        .await
+    {
         Ok(id) => Ok((
             StatusCode::CREATED,
             Json(Declared {

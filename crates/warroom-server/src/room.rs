@@ -20,7 +20,8 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{
-    Command, CommandId, Context, Incident, IncidentId, ParticipantId, Recorded, Seq, State, execute,
+    Command, CommandId, Context, Event, Incident, IncidentId, LinkId, LinkKind, ParticipantId,
+    Recorded, Rejection, Seq, State, execute,
 };
 
 use crate::rooms::Rooms;
@@ -72,6 +73,10 @@ pub enum RoomMsg {
         name: String,
         last_seq: Seq,
         outbox: Outbox,
+        /// The observer link this connection's browser holds for this incident, if any.
+        observing: Option<LinkId>,
+        /// Nobody is signed in: the connection may only watch.
+        observer_only: bool,
     },
     Submit {
         conn: ConnId,
@@ -81,6 +86,15 @@ pub enum RoomMsg {
     },
     Leave {
         conn: ConnId,
+    },
+    /// A command the server sends on someone's behalf after checking what the rules cannot
+    /// (a link's token): its events, or the rejection, come back through `reply`. `link`
+    /// is the token of the link a `create_link` makes.
+    Act {
+        participant: ParticipantId,
+        command: Command,
+        link: Option<String>,
+        reply: Reply,
     },
     /// The facilitator asks for the script's injects (players never see them).
     Script {
@@ -123,6 +137,36 @@ struct Subscriber {
     participant: ParticipantId,
     frames: mpsc::Sender<Frame>,
     kick: Option<oneshot::Sender<(u16, &'static str)>>,
+    /// Watching through this observer link: read-only, not on the crew's presence.
+    watching: Option<LinkId>,
+}
+
+/// One command to decide in a batch, with where its answer goes.
+pub(crate) struct Submission {
+    /// The connection that sent it, which gets its ack or rejection (`None`: the server's).
+    pub conn: Option<ConnId>,
+    pub participant: ParticipantId,
+    /// The client's command id, for de-duplication and the answer.
+    pub id: Option<CommandId>,
+    pub command: Command,
+    /// The token of the link a `create_link` makes, stored with its event.
+    pub link: Option<String>,
+    /// Where the events (or the rejection) go, for commands the server sent.
+    pub reply: Option<Reply>,
+}
+
+impl Submission {
+    /// A command the server sends in `participant`'s name, answered to nobody.
+    pub(crate) fn server(participant: ParticipantId, command: Command) -> Self {
+        Self {
+            conn: None,
+            participant,
+            id: None,
+            command,
+            link: None,
+            reply: None,
+        }
+    }
 }
 
 pub(crate) struct Room {
@@ -153,6 +197,16 @@ pub(crate) struct Room {
     deleted: bool,
 }
 
+/// A connection that said hello, as the room takes it in.
+struct Joiner {
+    conn: ConnId,
+    participant: ParticipantId,
+    name: String,
+    last_seq: Seq,
+    observing: Option<LinkId>,
+    observer_only: bool,
+}
+
 /// Commands remembered for de-duplication, as the store lists them.
 type Remembered = Vec<(CommandKey, Seq)>;
 
@@ -161,7 +215,12 @@ struct Pending {
     conn: Option<ConnId>,
     id: Option<CommandId>,
     outcome: Outcome,
+    /// Where to send the events of `Range` (in the batch's events), for a server command.
+    reply: Option<(Reply, std::ops::Range<usize>)>,
 }
+
+/// The answer to a command the server sent on someone's behalf.
+type Reply = oneshot::Sender<Result<Vec<Recorded>, Rejection>>;
 
 enum Outcome {
     Ack(Seq),
@@ -321,18 +380,54 @@ impl Room {
                     participant,
                     id,
                     command,
-                } => submits.push((Some(conn), participant, Some(id), command)),
+                } => {
+                    if self.is_watching(conn) {
+                        self.refuse_watcher(conn, id);
+                        continue;
+                    }
+                    submits.push(Submission {
+                        conn: Some(conn),
+                        participant,
+                        id: Some(id),
+                        command,
+                        link: None,
+                        reply: None,
+                    });
+                }
+                RoomMsg::Act {
+                    participant,
+                    command,
+                    link,
+                    reply,
+                } => submits.push(Submission {
+                    conn: None,
+                    participant,
+                    id: None,
+                    command,
+                    link,
+                    reply: Some(reply),
+                }),
                 RoomMsg::Join {
                     conn,
                     participant,
                     name,
                     last_seq,
                     outbox,
+                    observing,
+                    observer_only,
                 } => {
                     if !self.flush(std::mem::take(&mut submits)).await {
                         return false;
                     }
-                    if !self.join(conn, participant, name, last_seq, outbox).await {
+                    let joiner = Joiner {
+                        conn,
+                        participant,
+                        name,
+                        last_seq,
+                        observing,
+                        observer_only,
+                    };
+                    if !self.join(joiner, outbox).await {
                         return false;
                     }
                 }
@@ -363,10 +458,7 @@ impl Room {
 
     /// Decides each command against the evolving board, writes all their events in one
     /// append, then broadcasts and answers. Returns `false` if the write failed.
-    async fn flush(
-        &mut self,
-        submits: Vec<(Option<ConnId>, ParticipantId, Option<CommandId>, Command)>,
-    ) -> bool {
+    async fn flush(&mut self, submits: Vec<Submission>) -> bool {
         if submits.is_empty() {
             return true;
         }
@@ -396,7 +488,16 @@ impl Room {
         let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
         let mut new_ids: Vec<(CommandKey, Seq)> = Vec::new();
         let mut new_script: Option<String> = None;
-        for (conn, participant, id, command) in submits {
+        let mut links: Vec<crate::store::LinkRecord> = Vec::new();
+        for Submission {
+            conn,
+            participant,
+            id,
+            command,
+            link,
+            reply,
+        } in submits
+        {
             // Ids are the client's own, so a resend is the same id from the same participant.
             let key = id.as_ref().map(|id| (participant.clone(), id.clone()));
             if let Some(seen) = key.as_ref().and_then(|key| {
@@ -409,6 +510,7 @@ impl Room {
                     conn,
                     id,
                     outcome: Outcome::Ack(*seen),
+                    reply: None,
                 });
                 continue;
             }
@@ -417,10 +519,24 @@ impl Room {
                 at,
                 present: &self.present,
             };
+            let from = events.len();
             let outcome = match execute(&mut self.state, &command, &ctx) {
                 Ok(recorded) => {
                     if let Command::StartScenario { builtin, script } = &command {
                         new_script = drill::script_text(builtin.as_deref(), script.as_deref());
+                    }
+                    if let Some(token_hash) = link {
+                        links.extend(recorded.iter().filter_map(|r| match &r.event {
+                            Event::LinkCreated { link, kind, .. } => {
+                                Some(crate::store::LinkRecord {
+                                    token_hash: token_hash.clone(),
+                                    incident: self.id.clone(),
+                                    link: *link,
+                                    kind: *kind,
+                                })
+                            }
+                            _ => None,
+                        }));
                     }
                     let seq = recorded.last().map_or_else(|| self.head(), |r| r.seq);
                     events.extend(recorded);
@@ -434,7 +550,12 @@ impl Room {
                     Outcome::Rejected(rejection)
                 }
             };
-            pending.push(Pending { conn, id, outcome });
+            pending.push(Pending {
+                conn,
+                id,
+                outcome,
+                reply: reply.map(|r| (r, from..events.len())),
+            });
         }
 
         if !events.is_empty() {
@@ -452,6 +573,7 @@ impl Room {
                 snapshot,
                 summary: Summary::of(&self.id, incident),
                 script: new_script.clone(),
+                links,
             };
             let wrote_snapshot = append.snapshot.is_some();
             if let Err(err) = self.store.append(append).await {
@@ -483,14 +605,22 @@ impl Room {
             let frame = frame(&ServerMessage::Events {
                 events: events.clone(),
             });
-            self.recent.extend(events);
+            self.recent.extend(events.iter().cloned());
             while self.recent.len() > self.config.recent_events {
                 self.recent.pop_front();
             }
             self.broadcast(&frame);
+            self.enforce_access(&events);
         }
 
         for p in pending {
+            if let Some((reply, range)) = p.reply {
+                let answer = match p.outcome {
+                    Outcome::Ack(_) => Ok(events.get(range).unwrap_or_default().to_vec()),
+                    Outcome::Rejected(ref rejection) => Err(rejection.clone()),
+                };
+                let _ = reply.send(answer);
+            }
             let (Some(conn), Some(id)) = (p.conn, p.id) else {
                 continue;
             };
@@ -503,14 +633,28 @@ impl Room {
         true
     }
 
-    async fn join(
-        &mut self,
-        conn: ConnId,
-        participant: ParticipantId,
-        name: String,
-        last_seq: Seq,
-        outbox: Outbox,
-    ) -> bool {
+    async fn join(&mut self, joiner: Joiner, outbox: Outbox) -> bool {
+        let Joiner {
+            conn,
+            participant,
+            name,
+            last_seq,
+            observing,
+            observer_only,
+        } = joiner;
+        let Some(watching) = self.admission(&participant, observing, observer_only) else {
+            // A restricted incident is not revealed to someone who may not see it: the answer
+            // is the one for an incident that does not exist.
+            let refusal = ServerMessage::Error {
+                code: ErrorCode::UnknownIncident,
+                message: format!("there is no incident {}", self.id),
+                command: None,
+            };
+            let _ = outbox.frames.try_send(frame(&refusal));
+            let _ = outbox.kick.send((close::REFUSED, "refused"));
+            tracing::info!(incident = %self.id, %participant, "refused a connection to a restricted incident");
+            return true;
+        };
         let head = self.head();
         self.subscribers.insert(
             conn,
@@ -518,6 +662,7 @@ impl Room {
                 participant: participant.clone(),
                 frames: outbox.frames,
                 kick: Some(outbox.kick),
+                watching,
             },
         );
         self.send_to(
@@ -529,6 +674,12 @@ impl Room {
             }),
         );
         self.catch_up(conn, last_seq);
+        if watching.is_some() {
+            // An observer watches: no join in the log, no place on the crew's presence.
+            let presence = self.presence_frame();
+            self.send_to(conn, presence);
+            return true;
+        }
 
         let count = self.connections.entry(participant.clone()).or_default();
         *count += 1;
@@ -544,7 +695,10 @@ impl Room {
             .and_then(|s| s.participants.get(&participant));
         if known.is_none_or(|p| p.name != name.trim())
             && !self
-                .flush(vec![(None, participant, None, Command::Join { name })])
+                .flush(vec![Submission::server(
+                    participant,
+                    Command::Join { name },
+                )])
                 .await
         {
             return false;
@@ -556,6 +710,84 @@ impl Room {
             self.send_to(conn, presence);
         }
         true
+    }
+
+    /// How a joiner may be on the board: `Some(None)` with the crew, `Some(Some(link))`
+    /// watching through an observer link, `None` not at all.
+    fn admission(
+        &self,
+        participant: &ParticipantId,
+        observing: Option<LinkId>,
+        observer_only: bool,
+    ) -> Option<Option<LinkId>> {
+        let access = &self.state.as_ref()?.access;
+        if !observer_only && access.admits(participant) {
+            return Some(None);
+        }
+        observing
+            .filter(|link| access.usable(*link, LinkKind::Observe, Utc::now()))
+            .map(Some)
+    }
+
+    fn is_watching(&self, conn: ConnId) -> bool {
+        self.subscribers
+            .get(&conn)
+            .is_some_and(|s| s.watching.is_some())
+    }
+
+    /// An observer sent a command: nothing changes, and it is told why.
+    fn refuse_watcher(&mut self, conn: ConnId, id: CommandId) {
+        let refusal = ServerMessage::Error {
+            code: ErrorCode::Forbidden,
+            message: "This is a read-only observer link: it can watch the board, not change it."
+                .into(),
+            command: Some(id),
+        };
+        self.send_to(conn, frame(&refusal));
+    }
+
+    /// After events that take access away, closes the connections that lost it: a removed
+    /// member's, and the observers of a revoked link.
+    fn enforce_access(&mut self, events: &[Recorded]) {
+        let mut gone = Vec::new();
+        for r in events {
+            match &r.event {
+                Event::MemberRemoved { participant } => gone.extend(
+                    self.subscribers
+                        .iter()
+                        .filter(|(_, s)| &s.participant == participant && s.watching.is_none())
+                        .map(|(c, _)| *c),
+                ),
+                Event::LinkRevoked { link } => gone.extend(
+                    self.subscribers
+                        .iter()
+                        .filter(|(_, s)| s.watching == Some(*link))
+                        .map(|(c, _)| *c),
+                ),
+                Event::IncidentRestricted { .. } => {
+                    let access = self.state.as_ref().map(|i| i.access.clone());
+                    gone.extend(
+                        self.subscribers
+                            .iter()
+                            .filter(|(_, s)| {
+                                s.watching.is_none()
+                                    && !access.as_ref().is_some_and(|a| a.admits(&s.participant))
+                            })
+                            .map(|(c, _)| *c),
+                    );
+                }
+                _ => {}
+            }
+        }
+        for conn in gone {
+            if let Some(mut sub) = self.subscribers.remove(&conn) {
+                if let Some(kick) = sub.kick.take() {
+                    let _ =
+                        kick.send((close::REFUSED, "you no longer have access to this incident"));
+                }
+                self.forget_connection(&sub.participant);
+            }
+        }
     }
 
     /// Sends a new subscriber what it lacks: recent events if it is close behind, else a

@@ -184,11 +184,36 @@ impl Rooms {
             .map_err(DeleteError::Refused)
     }
 
+    /// Sends `command` in `participant`'s name (after the caller checked what the rules
+    /// cannot, such as a link's token); its events, or the rules' rejection.
+    pub async fn act(
+        self: &Arc<Self>,
+        incident: &IncidentId,
+        participant: &ParticipantId,
+        command: Command,
+        link: Option<String>,
+    ) -> Result<Result<Vec<warroom_core::Recorded>, Rejection>, RoomError> {
+        let room = self.get(incident).await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let msg = crate::room::RoomMsg::Act {
+            participant: participant.clone(),
+            command,
+            link,
+            reply,
+        };
+        if room.send(msg).await.is_err() {
+            return Err(RoomError::ShuttingDown);
+        }
+        answer.await.map_err(|_| RoomError::ShuttingDown)
+    }
+
     /// Declares a new incident with a fresh unguessable id; the declarer is its commander.
+    /// A `restricted` one is restricted in the same write, so it is never seen open.
     pub async fn declare(
         &self,
         declarer: &ParticipantId,
         command: &Command,
+        restricted: bool,
     ) -> Result<IncidentId, DeclareError> {
         let id = new_incident_id();
         let mut state = None;
@@ -198,7 +223,12 @@ impl Rooms {
             at: event_time(),
             present: &present,
         };
-        let events = execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?;
+        let mut events = execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?;
+        if restricted {
+            events.extend(
+                execute(&mut state, &Command::Restrict, &ctx).map_err(DeclareError::Rejected)?,
+            );
+        }
         let incident = state.as_ref().ok_or_else(|| {
             DeclareError::Rejected(Rejection::new(
                 warroom_core::RejectionCode::Invalid,
@@ -214,6 +244,7 @@ impl Rooms {
                 snapshot: None,
                 summary: Summary::of(&id, incident),
                 script: None,
+                links: Vec::new(),
             })
             .await?;
         tracing::info!(incident = %id, participant = %declarer, title = %incident.title, "incident declared");

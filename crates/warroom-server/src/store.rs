@@ -11,7 +11,9 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use warroom_core::{CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq};
+use warroom_core::{
+    CommandId, Incident, IncidentId, LinkId, LinkKind, ParticipantId, Recorded, Seq,
+};
 
 pub use crate::auth::session::SessionRecord;
 
@@ -47,6 +49,18 @@ pub struct Append {
     /// A training scenario's script, kept beside the log (never in it: players must not see
     /// what is coming) when the scenario starts.
     pub script: Option<String>,
+    /// The secret tokens of links made by these events (never in the log: the log is
+    /// exported, and a token opens the incident).
+    pub links: Vec<LinkRecord>,
+}
+
+/// An invitation or observer link's token, as the store keeps it: hashed, beside the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub token_hash: String,
+    pub incident: IncidentId,
+    pub link: LinkId,
+    pub kind: LinkKind,
 }
 
 /// What a room needs to come alive: the latest snapshot (if any) and every event after it.
@@ -114,6 +128,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends a session (signing out).
     fn delete_session(&self, token_hash: &str) -> StoreFuture<'_, ()>;
+
+    /// The link whose token hashes to `token_hash`.
+    fn link(&self, token_hash: &str) -> StoreFuture<'_, Option<LinkRecord>>;
 
     /// Gives `participant` a new display name in every one of their sessions.
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()>;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use chrono::Duration;
 use warroom_core::RejectionCode::{AlreadyDeclared, Closed, Invalid, NotDeclared, NotPermitted};
-use warroom_core::{Command, Event, NoteKind, Role, Severity, Status};
+use warroom_core::{Command, Event, LinkId, LinkKind, NoteKind, Role, Severity, Status};
 
 use super::*;
 
@@ -58,6 +58,19 @@ fn one_of_each() -> Vec<Command> {
             source: "Monitoring".into(),
             text: "Disk at 95%.".into(),
         },
+        Command::Restrict,
+        Command::AddMember {
+            participant: id("bob"),
+        },
+        Command::RemoveMember {
+            participant: id("bob"),
+        },
+        Command::CreateLink {
+            kind: LinkKind::Observe,
+            hours: 24,
+        },
+        Command::RevokeLink { link: LinkId(1) },
+        Command::AcceptInvitation { link: LinkId(1) },
     ];
     let kinds: BTreeSet<usize> = samples
         .iter()
@@ -100,10 +113,16 @@ fn one_of_each() -> Vec<Command> {
             Command::ResumeScenario => 35,
             Command::EndScenario => 36,
             Command::FireInject { .. } => 37,
+            Command::Restrict => 38,
+            Command::AddMember { .. } => 39,
+            Command::RemoveMember { .. } => 40,
+            Command::CreateLink { .. } => 41,
+            Command::RevokeLink { .. } => 42,
+            Command::AcceptInvitation { .. } => 43,
         })
         .collect();
     assert_eq!(kinds.len(), samples.len(), "one sample of each command");
-    assert_eq!(kinds.len(), 38);
+    assert_eq!(kinds.len(), 44);
     samples
 }
 
@@ -156,7 +175,11 @@ fn a_closed_incident_is_read_only() {
 #[test]
 fn only_participants_act() {
     for command in one_of_each() {
-        if matches!(command, Command::Declare { .. } | Command::Join { .. }) {
+        // Joining, and accepting an invitation (how a newcomer gets in), come from outsiders.
+        if matches!(
+            command,
+            Command::Declare { .. } | Command::Join { .. } | Command::AcceptInvitation { .. }
+        ) {
             continue;
         }
         check(

@@ -10,6 +10,7 @@
 //!
 //! The crew: Ann declares and commands; Bob, Cat and Dan join; Eve never joins.
 
+mod access;
 mod checklists;
 #[path = "../support/commands.rs"]
 mod commands;

@@ -73,6 +73,9 @@ pub fn aim(state: &State, step: &Step) -> (ParticipantId, Command) {
         Command::AddChecklistItem { checklist, .. } => {
             retarget(checklist, &i.checklists);
         }
+        Command::RevokeLink { link } | Command::AcceptInvitation { link } => {
+            retarget(link, &i.access.links);
+        }
         Command::CheckItem {
             checklist, item, ..
         }
@@ -117,7 +120,19 @@ fn natural_actor(state: &State, command: &Command) -> Option<ParticipantId> {
         Command::SetSeverity { .. }
         | Command::SetStatus { .. }
         | Command::AssignAction { .. }
-        | Command::AcknowledgeConcern { .. } => commander(),
+        | Command::AcknowledgeConcern { .. }
+        | Command::Restrict
+        | Command::AddMember { .. }
+        | Command::RemoveMember { .. }
+        | Command::CreateLink { .. }
+        | Command::RevokeLink { .. } => commander(),
+        // Someone who joined but may not see the restricted incident (the server would not let
+        // them join; the rules alone do).
+        Command::AcceptInvitation { .. } => i
+            .participants
+            .keys()
+            .find(|p| !i.access.members.contains(*p))
+            .cloned(),
         Command::SetSummary { .. } | Command::SetCadence { .. } => {
             i.holder(Role::Communications).cloned().or_else(commander)
         }

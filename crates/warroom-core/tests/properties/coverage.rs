@@ -23,7 +23,7 @@ fn sample<S: Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
         .collect()
 }
 
-const EVENT_KINDS: usize = 37;
+const EVENT_KINDS: usize = 42;
 
 fn event_kind(event: &Event) -> usize {
     match event {
@@ -64,10 +64,15 @@ fn event_kind(event: &Event) -> usize {
         Event::ScenarioResumed => 34,
         Event::ScenarioEnded => 35,
         Event::InjectFired { .. } => 36,
+        Event::IncidentRestricted { .. } => 37,
+        Event::MemberAdded { .. } => 38,
+        Event::MemberRemoved { .. } => 39,
+        Event::LinkCreated { .. } => 40,
+        Event::LinkRevoked { .. } => 41,
     }
 }
 
-const COMMAND_KINDS: usize = 38;
+const COMMAND_KINDS: usize = 44;
 
 fn command_kind(command: &Command) -> usize {
     match command {
@@ -109,6 +114,12 @@ fn command_kind(command: &Command) -> usize {
         Command::ResumeScenario => 35,
         Command::EndScenario => 36,
         Command::FireInject { .. } => 37,
+        Command::Restrict => 38,
+        Command::AddMember { .. } => 39,
+        Command::RemoveMember { .. } => 40,
+        Command::CreateLink { .. } => 41,
+        Command::RevokeLink { .. } => 42,
+        Command::AcceptInvitation { .. } => 43,
     }
 }
 

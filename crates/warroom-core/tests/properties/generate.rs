@@ -14,8 +14,8 @@ use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use warroom_core::templates::TEMPLATES;
 use warroom_core::{
     ActionId, ChecklistId, ChecklistKind, Command, CommandId, ConcernId, ConcernLevel,
-    HandoffBrief, IncidentId, Lane, NoteId, NoteKind, ParticipantId, PausePoint, Rejection,
-    RejectionCode, Role, Severity, Status, TextId, Timestamp,
+    HandoffBrief, IncidentId, Lane, LinkId, LinkKind, NoteId, NoteKind, ParticipantId, PausePoint,
+    Rejection, RejectionCode, Role, Severity, Status, TextId, Timestamp,
 };
 
 /// The people of a generated incident. Anyone may join; "eve" sometimes appears as a
@@ -187,6 +187,13 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
         1 => Just(Command::EndScenario),
         1 => (proptest::option::of(n()), text(), text())
             .prop_map(|(inject, source, text)| Command::FireInject { inject, source, text }),
+        1 => Just(Command::Restrict),
+        1 => who().prop_map(|participant| Command::AddMember { participant }),
+        1 => who().prop_map(|participant| Command::RemoveMember { participant }),
+        1 => (select(vec![LinkKind::Invite, LinkKind::Observe]), prop_oneof![Just(0u32), 1..200u32])
+            .prop_map(|(kind, hours)| Command::CreateLink { kind, hours }),
+        1 => n().prop_map(|n| Command::RevokeLink { link: LinkId(n) }),
+        1 => n().prop_map(|n| Command::AcceptInvitation { link: LinkId(n) }),
     ]
     .boxed()
 }

@@ -8,6 +8,9 @@ use warroom_core::{ParticipantId, TextId};
 /// The cookie that carries the session credential.
 pub const COOKIE: &str = "warroom_session";
 
+/// The cookie that carries an observer link's session, beside (never instead of) a sign-in.
+pub const OBSERVER_COOKIE: &str = "warroom_observe";
+
 /// A session as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -15,9 +18,10 @@ pub struct SessionRecord {
     pub token_hash: String,
     pub participant: ParticipantId,
     pub name: String,
-    /// How the person signed in (`open`).
+    /// How the person signed in (`open`), or `observer` for an observer link's session.
     pub method: String,
-    /// Who the identity provider says they are (`open`: the participant id itself).
+    /// Who the identity provider says they are (`open`: the participant id itself;
+    /// `observer`: `{incident}/{link}`).
     pub subject: String,
     pub email: Option<String>,
     /// Unix seconds after which the session is no longer honoured.
@@ -47,6 +51,13 @@ pub fn new_participant() -> ParticipantId {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
     ParticipantId::parse(&format!("p-{}", base32(&bytes))).expect("base32 is a valid id")
+}
+
+/// A participant id for an observer (`o-`, 128 random bits): it watches, never acts.
+pub fn new_observer() -> ParticipantId {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the operating system provides randomness");
+    ParticipantId::parse(&format!("o-{}", base32(&bytes))).expect("base32 is a valid id")
 }
 
 /// The participant id of an identity a provider vouches for: the same subject gives the same

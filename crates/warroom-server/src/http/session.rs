@@ -17,8 +17,24 @@ pub(super) async fn auth_info(State(state): State<AppState>) -> Json<AuthInfo> {
     Json(state.auth.info())
 }
 
-pub(super) async fn current(viewer: Viewer) -> Json<Me> {
-    Json(viewer.me())
+/// Who is signed in. An observer whose link has been revoked or has expired is nobody.
+pub(super) async fn current(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Json<Me>, ApiError> {
+    if viewer.observer_only
+        && let Some((incident, _)) = &viewer.observing
+    {
+        super::visible(&state, &viewer, incident)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "the observer link has expired or was revoked",
+                )
+            })?;
+    }
+    Ok(Json(viewer.me()))
 }
 
 pub(super) async fn sign_in(

@@ -9,7 +9,7 @@ use warroom_core::protocol::close;
 use warroom_core::scenario::{self, When};
 use warroom_core::{Command, ParticipantId};
 
-use super::Room;
+use super::{Room, Submission};
 
 /// Why an incident was not deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,10 +77,8 @@ impl Room {
             .into_iter()
             .filter_map(|i| script.injects.get(i as usize).map(|inject| (i, inject)))
             .map(|(i, inject)| {
-                (
-                    None,
+                Submission::server(
                     facilitator.clone(),
-                    None,
                     Command::FireInject {
                         inject: Some(i),
                         source: inject.source.clone(),

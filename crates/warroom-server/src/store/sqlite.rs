@@ -15,9 +15,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
-use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
+use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, TextId};
 
-use super::{Append, CommandKey, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary};
+use super::{
+    Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
+};
 
 /// How long command ids are remembered for de-duplication: a client that reconnects within
 /// this window after losing an acknowledgement gets the command acknowledged, not re-applied.
@@ -76,6 +78,17 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX sessions_by_participant ON sessions (participant);
     CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+",
+    r"
+    -- Invitation and observer links: the token's SHA-256 and what it opens. The board has the
+    -- link's number, kind and expiry; the token is never in the log.
+    CREATE TABLE links (
+        token_hash TEXT PRIMARY KEY NOT NULL,
+        incident TEXT NOT NULL,
+        link INTEGER NOT NULL,
+        kind TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX links_by_incident ON links (incident);
 ",
 ];
 
@@ -225,6 +238,35 @@ impl Store for SqliteStore {
                     subject,
                     email,
                     expires_at,
+                })
+            })
+            .transpose()
+        }))
+    }
+
+    fn link(&self, token_hash: &str) -> StoreFuture<'_, Option<LinkRecord>> {
+        let token_hash = token_hash.to_owned();
+        Box::pin(self.read(move |conn| {
+            let row = conn
+                .prepare_cached("SELECT incident, link, kind FROM links WHERE token_hash = ?1")
+                .map_err(failed)?
+                .query_row([&token_hash], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, u32>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .optional()
+                .map_err(failed)?;
+            row.map(|(incident, link, kind)| {
+                Ok(LinkRecord {
+                    incident: IncidentId::parse(&incident)
+                        .map_err(|e| StoreError::Failed(format!("a stored link is bad: {e}")))?,
+                    link: LinkId(link),
+                    kind: serde_json::from_value(serde_json::Value::String(kind))
+                        .map_err(corrupt)?,
+                    token_hash,
                 })
             })
             .transpose()
@@ -586,6 +628,20 @@ fn write_append(conn: &Connection, append: &Append) -> Result<(), StoreError> {
             .execute(params![id, script])
             .map_err(failed)?;
     }
+    for link in &append.links {
+        let kind = serde_json::to_value(link.kind).map_err(corrupt)?;
+        conn.prepare_cached(
+            "INSERT INTO links (token_hash, incident, link, kind) VALUES (?1, ?2, ?3, ?4)",
+        )
+        .map_err(failed)?
+        .execute(params![
+            link.token_hash,
+            link.incident.as_str(),
+            link.link.0,
+            kind.as_str().unwrap_or_default()
+        ])
+        .map_err(failed)?;
+    }
     let summary = serde_json::to_string(&append.summary).map_err(corrupt)?;
     conn.prepare_cached(
         "INSERT INTO incidents (id, head, updated_at, summary) VALUES (?1, ?2, ?3, ?4) \
@@ -608,7 +664,7 @@ fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), Store
     if head_of(conn, incident)?.is_none() {
         return Err(StoreError::UnknownIncident(incident.clone()));
     }
-    for table in ["events", "commands", "snapshots", "scripts"] {
+    for table in ["events", "commands", "snapshots", "scripts", "links"] {
         conn.execute(&format!("DELETE FROM {table} WHERE incident = ?1"), [id])
             .map_err(failed)?;
     }

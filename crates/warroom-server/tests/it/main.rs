@@ -4,6 +4,8 @@
 //!
 //! - [`support`]: the child server process, a WebSocket client that folds what it receives,
 //!   and a tiny HTTP client.
+//! - [`access`]: restricted incidents are invisible to non-members; invitations and observer
+//!   links, and what revoking them does.
 //! - [`sync`]: clients agree on one order of events; late joiners catch up exactly.
 //! - [`resume`]: reconnecting clients get exactly what they missed; resent commands apply once.
 //! - [`durability`]: a graceful restart and a `kill -9` lose no acknowledged event.
@@ -18,6 +20,7 @@
 //!
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
+mod access;
 mod archive;
 mod durability;
 mod hostile;

@@ -244,3 +244,16 @@ async fn an_open_war_room_is_not_put_on_the_network_by_accident() {
     .await;
     proxy.failed_saying("--trusted-proxy");
 }
+
+#[tokio::test]
+async fn the_total_connection_limit_closes_with_its_own_code() {
+    let server = Server::start_with(&["--max-connections", "2"]).await;
+    let incident = server.declare("p-alice", "Alice", "Full house").await;
+    let _a = Client::join(&server, &incident, "p-alice").await;
+    let _b = Client::join(&server, &incident, "p-bob").await;
+    assert_eq!(
+        refused_with(&server, "p-carol").await,
+        Some(close::TOO_MANY_CONNECTIONS)
+    );
+    assert!(server.log().contains("the server has too many connections"));
+}
