@@ -8,6 +8,10 @@ use warroom_core::{ParticipantId, TextId};
 /// The cookie that carries the session credential.
 pub const COOKIE: &str = "warroom_session";
 
+/// `oidc` mode: the cookie that binds a sign-in under way with the provider to the browser
+/// that started it (its value is random, and never the session's).
+pub const SIGN_IN_COOKIE: &str = "warroom_sign_in";
+
 /// A session as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -15,9 +19,10 @@ pub struct SessionRecord {
     pub token_hash: String,
     pub participant: ParticipantId,
     pub name: String,
-    /// How the person signed in (`open`).
+    /// How the person signed in (`open`, `oidc`).
     pub method: String,
-    /// Who the identity provider says they are (`open`: the participant id itself).
+    /// Who the identity provider says they are (`oidc`: the ID token's `sub`; `open`: the
+    /// participant id itself).
     pub subject: String,
     pub email: Option<String>,
     /// Unix seconds after which the session is no longer honoured.
