@@ -28,9 +28,10 @@ use openidconnect::core::{
 use openidconnect::{
     AccessTokenHash, AdditionalClaims, AuthorizationCode, ClaimsVerificationError, Client,
     ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, RequestTokenError, Scope, SignatureVerificationError,
-    StandardErrorResponse, StandardTokenResponse, TokenResponse, UserInfoClaims, reqwest,
+    EndpointSet, IdTokenFields, IssuerUrl, JsonWebKey, JwsSigningAlgorithm, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
+    Scope, SignatureVerificationError, StandardErrorResponse, StandardTokenResponse, TokenResponse,
+    UserInfoClaims, reqwest,
 };
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
@@ -366,9 +367,18 @@ impl Oidc {
             let unverified = |e: &dyn std::fmt::Display| OidcError::Unverified(e.to_string());
             let alg = id_token.signing_alg().map_err(|e| unverified(&e))?;
             let verifier = client.id_token_verifier();
-            let key = id_token
-                .signing_key(&verifier)
-                .map_err(|e| unverified(&e))?;
+            // An HMAC-signed token (HS256…) is keyed by the client secret, which no key set
+            // lists.
+            let shared;
+            let key = if alg.uses_shared_secret() {
+                shared =
+                    CoreJsonWebKey::new_symmetric(self.config.client_secret.clone().into_bytes());
+                &shared
+            } else {
+                id_token
+                    .signing_key(&verifier)
+                    .map_err(|e| unverified(&e))?
+            };
             let actual = AccessTokenHash::from_token(tokens.access_token(), alg, key)
                 .map_err(|e| unverified(&e))?;
             if actual != *expected {
