@@ -434,8 +434,13 @@ impl Auth {
 
     /// The `Set-Cookie` value that makes the browser forget its sign-in with the provider.
     pub fn clear_sign_in_cookie(&self) -> HeaderValue {
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
         HeaderValue::from_str(&format!(
-            "{}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0",
+            "{}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
             session::SIGN_IN_COOKIE
         ))
         .expect("a valid header")
