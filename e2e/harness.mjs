@@ -5,6 +5,7 @@
 // e2e/artifacts/.
 
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { after, before } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -31,9 +32,14 @@ export class Server {
     this.log = [];
   }
 
-  static async start(extraArgs = []) {
+  /**
+   * Starts a server with these extra flags, on `port` (0 — the default — picks a free one).
+   * Give a port from `freePort()` when the flags must name the server's own URL, as an
+   * identity provider's redirect URI does.
+   */
+  static async start(extraArgs = [], { port = 0 } = {}) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'warroom-e2e-'));
-    const server = new Server(dataDir, 0, extraArgs);
+    const server = new Server(dataDir, port, extraArgs);
     await server.launch();
     return server;
   }
@@ -96,6 +102,18 @@ export class Server {
     await this.kill();
     rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it; nothing holds it). */
+export async function freePort() {
+  const probe = net.createServer();
+  await new Promise((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
 
 /**

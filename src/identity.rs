@@ -123,11 +123,24 @@ impl Identity {
         self.observer_of.with(Option::is_some)
     }
 
-    /// Whether the person signs in here with a display name (not through a proxy), so can
-    /// change it and sign out. `false` until the server has said.
+    /// Whether the person signs in here with a display name (not through a proxy or an
+    /// identity provider), so can change it. `false` until the server has said.
     pub fn open_mode(&self) -> bool {
-        self.auth
-            .with(|a| matches!(a, Some(Ok(info)) if info.mode == api::AuthMode::Open))
+        self.mode() == Some(api::AuthMode::Open)
+    }
+
+    /// Whether the session is this server's to end (open and identity-provider modes; behind
+    /// a proxy, signing out is the proxy's business). `false` until the server has said.
+    pub fn can_sign_out(&self) -> bool {
+        matches!(self.mode(), Some(api::AuthMode::Open | api::AuthMode::Oidc))
+    }
+
+    fn mode(&self) -> Option<api::AuthMode> {
+        self.auth.with(|a| {
+            a.as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .map(|info| info.mode)
+        })
     }
 
     /// The participant the server issued. Only meaningful while signed in, which is the only

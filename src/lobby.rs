@@ -116,7 +116,7 @@ fn CrewLobby() -> impl IntoView {
 }
 
 /// "You are Alice", and — when people sign in here with a name — changing it (the same
-/// person, renamed on every board) and signing out.
+/// person, renamed on every board); signing out, unless a proxy signed the person in.
 #[component]
 fn Who() -> impl IntoView {
     let identity = expect_context::<Identity>();
@@ -145,6 +145,8 @@ fn Who() -> impl IntoView {
                         <span>"You are " <strong class="my-name">{move || identity.name.get()}</strong></span>
                         <Show when=move || identity.open_mode()>
                             <button type="button" class="ghost" on:click=move |_| { error.set(None); renaming.set(true); }>"Change name"</button>
+                        </Show>
+                        <Show when=move || identity.can_sign_out()>
                             <button type="button" class="ghost" disabled=move || busy.get() on:click=sign_out>"Sign out"</button>
                         </Show>
                     </span>

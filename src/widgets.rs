@@ -91,8 +91,9 @@ pub fn AppLink(
 }
 
 /// Signing in: the display name (and the team's join code when the server asks for one),
-/// posted to `/api/session`. The server issues the identity; in proxy mode there is nothing
-/// to type, so the page says what went wrong instead.
+/// posted to `/api/session`. The server issues the identity; with an identity provider it is
+/// a link to the provider's sign-in, and in proxy mode there is nothing to type, so the page
+/// says what went wrong instead.
 #[component]
 pub fn SignInForm(
     /// The incident of the link that was opened, if any: said on the form.
@@ -135,10 +136,45 @@ pub fn SignInPanel(
                     <button type="button" class="primary" on:click=move |_| reload()>"Reload"</button>
                 </section>
             }.into_any(),
+            Some(Ok(info)) if info.mode == AuthMode::Oidc => view! {
+                <ProviderSignIn
+                    login_url=info.login_url.unwrap_or_else(|| "/auth/login".into())
+                    incident=incident.clone()
+                />
+            }.into_any(),
             Some(Ok(info)) => view! {
                 <NameForm join_code=info.join_code incident=incident.clone() invited=invited />
             }.into_any(),
         }}
+    }
+}
+
+/// The identity-provider sign-in: one link, a navigation to the server's `/auth/login`, which
+/// sends the browser to the provider and, once signed in, back to this very page.
+#[component]
+fn ProviderSignIn(login_url: String, incident: Option<IncidentId>) -> impl IntoView {
+    let location = window().location();
+    let here = format!(
+        "{}{}",
+        location.pathname().unwrap_or_else(|_| "/".into()),
+        location.search().unwrap_or_default()
+    );
+    let href = format!(
+        "{login_url}?return={}",
+        String::from(js_sys::encode_uri_component(&here))
+    );
+    view! {
+        <section class="card stack" aria-labelledby="provider-h">
+            <h2 id="provider-h">
+                {if incident.is_some() { "Sign in to join this incident" } else { "Sign in" }}
+            </h2>
+            {incident.map(|id| view! {
+                <p class="hint">"You opened the link to incident " <span class="mono">{id.to_string()}</span> "; its board opens once you are signed in."</p>
+            })}
+            <p>"This Warroom signs people in with your organisation's account."</p>
+            <a class="button primary" href=href>"Sign in with your organisation"</a>
+            <p class="hint">"Your crew sees the name your organisation knows you by. This browser stays signed in until you sign out."</p>
+        </section>
     }
 }
 

@@ -176,6 +176,10 @@ pub struct AuthInfo {
     pub mode: AuthMode,
     /// `open` mode only: whether signing in needs the team's join code.
     pub join_code: bool,
+    /// `oidc` mode only: where the browser goes to sign in with the identity provider (the
+    /// app adds `?return=<path>` to come back to the page it was on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login_url: Option<String>,
 }
 
 /// The server's `--auth` mode.
@@ -186,6 +190,8 @@ pub enum AuthMode {
     Open,
     /// An authenticating reverse proxy says who the person is, in headers.
     Proxy,
+    /// The server signs the person in with the organisation's OpenID Connect provider.
+    Oidc,
 }
 
 /// The signed-in person (`GET /api/session`, and the answer to signing in).

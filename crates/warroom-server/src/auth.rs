@@ -2,12 +2,15 @@
 //! or an authenticating proxy the operator trusts), never claimed by a client: no request
 //! body, query parameter or WebSocket message names the participant it acts as.
 //!
-//! Two modes (`--auth`):
+//! Three modes (`--auth`):
 //! - `open`: a person picks a display name and gets a fresh participant id and a session
 //!   cookie. On a non-loopback address it needs a team join code or `--public`.
 //! - `proxy`: an authenticating reverse proxy (oauth2-proxy, Authelia) names the person in
 //!   `X-Forwarded-User` / `X-Forwarded-Email`; the headers count only from `--trusted-proxy`
 //!   addresses and are ignored from anywhere else.
+//! - `oidc`: the server signs the person in with the organisation's OpenID Connect provider
+//!   (`oidc.rs`), and issues a session as in open mode. The participant id is derived from the
+//!   provider's issuer and subject, so it is the same on every device.
 //!
 //! A session is a 256-bit credential in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` under
 //! https), stored only as its SHA-256 (`session.rs`). This module owns the rules; the HTTP
@@ -25,7 +28,10 @@ use warroom_core::{IncidentId, LinkId, ParticipantId, Rejection, TextId, Timesta
 use crate::limits::Buckets;
 use crate::store::{SessionRecord, Store, StoreError};
 
+pub mod oidc;
 pub mod session;
+
+use oidc::{Oidc, OidcConfig, OidcError};
 
 /// How people sign in, from the flags.
 #[derive(Debug, Clone)]
@@ -33,6 +39,8 @@ pub struct AuthConfig {
     pub mode: AuthMode,
     /// `open` mode: the code a person must give to sign in, if any.
     pub join_code: Option<String>,
+    /// `oidc` mode: the provider and this server's client.
+    pub oidc: Option<OidcConfig>,
     /// `proxy` mode: the addresses whose identity headers are believed.
     pub trusted_proxies: Vec<IpNet>,
     /// E-mail addresses, subjects or participant ids of the server's admins.
@@ -117,6 +125,8 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 pub enum SignInError {
     #[error("this server signs people in through {0}; a display name alone is not enough")]
     WrongMode(&'static str),
+    #[error("this server does not sign people in through an identity provider")]
+    NoProvider,
     #[error("{0}")]
     BadName(Rejection),
     #[error("that is not the team's join code")]
@@ -124,7 +134,17 @@ pub enum SignInError {
     #[error("too many sign-ins from your address; wait a minute and try again")]
     TooMany,
     #[error(transparent)]
+    Provider(#[from] OidcError),
+    #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How a sign-in with the identity provider ended (`Auth::finish_oidc`).
+pub struct ProviderSignIn {
+    /// Where the person was when they started signing in (a local path).
+    pub return_to: String,
+    /// The viewer and the credential for their new session's cookie.
+    pub result: Result<(Viewer, String), SignInError>,
 }
 
 /// The sign-in desk: resolves requests to viewers and issues sessions.
@@ -132,6 +152,8 @@ pub struct Auth {
     config: AuthConfig,
     store: std::sync::Arc<dyn Store>,
     sign_ins: Buckets<IpAddr>,
+    /// `oidc` mode's relying party, with the sign-ins under way.
+    oidc: Option<Oidc>,
 }
 
 impl Auth {
@@ -139,8 +161,24 @@ impl Auth {
         let per_minute = f64::from(config.sign_ins_per_minute);
         Self {
             sign_ins: Buckets::new(per_minute / 60.0, per_minute),
+            oidc: config.oidc.clone().map(Oidc::new),
             config,
             store,
+        }
+    }
+
+    /// `oidc` mode: reads the provider's settings, so that a wrong issuer shows in the log at
+    /// start-up. Nothing else waits for it: sessions already issued work without the provider.
+    pub async fn discover(&self) {
+        if let Some(oidc) = &self.oidc {
+            match oidc.discover().await {
+                Ok(()) => tracing::info!(issuer = oidc.issuer(), "identity provider found"),
+                Err(err) => tracing::error!(
+                    issuer = oidc.issuer(),
+                    %err,
+                    "cannot read the identity provider's settings; sign-ins fail until it answers"
+                ),
+            }
         }
     }
 
@@ -152,7 +190,8 @@ impl Auth {
     pub fn info(&self) -> AuthInfo {
         AuthInfo {
             mode: self.config.mode,
-            join_code: self.config.join_code.is_some(),
+            join_code: self.config.mode == AuthMode::Open && self.config.join_code.is_some(),
+            login_url: (self.config.mode == AuthMode::Oidc).then(|| "/auth/login".to_owned()),
         }
     }
 
@@ -327,6 +366,11 @@ impl Auth {
         match self.config.mode {
             AuthMode::Open => {}
             AuthMode::Proxy => return Err(SignInError::WrongMode("its proxy")),
+            AuthMode::Oidc => {
+                return Err(SignInError::WrongMode(
+                    "the organisation's identity provider",
+                ));
+            }
         }
         let name = warroom_core::display_name(name).map_err(SignInError::BadName)?;
         if let Some(mut viewer) = current.filter(|v| !v.observer_only) {
@@ -346,28 +390,126 @@ impl Auth {
             return Err(SignInError::JoinCode);
         }
         let participant = session::new_participant();
+        let subject = participant.to_string();
+        let (viewer, token) = self
+            .new_session(participant, name, "open", subject, None)
+            .await?;
+        tracing::info!(participant = %viewer.participant, %peer, method = "open", "signed in");
+        Ok((viewer, Some(token)))
+    }
+
+    /// `oidc` mode: starts a sign-in with the provider that comes back to `return_to` (any
+    /// path; only a local one is kept). `browser` is the binding cookie the browser sent.
+    pub async fn start_oidc(
+        &self,
+        return_to: Option<&str>,
+        browser: Option<&str>,
+        peer: IpAddr,
+    ) -> Result<oidc::Started, SignInError> {
+        let Some(oidc) = &self.oidc else {
+            return Err(SignInError::NoProvider);
+        };
+        if !self.sign_ins.take(&peer, Instant::now()) {
+            tracing::warn!(%peer, "sign-in refused: too many from this address");
+            return Err(SignInError::TooMany);
+        }
+        oidc.start(oidc::return_path(return_to), browser)
+            .await
+            .inspect_err(|err| tracing::warn!(%peer, %err, "sign-in not started"))
+            .map_err(SignInError::from)
+    }
+
+    /// `oidc` mode: completes a sign-in with the provider's answer, and issues a session to
+    /// the person it vouches for. Every outcome is logged, with the subject once known.
+    pub async fn finish_oidc(
+        &self,
+        answer: &oidc::Callback,
+        browser: Option<&str>,
+        peer: IpAddr,
+    ) -> ProviderSignIn {
+        let Some(oidc) = &self.oidc else {
+            return ProviderSignIn {
+                return_to: "/".into(),
+                result: Err(SignInError::NoProvider),
+            };
+        };
+        let finished = oidc.finish(answer, browser).await;
+        let result = match finished.result {
+            Ok(identity) => {
+                let participant = session::participant_of(
+                    "oidc",
+                    &format!("{}\n{}", identity.issuer, identity.subject),
+                );
+                match self
+                    .new_session(
+                        participant,
+                        identity.name,
+                        "oidc",
+                        identity.subject.clone(),
+                        identity.email,
+                    )
+                    .await
+                {
+                    Ok((viewer, token)) => {
+                        tracing::info!(
+                            participant = %viewer.participant,
+                            subject = %identity.subject,
+                            %peer,
+                            method = "oidc",
+                            "signed in"
+                        );
+                        Ok((viewer, token))
+                    }
+                    Err(err) => Err(SignInError::Store(err)),
+                }
+            }
+            Err(err) => {
+                tracing::warn!(
+                    %peer,
+                    subject = finished.subject.as_deref().unwrap_or("-"),
+                    reason = %err,
+                    "sign-in refused"
+                );
+                Err(SignInError::Provider(err))
+            }
+        };
+        ProviderSignIn {
+            return_to: finished.return_to,
+            result,
+        }
+    }
+
+    /// Stores a new session for `participant` and returns its viewer and credential.
+    async fn new_session(
+        &self,
+        participant: ParticipantId,
+        name: String,
+        method: &str,
+        subject: String,
+        email: Option<String>,
+    ) -> Result<(Viewer, String), StoreError> {
         let token = session::new_token();
+        let admin = self.is_admin(&participant, &subject, email.as_deref());
         let record = SessionRecord {
             token_hash: session::hash_token(&token),
             participant: participant.clone(),
             name: name.clone(),
-            method: "open".into(),
-            subject: participant.to_string(),
-            email: None,
+            method: method.into(),
+            subject,
+            email,
             expires_at: unix_now() + self.config.session_lifetime.as_secs(),
         };
         let hash = record.token_hash.clone();
         self.store.create_session(record).await?;
-        tracing::info!(%participant, %peer, method = "open", "signed in");
         let viewer = Viewer {
-            admin: self.is_admin(&participant, participant.as_str(), None),
+            admin,
             participant,
             name,
             session: Some(hash),
             observing: None,
             observer_only: false,
         };
-        Ok((viewer, Some(token)))
+        Ok((viewer, token))
     }
 
     /// Ends the viewer's session, if they have one.
@@ -403,6 +545,36 @@ impl Auth {
         let value =
             format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
         HeaderValue::from_str(&value).expect("a cookie of hex digits is a valid header")
+    }
+
+    /// The `Set-Cookie` value of the cookie that binds a sign-in with the provider to this
+    /// browser: for the `/auth` paths only, for as long as the sign-in may take.
+    pub fn sign_in_cookie(&self, value: &str) -> HeaderValue {
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}={value}; Path=/auth; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+            session::SIGN_IN_COOKIE,
+            oidc::PENDING_LIFETIME.as_secs()
+        ))
+        .expect("a cookie of hex digits is a valid header")
+    }
+
+    /// The `Set-Cookie` value that makes the browser forget its sign-in with the provider.
+    pub fn clear_sign_in_cookie(&self) -> HeaderValue {
+        let secure = if self.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        };
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/auth; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+            session::SIGN_IN_COOKIE
+        ))
+        .expect("a valid header")
     }
 
     /// The `Set-Cookie` value that makes the browser forget its session.

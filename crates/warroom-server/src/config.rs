@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use warroom_core::api::AuthMode;
 
 use crate::auth::AuthConfig;
+use crate::auth::oidc::OidcConfig;
 use crate::connection::ConnectionConfig;
 use crate::limits::ConnectionLimits;
 use crate::room::RoomConfig;
@@ -30,9 +31,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_STATIC_DIR", default_value = "./dist")]
     pub static_dir: PathBuf,
 
-    /// How people sign in: `open` (pick a display name; the server issues the identity) or
+    /// How people sign in: `open` (pick a display name; the server issues the identity),
     /// `proxy` (an authenticating reverse proxy names them in X-Forwarded-User/-Email, trusted
-    /// only from --trusted-proxy addresses).
+    /// only from --trusted-proxy addresses) or `oidc` (the server signs them in with the
+    /// organisation's OpenID Connect provider: --oidc-issuer, --oidc-client-id,
+    /// --oidc-client-secret).
     #[arg(long, env = "WARROOM_AUTH", value_enum, default_value = "open")]
     pub auth: Auth,
 
@@ -55,6 +58,43 @@ pub struct ServeArgs {
         value_parser = network
     )]
     pub trusted_proxies: Vec<IpNet>,
+
+    /// `oidc` mode: the provider's issuer URL (https://login.example.com/realms/ops); its
+    /// settings are read from `/.well-known/openid-configuration` under it. Plain http only
+    /// for a provider on a loopback address (testing).
+    #[arg(long, env = "WARROOM_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+
+    /// `oidc` mode: this server's client id, as registered with the provider (whose redirect
+    /// URI for it is `{--public-url}/auth/callback`).
+    #[arg(long, env = "WARROOM_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+
+    /// `oidc` mode: this server's client secret. Prefer the environment variable: a flag can
+    /// be read in the process list.
+    #[arg(
+        long,
+        env = "WARROOM_OIDC_CLIENT_SECRET",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub oidc_client_secret: Option<Secret>,
+
+    /// `oidc` mode: sign in only people whose verified e-mail address is in this domain
+    /// (`example.com`: that very domain, not its subdomains). Repeat the flag, or separate
+    /// with commas in the environment variable. Without it, any account of the provider may
+    /// sign in.
+    #[arg(
+        long = "oidc-allowed-domain",
+        env = "WARROOM_OIDC_ALLOWED_DOMAINS",
+        value_delimiter = ','
+    )]
+    pub oidc_allowed_domains: Vec<String>,
+
+    /// `oidc` mode: sign in only people whose `groups` claim (in the ID token or from the
+    /// user-info endpoint) contains this group, exactly.
+    #[arg(long, env = "WARROOM_OIDC_REQUIRED_GROUP")]
+    pub oidc_required_group: Option<String>,
 
     /// Admins, by e-mail, subject or participant id: they may delete any exercise.
     #[arg(long = "admin", env = "WARROOM_ADMINS", value_delimiter = ',')]
@@ -129,6 +169,20 @@ fn network(raw: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("{raw:?} is neither an address nor a network like 10.0.0.0/8"))
 }
 
+/// A secret from the command line or the environment: never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+fn secret(raw: &str) -> Result<Secret, String> {
+    Ok(Secret(raw.to_owned()))
+}
+
 /// The `--auth` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Auth {
@@ -136,6 +190,8 @@ pub enum Auth {
     Open,
     /// An authenticating reverse proxy names the person in headers.
     Proxy,
+    /// The server signs the person in with an OpenID Connect provider.
+    Oidc,
 }
 
 /// Settings that cannot work together, found before anything starts.
@@ -150,6 +206,17 @@ pub enum ConfigError {
     NoTrustedProxy,
     #[error("--public-url must be an http:// or https:// URL, not {0:?}")]
     PublicUrl(String),
+    #[error("--auth oidc needs {0}")]
+    OidcMissing(&'static str),
+    #[error("--oidc-issuer {0:?} {1}")]
+    OidcIssuer(String, &'static str),
+    #[error(
+        "--auth oidc on {0} needs --public-url: the provider sends people back to \
+         {{public-url}}/auth/callback, which must be the address their browsers reach"
+    )]
+    OidcPublicUrl(SocketAddr),
+    #[error("--oidc-allowed-domain {0:?} is not a domain name like example.com")]
+    OidcDomain(String),
 }
 
 impl ServeArgs {
@@ -167,6 +234,43 @@ impl ServeArgs {
         {
             return Err(ConfigError::PublicUrl(url.clone()));
         }
+        if self.auth == Auth::Oidc {
+            self.check_oidc(addr)?;
+        }
+        Ok(())
+    }
+
+    /// `--auth oidc`: a provider to ask, this client's credentials, and an address for the
+    /// provider to send people back to.
+    fn check_oidc(&self, addr: SocketAddr) -> Result<(), ConfigError> {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+        if !given(&self.oidc_issuer) {
+            return Err(ConfigError::OidcMissing(
+                "--oidc-issuer (WARROOM_OIDC_ISSUER): the provider's issuer URL",
+            ));
+        }
+        if !given(&self.oidc_client_id) {
+            return Err(ConfigError::OidcMissing(
+                "--oidc-client-id (WARROOM_OIDC_CLIENT_ID): the client registered with the provider",
+            ));
+        }
+        if self
+            .oidc_client_secret
+            .as_ref()
+            .is_none_or(|s| s.0.is_empty())
+        {
+            return Err(ConfigError::OidcMissing(
+                "--oidc-client-secret (WARROOM_OIDC_CLIENT_SECRET): the client's secret",
+            ));
+        }
+        let issuer = self.oidc_issuer.clone().unwrap_or_default();
+        check_issuer(&issuer).map_err(|why| ConfigError::OidcIssuer(issuer.clone(), why))?;
+        if self.public_url.is_none() && !addr.ip().is_loopback() {
+            return Err(ConfigError::OidcPublicUrl(addr));
+        }
+        if let Some(bad) = self.oidc_allowed_domains.iter().find(|d| !is_domain(d)) {
+            return Err(ConfigError::OidcDomain(bad.clone()));
+        }
         Ok(())
     }
 
@@ -177,18 +281,61 @@ impl ServeArgs {
             .is_some_and(|u| u.starts_with("https://"))
     }
 
-    pub fn auth(&self) -> AuthConfig {
+    /// The sign-in settings; `addr` is the address actually bound (the default public URL on
+    /// loopback).
+    pub fn auth(&self, addr: SocketAddr) -> AuthConfig {
         AuthConfig {
             mode: match self.auth {
                 Auth::Open => AuthMode::Open,
                 Auth::Proxy => AuthMode::Proxy,
+                Auth::Oidc => AuthMode::Oidc,
             },
+            oidc: (self.auth == Auth::Oidc).then(|| self.oidc(addr)),
             join_code: self.join_code.clone().filter(|c| !c.is_empty()),
             trusted_proxies: self.trusted_proxies.clone(),
             admins: self.admins.clone(),
             session_lifetime: Duration::from_secs(self.session_days.max(1) * 24 * 3600),
             sign_ins_per_minute: self.sign_ins_per_minute.max(1),
             secure_cookies: self.https(),
+        }
+    }
+
+    /// `oidc` mode's settings (checked by [`ServeArgs::check`]). The redirect URI is
+    /// `{--public-url}/auth/callback`; without --public-url (loopback only) the public URL is
+    /// `http://{addr}`.
+    fn oidc(&self, addr: SocketAddr) -> OidcConfig {
+        let public = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        OidcConfig {
+            issuer: self
+                .oidc_issuer
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            client_id: self
+                .oidc_client_id
+                .clone()
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            client_secret: self
+                .oidc_client_secret
+                .as_ref()
+                .map(|s| s.0.clone())
+                .unwrap_or_default(),
+            redirect_url: format!("{}/auth/callback", public.trim_end_matches('/')),
+            allowed_domains: self
+                .oidc_allowed_domains
+                .iter()
+                .map(|d| normal_domain(d))
+                .collect(),
+            required_group: self
+                .oidc_required_group
+                .clone()
+                .filter(|g| !g.trim().is_empty()),
         }
     }
 
@@ -218,5 +365,143 @@ impl ServeArgs {
             idle_unload: Duration::from_secs(self.idle_unload_secs),
             ..RoomConfig::default()
         }
+    }
+}
+
+/// Why an issuer URL cannot be used, if it cannot: it must be an absolute https URL, or http
+/// for a provider on this very machine (where nobody can tamper with the keys in transit).
+fn check_issuer(issuer: &str) -> Result<(), &'static str> {
+    let url = openidconnect::url::Url::parse(issuer.trim())
+        .map_err(|_| "is not a URL (https://login.example.com/realms/ops)")?;
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => Ok(()),
+        ("http", Some(host)) if is_loopback(&host) => Ok(()),
+        ("http", Some(_)) => Err(
+            "must be https: the provider's keys would cross the network unprotected \
+             (http is for a provider on a loopback address only)",
+        ),
+        _ => Err("must be an https:// URL"),
+    }
+}
+
+fn is_loopback(host: &openidconnect::url::Host<&str>) -> bool {
+    use openidconnect::url::Host;
+    match host {
+        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+/// `Example.com` and `@example.com` both mean `example.com`.
+fn normal_domain(raw: &str) -> String {
+    raw.trim().trim_start_matches('@').to_ascii_lowercase()
+}
+
+fn is_domain(raw: &str) -> bool {
+    let domain = normal_domain(raw);
+    !domain.is_empty()
+        && domain.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn args(flags: &[&str]) -> ServeArgs {
+        Cli::try_parse_from(std::iter::once("warroom").chain(flags.iter().copied()))
+            .expect("flags parse")
+            .serve
+    }
+
+    const LOOPBACK: &str = "127.0.0.1:8080";
+    const OIDC: [&str; 8] = [
+        "--auth",
+        "oidc",
+        "--oidc-issuer",
+        "https://login.example.com/realms/ops",
+        "--oidc-client-id",
+        "warroom",
+        "--oidc-client-secret",
+        "s3cret",
+    ];
+
+    fn check(flags: &[&str], addr: &str) -> Result<(), String> {
+        args(flags)
+            .check(addr.parse().expect("an address"))
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn oidc_needs_a_provider_credentials_and_a_way_back() {
+        assert_eq!(check(&OIDC, LOOPBACK), Ok(()));
+        let without = |flag: &str| {
+            let i = OIDC.iter().position(|f| *f == flag).expect("a flag");
+            let mut flags = OIDC.to_vec();
+            flags.drain(i..i + 2);
+            check(&flags, LOOPBACK).expect_err("refused")
+        };
+        assert!(without("--oidc-issuer").contains("--oidc-issuer"));
+        assert!(without("--oidc-client-id").contains("--oidc-client-id"));
+        assert!(without("--oidc-client-secret").contains("--oidc-client-secret"));
+        let public = check(&OIDC, "0.0.0.0:8080").expect_err("refused");
+        assert!(public.contains("--public-url"), "{public}");
+        let mut flags = OIDC.to_vec();
+        flags.extend(["--public-url", "https://war.example.com"]);
+        assert_eq!(check(&flags, "0.0.0.0:8080"), Ok(()));
+    }
+
+    #[test]
+    fn oidc_issuers_are_https_unless_on_this_machine() {
+        let with_issuer = |issuer: &str| {
+            let mut flags = OIDC.to_vec();
+            flags[3] = issuer;
+            check(&flags, LOOPBACK)
+        };
+        assert_eq!(with_issuer("http://127.0.0.1:9000"), Ok(()));
+        assert_eq!(with_issuer("http://localhost:9000/realm"), Ok(()));
+        assert!(with_issuer("http://login.example.com").is_err());
+        assert!(with_issuer("login.example.com").is_err());
+        assert!(with_issuer("ftp://login.example.com").is_err());
+    }
+
+    #[test]
+    fn oidc_domains_and_redirect_uri() {
+        let mut flags = OIDC.to_vec();
+        flags.extend(["--oidc-allowed-domain", "@Example.com"]);
+        flags.extend(["--oidc-allowed-domain", "ops.example.org"]);
+        let serve = args(&flags);
+        assert_eq!(
+            serve
+                .check(LOOPBACK.parse().unwrap())
+                .map_err(|e| e.to_string()),
+            Ok(())
+        );
+        let config = serve.oidc("127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.allowed_domains, ["example.com", "ops.example.org"]);
+        assert_eq!(config.redirect_url, "http://127.0.0.1:8080/auth/callback");
+        flags.extend(["--public-url", "https://war.example.com/"]);
+        let config = args(&flags).oidc("127.0.0.1:8080".parse().unwrap());
+        assert_eq!(config.redirect_url, "https://war.example.com/auth/callback");
+        flags.extend(["--oidc-allowed-domain", "exa mple.com"]);
+        assert!(check(&flags, LOOPBACK).is_err());
+    }
+
+    #[test]
+    fn the_client_secret_is_never_shown() {
+        let serve = args(&OIDC);
+        assert!(!format!("{serve:?}").contains("s3cret"));
     }
 }

@@ -4,7 +4,8 @@
 //! Every request first passes `hardening::guard` (host, cross-site and content-type checks,
 //! security headers). Every API handler that reads or changes an incident takes a [`Viewer`],
 //! so a request without a session is answered 401 before the handler runs; sign-in itself is
-//! in `session.rs`, the WebSocket upgrade in `upgrade.rs`.
+//! in `session.rs` (and, with an identity provider, `oidc.rs`), the WebSocket upgrade in
+//! `upgrade.rs`.
 //!
 //! `app` builds the router so that tests can serve it on any listener.
 
@@ -35,6 +36,7 @@ use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, ScenarioText, Up
 
 pub mod hardening;
 mod links;
+mod oidc;
 mod session;
 mod upgrade;
 
@@ -101,6 +103,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/ws", get(upgrade::websocket))
         .route("/healthz", get(health))
+        .route("/auth/login", get(oidc::login))
+        .route("/auth/callback", get(oidc::callback))
         .nest("/api", api)
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_headers))

@@ -3,10 +3,12 @@
 //!
 //! # Tour
 //! - [`config`]: `warroom serve` flags and environment variables.
-//! - [`auth`]: who is asking — sessions issued by the server (`open`), or identities from a
-//!   trusted authenticating proxy (`proxy`); never an id a client claims.
-//! - [`http`]: the router — API, `/ws`, `/healthz`, static files with an SPA fallback — and
-//!   the web's defences (host, cross-site, content type, security headers).
+//! - [`auth`]: who is asking — sessions issued by the server (`open`, or after signing in
+//!   with an OpenID Connect provider, `oidc`), or identities from a trusted authenticating
+//!   proxy (`proxy`); never an id a client claims.
+//! - [`http`]: the router — API, `/ws`, `/healthz`, the provider sign-in's `/auth/login` and
+//!   `/auth/callback`, static files with an SPA fallback — and the web's defences (host,
+//!   cross-site, content type, security headers).
 //! - [`limits`]: connection admission (in all, per address, before hello) and rate buckets
 //!   per participant.
 //! - [`connection`]: one WebSocket: hello, rate limit, size limit, heartbeats, the
@@ -68,9 +70,14 @@ pub async fn run(
     let rooms = Arc::new(Rooms::new(Arc::clone(&store), args.room(), stop_rx.clone()));
     let connections = Arc::new(());
     let connection = args.connection();
+    let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store));
+    tokio::spawn({
+        let auth = Arc::clone(&auth);
+        async move { auth.discover().await }
+    });
     let state = http::AppState {
         rooms: Arc::clone(&rooms),
-        auth: Arc::new(Auth::new(args.auth(), store)),
+        auth,
         site: Arc::new(http::Site::new(
             args.public_url.as_deref(),
             &args.allowed_origins,

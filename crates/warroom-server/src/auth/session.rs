@@ -11,6 +11,10 @@ pub const COOKIE: &str = "warroom_session";
 /// The cookie that carries an observer link's session, beside (never instead of) a sign-in.
 pub const OBSERVER_COOKIE: &str = "warroom_observe";
 
+/// `oidc` mode: the cookie that binds a sign-in under way with the provider to the browser
+/// that started it (its value is random, and never the session's).
+pub const SIGN_IN_COOKIE: &str = "warroom_sign_in";
+
 /// A session as the store keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -18,10 +22,10 @@ pub struct SessionRecord {
     pub token_hash: String,
     pub participant: ParticipantId,
     pub name: String,
-    /// How the person signed in (`open`), or `observer` for an observer link's session.
+    /// How the person signed in (`open`, `oidc`), or `observer` for an observer link's session.
     pub method: String,
-    /// Who the identity provider says they are (`open`: the participant id itself;
-    /// `observer`: `{incident}/{link}`).
+    /// Who the identity provider says they are (`oidc`: the ID token's `sub`; `open`: the
+    /// participant id itself; `observer`: `{incident}/{link}`).
     pub subject: String,
     pub email: Option<String>,
     /// Unix seconds after which the session is no longer honoured.

@@ -1,6 +1,7 @@
 //! Signing in and out over HTTP: `GET /api/auth` (how to sign in, no session needed),
 //! `GET /api/session` (who am I), `POST /api/session` (open mode: sign in under a display
-//! name, or rename), `DELETE /api/session` (sign out). The rules are `crate::auth`'s.
+//! name, or rename; 403 in the other modes), `DELETE /api/session` (sign out). The rules are
+//! `crate::auth`'s; signing in with an identity provider is `oidc.rs`'s.
 
 use std::net::SocketAddr;
 
@@ -57,6 +58,9 @@ pub(super) async fn sign_in(
             }
             SignInError::JoinCode => ApiError::new(StatusCode::FORBIDDEN, err.to_string()),
             SignInError::TooMany => ApiError::new(StatusCode::TOO_MANY_REQUESTS, err.to_string()),
+            SignInError::NoProvider | SignInError::Provider(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, err.to_string())
+            }
             SignInError::Store(err) => internal(err),
         })?;
     Ok(match token {

@@ -13,6 +13,9 @@
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
 //! - [`identity`]: nobody can act as somebody else — hello, every HTTP endpoint, the script,
 //!   delete, proxy headers — and sessions are issued, renamed and ended by the server.
+//! - [`oidc`]: `--auth oidc` against a provider made for the test: the whole sign-in, the same
+//!   subject as the same participant, replayed and carried-off callbacks, forged tokens
+//!   (audience, nonce, PKCE), refused domains, and the settings checked at start.
 //! - [`web`]: the web's defences — cross-site simple POSTs (415), a foreign `Host` (DNS
 //!   rebinding), security headers — and the connection limits.
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
@@ -25,6 +28,7 @@ mod archive;
 mod durability;
 mod hostile;
 mod identity;
+mod oidc;
 mod race;
 mod resume;
 mod support;
