@@ -5,7 +5,8 @@
 //! The versions are the ones that work offline on Rust 1.95 (see `TOOLCHAIN.md` in the
 //! shared notes): trunk 0.21.14, wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock,
 //! wasm-opt from npm's binaryen 132 (never Debian's binaryen, which breaks the app at start-up),
-//! Debian's Chromium driven by npm's playwright-core.
+//! Debian's Chromium driven by npm's playwright-core (and npm's selfsigned for the certificate
+//! of the browser suite's https server).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -77,15 +78,20 @@ pub fn ensure_test_tools() -> Result<PathBuf> {
     )
 }
 
-/// `npm ci` when wasm-opt or playwright-core is missing or at the wrong version.
+/// `npm ci` when wasm-opt is missing or at the wrong version, or a package the browser suite
+/// imports (playwright-core, selfsigned for its https server) is missing.
 fn ensure_npm_packages() -> Result<()> {
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let wasm_opt_ok = output(Command::new(&wasm_opt).arg("--version"))
         .is_ok_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")));
-    let playwright_ok = root()
-        .join("node_modules/playwright-core/package.json")
-        .exists();
-    if wasm_opt_ok && playwright_ok {
+    let imports_ok = ["playwright-core", "selfsigned"].iter().all(|package| {
+        root()
+            .join("node_modules")
+            .join(package)
+            .join("package.json")
+            .exists()
+    });
+    if wasm_opt_ok && imports_ok {
         return Ok(());
     }
     if output(Command::new("npm").arg("--version")).is_err() {
