@@ -2,16 +2,18 @@
 // directory, serving the release build of the app, and Debian's Chromium driven by
 // playwright-core. Each person in a test is a separate browser context (own cookies, so own
 // session and own server-issued participant id). Failing tests leave screenshots in
-// e2e/artifacts/.
+// e2e/artifacts/. A server can serve https and wss (`--tls-cert`/`--tls-key`) with a
+// certificate made for the run by npm's `selfsigned` (no key is ever committed).
 
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before } from 'node:test';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import selfsigned from 'selfsigned';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const artifacts = path.join(here, 'artifacts');
@@ -35,11 +37,13 @@ export class Server {
   /**
    * Starts a server with these extra flags, on `port` (0 — the default — picks a free one).
    * Give a port from `freePort()` when the flags must name the server's own URL, as an
-   * identity provider's redirect URI does.
+   * identity provider's redirect URI does. `tls`: serve https and wss with a self-signed
+   * certificate for 127.0.0.1 and localhost.
    */
-  static async start(extraArgs = [], { port = 0 } = {}) {
+  static async start(extraArgs = [], { port = 0, tls = false } = {}) {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'warroom-e2e-'));
-    const server = new Server(dataDir, port, extraArgs);
+    const tlsArgs = tls ? await certificateFiles(dataDir) : [];
+    const server = new Server(dataDir, port, [...tlsArgs, ...extraArgs]);
     await server.launch();
     return server;
   }
@@ -63,7 +67,7 @@ export class Server {
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${this.log.join('')}`)), 15000);
       proc.stdout.on('data', (d) => {
         out += d.toString();
-        const m = out.match(/Warroom is up: (http:\/\/\S+?)\/?\s/);
+        const m = out.match(/Warroom is up: (https?:\/\/\S+?)\/?\s/);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]);
@@ -117,13 +121,37 @@ export async function freePort() {
 }
 
 /**
- * For a `describe` block: a server (with these extra flags) and a browser, started before its
- * tests and torn down after them. Tests read `server` and `browser` from the returned object.
+ * A fresh self-signed certificate and key, written into `dir`; the flags that serve with them.
+ * The browser does not trust it: contexts that visit need `ignoreHTTPSErrors: true`.
  */
-export function suite(serverArgs = []) {
+async function certificateFiles(dir) {
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    notAfterDate: new Date(Date.now() + 24 * 3600 * 1000),
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    ],
+  });
+  const cert = path.join(dir, 'tls-cert.pem');
+  const key = path.join(dir, 'tls-key.pem');
+  writeFileSync(cert, pems.cert);
+  writeFileSync(key, pems.private, { mode: 0o600 });
+  return ['--tls-cert', cert, '--tls-key', key];
+}
+
+/**
+ * For a `describe` block: a server (with these extra flags; `{ tls: true }` for https) and a
+ * browser, started before its tests and torn down after them. Tests read `server` and
+ * `browser` from the returned object.
+ */
+export function suite(serverArgs = [], serverOptions = {}) {
   const ctx = { server: null, browser: null };
   before(async () => {
-    ctx.server = await Server.start(serverArgs);
+    ctx.server = await Server.start(serverArgs, serverOptions);
     ctx.browser = await launchBrowser();
   });
   after(async () => {

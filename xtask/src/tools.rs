@@ -5,8 +5,8 @@
 //! The versions are the ones that work offline on Rust 1.95 (see `TOOLCHAIN.md` in the
 //! shared notes): trunk 0.21.14, wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock,
 //! wasm-opt from npm's binaryen 132 (never Debian's binaryen, which breaks the app at start-up),
-//! Debian's Chromium driven by npm's playwright-core, and npm's oidc-provider for the sign-in
-//! tests.
+//! Debian's Chromium driven by npm's playwright-core, npm's oidc-provider for the sign-in
+//! tests and npm's selfsigned for the certificate of the browser suite's https server.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -78,18 +78,22 @@ pub fn ensure_test_tools() -> Result<PathBuf> {
     )
 }
 
-/// `npm ci` when wasm-opt is missing or at the wrong version, or a test package
-/// (playwright-core, oidc-provider) is missing.
+/// `npm ci` when wasm-opt is missing or at the wrong version, or a package the browser suite
+/// imports (playwright-core, oidc-provider, selfsigned) is missing.
 fn ensure_npm_packages() -> Result<()> {
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let wasm_opt_ok = output(Command::new(&wasm_opt).arg("--version"))
         .is_ok_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")));
-    let test_packages_ok = ["playwright-core", "oidc-provider"].iter().all(|p| {
-        root()
-            .join(format!("node_modules/{p}/package.json"))
-            .exists()
-    });
-    if wasm_opt_ok && test_packages_ok {
+    let imports_ok = ["playwright-core", "oidc-provider", "selfsigned"]
+        .iter()
+        .all(|package| {
+            root()
+                .join("node_modules")
+                .join(package)
+                .join("package.json")
+                .exists()
+        });
+    if wasm_opt_ok && imports_ok {
         return Ok(());
     }
     if output(Command::new("npm").arg("--version")).is_err() {

@@ -1,7 +1,7 @@
 //! Configuration of `warroom serve`, from flags and environment variables.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -115,6 +115,15 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// A PEM file with the server's certificate (and any intermediates after it): serve https
+    /// and wss. Give --tls-key with it. The files are read once, at start-up.
+    #[arg(long, env = "WARROOM_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The PEM file with the private key of --tls-cert (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "WARROOM_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
     /// Origins (scheme://host[:port]) besides the server's own that may open WebSockets and
     /// make requests. Repeat the flag, or separate with commas in the environment variable.
     #[arg(
@@ -217,6 +226,10 @@ pub enum ConfigError {
     OidcPublicUrl(SocketAddr),
     #[error("--oidc-allowed-domain {0:?} is not a domain name like example.com")]
     OidcDomain(String),
+    #[error("--tls-cert needs --tls-key (WARROOM_TLS_KEY): the certificate's private key")]
+    TlsKeyMissing,
+    #[error("--tls-key needs --tls-cert (WARROOM_TLS_CERT): the certificate it belongs to")]
+    TlsCertMissing,
 }
 
 impl ServeArgs {
@@ -233,6 +246,11 @@ impl ServeArgs {
             && !(url.starts_with("http://") || url.starts_with("https://"))
         {
             return Err(ConfigError::PublicUrl(url.clone()));
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => return Err(ConfigError::TlsKeyMissing),
+            (None, Some(_)) => return Err(ConfigError::TlsCertMissing),
+            _ => {}
         }
         if self.auth == Auth::Oidc {
             self.check_oidc(addr)?;
@@ -274,11 +292,19 @@ impl ServeArgs {
         Ok(())
     }
 
-    /// Whether browsers reach the server over https.
+    /// The certificate and key files, when the server itself speaks TLS.
+    pub fn tls_files(&self) -> Option<(&Path, &Path)> {
+        Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
+    }
+
+    /// Whether browsers reach the server over https: it serves TLS itself, or a proxy in front
+    /// of it does (`--public-url https://…`).
     pub fn https(&self) -> bool {
-        self.public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://"))
+        self.tls_files().is_some()
+            || self
+                .public_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The sign-in settings; `addr` is the address actually bound (the default public URL on

@@ -3,6 +3,8 @@
 //!
 //! # Tour
 //! - [`config`]: `warroom serve` flags and environment variables.
+//! - [`listener`]: the socket served on, plain TCP or TLS; [`tls`]: the certificate files
+//!   and the handshakes, each in its own task with a deadline.
 //! - [`auth`]: who is asking — sessions issued by the server (`open`, or after signing in
 //!   with an OpenID Connect provider, `oidc`), or identities from a trusted authenticating
 //!   proxy (`proxy`); never an id a client claims.
@@ -23,13 +25,10 @@
 //! client `apply`s.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use axum::serve::ListenerExt as _;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub mod archive;
@@ -38,21 +37,24 @@ pub mod config;
 pub mod connection;
 pub mod http;
 pub mod limits;
+pub mod listener;
 pub mod room;
 pub mod rooms;
 pub mod store;
+pub mod tls;
 
 pub use config::ServeArgs;
+pub use listener::Listener;
 
 use crate::auth::Auth;
 use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::store::{SqliteStore, Store};
 
-/// Serves on `listener` until `shutdown` completes, then closes every WebSocket with "going
-/// away", lets the rooms finish their writes and closes the store.
+/// Serves on `listener` (made from the same `args`) until `shutdown` completes, then closes
+/// every WebSocket with "going away", lets the rooms finish their writes and closes the store.
 pub async fn run(
-    listener: TcpListener,
+    listener: Listener,
     args: ServeArgs,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
@@ -99,25 +101,14 @@ pub async fn run(
         );
     }
     let app = http::app(state);
-    // Without TCP_NODELAY, Nagle's algorithm holds a small frame (an ack) back while an
-    // earlier one (the events it acknowledges) is unacknowledged by the client's delayed ACK:
-    // milliseconds of latency on every command. Frames are whole messages; send them at once.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(err) = tcp.set_nodelay(true) {
-            tracing::debug!(%err, "cannot set TCP_NODELAY");
-        }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: closing connections");
-        let _ = stop_tx.send(true);
-    })
-    .await
-    .context("the HTTP server failed")?;
+    listener
+        .serve(app, async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing connections");
+            let _ = stop_tx.send(true);
+        })
+        .await
+        .context("the HTTP server failed")?;
     // WebSockets outlive the HTTP connections they were upgraded from: wait for them to send
     // their close frames, and for every room to finish its last write.
     rooms.drained(Duration::from_secs(10)).await;

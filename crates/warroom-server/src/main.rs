@@ -10,10 +10,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use warroom_core::{IncidentId, TextId};
-use warroom_server::ServeArgs;
 use warroom_server::archive::{self, Format};
 use warroom_server::config::DATABASE_FILE;
 use warroom_server::store::{SqliteStore, Store};
+use warroom_server::{Listener, ServeArgs};
 
 /// Warroom: a shared incident war room with one commander, positive handoffs, a live
 /// timeline and checklists, synced to every responder's browser.
@@ -100,11 +100,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr()?;
-    // Settings that cannot work are refused before the line that says the server is up.
+    // Settings that cannot work, and certificate files that cannot be used, are refused before
+    // the line that says the server is up.
     args.check(addr)?;
-    tracing::info!(%addr, data_dir = %args.data_dir.display(), "warroom listening");
+    let listener = Listener::new(listener, &args)?;
+    let scheme = listener.scheme();
+    tracing::info!(%addr, %scheme, data_dir = %args.data_dir.display(), "warroom listening");
     // The one line a person (or a test) needs: where to point the browser.
-    println!("Warroom is up: http://{addr}/");
+    println!("Warroom is up: {scheme}://{addr}/");
     warroom_server::run(listener, args, warroom_server::shutdown_signal()).await
 }
 

@@ -18,6 +18,8 @@
 //!   (audience, nonce, PKCE), refused domains, and the settings checked at start.
 //! - [`web`]: the web's defences — cross-site simple POSTs (415), a foreign `Host` (DNS
 //!   rebinding), security headers — and the connection limits.
+//! - [`tls`]: `--tls-cert`/`--tls-key` — https and wss with a certificate made for the run,
+//!   `Secure` cookies and HSTS, plain http refused, stalled handshakes, unusable files.
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
@@ -33,4 +35,5 @@ mod race;
 mod resume;
 mod support;
 mod sync;
+mod tls;
 mod web;

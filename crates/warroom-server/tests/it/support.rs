@@ -1,6 +1,7 @@
 //! What every test needs to talk to a real server: the child process ([`Server`]), a WebSocket
-//! client that checks and folds what it receives ([`Client`]), a tiny HTTP/1.1 client, and the
-//! `warroom` commands that work on a data directory directly ([`warroom`]).
+//! client that checks and folds what it receives ([`Client`]), a tiny HTTP/1.1 client, TLS for
+//! both with a certificate made for the run ([`TestTls`]), and the `warroom` commands that work
+//! on a data directory directly ([`warroom`]).
 //!
 //! Nothing here asserts anything about the server's behaviour beyond the protocol's own
 //! promises, which every client checks as it reads: events arrive in order without gaps or
@@ -10,6 +11,7 @@ mod cli;
 mod client;
 mod http;
 mod server;
+mod tls;
 
 use std::time::Duration;
 
@@ -17,6 +19,7 @@ pub use cli::{warroom, warroom_with_input};
 pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
 pub use http::Response as HttpResponse;
 pub use server::Server;
+pub use tls::TestTls;
 use warroom_core::{Command, NoteKind};
 
 /// How long any single wait may take before the test fails. Generous: the machine may be busy;

@@ -47,10 +47,12 @@ pub async fn warroom<S: AsRef<OsStr>>(args: &[S]) -> Run {
 pub async fn warroom_with_input<S: AsRef<OsStr>>(args: &[S], input: Option<&str>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
         .args(args)
-        // Plain text in the log, and no data directory but the one a test names.
+        // Plain text in the log, and no data directory or certificate but those a test names.
         .env("NO_COLOR", "1")
         .env("WARROOM_LOG", "info")
         .env_remove("WARROOM_DATA_DIR")
+        .env_remove("WARROOM_TLS_CERT")
+        .env_remove("WARROOM_TLS_KEY")
         .stdin(if input.is_some() {
             Stdio::piped()
         } else {

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{WebSocketStream, client_async};
@@ -16,6 +15,7 @@ use warroom_core::{
     State, TextId,
 };
 
+use super::tls::Stream;
 use super::{Server, WAIT};
 
 /// What a client knows of the incident: the events it received in order and their fold.
@@ -92,7 +92,7 @@ pub enum Answer {
 }
 
 pub struct Client {
-    ws: WebSocketStream<TcpStream>,
+    ws: WebSocketStream<Stream>,
     /// The participant this connection's session names (empty if opened without one), for
     /// messages and presence checks.
     pub participant: String,
@@ -114,20 +114,16 @@ impl Client {
         client
     }
 
-    /// Opens a WebSocket with this upgrade request, optionally with a small receive buffer
-    /// (`SO_RCVBUF`) so that a client that stops reading backs up quickly.
+    /// Opens a WebSocket (over TLS if the server speaks it) with this upgrade request,
+    /// optionally with a small receive buffer (`SO_RCVBUF`) so that a client that stops
+    /// reading backs up quickly.
     pub async fn connect_with(
         server: &Server,
         request: Request,
         recv_buffer: Option<u32>,
     ) -> Result<Self, tungstenite::Error> {
         let open = async {
-            let socket = TcpSocket::new_v4()?;
-            if let Some(size) = recv_buffer {
-                socket.set_recv_buffer_size(size)?;
-            }
-            let stream = socket.connect(([127, 0, 0, 1], server.port).into()).await?;
-            stream.set_nodelay(true)?;
+            let stream = server.open(recv_buffer).await?;
             client_async(request, stream).await
         };
         let (ws, _response) = tokio::time::timeout(WAIT, open)

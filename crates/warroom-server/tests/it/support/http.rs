@@ -1,11 +1,11 @@
 //! A tiny HTTP/1.1 client for the few JSON calls the tests make: one request per connection
-//! (`Connection: close`), read to the end, body parsed as JSON.
+//! (`Connection: close`), read to the end, body parsed as JSON; over TLS when the server
+//! speaks it.
 
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-use super::WAIT;
+use super::{Server, WAIT};
 
 /// A whole response: the status, the headers (names in lower case) and the body as sent.
 #[derive(Debug, Clone)]
@@ -30,10 +30,10 @@ impl Response {
     }
 }
 
-/// Sends one request to `127.0.0.1:port` with a JSON body and `headers` (a `Cookie` to act as
+/// Sends one request to `server` with a JSON body and `headers` (a `Cookie` to act as
 /// someone); the status and the body as JSON (`Null` if empty, a string if it is not JSON).
 pub async fn request(
-    port: u16,
+    server: &Server,
     method: &str,
     path: &str,
     body: Option<&Value>,
@@ -42,7 +42,7 @@ pub async fn request(
     let mut all = vec![("Content-Type", "application/json")];
     all.extend_from_slice(headers);
     let body = body.map(Value::to_string);
-    let response = exchange(port, method, path, body.as_deref(), &all).await;
+    let response = exchange(server, method, path, body.as_deref(), &all).await;
     // Not every error body is JSON (axum's extractors answer in plain text): keep it as text.
     let json = if response.body.is_empty() {
         Value::Null
@@ -53,17 +53,18 @@ pub async fn request(
     (response.status, json)
 }
 
-/// Sends one request to `127.0.0.1:port` with exactly these headers (a `Host` of
-/// `127.0.0.1:port` unless one is given) and body; the whole response.
+/// Sends one request to `server` with exactly these headers (a `Host` of `127.0.0.1:port`
+/// unless one is given) and body; the whole response.
 pub async fn exchange(
-    port: u16,
+    server: &Server,
     method: &str,
     path: &str,
     body: Option<&str>,
     headers: &[(&str, &str)],
 ) -> Response {
     let exchange = async {
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        let port = server.port;
+        let mut stream = server.open(None).await?;
         let body = body.unwrap_or_default();
         let mut head = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
         if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {

@@ -1,6 +1,7 @@
 //! The real `warroom` binary as a child process: started on port 0 in a temporary data
-//! directory, stopped gracefully (SIGTERM) or killed (SIGKILL), and started again on the same
-//! directory. A child still running when its [`Server`] is dropped is killed.
+//! directory, over plain http or (with a certificate made for the run) https, stopped
+//! gracefully (SIGTERM) or killed (SIGKILL), and started again on the same directory. A child
+//! still running when its [`Server`] is dropped is killed.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -16,6 +17,7 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 use warroom_core::{IncidentId, ParticipantId, TextId};
 
 use super::WAIT;
+use super::tls::{self, Stream, TestTls};
 
 /// One run of the server. Several runs in a row share a data directory.
 pub struct Server {
@@ -27,6 +29,8 @@ pub struct Server {
     dir: Arc<TempDir>,
     /// The extra flags this run was started with, reused by [`Server::start_again`].
     flags: Vec<String>,
+    /// The certificate the server serves with and its clients trust, when it speaks TLS.
+    tls: Option<Arc<TestTls>>,
     /// Which run this is in `dir`, naming its log file.
     run: usize,
     /// Who has signed in, by label ("p-alice"); sessions are durable, so they outlive a
@@ -52,7 +56,19 @@ impl Server {
     pub async fn start_with(flags: &[&str]) -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
         let flags = flags.iter().map(|f| (*f).to_owned()).collect();
-        Self::spawn(dir, flags, 1, Arc::default()).await
+        Self::spawn(dir, flags, None, 1, Arc::default()).await
+    }
+
+    /// Starts a server that speaks https and wss (`--tls-cert`, `--tls-key`) with a
+    /// certificate made for this run, and extra flags; every support client trusts that
+    /// certificate, and only it.
+    pub async fn start_tls(flags: &[&str]) -> Self {
+        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
+        let tls = Arc::new(TestTls::generate(dir.path()));
+        let mut all: Vec<String> = vec!["--tls-cert".into(), path_flag(&tls.cert)];
+        all.extend(["--tls-key".into(), path_flag(&tls.key)]);
+        all.extend(flags.iter().map(|f| (*f).to_owned()));
+        Self::spawn(dir, all, Some(tls), 1, Arc::default()).await
     }
 
     /// Starts another run on this run's data directory and flags (on a new port). Stop this
@@ -61,6 +77,7 @@ impl Server {
         Self::spawn(
             Arc::clone(&self.dir),
             self.flags.clone(),
+            self.tls.clone(),
             self.run + 1,
             Arc::clone(&self.people),
         )
@@ -70,6 +87,7 @@ impl Server {
     async fn spawn(
         dir: Arc<TempDir>,
         flags: Vec<String>,
+        tls: Option<Arc<TestTls>>,
         run: usize,
         people: Arc<Mutex<HashMap<String, Person>>>,
     ) -> Self {
@@ -87,6 +105,8 @@ impl Server {
             .env_remove("WARROOM_ALLOWED_ORIGINS")
             .env_remove("WARROOM_AUTH")
             .env_remove("WARROOM_JOIN_CODE")
+            .env_remove("WARROOM_TLS_CERT")
+            .env_remove("WARROOM_TLS_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)
@@ -96,10 +116,12 @@ impl Server {
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         let mut line = String::new();
         let read = tokio::time::timeout(WAIT, stdout.read_line(&mut line)).await;
+        // `Warroom is up: http://127.0.0.1:PORT/`, or https when it serves TLS.
+        let up = format!("Warroom is up: {}://127.0.0.1:", scheme(tls.is_some()));
         let port = match read {
             Ok(Ok(n)) if n > 0 => line
                 .trim()
-                .strip_prefix("Warroom is up: http://127.0.0.1:")
+                .strip_prefix(&up)
                 .and_then(|rest| rest.strip_suffix('/'))
                 .and_then(|port| port.parse().ok())
                 .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}")),
@@ -114,19 +136,27 @@ impl Server {
             port,
             dir,
             flags,
+            tls,
             run,
             people,
         }
     }
 
-    /// `ws://127.0.0.1:PORT/ws`.
+    /// `ws://127.0.0.1:PORT/ws`, or `wss://` when the server speaks TLS.
     pub fn ws_url(&self) -> String {
-        format!("ws://127.0.0.1:{}/ws", self.port)
+        let ws = if self.tls.is_some() { "wss" } else { "ws" };
+        format!("{ws}://127.0.0.1:{}/ws", self.port)
     }
 
     /// The server's own origin, as a browser on its pages would send it.
     pub fn origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", scheme(self.tls.is_some()), self.port)
+    }
+
+    /// A new connection to the server, over TLS when it speaks it, with this receive buffer
+    /// (`SO_RCVBUF`) if given.
+    pub async fn open(&self, recv_buffer: Option<u32>) -> std::io::Result<Stream> {
+        tls::open(self.port, self.tls.as_deref(), recv_buffer).await
     }
 
     /// The person `label` ("p-alice", named "Alice"), signed in through `POST /api/session` the
@@ -142,7 +172,7 @@ impl Server {
         }
         let body = json!({ "name": name }).to_string();
         let response = super::http::exchange(
-            self.port,
+            self,
             "POST",
             "/api/session",
             Some(&body),
@@ -216,7 +246,7 @@ impl Server {
     pub async fn get(&self, path: &str) -> super::http::Response {
         let reader = self.person("p-reader").await;
         let cookie = [("Cookie", reader.cookie.as_str())];
-        super::http::exchange(self.port, "GET", path, None, &cookie).await
+        super::http::exchange(self, "GET", path, None, &cookie).await
     }
 
     /// One JSON request as the signed-in person "p-reader"; the status and the JSON body.
@@ -235,7 +265,7 @@ impl Server {
     ) -> (u16, Value) {
         let cookie = person.map(|p| ("Cookie", p.cookie.as_str()));
         let headers: Vec<_> = cookie.into_iter().collect();
-        super::http::request(self.port, method, path, body, &headers).await
+        super::http::request(self, method, path, body, &headers).await
     }
 
     /// One request with exactly these headers and body (no session unless a `Cookie` is given).
@@ -246,7 +276,7 @@ impl Server {
         body: Option<&str>,
         headers: &[(&str, &str)],
     ) -> super::http::Response {
-        super::http::exchange(self.port, method, path, body, headers).await
+        super::http::exchange(self, method, path, body, headers).await
     }
 
     /// Asks the server to stop as a service manager would (SIGTERM); see [`Server::exited`].
@@ -281,6 +311,22 @@ impl Server {
     pub fn log(&self) -> String {
         read_log(self.dir.path(), self.run)
     }
+
+    /// Waits until this run has logged `words` (the server may log what it did after the
+    /// client has seen it done); the log by then.
+    pub async fn logged(&self, words: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let log = self.log();
+            if log.contains(words) {
+                return log;
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!("the server did not log {words:?}; its log:\n{log}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
 }
 
 impl Drop for Server {
@@ -303,6 +349,14 @@ fn log_path(dir: &Path, run: usize) -> std::path::PathBuf {
 
 fn read_log(dir: &Path, run: usize) -> String {
     std::fs::read_to_string(log_path(dir, run)).unwrap_or_else(|e| format!("(no log: {e})"))
+}
+
+fn scheme(tls: bool) -> &'static str {
+    if tls { "https" } else { "http" }
+}
+
+fn path_flag(path: &Path) -> String {
+    path.to_str().expect("a UTF-8 temporary path").to_owned()
 }
 
 /// "p-alice" is called "Alice".
