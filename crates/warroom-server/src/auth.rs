@@ -19,7 +19,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 use ipnet::IpNet;
 use tokio::time::Instant;
 use warroom_core::api::{AuthInfo, AuthMode, Me, Summary};
@@ -112,12 +112,7 @@ impl Viewer {
 /// The value of the cookie `name`, if it looks like a credential this server issued (so a
 /// junk cookie costs no database read).
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| session::cookie_value(v, name))
-        .filter(|t| session::well_formed(t))
+    session::cookie(headers, name).filter(|t| session::well_formed(t))
 }
 
 /// Why signing in failed.

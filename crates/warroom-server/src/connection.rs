@@ -37,7 +37,7 @@ use warroom_core::{IncidentId, ParticipantId};
 
 use crate::auth::Viewer;
 use crate::limits::{Admitted, Buckets, Refusal};
-use crate::room::{ConnId, Frame, Outbox, RoomHandle, RoomMsg, frame};
+use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame};
 use crate::rooms::{RoomError, Rooms};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -204,15 +204,11 @@ pub async fn serve(
     };
     let (frames_tx, mut frames) = mpsc::channel::<Frame>(config.outbound_queue);
     let (kick_tx, mut kicked) = oneshot::channel();
-    let join = RoomMsg::Join {
+    let joiner = Joiner {
         conn,
         participant: participant.clone(),
         name: peer.viewer.name.clone(),
         last_seq,
-        outbox: Outbox {
-            frames: frames_tx,
-            kick: kick_tx,
-        },
         observing: peer
             .viewer
             .observing
@@ -221,6 +217,11 @@ pub async fn serve(
             .map(|(_, link)| *link),
         observer_only: peer.viewer.observer_only,
     };
+    let outbox = Outbox {
+        frames: frames_tx,
+        kick: kick_tx,
+    };
+    let join = RoomMsg::Join { joiner, outbox };
     if room.send(join).await.is_err() {
         let _ = sink
             .send(close_message(close::GOING_AWAY, "try again"))

@@ -68,15 +68,8 @@ pub enum RoomMsg {
     /// A connection said hello. The room answers through `outbox`: welcome, what the client is
     /// missing, then the live stream.
     Join {
-        conn: ConnId,
-        participant: ParticipantId,
-        name: String,
-        last_seq: Seq,
+        joiner: Joiner,
         outbox: Outbox,
-        /// The observer link this connection's browser holds for this incident, if any.
-        observing: Option<LinkId>,
-        /// Nobody is signed in: the connection may only watch.
-        observer_only: bool,
     },
     Submit {
         conn: ConnId,
@@ -197,14 +190,17 @@ pub(crate) struct Room {
     deleted: bool,
 }
 
-/// A connection that said hello, as the room takes it in.
-struct Joiner {
-    conn: ConnId,
-    participant: ParticipantId,
-    name: String,
-    last_seq: Seq,
-    observing: Option<LinkId>,
-    observer_only: bool,
+/// A connection that said hello: who it speaks for (from its session), what it holds.
+pub struct Joiner {
+    pub conn: ConnId,
+    pub participant: ParticipantId,
+    pub name: String,
+    /// The last sequence the client holds.
+    pub last_seq: Seq,
+    /// The observer link this connection's browser holds for this incident, if any.
+    pub observing: Option<LinkId>,
+    /// Nobody is signed in: the connection may only watch.
+    pub observer_only: bool,
 }
 
 /// Commands remembered for de-duplication, as the store lists them.
@@ -407,26 +403,10 @@ impl Room {
                     link,
                     reply: Some(reply),
                 }),
-                RoomMsg::Join {
-                    conn,
-                    participant,
-                    name,
-                    last_seq,
-                    outbox,
-                    observing,
-                    observer_only,
-                } => {
+                RoomMsg::Join { joiner, outbox } => {
                     if !self.flush(std::mem::take(&mut submits)).await {
                         return false;
                     }
-                    let joiner = Joiner {
-                        conn,
-                        participant,
-                        name,
-                        last_seq,
-                        observing,
-                        observer_only,
-                    };
                     if !self.join(joiner, outbox).await {
                         return false;
                     }

@@ -72,6 +72,15 @@ pub fn participant_of(method: &str, subject: &str) -> ParticipantId {
     ParticipantId::parse(&format!("u-{}", base32(&digest[..16]))).expect("base32 is a valid id")
 }
 
+/// The value of the cookie `name` among a request's `Cookie` headers.
+pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| cookie_value(v, name))
+}
+
 /// The value of the cookie named `name` in a `Cookie` header.
 pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|pair| {

@@ -35,7 +35,7 @@ pub(super) async fn login(
     Query(query): Query<Login>,
 ) -> Response {
     let ip = state.client_ip(peer, &headers);
-    let browser = cookie(&headers, session::SIGN_IN_COOKIE);
+    let browser = session::cookie(&headers, session::SIGN_IN_COOKIE);
     let started = state
         .auth
         .start_oidc(query.return_to.as_deref(), browser, ip)
@@ -68,7 +68,7 @@ pub(super) async fn callback(
     Query(answer): Query<Callback>,
 ) -> Response {
     let ip = state.client_ip(peer, &headers);
-    let browser = cookie(&headers, session::SIGN_IN_COOKIE);
+    let browser = session::cookie(&headers, session::SIGN_IN_COOKIE);
     let signed = state.auth.finish_oidc(&answer, browser, ip).await;
     let mut response = match &signed.result {
         Ok((_viewer, token)) => {
@@ -196,14 +196,6 @@ fn no_store(mut response: Response) -> Response {
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| session::cookie_value(v, name))
 }
 
 /// Text for HTML: the provider's words (an e-mail address, an error code) go in pages.
