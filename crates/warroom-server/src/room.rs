@@ -731,6 +731,16 @@ impl Room {
     fn enforce_access(&mut self, events: &[Recorded]) {
         let mut gone = Vec::new();
         for r in events {
+            if matches!(
+                r.event,
+                Event::IncidentRestricted { .. }
+                    | Event::MemberAdded { .. }
+                    | Event::MemberRemoved { .. }
+                    | Event::LinkCreated { .. }
+                    | Event::LinkRevoked { .. }
+            ) {
+                tracing::info!(incident = %self.id, participant = %r.actor, seq = r.seq, change = r.event.name(), "access changed");
+            }
             match &r.event {
                 Event::MemberRemoved { participant } => gone.extend(
                     self.subscribers
