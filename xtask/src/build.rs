@@ -1,5 +1,6 @@
 //! The release build of the browser app: Trunk (offline, pinned tools) into `dist/`, then a
-//! gzip copy of each text asset for the server to send precompressed, and the shipped size.
+//! brotli and a gzip copy of each text asset for the server to send precompressed (whichever
+//! the browser accepts), and the shipped sizes.
 
 use std::io::Write;
 use std::process::Command;
@@ -22,7 +23,8 @@ pub fn app() -> Result<()> {
     report_sizes()
 }
 
-/// Writes `.gz` beside every compressible asset in `dist/` and prints what a browser downloads.
+/// Writes `.br` (quality 11) and `.gz` beside every compressible asset in `dist/` and prints
+/// what a browser downloads.
 fn report_sizes() -> Result<()> {
     let dist = root().join("dist");
     let mut rows = Vec::new();
@@ -41,38 +43,58 @@ fn report_sizes() -> Result<()> {
         let mut gz_path = path.clone().into_os_string();
         gz_path.push(".gz");
         std::fs::write(&gz_path, &gz)?;
-        rows.push((ext.to_owned(), raw.len(), gz.len()));
+        let mut br = Vec::new();
+        let params = brotli::enc::BrotliEncoderParams {
+            quality: 11,
+            lgwin: 22,
+            ..Default::default()
+        };
+        brotli::BrotliCompress(&mut raw.as_slice(), &mut br, &params)?;
+        let mut br_path = path.clone().into_os_string();
+        br_path.push(".br");
+        std::fs::write(&br_path, &br)?;
+        rows.push(Sizes {
+            ext: ext.to_owned(),
+            raw: raw.len(),
+            gz: gz.len(),
+            br: br.len(),
+        });
     }
     let shipped = |exts: &[&str]| {
         rows.iter()
-            .filter(|(e, _, _)| exts.contains(&e.as_str()))
-            .fold((0, 0), |(r, g), (_, raw, gz)| (r + raw, g + gz))
+            .filter(|s| exts.contains(&s.ext.as_str()))
+            .fold(Sizes::default(), |total, s| Sizes {
+                ext: String::new(),
+                raw: total.raw + s.raw,
+                gz: total.gz + s.gz,
+                br: total.br + s.br,
+            })
     };
-    let (wasm_raw, wasm_gz) = shipped(&["wasm"]);
-    let (js_raw, js_gz) = shipped(&["js"]);
-    let (all_raw, all_gz) = shipped(&["wasm", "js", "css", "html", "svg"]);
     println!("App bundle (dist/):");
-    println!(
-        "  wasm        {:>8} raw  {:>8} gzip",
-        kib(wasm_raw),
-        kib(wasm_gz)
-    );
-    println!(
-        "  js          {:>8} raw  {:>8} gzip",
-        kib(js_raw),
-        kib(js_gz)
-    );
-    println!(
-        "  wasm + js   {:>8} raw  {:>8} gzip",
-        kib(wasm_raw + js_raw),
-        kib(wasm_gz + js_gz)
-    );
-    println!(
-        "  everything  {:>8} raw  {:>8} gzip",
-        kib(all_raw),
-        kib(all_gz)
-    );
+    for (label, exts) in [
+        ("wasm", &["wasm"][..]),
+        ("js", &["js"][..]),
+        ("wasm + js", &["wasm", "js"][..]),
+        ("everything", &["wasm", "js", "css", "html", "svg"][..]),
+    ] {
+        let s = shipped(exts);
+        println!(
+            "  {label:<10}  {:>10} raw  {:>10} gzip  {:>10} brotli",
+            kib(s.raw),
+            kib(s.gz),
+            kib(s.br)
+        );
+    }
     Ok(())
+}
+
+/// One asset's bytes as built, gzipped and brotli-compressed.
+#[derive(Default)]
+struct Sizes {
+    ext: String,
+    raw: usize,
+    gz: usize,
+    br: usize,
 }
 
 fn kib(bytes: usize) -> String {
