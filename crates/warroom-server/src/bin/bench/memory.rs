@@ -50,6 +50,11 @@ pub async fn measure(
         let ws = client::join(server, incident, &format!("p-anchor-{i}")).await?;
         open.spawn(client::drain(ws.split().1));
     }
+    // Everyone signs in first, as their browsers would have: a session is a row in the
+    // database (and in its page cache), not a cost of the connection measured here.
+    for c in 0..connections {
+        server.person(&format!("p-idle-{c:05}")).await?;
+    }
     settle().await;
     let before_kib = server.rss_kib()?;
 
