@@ -7,7 +7,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{Command, IncidentId, LinkId, TextId};
 
-use crate::support::{Answer, Client, Server};
+use crate::support::{Answer, Client, Person, Server};
 
 /// Alice declares a restricted incident; its id.
 async fn restricted(server: &Server) -> IncidentId {
@@ -35,6 +35,14 @@ async fn make_link(server: &Server, label: &str, incident: &IncidentId, kind: &s
         "{url}"
     );
     url.rsplit('=').next().unwrap().to_owned()
+}
+
+/// `POST /api/links/accept` with `token`, as `person` (or nobody): the status and the answer.
+async fn open_link(server: &Server, person: Option<&Person>, token: &str) -> (u16, Value) {
+    let body = json!({ "token": token });
+    server
+        .request_as(person, "POST", "/api/links/accept", Some(&body))
+        .await
 }
 
 fn ids(list: &Value) -> Vec<String> {
@@ -125,31 +133,14 @@ async fn an_invitation_makes_a_member_until_it_is_revoked() {
     let incident = restricted(&server).await;
     let token = make_link(&server, "p-alice", &incident, "invite").await;
     let bob = server.person("p-bob").await;
-    let accept = |token: &str| json!({"token": token});
 
     // Only the commander makes links.
     let mut alice = Client::join(&server, &incident, "p-alice").await;
-    let (status, _) = server
-        .request_as(None, "POST", "/api/links/accept", Some(&accept(&token)))
-        .await;
+    let (status, _) = open_link(&server, None, &token).await;
     assert_eq!(status, 401, "an invitation is for a signed-in person");
-    let (status, reply) = server
-        .request_as(
-            Some(&bob),
-            "POST",
-            "/api/links/accept",
-            Some(&accept("0".repeat(64).as_str())),
-        )
-        .await;
+    let (status, reply) = open_link(&server, Some(&bob), &"0".repeat(64)).await;
     assert_eq!(status, 404, "{reply}");
-    let (status, reply) = server
-        .request_as(
-            Some(&bob),
-            "POST",
-            "/api/links/accept",
-            Some(&accept(&token)),
-        )
-        .await;
+    let (status, reply) = open_link(&server, Some(&bob), &token).await;
     assert_eq!(status, 200, "{reply}");
     assert_eq!(reply["url"], format!("/incidents/{incident}"));
     let mut bob_socket = Client::join(&server, &incident, "p-bob").await;
@@ -175,14 +166,7 @@ async fn an_invitation_makes_a_member_until_it_is_revoked() {
         .await;
     assert!(matches!(alice.answer("c-revoke").await, Answer::Ack(_)));
     let carol = server.person("p-carol").await;
-    let (status, reply) = server
-        .request_as(
-            Some(&carol),
-            "POST",
-            "/api/links/accept",
-            Some(&accept(&token)),
-        )
-        .await;
+    let (status, reply) = open_link(&server, Some(&carol), &token).await;
     assert_eq!(status, 403, "{reply}");
     assert!(
         reply["error"].as_str().unwrap().contains("revoked"),

@@ -18,7 +18,7 @@ use std::time::Duration;
 pub use cli::{warroom, warroom_with_input};
 pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
 pub use http::Response as HttpResponse;
-pub use server::Server;
+pub use server::{Person, Server};
 pub use tls::TestTls;
 use warroom_core::{Command, NoteKind};
 
