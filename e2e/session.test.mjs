@@ -106,6 +106,23 @@ describe('signing in', () => {
     await dan.context.close();
   });
 
+  it('signing out in one tab takes the board open in another tab to the sign-in form', async () => {
+    const { server, browser } = ctx;
+    const erin = await person(browser, server, 'Erin');
+    await withScreenshots('sign-out-other-tab', [erin], async () => {
+      const url = await declare(erin, 'Two tabs, one person');
+      const lobby = await erin.context.newPage();
+      await lobby.goto(server.url + '/');
+      await lobby.getByRole('button', { name: 'Sign out' }).click();
+      await lobby.getByRole('form', { name: 'Sign in' }).waitFor();
+      // The board's socket is closed with 4401 and the page asks who this is.
+      await erin.page.getByRole('form', { name: 'Sign in' }).waitFor({ timeout: 10000 });
+      assert.equal(erin.page.url(), url, 'still on the incident, to come back to it');
+      assert.deepEqual(erin.errors, []);
+    });
+    await erin.context.close();
+  });
+
   it('a board whose session has ended goes back to the sign-in form', async () => {
     const { server, browser } = ctx;
     const eve = await person(browser, server, 'Eve');

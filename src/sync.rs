@@ -462,7 +462,9 @@ impl Session {
                 "The server is busy ({reason}); trying again. Closing other Warroom tabs helps."
             )));
         }
-        if !welcomed {
+        // Signed out (here or in another tab), or a socket that never got its welcome (the
+        // upgrade is refused without a session): ask whether this browser is signed in.
+        if !welcomed || code == close::SIGNED_OUT {
             self.check_signed_in();
         }
         self.schedule_reconnect();

@@ -148,6 +148,9 @@ pub mod close {
     /// Too many connections: in all, from this address, or still to say hello. Wait a little
     /// and reconnect (with backoff), or close other tabs.
     pub const TOO_MANY_CONNECTIONS: u16 = 4029;
+    /// The session this connection was opened with has ended (signed out, perhaps in another
+    /// tab): sign in again.
+    pub const SIGNED_OUT: u16 = 4401;
 }
 
 impl ClientMessage {

@@ -81,6 +81,7 @@ fn every_error_rejection_and_close_code_has_a_row() {
         close::INTERNAL,
         close::INVALID_DATA,
         close::TOO_MANY_CONNECTIONS,
+        close::SIGNED_OUT,
     ]
     .map(|code| code.to_string());
     let missing: Vec<String> = codes

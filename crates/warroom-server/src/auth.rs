@@ -149,7 +149,12 @@ pub struct Auth {
     sign_ins: Buckets<IpAddr>,
     /// `oidc` mode's relying party, with the sign-ins under way.
     oidc: Option<Oidc>,
+    /// The hashes of sessions that have just ended, for the connections opened with them.
+    ended: tokio::sync::broadcast::Sender<String>,
 }
+
+/// How many ended sessions a connection may fall behind on before it checks the store.
+const ENDED_QUEUE: usize = 256;
 
 impl Auth {
     pub fn new(config: AuthConfig, store: std::sync::Arc<dyn Store>) -> Self {
@@ -159,7 +164,14 @@ impl Auth {
             oidc: config.oidc.clone().map(Oidc::new),
             config,
             store,
+            ended: tokio::sync::broadcast::channel(ENDED_QUEUE).0,
         }
+    }
+
+    /// Tells of every session that ends from now on (its hash), so that the connections
+    /// opened with it close.
+    pub fn ended_sessions(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.ended.subscribe()
     }
 
     /// `oidc` mode: reads the provider's settings, so that a wrong issuer shows in the log at
@@ -512,6 +524,8 @@ impl Auth {
         // `peer` is the client's address (`client_ip`), as for sign-ins.
         if let Some(hash) = &viewer.session {
             self.store.delete_session(hash).await?;
+            // Nobody listening is fine: no connection was opened with it.
+            let _ = self.ended.send(hash.clone());
         }
         tracing::info!(participant = %viewer.participant, %peer, "signed out");
         Ok(())

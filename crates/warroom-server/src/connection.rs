@@ -22,7 +22,8 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -91,6 +92,9 @@ pub struct Peer {
     pub ip: IpAddr,
     /// This connection's place at the admission desk, given back when it ends.
     pub admitted: Admitted,
+    /// Sessions that end, for a connection opened with one: when its own does, it closes
+    /// with [`close::SIGNED_OUT`].
+    pub ended: Option<broadcast::Receiver<String>>,
 }
 
 /// What the receive loop asks the send task to do.
@@ -294,7 +298,12 @@ pub async fn serve(
         config: &config,
         control: &control_tx,
     }
-    .run(&mut stream, &mut shutdown);
+    .run(
+        &mut stream,
+        &mut shutdown,
+        peer.ended.take(),
+        peer.viewer.session.clone(),
+    );
     tokio::select! {
         () = receive => {
             // Let the send task flush the close frame, if any, then stop it.
@@ -355,12 +364,23 @@ enum Flow {
 }
 
 impl Receiver<'_> {
-    async fn run(self, stream: &mut Stream, shutdown: &mut watch::Receiver<bool>) {
+    async fn run(
+        self,
+        stream: &mut Stream,
+        shutdown: &mut watch::Receiver<bool>,
+        mut ended: Option<broadcast::Receiver<String>>,
+        session: Option<String>,
+    ) {
         let mut last_heard = Instant::now();
         loop {
             let deadline = last_heard + self.config.heartbeat_timeout;
             let message = tokio::select! {
                 m = stream.next() => m,
+                () = self.signed_out(&mut ended, session.as_deref()) => {
+                    tracing::info!(conn = self.conn, participant = %self.participant, "session ended; closing");
+                    self.close(close::SIGNED_OUT, "signed out").await;
+                    return;
+                }
                 () = tokio::time::sleep_until(deadline) => {
                     tracing::info!(conn = self.conn, incident = %self.incident, "no heartbeat; closing");
                     self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
@@ -395,6 +415,26 @@ impl Receiver<'_> {
             };
             if let Flow::Stop = flow {
                 return;
+            }
+        }
+    }
+
+    /// Resolves when the session `own` ends; never for a connection without one. Fallen
+    /// behind the news, it asks the store whether the session still stands.
+    async fn signed_out(&self, ended: &mut Option<broadcast::Receiver<String>>, own: Option<&str>) {
+        let (Some(news), Some(own)) = (ended.as_mut(), own) else {
+            return std::future::pending().await;
+        };
+        loop {
+            match news.recv().await {
+                Ok(hash) if hash == own => return,
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    if let Ok(None) = self.rooms.store().session(own).await {
+                        return;
+                    }
+                }
+                Err(RecvError::Closed) => return std::future::pending().await,
             }
         }
     }

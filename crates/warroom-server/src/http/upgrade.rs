@@ -46,6 +46,11 @@ pub(super) async fn websocket(
             "sign in first: the socket speaks for the signed-in person",
         )
     })?;
+    // Subscribed before anything else can happen, so that a sign-out from now on is seen.
+    let ended = viewer
+        .session
+        .is_some()
+        .then(|| state.auth.ended_sessions());
     let key = handshake_key(headers).ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -89,6 +94,7 @@ pub(super) async fn websocket(
                         viewer,
                         ip,
                         admitted,
+                        ended,
                     },
                     state.rooms,
                     state.rates,

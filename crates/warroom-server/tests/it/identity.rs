@@ -403,3 +403,28 @@ async fn invalid_utf8_is_closed_with_1007() {
     alice.try_send_raw(Message::Frame(frame)).await;
     assert_eq!(alice.until_closed().await, Some(1007));
 }
+
+/// Signing out ends the session everywhere at once: a board open on it in another tab is
+/// closed with 4401, and the other person's connections stay.
+#[tokio::test]
+async fn signing_out_closes_the_connections_of_that_session() {
+    let server = Server::start().await;
+    let incident = server.declare("p-alice", "Alice", "Two tabs").await;
+    let mut other_tab = Client::join(&server, &incident, "p-alice").await;
+    let mut bob = Client::join(&server, &incident, "p-bob").await;
+    let alice = server.person("p-alice").await;
+    let out = server
+        .raw(
+            "DELETE",
+            "/api/session",
+            None,
+            &[("Cookie", alice.cookie.as_str())],
+        )
+        .await;
+    assert_eq!(out.status, 204);
+    assert_eq!(
+        other_tab.until_closed().await,
+        Some(warroom_core::protocol::close::SIGNED_OUT)
+    );
+    bob.post("c-1", "Still here.").await;
+}
