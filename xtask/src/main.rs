@@ -16,6 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 
 mod build;
+mod shape;
 mod tools;
 
 const USAGE: &str = "\
@@ -28,6 +29,7 @@ tasks:
   e2e                   the browser end-to-end suite alone (after `build`)
   setup                 install the build and test tools only
   bench [-- flags]      the server benchmark (release build), printing its figures
+  shape                 module cycles and file lengths of every crate (also a test)
 ";
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
             tools::ensure_build_tools().and_then(|()| tools::ensure_test_tools().map(drop))
         }
         Some("bench") => bench(&args[1..]),
+        Some("shape") => shape::check(&root()).map(|report| eprint!("{report}")),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
