@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::State;
 use crate::event::{Event, NewItem, Recorded};
+use crate::ids::{ActionId, ChecklistId, ParticipantId};
 use crate::incident::{
     Acknowledgement, Action, ActionState, Cadence, Checklist, ChecklistItem, Concern, Escalation,
-    Incident, ItemState, Note, NoteKind, Participant, Retraction, Revision, Role, Status, Tenure,
+    Incident, ItemState, Note, NoteKind, Participant, Retraction, Revision, Role, ScenarioRun,
+    State, Status, Tenure,
 };
-use crate::scenario::ScenarioRun;
+use crate::time::{Timestamp, seconds};
 
 /// Applies one recorded event to the incident.
 pub fn apply(state: &mut State, recorded: &Recorded) {
@@ -125,7 +126,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         Event::RoleOffered { role, to, brief } => {
             incident.offers.insert(
                 *role,
-                crate::Offer {
+                crate::incident::Offer {
                     from: actor.clone(),
                     to: to.clone(),
                     at,
@@ -375,7 +376,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         Event::ScenarioResumed | Event::ScenarioEnded => {
             if let Some(run) = incident.scenario.as_mut() {
                 if let Some(paused) = run.paused_at.take() {
-                    run.paused_seconds += crate::metrics::seconds(paused, at);
+                    run.paused_seconds += seconds(paused, at);
                 }
                 if matches!(event, Event::ScenarioEnded) {
                     run.ended_at = Some(at);
@@ -397,12 +398,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
     }
 }
 
-fn set_holder(
-    incident: &mut Incident,
-    role: Role,
-    holder: crate::ParticipantId,
-    at: crate::Timestamp,
-) {
+fn set_holder(incident: &mut Incident, role: Role, holder: ParticipantId, at: Timestamp) {
     let tenure = Tenure { holder, since: at };
     if role == Role::Commander {
         incident.commander = tenure;
@@ -423,10 +419,10 @@ fn count_handoff(incident: &mut Incident, role: Role) {
 
 fn close_action(
     incident: &mut Incident,
-    action: crate::ActionId,
+    action: ActionId,
     state: ActionState,
     outcome: &str,
-    at: crate::Timestamp,
+    at: Timestamp,
 ) {
     if let Some(a) = incident.actions.get_mut(&action) {
         a.state = state;
@@ -446,10 +442,10 @@ fn new_item(item: &NewItem) -> ChecklistItem {
 
 fn set_item(
     incident: &mut Incident,
-    checklist: crate::ChecklistId,
+    checklist: ChecklistId,
     item: u32,
     state: ItemState,
-    at: crate::Timestamp,
+    at: Timestamp,
 ) {
     let Some(c) = incident.checklists.get_mut(&checklist) else {
         return;

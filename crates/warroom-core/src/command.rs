@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::brief::HandoffBrief;
 use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId};
 use crate::incident::{
-    ChecklistKind, ConcernLevel, Lane, LinkKind, NoteKind, PausePoint, Role, Severity, Status,
+    ChecklistKind, ConcernLevel, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint, Role,
+    Severity, Status,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

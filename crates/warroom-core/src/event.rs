@@ -4,11 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::brief::HandoffBrief;
 use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId, Seq};
 use crate::incident::{
-    ChecklistKind, ConcernLevel, Lane, LinkKind, NoteKind, PausePoint, Role, Severity, Status,
-    Timestamp,
+    ChecklistKind, ConcernLevel, Expectation, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint,
+    Role, Severity, Status, Timestamp,
 };
 
 /// An event as the log holds it: its place, the server's time, who caused it, what happened.
@@ -174,7 +173,7 @@ pub enum Event {
     ScenarioStarted {
         title: String,
         briefing: String,
-        expectations: Vec<crate::scenario::Expectation>,
+        expectations: Vec<Expectation>,
         injects: u32,
     },
     ScenarioPaused,

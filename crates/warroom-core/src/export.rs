@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, Recorded};
 use crate::ids::IncidentId;
 use crate::incident::{ActionState, Incident, NoteKind, Role};
-use crate::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
+use crate::metrics::{HandoffKind, Metrics, metrics};
 use crate::narrate::{describe, kind_of};
+use crate::time::{hms, t_plus};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";
@@ -133,7 +134,7 @@ pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
             });
         }
     }
-    crate::replay(None, events).ok_or(ExportError::NotDeclared)
+    crate::replay::replay(None, events).ok_or(ExportError::NotDeclared)
 }
 
 /// Escapes text for a Markdown paragraph or table cell: no markup, no raw HTML, one line.
@@ -204,7 +205,7 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     let _ = writeln!(
         md,
         "- Duration of the record: {}",
-        hms(crate::metrics::seconds(m.declared_at, m.ended_at))
+        hms(crate::time::seconds(m.declared_at, m.ended_at))
     );
     let _ = writeln!(
         md,

@@ -17,26 +17,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::apply::apply;
 use crate::event::{Event, Recorded};
 use crate::ids::{ActionId, ChecklistId, ConcernId, ParticipantId, Seq};
-use crate::incident::{ConcernLevel, Incident, Lane, NoteKind, Role, Status, Timestamp};
-use crate::{State, apply};
-
-/// Seconds between two moments (never negative).
-pub fn seconds(from: Timestamp, to: Timestamp) -> i64 {
-    (to - from).num_seconds().max(0)
-}
-
-/// `hh:mm:ss` for a number of seconds (hours may exceed 24).
-pub fn hms(seconds: i64) -> String {
-    let s = seconds.max(0);
-    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-}
-
-/// `T+hh:mm:ss` from `start` to `at`.
-pub fn t_plus(start: Timestamp, at: Timestamp) -> String {
-    format!("T+{}", hms(seconds(start, at)))
-}
+use crate::incident::{ConcernLevel, Incident, Lane, NoteKind, Role, State, Status};
+use crate::time::Timestamp;
+/// The time helpers, re-exported from [`crate::time`] where they first lived.
+pub use crate::time::{hms, seconds, t_plus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {

@@ -2,6 +2,9 @@
 //! incident, each an object whose `type` names the message. `docs/protocol.md` documents every
 //! message with an example; a test parses each example with these types.
 //!
+//! A board on the wire is a [`BoardWire`]: the board's plain form with its notes column by
+//! column, an encoding that belongs to the protocol and to nothing else.
+//!
 //! The protocol knows nothing about sockets: these are values to encode and decode. Transport
 //! concerns — which incident, sequence numbers, command ids, acknowledgements — live here in
 //! the envelopes and never reach `decide` or `apply`.
@@ -13,6 +16,11 @@ use crate::event::Recorded;
 use crate::ids::{CommandId, IncidentId, ParticipantId, Seq};
 use crate::incident::{Incident, Timestamp};
 use crate::rejection::Rejection;
+
+mod board;
+mod columns;
+
+pub use board::BoardWire;
 
 /// The protocol version this crate speaks; a client announces it in `hello`.
 ///
@@ -58,8 +66,10 @@ pub enum ServerMessage {
         server_time: Timestamp,
     },
     /// The whole board as of `seq`, sent instead of a long replay when the client is far behind.
+    /// On the wire the board is a [`BoardWire`]: its notes travel column by column.
     Snapshot {
         seq: Seq,
+        #[serde(with = "board")]
         state: Box<Incident>,
     },
     /// Events in sequence order, without gaps, following what the client already holds.

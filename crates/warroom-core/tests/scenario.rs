@@ -330,7 +330,7 @@ fn every_built_in_scenario_runs_to_its_end_with_injects_on_time() {
         let run = drill.state.as_ref().unwrap().scenario.as_ref().unwrap();
         assert_eq!(run.fired.len(), script.injects.len(), "{id}");
         drill.run("fac", Command::EndScenario);
-        let card = scenario::scorecard(&drill.log).expect("a scorecard");
+        let card = warroom_core::score::scorecard(&drill.log).expect("a scorecard");
         assert_eq!(card.len(), script.expectations.len(), "{id}");
         // The handoff above was a positive exchange, so that expectation is met wherever asked.
         for line in &card {
@@ -386,7 +386,7 @@ fn the_scorecard_scores_what_the_crew_did() {
         },
     );
     drill.run("fac", Command::EndScenario);
-    let card = scenario::scorecard(&drill.log).unwrap();
+    let card = warroom_core::score::scorecard(&drill.log).unwrap();
     let line = |words: &str| {
         card.iter()
             .find(|l| l.expected.contains(words))
