@@ -87,7 +87,19 @@ pub struct Incident {
     pub updated_at: Timestamp,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+)]
 pub enum Severity {
     #[serde(rename = "SEV1")]
     Sev1,
@@ -113,7 +125,19 @@ impl Severity {
 }
 
 /// Where the incident stands. The order is the usual progression; `Closed` is read-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Investigating,
@@ -220,5 +244,27 @@ impl Incident {
         self.concerns
             .iter()
             .filter(|(_, c)| c.is_open() && c.level == ConcernLevel::SafetyIssue)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use strum::IntoEnumIterator;
+
+    use super::*;
+
+    /// The hand-written `ALL` lists (some are orders the wire depends on, such as the note kinds
+    /// of a snapshot's columns) hold every variant, in declaration order.
+    #[test]
+    fn every_all_list_is_every_variant_in_order() {
+        fn check<T: IntoEnumIterator + PartialEq + std::fmt::Debug + Copy>(all: &[T]) {
+            assert_eq!(all.to_vec(), T::iter().collect::<Vec<_>>());
+        }
+        check(&Severity::ALL);
+        check(&Status::ALL);
+        check(&Role::ALL);
+        check(&NoteKind::ALL);
+        check(&Lane::ALL);
+        check(&ConcernLevel::ALL);
     }
 }

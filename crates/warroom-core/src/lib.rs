@@ -114,9 +114,9 @@ pub mod protocol;
 
 pub use apply::apply;
 pub use brief::{HandoffBrief, draft_brief};
-pub use command::Command;
+pub use command::{Command, CommandKind};
 pub use decide::{Context, decide, display_name, execute};
-pub use event::{Event, NewItem, Recorded};
+pub use event::{Event, EventKind, NewItem, Recorded};
 pub use ids::{
     ActionId, ChecklistId, CommandId, ConcernId, IncidentId, LinkId, NoteId, ParticipantId, Seq,
     TextId,

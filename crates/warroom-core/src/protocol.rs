@@ -10,6 +10,7 @@
 //! the envelopes and never reach `decide` or `apply`.
 
 use serde::{Deserialize, Serialize};
+use strum::VariantNames as _;
 
 use crate::command::Command;
 use crate::event::Recorded;
@@ -34,8 +35,9 @@ pub const PROTOCOL_VERSION: u32 = 2;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// What a client sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::VariantNames)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClientMessage {
     /// The first message on a connection: which incident, and what I have. Who I am is not
     /// said: it is the session the connection was opened with.
@@ -111,7 +113,7 @@ pub enum ServerMessage {
 }
 
 /// Protocol-level errors, as opposed to domain rejections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The message is not valid JSON, or not a valid message of a known type.
@@ -195,8 +197,6 @@ impl DecodeError {
     }
 }
 
-const CLIENT_TYPES: [&str; 4] = ["hello", "submit", "history", "ping"];
-
 /// Decodes a client frame, telling an unknown message type apart from a malformed message.
 pub fn decode_client(text: &str) -> Result<ClientMessage, DecodeError> {
     match serde_json::from_str::<ClientMessage>(text) {
@@ -206,7 +206,7 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, DecodeError> {
                 .ok()
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
             match kind {
-                Some(kind) if !CLIENT_TYPES.contains(&kind.as_str()) => {
+                Some(kind) if !ClientMessage::VARIANTS.contains(&kind.as_str()) => {
                     Err(DecodeError::UnknownType(kind))
                 }
                 _ => Err(DecodeError::Malformed(err.to_string())),

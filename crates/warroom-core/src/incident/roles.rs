@@ -8,7 +8,19 @@ use crate::ids::ParticipantId;
 use crate::time::Timestamp;
 
 /// The crew roles. Commander is special: always held, moved only by handoff or assumption.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Commander,

@@ -6,7 +6,19 @@ use crate::ids::{ParticipantId, Seq};
 use crate::time::Timestamp;
 
 /// What a timeline note is about. Each kind has its own icon on the board.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {
     Observation,
