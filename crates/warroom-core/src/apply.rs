@@ -3,6 +3,8 @@
 //! way the event says. The server, the browser and the replay all run this same function,
 //! which is why the live board, the replayed board and the export can never disagree.
 //!
+//! The checklist and exercise events are folded in `checklists` and `exercise`.
+//!
 //! An event that does not fit the state (which a log written by `decide` never contains) is
 //! ignored rather than trusted halfway.
 
@@ -10,14 +12,16 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::event::{Event, NewItem, Recorded};
-use crate::ids::{ActionId, ChecklistId, ParticipantId};
+use crate::event::{Event, Recorded};
+use crate::ids::{ActionId, ParticipantId};
 use crate::incident::{
-    Acknowledgement, Action, ActionState, Cadence, Checklist, ChecklistItem, Concern, Escalation,
-    Incident, ItemState, Note, NoteKind, Participant, Retraction, Revision, Role, ScenarioRun,
-    State, Status, Tenure,
+    Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Incident, Note, NoteKind,
+    Participant, Retraction, Revision, Role, State, Status, Tenure,
 };
-use crate::time::{Timestamp, seconds};
+use crate::time::Timestamp;
+
+mod checklists;
+mod exercise;
 
 /// Applies one recorded event to the incident.
 pub fn apply(state: &mut State, recorded: &Recorded) {
@@ -287,107 +291,16 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 });
             }
         }
-        Event::ChecklistStarted {
-            checklist,
-            title,
-            template,
-            kind,
-            pause_point,
-            items,
-        } => {
-            incident.checklists.insert(
-                *checklist,
-                Checklist {
-                    title: title.clone(),
-                    template: template.clone(),
-                    kind: *kind,
-                    pause_point: *pause_point,
-                    items: items.iter().map(new_item).collect(),
-                    started_by: actor.clone(),
-                    started_at: at,
-                    completed_at: None,
-                },
-            );
-        }
-        Event::ChecklistItemAdded { checklist, item } => {
-            if let Some(c) = incident.checklists.get_mut(checklist) {
-                c.items.push(new_item(item));
-                c.completed_at = None;
-            }
-        }
-        Event::ItemChecked {
-            checklist,
-            item,
-            value,
-        } => set_item(
-            incident,
-            *checklist,
-            *item,
-            ItemState::Checked {
-                by: actor.clone(),
-                at,
-                value: value.clone(),
-            },
-            at,
-        ),
-        Event::ItemUnchecked { checklist, item } => {
-            set_item(incident, *checklist, *item, ItemState::Open, at);
-        }
-        Event::ItemMarkedNotApplicable {
-            checklist,
-            item,
-            reason,
-        } => set_item(
-            incident,
-            *checklist,
-            *item,
-            ItemState::NotApplicable {
-                by: actor.clone(),
-                at,
-                reason: reason.clone(),
-            },
-            at,
-        ),
-        Event::ScenarioStarted {
-            title,
-            briefing,
-            expectations,
-            injects,
-        } => {
-            incident.scenario = Some(ScenarioRun {
-                title: title.clone(),
-                briefing: briefing.clone(),
-                expectations: expectations.clone(),
-                injects: *injects,
-                facilitator: actor.clone(),
-                started_at: at,
-                paused_at: None,
-                paused_seconds: 0,
-                fired: Default::default(),
-                handoffs: 0,
-                ended_at: None,
-            });
-        }
-        Event::ScenarioPaused => {
-            if let Some(run) = incident.scenario.as_mut() {
-                run.paused_at = Some(at);
-            }
-        }
-        Event::ScenarioResumed | Event::ScenarioEnded => {
-            if let Some(run) = incident.scenario.as_mut() {
-                if let Some(paused) = run.paused_at.take() {
-                    run.paused_seconds += seconds(paused, at);
-                }
-                if matches!(event, Event::ScenarioEnded) {
-                    run.ended_at = Some(at);
-                }
-            }
-        }
-        Event::InjectFired { inject, .. } => {
-            if let (Some(run), Some(i)) = (incident.scenario.as_mut(), inject) {
-                run.fired.insert(*i);
-            }
-        }
+        Event::ChecklistStarted { .. }
+        | Event::ChecklistItemAdded { .. }
+        | Event::ItemChecked { .. }
+        | Event::ItemUnchecked { .. }
+        | Event::ItemMarkedNotApplicable { .. } => checklists::apply(incident, event, actor, at),
+        Event::ScenarioStarted { .. }
+        | Event::ScenarioPaused
+        | Event::ScenarioResumed
+        | Event::ScenarioEnded
+        | Event::InjectFired { .. } => exercise::apply(incident, event, actor, at),
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,
@@ -429,34 +342,4 @@ fn close_action(
         a.outcome = Some(outcome.to_owned());
         a.closed_at = Some(at);
     }
-}
-
-fn new_item(item: &NewItem) -> ChecklistItem {
-    ChecklistItem {
-        text: item.text.clone(),
-        killer: item.killer,
-        asks_value: item.asks_value.clone(),
-        state: ItemState::Open,
-    }
-}
-
-fn set_item(
-    incident: &mut Incident,
-    checklist: ChecklistId,
-    item: u32,
-    state: ItemState,
-    at: Timestamp,
-) {
-    let Some(c) = incident.checklists.get_mut(&checklist) else {
-        return;
-    };
-    let Some(it) = usize::try_from(item).ok().and_then(|i| c.items.get_mut(i)) else {
-        return;
-    };
-    it.state = state;
-    c.completed_at = if c.is_complete() {
-        c.completed_at.or(Some(at))
-    } else {
-        None
-    };
 }

@@ -1,6 +1,12 @@
 //! Events: what happened, in the past tense. They are the stored contract of an incident —
-//! the log is the truth and the board is a fold over it — so a variant is never renamed or
-//! reused; new ones are added, and old shapes are upgraded when loading.
+//! the log is the truth and the board is a fold over it — and no code upgrades an old event
+//! when it is loaded: every event ever stored is read by these very types, so they only grow.
+//!
+//! **Invariant:** every stored event still decodes. Variants and fields are only ever added,
+//! never renamed, reused or removed, and a field added to a variant is optional or
+//! `#[serde(default)]`, so an event stored before the field existed reads as it always did. A
+//! change that cannot be made this way is a new variant. (The server's tests load a frozen
+//! version-1 log to hold the line.)
 
 use serde::{Deserialize, Serialize};
 
