@@ -9,9 +9,11 @@
 //!
 //! # Layers
 //! The modules form four layers. Each module uses only modules of its own layer or of the
-//! layers below it, and no two modules use each other (`tests/layers.rs` checks both, from the
-//! sources): the board knows nothing of the rules, the rules nothing of the reports, and
-//! nothing below the wire knows there is a wire.
+//! layers below it, and the uses form no cycle, within a layer either (`tests/layers.rs` checks
+//! both, from the sources, and a new module fails it until its table places the module): the
+//! board knows nothing of the rules, the rules nothing of the reports, and nothing below the
+//! wire knows there is a wire. Inside the crate, items are reached by their module's path, not
+//! through the re-exports at the root.
 //!
 //! 1. **Model**, what an incident *is*:
 //!    - [`ids`]: participant, incident and command ids (validated text), numbered ids.
@@ -26,9 +28,9 @@
 //!      it returns events or a [`Rejection`] in plain words. Events are the stored contract.
 //!    - [`apply()`](apply::apply): folds a recorded event into the state; no rules, cannot
 //!      fail.
-//!    - [`replay`]: the fold of a whole log, and the board at any sequence from checkpoints
-//!      (the flight recorder).
-//! 3. **Read models**, what the log says, computed and never stored:
+//!    - [`replay`](mod@replay): the fold of a whole log, and the board at any sequence from
+//!      checkpoints (the flight recorder).
+//! 3. **Read models**, what the board and the log say, computed on demand:
 //!    - [`narrate`]: each event as a timeline sentence.
 //!    - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
 //!    - [`brief`]: drafting the ICS-201-style handoff brief from the board.
