@@ -73,6 +73,17 @@ fn bad_files_name_the_line_and_the_field() {
         error_of("briefing = \"b\"\n[[inject]]\nat = \"T+01:00\"\ntext = \"x\"\n").1,
         "title"
     );
+    // An unknown expectation kind lists every kind there is.
+    let unknown = parse(&format!(
+        "{HEAD}[[inject]]\nat = \"T+01:00\"\ntext = \"x\"\n[[expect]]\nkind = \"vibes\"\n"
+    ))
+    .unwrap_err();
+    assert_eq!(
+        unknown.message,
+        "unknown expectation \"vibes\"; use commander_within, positive_exchange, \
+         status_update_every, checklist_completed, actions_read_back or \
+         concerns_acknowledged_within"
+    );
     // A TOML syntax error names its line too.
     assert_eq!(error_of(&format!("{HEAD}[[inject]\n")).0, 3);
 }

@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::ids::ParticipantId;
 use crate::time::{Timestamp, seconds};
 
-/// What the crew is scored against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What the crew is scored against. Its `kind` in a scenario file and in JSON is the variant's
+/// name in snake case (`Expectation::VARIANTS` lists them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::VariantNames)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Expectation {
     /// The commander visibly takes charge within this many minutes of the start.
     CommanderWithin { minutes: u32 },

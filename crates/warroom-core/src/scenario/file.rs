@@ -4,6 +4,7 @@
 use std::ops::Range;
 
 use serde::Deserialize;
+use strum::VariantNames as _;
 use toml::Spanned;
 
 use super::{Expectation, Inject, Scenario, Trigger, When};
@@ -167,9 +168,8 @@ pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
                     e.kind.span(),
                     "kind",
                     format!(
-                        "unknown expectation \"{other}\"; use commander_within, positive_exchange, \
-                         status_update_every, checklist_completed, actions_read_back or \
-                         concerns_acknowledged_within"
+                        "unknown expectation \"{other}\"; use {}",
+                        one_of(Expectation::VARIANTS)
                     ),
                 ));
             }
@@ -243,6 +243,15 @@ fn trigger(raw: &str) -> Result<Trigger, String> {
             "unknown trigger \"{raw}\"; use first_handoff, checklist_completed, \
              checklist_completed:<template> or status:<status>"
         )),
+    }
+}
+
+/// `a, b or c`.
+fn one_of(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [only] => (*only).to_owned(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
