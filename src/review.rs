@@ -449,7 +449,7 @@ fn Totals(totals: StoredValue<Option<Metrics>>, final_board: Option<Incident>) -
 fn Scorecard(replay: StoredValue<Option<Replay>>) -> impl IntoView {
     let lines = replay.with_value(|r| {
         r.as_ref()
-            .and_then(|r| warroom_core::scenario::scorecard(r.events()))
+            .and_then(|r| warroom_core::score::scorecard(r.events()))
     });
     lines.map(|lines| {
         let met = lines.iter().filter(|l| l.met).count();

@@ -207,7 +207,8 @@ pub fn evaluate(incident: &Incident, viewer: &Viewer<'_>, now: Timestamp) -> Vec
             }),
         ));
     }
-    if incident.status < crate::Status::Mitigated && incident.mitigating_actions().next().is_none()
+    if incident.status < crate::incident::Status::Mitigated
+        && incident.mitigating_actions().next().is_none()
     {
         alerts.push(alert(
             Tier::Caution,
@@ -231,7 +232,7 @@ pub fn evaluate(incident: &Incident, viewer: &Viewer<'_>, now: Timestamp) -> Vec
             long.iter().map(|(id, c)| (id.to_string(), c.title.clone())),
         ));
     }
-    if incident.cadence.is_none() && incident.status < crate::Status::Resolved {
+    if incident.cadence.is_none() && incident.status < crate::incident::Status::Resolved {
         alerts.push(alert(
             Tier::Advisory,
             "no-cadence",

@@ -3,6 +3,8 @@
 //! way the event says. The server, the browser and the replay all run this same function,
 //! which is why the live board, the replayed board and the export can never disagree.
 //!
+//! The checklist and exercise events are folded in `checklists` and `exercise`.
+//!
 //! An event that does not fit the state (which a log written by `decide` never contains) is
 //! ignored rather than trusted halfway.
 
@@ -10,13 +12,16 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use crate::State;
-use crate::event::{Event, NewItem, Recorded};
+use crate::event::{Event, Recorded};
+use crate::ids::{ActionId, ParticipantId};
 use crate::incident::{
-    Acknowledgement, Action, ActionState, Cadence, Checklist, ChecklistItem, Concern, Escalation,
-    Incident, ItemState, Note, NoteKind, Participant, Retraction, Revision, Role, Status, Tenure,
+    Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Incident, Note, NoteKind,
+    Participant, Retraction, Revision, Role, State, Status, Tenure,
 };
-use crate::scenario::ScenarioRun;
+use crate::time::Timestamp;
+
+mod checklists;
+mod exercise;
 
 /// Applies one recorded event to the incident.
 pub fn apply(state: &mut State, recorded: &Recorded) {
@@ -125,7 +130,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         Event::RoleOffered { role, to, brief } => {
             incident.offers.insert(
                 *role,
-                crate::Offer {
+                crate::incident::Offer {
                     from: actor.clone(),
                     to: to.clone(),
                     at,
@@ -286,107 +291,16 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 });
             }
         }
-        Event::ChecklistStarted {
-            checklist,
-            title,
-            template,
-            kind,
-            pause_point,
-            items,
-        } => {
-            incident.checklists.insert(
-                *checklist,
-                Checklist {
-                    title: title.clone(),
-                    template: template.clone(),
-                    kind: *kind,
-                    pause_point: *pause_point,
-                    items: items.iter().map(new_item).collect(),
-                    started_by: actor.clone(),
-                    started_at: at,
-                    completed_at: None,
-                },
-            );
-        }
-        Event::ChecklistItemAdded { checklist, item } => {
-            if let Some(c) = incident.checklists.get_mut(checklist) {
-                c.items.push(new_item(item));
-                c.completed_at = None;
-            }
-        }
-        Event::ItemChecked {
-            checklist,
-            item,
-            value,
-        } => set_item(
-            incident,
-            *checklist,
-            *item,
-            ItemState::Checked {
-                by: actor.clone(),
-                at,
-                value: value.clone(),
-            },
-            at,
-        ),
-        Event::ItemUnchecked { checklist, item } => {
-            set_item(incident, *checklist, *item, ItemState::Open, at);
-        }
-        Event::ItemMarkedNotApplicable {
-            checklist,
-            item,
-            reason,
-        } => set_item(
-            incident,
-            *checklist,
-            *item,
-            ItemState::NotApplicable {
-                by: actor.clone(),
-                at,
-                reason: reason.clone(),
-            },
-            at,
-        ),
-        Event::ScenarioStarted {
-            title,
-            briefing,
-            expectations,
-            injects,
-        } => {
-            incident.scenario = Some(ScenarioRun {
-                title: title.clone(),
-                briefing: briefing.clone(),
-                expectations: expectations.clone(),
-                injects: *injects,
-                facilitator: actor.clone(),
-                started_at: at,
-                paused_at: None,
-                paused_seconds: 0,
-                fired: Default::default(),
-                handoffs: 0,
-                ended_at: None,
-            });
-        }
-        Event::ScenarioPaused => {
-            if let Some(run) = incident.scenario.as_mut() {
-                run.paused_at = Some(at);
-            }
-        }
-        Event::ScenarioResumed | Event::ScenarioEnded => {
-            if let Some(run) = incident.scenario.as_mut() {
-                if let Some(paused) = run.paused_at.take() {
-                    run.paused_seconds += crate::metrics::seconds(paused, at);
-                }
-                if matches!(event, Event::ScenarioEnded) {
-                    run.ended_at = Some(at);
-                }
-            }
-        }
-        Event::InjectFired { inject, .. } => {
-            if let (Some(run), Some(i)) = (incident.scenario.as_mut(), inject) {
-                run.fired.insert(*i);
-            }
-        }
+        Event::ChecklistStarted { .. }
+        | Event::ChecklistItemAdded { .. }
+        | Event::ItemChecked { .. }
+        | Event::ItemUnchecked { .. }
+        | Event::ItemMarkedNotApplicable { .. } => checklists::apply(incident, event, actor, at),
+        Event::ScenarioStarted { .. }
+        | Event::ScenarioPaused
+        | Event::ScenarioResumed
+        | Event::ScenarioEnded
+        | Event::InjectFired { .. } => exercise::apply(incident, event, actor, at),
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,
@@ -397,12 +311,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
     }
 }
 
-fn set_holder(
-    incident: &mut Incident,
-    role: Role,
-    holder: crate::ParticipantId,
-    at: crate::Timestamp,
-) {
+fn set_holder(incident: &mut Incident, role: Role, holder: ParticipantId, at: Timestamp) {
     let tenure = Tenure { holder, since: at };
     if role == Role::Commander {
         incident.commander = tenure;
@@ -423,44 +332,14 @@ fn count_handoff(incident: &mut Incident, role: Role) {
 
 fn close_action(
     incident: &mut Incident,
-    action: crate::ActionId,
+    action: ActionId,
     state: ActionState,
     outcome: &str,
-    at: crate::Timestamp,
+    at: Timestamp,
 ) {
     if let Some(a) = incident.actions.get_mut(&action) {
         a.state = state;
         a.outcome = Some(outcome.to_owned());
         a.closed_at = Some(at);
     }
-}
-
-fn new_item(item: &NewItem) -> ChecklistItem {
-    ChecklistItem {
-        text: item.text.clone(),
-        killer: item.killer,
-        asks_value: item.asks_value.clone(),
-        state: ItemState::Open,
-    }
-}
-
-fn set_item(
-    incident: &mut Incident,
-    checklist: crate::ChecklistId,
-    item: u32,
-    state: ItemState,
-    at: crate::Timestamp,
-) {
-    let Some(c) = incident.checklists.get_mut(&checklist) else {
-        return;
-    };
-    let Some(it) = usize::try_from(item).ok().and_then(|i| c.items.get_mut(i)) else {
-        return;
-    };
-    it.state = state;
-    c.completed_at = if c.is_complete() {
-        c.completed_at.or(Some(at))
-    } else {
-        None
-    };
 }

@@ -1,47 +1,16 @@
 //! The transfer-of-command briefing, after the ICS-201 form: what an incoming commander must
 //! hear before saying "I have control".
 //!
-//! [`draft_brief`] writes a first draft from the board so that the outgoing commander only has
-//! to review and correct it, not compose it from memory at 3 a.m.
+//! The brief itself is part of the board ([`HandoffBrief`], defined with the crew in
+//! `incident`); this read model only drafts it. [`draft_brief`] writes a first draft from the
+//! board so that the outgoing commander only has to review and correct it, not compose it from
+//! memory at 3 a.m.
 
 use std::fmt::Write as _;
 
-use serde::{Deserialize, Serialize};
-
-use crate::incident::{ActionState, Incident, Timestamp};
-
-/// The five parts of a handoff brief. Every part is free text the outgoing commander may edit.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct HandoffBrief {
-    /// Current situation: what is happening, severity, status, impact.
-    pub situation: String,
-    /// Objectives and priorities.
-    pub objectives: String,
-    /// Actions in progress and who owns each.
-    pub actions: String,
-    /// Hazards and constraints: open concerns, risky changes under way.
-    pub hazards: String,
-    /// Communications: who is on which role, when the next status update is due.
-    pub communications: String,
-}
-
-impl HandoffBrief {
-    /// The parts with their headings, in briefing order.
-    pub fn parts(&self) -> [(&'static str, &str); 5] {
-        [
-            ("Situation", &self.situation),
-            ("Objectives and priorities", &self.objectives),
-            ("Actions in progress", &self.actions),
-            ("Hazards and constraints", &self.hazards),
-            ("Communications", &self.communications),
-        ]
-    }
-
-    /// True when every part is blank.
-    pub fn is_blank(&self) -> bool {
-        self.parts().iter().all(|(_, text)| text.trim().is_empty())
-    }
-}
+pub use crate::incident::HandoffBrief;
+use crate::incident::{ActionState, Incident, Status};
+use crate::time::Timestamp;
 
 /// Drafts a handoff brief from the board as it stands at `now`.
 pub fn draft_brief(incident: &Incident, now: Timestamp) -> HandoffBrief {
@@ -60,10 +29,10 @@ pub fn draft_brief(incident: &Incident, now: Timestamp) -> HandoffBrief {
         objectives.push_str("Nobody is mitigating: start a mitigation. ");
     }
     objectives.push_str(match incident.status {
-        crate::Status::Investigating => "Find the cause and stop the impact.",
-        crate::Status::Identified => "Mitigate the identified cause.",
-        crate::Status::Mitigated => "Confirm the mitigation holds; work towards resolution.",
-        crate::Status::Resolved | crate::Status::Closed => "Confirm all clear and close out.",
+        Status::Investigating => "Find the cause and stop the impact.",
+        Status::Identified => "Mitigate the identified cause.",
+        Status::Mitigated => "Confirm the mitigation holds; work towards resolution.",
+        Status::Resolved | Status::Closed => "Confirm all clear and close out.",
     });
 
     let mut actions = String::new();

@@ -3,14 +3,38 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::brief::HandoffBrief;
 use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId};
 use crate::incident::{
-    ChecklistKind, ConcernLevel, Lane, LinkKind, NoteKind, PausePoint, Role, Severity, Status,
+    ChecklistKind, ConcernLevel, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint, Role,
+    Severity, Status,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a participant asks for. The `type` of each variant is its name in snake case, for
+/// serde and [`Command::name`] alike; [`CommandKind`] lists the variants without their fields.
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumDiscriminants,
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[strum_discriminants(
+    name(CommandKind),
+    derive(
+        Hash,
+        PartialOrd,
+        Ord,
+        strum::EnumIter,
+        strum::EnumCount,
+        strum::IntoStaticStr
+    ),
+    strum(serialize_all = "snake_case")
+)]
 pub enum Command {
     /// Open the incident; the declarer becomes its first commander.
     Declare {
@@ -205,53 +229,14 @@ pub enum Command {
 }
 
 impl Command {
-    /// The command's name as it appears on the wire.
+    /// The command's name as it appears on the wire (its `type`), derived from the variant's
+    /// name.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Declare { .. } => "declare",
-            Self::Restrict => "restrict",
-            Self::AddMember { .. } => "add_member",
-            Self::RemoveMember { .. } => "remove_member",
-            Self::CreateLink { .. } => "create_link",
-            Self::RevokeLink { .. } => "revoke_link",
-            Self::AcceptInvitation { .. } => "accept_invitation",
-            Self::Join { .. } => "join",
-            Self::SetSeverity { .. } => "set_severity",
-            Self::SetStatus { .. } => "set_status",
-            Self::SetSummary { .. } => "set_summary",
-            Self::OfferRole { .. } => "offer_role",
-            Self::AcceptRole { .. } => "accept_role",
-            Self::DeclineRole { .. } => "decline_role",
-            Self::ConfirmHandover { .. } => "confirm_handover",
-            Self::CancelOffer { .. } => "cancel_offer",
-            Self::ClaimRole { .. } => "claim_role",
-            Self::ReleaseRole { .. } => "release_role",
-            Self::AssumeRole { .. } => "assume_role",
-            Self::PostNote { .. } => "post_note",
-            Self::AmendNote { .. } => "amend_note",
-            Self::RetractNote { .. } => "retract_note",
-            Self::PinNote { .. } => "pin_note",
-            Self::AssignAction { .. } => "assign_action",
-            Self::ReadBackAction { .. } => "read_back_action",
-            Self::ConfirmReadback { .. } => "confirm_readback",
-            Self::CorrectReadback { .. } => "correct_readback",
-            Self::CompleteAction { .. } => "complete_action",
-            Self::CancelAction { .. } => "cancel_action",
-            Self::RaiseConcern { .. } => "raise_concern",
-            Self::RaiseConcernAgain { .. } => "raise_concern_again",
-            Self::AcknowledgeConcern { .. } => "acknowledge_concern",
-            Self::StartChecklist { .. } => "start_checklist",
-            Self::CreateChecklist { .. } => "create_checklist",
-            Self::AddChecklistItem { .. } => "add_checklist_item",
-            Self::CheckItem { .. } => "check_item",
-            Self::UncheckItem { .. } => "uncheck_item",
-            Self::MarkItemNotApplicable { .. } => "mark_item_not_applicable",
-            Self::SetCadence { .. } => "set_cadence",
-            Self::StartScenario { .. } => "start_scenario",
-            Self::PauseScenario => "pause_scenario",
-            Self::ResumeScenario => "resume_scenario",
-            Self::EndScenario => "end_scenario",
-            Self::FireInject { .. } => "fire_inject",
-        }
+        self.into()
+    }
+
+    /// Which kind of command this is, without its fields.
+    pub fn kind(&self) -> CommandKind {
+        self.into()
     }
 }

@@ -3,16 +3,17 @@
 //!
 //! The rules are grouped by concept in the submodules; this file holds the entry point, the
 //! gates every command passes (declared, not closed, actor has joined) and the text checks.
-//! Nothing here mutates state: the events are applied by [`crate::apply`].
+//! Nothing here mutates state: the events are applied by [`crate::apply::apply`].
 
 use std::collections::BTreeSet;
 
+use crate::apply::apply;
 use crate::command::Command;
 use crate::event::Event;
+use crate::event::Recorded;
 use crate::ids::ParticipantId;
-use crate::incident::{Incident, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Role, Timestamp};
+use crate::incident::{Incident, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Role, State, Status, Timestamp};
 use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitted};
-use crate::{State, apply};
 
 mod access;
 mod checklists;
@@ -120,10 +121,10 @@ pub fn decide(
                     status.label()
                 )));
             }
-            if *status == crate::Status::Closed && incident.status != crate::Status::Resolved {
+            if *status == Status::Closed && incident.status != Status::Resolved {
                 return Err(invalid("Resolve the incident before closing it."));
             }
-            if *status == crate::Status::Closed && incident.open_safety_issues().next().is_some() {
+            if *status == Status::Closed && incident.open_safety_issues().next().is_some() {
                 return Err(conflict(
                     "A safety issue is still open: acknowledge it before closing the incident.",
                 ));
@@ -210,14 +211,14 @@ pub fn execute(
     state: &mut State,
     command: &Command,
     ctx: &Context<'_>,
-) -> Result<Vec<crate::Recorded>, Rejection> {
+) -> Result<Vec<Recorded>, Rejection> {
     let events = decide(state, command, ctx)?;
     let mut next = state.as_ref().map_or(0, |i| i.seq);
-    let recorded: Vec<crate::Recorded> = events
+    let recorded: Vec<Recorded> = events
         .into_iter()
         .map(|event| {
             next += 1;
-            crate::Recorded {
+            Recorded {
                 seq: next,
                 at: ctx.at,
                 actor: ctx.actor.clone(),

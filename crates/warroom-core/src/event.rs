@@ -1,14 +1,19 @@
 //! Events: what happened, in the past tense. They are the stored contract of an incident —
-//! the log is the truth and the board is a fold over it — so a variant is never renamed or
-//! reused; new ones are added, and old shapes are upgraded when loading.
+//! the log is the truth and the board is a fold over it — and no code upgrades an old event
+//! when it is loaded: every event ever stored is read by these very types, so they only grow.
+//!
+//! **Invariant:** every stored event still decodes. Variants and fields are only ever added,
+//! never renamed, reused or removed, and a field added to a variant is optional or
+//! `#[serde(default)]`, so an event stored before the field existed reads as it always did. A
+//! change that cannot be made this way is a new variant. (The server's tests load a frozen
+//! version-1 log to hold the line.)
 
 use serde::{Deserialize, Serialize};
 
-use crate::brief::HandoffBrief;
 use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId, Seq};
 use crate::incident::{
-    ChecklistKind, ConcernLevel, Lane, LinkKind, NoteKind, PausePoint, Role, Severity, Status,
-    Timestamp,
+    ChecklistKind, ConcernLevel, Expectation, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint,
+    Role, Severity, Status, Timestamp,
 };
 
 /// An event as the log holds it: its place, the server's time, who caused it, what happened.
@@ -21,8 +26,33 @@ pub struct Recorded {
     pub event: Event,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What happened. The `type` of each variant is its name in snake case, for serde and
+/// [`Event::name`] alike; [`EventKind`] lists the variants without their fields
+/// (`EventKind::iter()` gives every one, for tests that must cover them all).
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumDiscriminants,
+)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+#[strum_discriminants(
+    name(EventKind),
+    derive(
+        Hash,
+        PartialOrd,
+        Ord,
+        strum::EnumIter,
+        strum::EnumCount,
+        strum::IntoStaticStr
+    ),
+    strum(serialize_all = "snake_case")
+)]
 pub enum Event {
     /// The actor declared the incident and is its first commander.
     IncidentDeclared {
@@ -174,7 +204,7 @@ pub enum Event {
     ScenarioStarted {
         title: String,
         briefing: String,
-        expectations: Vec<crate::scenario::Expectation>,
+        expectations: Vec<Expectation>,
         injects: u32,
     },
     ScenarioPaused,
@@ -218,51 +248,13 @@ pub struct NewItem {
 }
 
 impl Event {
-    /// The event's name as stored and sent.
+    /// The event's name as stored and sent (its `type`), derived from the variant's name.
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::IncidentDeclared { .. } => "incident_declared",
-            Self::IncidentRestricted { .. } => "incident_restricted",
-            Self::MemberAdded { .. } => "member_added",
-            Self::MemberRemoved { .. } => "member_removed",
-            Self::LinkCreated { .. } => "link_created",
-            Self::LinkRevoked { .. } => "link_revoked",
-            Self::ParticipantJoined { .. } => "participant_joined",
-            Self::SeverityChanged { .. } => "severity_changed",
-            Self::StatusChanged { .. } => "status_changed",
-            Self::SummaryUpdated { .. } => "summary_updated",
-            Self::RoleOffered { .. } => "role_offered",
-            Self::RoleOfferAccepted { .. } => "role_offer_accepted",
-            Self::RoleOfferDeclined { .. } => "role_offer_declined",
-            Self::RoleOfferCancelled { .. } => "role_offer_cancelled",
-            Self::RoleHandedOver { .. } => "role_handed_over",
-            Self::RoleClaimed { .. } => "role_claimed",
-            Self::RoleReleased { .. } => "role_released",
-            Self::RoleAssumed { .. } => "role_assumed",
-            Self::NotePosted { .. } => "note_posted",
-            Self::NoteAmended { .. } => "note_amended",
-            Self::NoteRetracted { .. } => "note_retracted",
-            Self::NotePinned { .. } => "note_pinned",
-            Self::ActionAssigned { .. } => "action_assigned",
-            Self::ActionReadBack { .. } => "action_read_back",
-            Self::ReadbackConfirmed { .. } => "readback_confirmed",
-            Self::ReadbackCorrected { .. } => "readback_corrected",
-            Self::ActionCompleted { .. } => "action_completed",
-            Self::ActionCancelled { .. } => "action_cancelled",
-            Self::ConcernRaised { .. } => "concern_raised",
-            Self::ConcernEscalated { .. } => "concern_escalated",
-            Self::ConcernAcknowledged { .. } => "concern_acknowledged",
-            Self::ChecklistStarted { .. } => "checklist_started",
-            Self::ChecklistItemAdded { .. } => "checklist_item_added",
-            Self::ItemChecked { .. } => "item_checked",
-            Self::ItemUnchecked { .. } => "item_unchecked",
-            Self::ItemMarkedNotApplicable { .. } => "item_marked_not_applicable",
-            Self::CadenceSet { .. } => "cadence_set",
-            Self::ScenarioStarted { .. } => "scenario_started",
-            Self::ScenarioPaused => "scenario_paused",
-            Self::ScenarioResumed => "scenario_resumed",
-            Self::ScenarioEnded => "scenario_ended",
-            Self::InjectFired { .. } => "inject_fired",
-        }
+        self.into()
+    }
+
+    /// Which kind of event this is, without its fields.
+    pub fn kind(&self) -> EventKind {
+        self.into()
     }
 }

@@ -15,16 +15,23 @@ use serde::{Deserialize, Serialize};
 use crate::event::{Event, Recorded};
 use crate::ids::IncidentId;
 use crate::incident::{ActionState, Incident, NoteKind, Role};
-use crate::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
+use crate::metrics::{HandoffKind, Metrics, metrics};
 use crate::narrate::{describe, kind_of};
+use crate::time::{hms, t_plus};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";
-/// The export format version this crate writes and reads.
-pub const VERSION: u32 = 1;
+/// The export format version this crate writes. Version 2 writes the board in its plain form,
+/// each note an object under its number; version 1 wrote the notes column by column, the
+/// encoding the `snapshot` message still uses.
+pub const VERSION: u32 = 2;
+/// The oldest export version this crate reads. A version-1 export's board is not read (its
+/// notes are in the wire's columns): like a bare log's, it is folded from the log again.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// The JSON export.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Read")]
 pub struct Export {
     pub format: String,
     pub version: u32,
@@ -45,7 +52,10 @@ pub struct Export {
 pub enum ExportError {
     #[error("not a Warroom export (format \"{0}\")")]
     Format(String),
-    #[error("export version {0} is not supported (this server reads version {VERSION})")]
+    #[error(
+        "export version {0} is not supported (this server reads versions {OLDEST_VERSION} to \
+         {VERSION})"
+    )]
     Version(u32),
     #[error("the log is empty")]
     Empty,
@@ -86,7 +96,7 @@ impl Export {
         if self.format != FORMAT {
             return Err(ExportError::Format(self.format.clone()));
         }
-        if self.version != VERSION {
+        if !(OLDEST_VERSION..=VERSION).contains(&self.version) {
             return Err(ExportError::Version(self.version));
         }
         let board = check_log(&self.events)?;
@@ -117,6 +127,38 @@ impl Export {
     }
 }
 
+/// An export as read, before its board is: the board's form depends on the version.
+#[derive(Deserialize)]
+struct Read {
+    format: String,
+    version: u32,
+    incident: IncidentId,
+    events: Vec<Recorded>,
+    #[serde(default)]
+    board: Option<serde_json::Value>,
+    #[serde(default)]
+    metrics: Option<Metrics>,
+}
+
+impl TryFrom<Read> for Export {
+    type Error = serde_json::Error;
+
+    fn try_from(read: Read) -> Result<Self, Self::Error> {
+        let board = match read.board {
+            Some(board) if read.version >= 2 => Some(serde_json::from_value(board)?),
+            _ => None,
+        };
+        Ok(Self {
+            format: read.format,
+            version: read.version,
+            incident: read.incident,
+            events: read.events,
+            board,
+            metrics: read.metrics,
+        })
+    }
+}
+
 /// Checks that `events` is an unbroken log from the declaration and returns its board.
 pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
     let first = events.first().ok_or(ExportError::Empty)?;
@@ -133,7 +175,7 @@ pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
             });
         }
     }
-    crate::replay(None, events).ok_or(ExportError::NotDeclared)
+    crate::replay::replay(None, events).ok_or(ExportError::NotDeclared)
 }
 
 /// Escapes text for a Markdown paragraph or table cell: no markup, no raw HTML, one line.
@@ -204,7 +246,7 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     let _ = writeln!(
         md,
         "- Duration of the record: {}",
-        hms(crate::metrics::seconds(m.declared_at, m.ended_at))
+        hms(crate::time::seconds(m.declared_at, m.ended_at))
     );
     let _ = writeln!(
         md,

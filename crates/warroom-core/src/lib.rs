@@ -7,23 +7,43 @@
 //! are counted from the state. `tests/purity.rs` checks the dependency tree for I/O crates and
 //! `clippy.toml` forbids clock reads.
 //!
-//! # Tour
-//! - [`ids`]: participant, incident and command ids (validated text), numbered ids.
-//! - [`incident`]: the board's state and read-only questions about it.
-//! - [`command`] → [`decide()`](decide::decide) → [`event`]: every rule lives in `decide`;
-//!   it returns events or a [`Rejection`] in plain words.
-//! - [`apply()`](apply::apply): folds a recorded event into the state; no rules, cannot fail.
-//! - [`brief`]: the ICS-201-style handoff brief and its drafting from the board.
-//! - [`templates`]: built-in checklists.
-//! - [`narrate`]: each event as a timeline sentence.
-//! - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
-//! - [`protocol`]: the JSON messages between browser and server; [`api`]: the HTTP API's
-//!   bodies.
-//! - [`replay`]: the board at any sequence, from checkpoints (the flight recorder).
-//! - [`metrics`]: how the incident was run, computed from the log.
-//! - [`scenario`]: training scenarios — the file format, when injects fire, scoring.
-//! - [`export`]: the JSON export (log + derived board and metrics) and the Markdown
-//!   postmortem draft.
+//! # Layers
+//! The modules form four layers. Each module uses only modules of its own layer or of the
+//! layers below it, and the uses form no cycle, within a layer either (`tests/layers.rs` checks
+//! both, from the sources, and a new module fails it until its table places the module): the
+//! board knows nothing of the rules, the rules nothing of the reports, and nothing below the
+//! wire knows there is a wire. Inside the crate, items are reached by their module's path, not
+//! through the re-exports at the root.
+//!
+//! 1. **Model**, what an incident *is*:
+//!    - [`ids`]: participant, incident and command ids (validated text), numbered ids.
+//!    - [`time`]: [`Timestamp`] and the duration helpers (`seconds`, `hms`, `t_plus`).
+//!    - [`incident`]: the board's state and read-only questions about it, in its plain serde
+//!      form (what storage and the export write).
+//!    - [`rejection`]: a refusal in plain words, with a code.
+//!    - [`templates`]: built-in checklists.
+//!    - [`scenario`]: training scenarios: the file format and when injects fire.
+//! 2. **Rules**, how it changes:
+//!    - [`command`] → [`decide()`](decide::decide) → [`event`]: every rule lives in `decide`;
+//!      it returns events or a [`Rejection`] in plain words. Events are the stored contract.
+//!    - [`apply()`](apply::apply): folds a recorded event into the state; no rules, cannot
+//!      fail.
+//!    - [`replay`](mod@replay): the fold of a whole log, and the board at any sequence from
+//!      checkpoints (the flight recorder).
+//! 3. **Read models**, what the board and the log say, computed on demand:
+//!    - [`narrate`]: each event as a timeline sentence.
+//!    - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
+//!    - [`brief`]: drafting the ICS-201-style handoff brief from the board.
+//!    - [`metrics`]: how the incident was run.
+//!    - [`score`]: a drill's scorecard against its scenario's expectations.
+//!    - [`export`]: the JSON export (log + derived board and metrics) and the Markdown
+//!      postmortem draft.
+//! 4. **Wire**, what travels between browser and server:
+//!    - [`protocol`]: the WebSocket's JSON messages, and the board's columnar snapshot encoding
+//!      ([`protocol::BoardWire`]).
+//!    - [`api`]: the HTTP API's bodies.
+//!
+//! The crate root only re-exports the items most callers need.
 //!
 //! # The rules
 //! Every command except `declare` and `join` needs a declared, open incident and an actor who
@@ -67,43 +87,42 @@
 //! confirmed while the recipient is present), `RoleClaimed` (a vacant non-Commander role),
 //! `RoleReleased` (a non-Commander role) or `RoleAssumed` (the holder was not connected).
 
-pub mod alerts;
-pub mod api;
+// Model.
+pub mod ids;
+pub mod incident;
+pub mod rejection;
+pub mod scenario;
+pub mod templates;
+pub mod time;
+
+// Rules.
 pub mod apply;
-pub mod brief;
 pub mod command;
 pub mod decide;
 pub mod event;
+pub mod replay;
+
+// Read models.
+pub mod alerts;
+pub mod brief;
 pub mod export;
-pub mod ids;
-pub mod incident;
 pub mod metrics;
 pub mod narrate;
+pub mod score;
+
+// Wire.
+pub mod api;
 pub mod protocol;
-pub mod rejection;
-pub mod replay;
-pub mod scenario;
-pub mod templates;
 
 pub use apply::apply;
 pub use brief::{HandoffBrief, draft_brief};
-pub use command::Command;
+pub use command::{Command, CommandKind};
 pub use decide::{Context, decide, display_name, execute};
-pub use event::{Event, NewItem, Recorded};
+pub use event::{Event, EventKind, NewItem, Recorded};
 pub use ids::{
     ActionId, ChecklistId, CommandId, ConcernId, IncidentId, LinkId, NoteId, ParticipantId, Seq,
     TextId,
 };
 pub use incident::*;
 pub use rejection::{Rejection, RejectionCode};
-
-/// The state `decide` and `apply` work on: `None` until the incident is declared.
-pub type State = Option<Incident>;
-
-/// Folds a whole log (or the tail after a snapshot) into a state.
-pub fn replay<'a>(mut state: State, log: impl IntoIterator<Item = &'a Recorded>) -> State {
-    for recorded in log {
-        apply(&mut state, recorded);
-    }
-    state
-}
+pub use replay::replay;

@@ -17,26 +17,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::apply::apply;
 use crate::event::{Event, Recorded};
 use crate::ids::{ActionId, ChecklistId, ConcernId, ParticipantId, Seq};
-use crate::incident::{ConcernLevel, Incident, Lane, NoteKind, Role, Status, Timestamp};
-use crate::{State, apply};
+use crate::incident::{ConcernLevel, Incident, Lane, NoteKind, Role, State, Status};
+use crate::time::Timestamp;
 
-/// Seconds between two moments (never negative).
-pub fn seconds(from: Timestamp, to: Timestamp) -> i64 {
-    (to - from).num_seconds().max(0)
-}
-
-/// `hh:mm:ss` for a number of seconds (hours may exceed 24).
-pub fn hms(seconds: i64) -> String {
-    let s = seconds.max(0);
-    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
-}
-
-/// `T+hh:mm:ss` from `start` to `at`.
-pub fn t_plus(start: Timestamp, at: Timestamp) -> String {
-    format!("T+{}", hms(seconds(start, at)))
-}
+mod summary;
+/// The time helpers, re-exported from [`crate::time`] where they first lived.
+pub use crate::time::{hms, seconds, t_plus};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
@@ -139,94 +128,6 @@ pub struct ConcernTiming {
     pub escalations: usize,
     /// From the last raising to the commander's acknowledgement; `None` if never acknowledged.
     pub waited: Option<i64>,
-}
-
-impl Metrics {
-    /// The headline figures, as (metric, value) rows: the postmortem draft's metrics table and
-    /// the review page show these same rows.
-    pub fn summary(&self) -> Vec<(&'static str, String)> {
-        let handoffs_by_exchange = self
-            .handoffs
-            .iter()
-            .filter(|h| h.kind == HandoffKind::PositiveExchange)
-            .count();
-        let readbacks: Vec<i64> = self
-            .actions
-            .iter()
-            .filter_map(|a| a.read_back_after)
-            .collect();
-        let closes: Vec<i64> = self.actions.iter().filter_map(|a| a.closed_after).collect();
-        vec![
-            (
-                "Time to first commander",
-                opt_hms(self.time_to_first_commander),
-            ),
-            ("Time to mitigated", opt_hms(self.time_to_mitigated)),
-            ("Time to resolved", opt_hms(self.time_to_resolved)),
-            (
-                "Command handoffs",
-                format!(
-                    "{} ({handoffs_by_exchange} by positive exchange, {} assumed)",
-                    self.handoffs.len(),
-                    self.handoffs.len() - handoffs_by_exchange
-                ),
-            ),
-            ("Actions assigned", self.actions.len().to_string()),
-            ("Median readback latency", opt_hms(median(&readbacks))),
-            ("Median time to close an action", opt_hms(median(&closes))),
-            (
-                "Actions overdue",
-                self.actions
-                    .iter()
-                    .filter(|a| a.overdue)
-                    .count()
-                    .to_string(),
-            ),
-            (
-                "Status updates",
-                format!(
-                    "{} posted: {} on time, {} late, {} missed",
-                    self.status_updates.posted,
-                    self.status_updates.on_time,
-                    self.status_updates.late,
-                    self.status_updates.missed
-                ),
-            ),
-            (
-                "Longest gap between status updates",
-                opt_hms(self.status_updates.longest_gap),
-            ),
-            ("Concerns raised", self.concerns.len().to_string()),
-            (
-                "Longest wait for a concern's acknowledgement",
-                opt_hms(self.concerns.iter().filter_map(|c| c.waited).max()),
-            ),
-            (
-                "Checklists completed",
-                format!(
-                    "{} of {}",
-                    self.checklists
-                        .iter()
-                        .filter(|c| c.completed_after.is_some())
-                        .count(),
-                    self.checklists.len()
-                ),
-            ),
-        ]
-    }
-}
-
-fn opt_hms(seconds: Option<i64>) -> String {
-    seconds.map_or_else(|| "—".to_owned(), hms)
-}
-
-fn median(values: &[i64]) -> Option<i64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_unstable();
-    Some(sorted[sorted.len() / 2])
 }
 
 /// Computes the metrics of a whole log (from its declaration). `None` for an empty log.

@@ -2,17 +2,26 @@
 //! incident, each an object whose `type` names the message. `docs/protocol.md` documents every
 //! message with an example; a test parses each example with these types.
 //!
+//! A board on the wire is a [`BoardWire`]: the board's plain form with its notes column by
+//! column, an encoding that belongs to the protocol and to nothing else.
+//!
 //! The protocol knows nothing about sockets: these are values to encode and decode. Transport
 //! concerns — which incident, sequence numbers, command ids, acknowledgements — live here in
 //! the envelopes and never reach `decide` or `apply`.
 
 use serde::{Deserialize, Serialize};
+use strum::VariantNames as _;
 
 use crate::command::Command;
 use crate::event::Recorded;
 use crate::ids::{CommandId, IncidentId, ParticipantId, Seq};
 use crate::incident::{Incident, Timestamp};
 use crate::rejection::Rejection;
+
+mod board;
+mod columns;
+
+pub use board::BoardWire;
 
 /// The protocol version this crate speaks; a client announces it in `hello`.
 ///
@@ -26,8 +35,9 @@ pub const PROTOCOL_VERSION: u32 = 2;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// What a client sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, strum::VariantNames)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ClientMessage {
     /// The first message on a connection: which incident, and what I have. Who I am is not
     /// said: it is the session the connection was opened with.
@@ -58,8 +68,10 @@ pub enum ServerMessage {
         server_time: Timestamp,
     },
     /// The whole board as of `seq`, sent instead of a long replay when the client is far behind.
+    /// On the wire the board is a [`BoardWire`]: its notes travel column by column.
     Snapshot {
         seq: Seq,
+        #[serde(with = "board")]
         state: Box<Incident>,
     },
     /// Events in sequence order, without gaps, following what the client already holds.
@@ -101,7 +113,7 @@ pub enum ServerMessage {
 }
 
 /// Protocol-level errors, as opposed to domain rejections.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The message is not valid JSON, or not a valid message of a known type.
@@ -185,8 +197,6 @@ impl DecodeError {
     }
 }
 
-const CLIENT_TYPES: [&str; 4] = ["hello", "submit", "history", "ping"];
-
 /// Decodes a client frame, telling an unknown message type apart from a malformed message.
 pub fn decode_client(text: &str) -> Result<ClientMessage, DecodeError> {
     match serde_json::from_str::<ClientMessage>(text) {
@@ -196,7 +206,7 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, DecodeError> {
                 .ok()
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
             match kind {
-                Some(kind) if !CLIENT_TYPES.contains(&kind.as_str()) => {
+                Some(kind) if !ClientMessage::VARIANTS.contains(&kind.as_str()) => {
                     Err(DecodeError::UnknownType(kind))
                 }
                 _ => Err(DecodeError::Malformed(err.to_string())),

@@ -1,4 +1,5 @@
-//! The flight recorder: the board as it was at any sequence of the log.
+//! The flight recorder: the board as it was at any sequence of the log, and [`replay()`], the
+//! fold of a whole log (or a snapshot and the events after it) into a board.
 //!
 //! A [`Replay`] folds the log once and keeps a checkpoint (a copy of the board) every
 //! [`CHECKPOINT_EVERY`] events. The board at any sequence is then the nearest checkpoint at or
@@ -6,9 +7,18 @@
 //! Checkpoints are cheap because the notes, the bulk of a long incident, are shared between
 //! copies of the board.
 
+use crate::apply::apply;
 use crate::event::Recorded;
 use crate::ids::Seq;
-use crate::{State, apply};
+use crate::incident::State;
+
+/// Folds a whole log (or the tail after a snapshot) into a state.
+pub fn replay<'a>(mut state: State, log: impl IntoIterator<Item = &'a Recorded>) -> State {
+    for recorded in log {
+        apply(&mut state, recorded);
+    }
+    state
+}
 
 /// Events between two checkpoints.
 pub const CHECKPOINT_EVERY: usize = 2_000;

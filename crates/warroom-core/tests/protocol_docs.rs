@@ -18,8 +18,9 @@ use serde::Serialize;
 use serde::de::value::{MapDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer};
 use serde_json::Value;
+use strum::{IntoEnumIterator as _, VariantNames as _};
 use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage, close};
-use warroom_core::{Command, Event, Recorded, RejectionCode};
+use warroom_core::{Command, CommandKind, Event, EventKind, Recorded, RejectionCode};
 
 #[test]
 fn every_json_block_is_a_real_message() {
@@ -56,6 +57,17 @@ fn every_message_command_and_event_type_has_an_example() {
         "docs/protocol.md has no example of: {}",
         missing.join(", ")
     );
+}
+
+/// `Event::name` and `Command::name` (strum's names) are the `type` tags serde writes.
+#[test]
+fn the_derived_names_are_the_wire_names() {
+    let events: BTreeSet<&str> = EventKind::iter().map(<&str>::from).collect();
+    assert_eq!(events, tags::<Event>());
+    let commands: BTreeSet<&str> = CommandKind::iter().map(<&str>::from).collect();
+    assert_eq!(commands, tags::<Command>());
+    let clients: BTreeSet<&str> = ClientMessage::VARIANTS.iter().copied().collect();
+    assert_eq!(clients, tags::<ClientMessage>());
 }
 
 #[test]

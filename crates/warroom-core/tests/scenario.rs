@@ -73,6 +73,17 @@ fn bad_files_name_the_line_and_the_field() {
         error_of("briefing = \"b\"\n[[inject]]\nat = \"T+01:00\"\ntext = \"x\"\n").1,
         "title"
     );
+    // An unknown expectation kind lists every kind there is.
+    let unknown = parse(&format!(
+        "{HEAD}[[inject]]\nat = \"T+01:00\"\ntext = \"x\"\n[[expect]]\nkind = \"vibes\"\n"
+    ))
+    .unwrap_err();
+    assert_eq!(
+        unknown.message,
+        "unknown expectation \"vibes\"; use commander_within, positive_exchange, \
+         status_update_every, checklist_completed, actions_read_back or \
+         concerns_acknowledged_within"
+    );
     // A TOML syntax error names its line too.
     assert_eq!(error_of(&format!("{HEAD}[[inject]\n")).0, 3);
 }
@@ -330,7 +341,7 @@ fn every_built_in_scenario_runs_to_its_end_with_injects_on_time() {
         let run = drill.state.as_ref().unwrap().scenario.as_ref().unwrap();
         assert_eq!(run.fired.len(), script.injects.len(), "{id}");
         drill.run("fac", Command::EndScenario);
-        let card = scenario::scorecard(&drill.log).expect("a scorecard");
+        let card = warroom_core::score::scorecard(&drill.log).expect("a scorecard");
         assert_eq!(card.len(), script.expectations.len(), "{id}");
         // The handoff above was a positive exchange, so that expectation is met wherever asked.
         for line in &card {
@@ -386,7 +397,7 @@ fn the_scorecard_scores_what_the_crew_did() {
         },
     );
     drill.run("fac", Command::EndScenario);
-    let card = scenario::scorecard(&drill.log).unwrap();
+    let card = warroom_core::score::scorecard(&drill.log).unwrap();
     let line = |words: &str| {
         card.iter()
             .find(|l| l.expected.contains(words))

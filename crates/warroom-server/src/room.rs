@@ -813,7 +813,8 @@ fn snapshot_frame(board: &Incident) -> Frame {
     json.push_str(&board.seq.to_string());
     json.push_str(r#","state":"#);
     let mut bytes = json.into_bytes();
-    serde_json::to_writer(&mut bytes, board).expect("a board always serialises");
+    serde_json::to_writer(&mut bytes, &warroom_core::protocol::BoardWire(board))
+        .expect("a board always serialises");
     bytes.push(b'}');
     Frame::from(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
 }

@@ -53,10 +53,10 @@ pub(super) fn decide(
                 }
                 (_, Some(b)) => {
                     for (heading, text) in b.parts() {
-                        if text.chars().count() > crate::MAX_TEXT_CHARS {
+                        if text.chars().count() > crate::incident::MAX_TEXT_CHARS {
                             return Err(invalid(format!(
                                 "The brief's \"{heading}\" is longer than {} characters.",
-                                crate::MAX_TEXT_CHARS
+                                crate::incident::MAX_TEXT_CHARS
                             )));
                         }
                     }
@@ -242,7 +242,7 @@ fn require_holder(
     }
 }
 
-fn open_offer(incident: &Incident, role: Role) -> Result<&crate::Offer, Rejection> {
+fn open_offer(incident: &Incident, role: Role) -> Result<&crate::incident::Offer, Rejection> {
     incident
         .offers
         .get(&role)
@@ -251,7 +251,7 @@ fn open_offer(incident: &Incident, role: Role) -> Result<&crate::Offer, Rejectio
 
 /// What must go before `who` becomes commander, who can never also be the deputy: their
 /// deputy role (and any offer of it they made), or an offer of deputy made to them.
-fn becoming_commander(incident: &Incident, who: &crate::ParticipantId) -> Vec<Event> {
+fn becoming_commander(incident: &Incident, who: &crate::ids::ParticipantId) -> Vec<Event> {
     let mut events = Vec::new();
     if incident.holds(who, Role::Deputy) {
         events.extend(cancel_open_offer(

@@ -89,7 +89,7 @@ mod tests {
     use chrono::{Duration, TimeZone, Utc};
 
     use super::*;
-    use crate::TextId;
+    use crate::ids::TextId;
 
     #[test]
     fn a_link_is_usable_until_it_expires_or_is_revoked_and_only_for_its_kind() {

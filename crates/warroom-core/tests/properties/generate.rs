@@ -10,6 +10,7 @@ use chrono::DateTime;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::select;
+use strum::IntoEnumIterator as _;
 use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use warroom_core::templates::TEMPLATES;
 use warroom_core::{
@@ -402,32 +403,12 @@ pub fn client_message() -> impl Strategy<Value = ClientMessage> {
 }
 
 fn rejection() -> impl Strategy<Value = Rejection> {
-    use RejectionCode::*;
-    let codes = vec![
-        NotDeclared,
-        AlreadyDeclared,
-        Closed,
-        NotPermitted,
-        Presence,
-        Invalid,
-        NotFound,
-        Conflict,
-    ];
+    let codes: Vec<RejectionCode> = RejectionCode::iter().collect();
     (select(codes), any::<String>()).prop_map(|(code, message)| Rejection { code, message })
 }
 
 fn error_code() -> impl Strategy<Value = ErrorCode> {
-    use ErrorCode::*;
-    select(vec![
-        Malformed,
-        UnknownType,
-        TooLarge,
-        RateLimited,
-        UnknownIncident,
-        HelloFirst,
-        UnsupportedProtocol,
-        Internal,
-    ])
+    select(ErrorCode::iter().collect::<Vec<_>>())
 }
 
 /// Every server message. Boards and events come from playing a generated incident, so they

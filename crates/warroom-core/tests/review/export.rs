@@ -44,7 +44,7 @@ fn an_export_round_trips_byte_for_byte() {
     let json = round_trip(&log_of(&eventful()));
     let value: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["format"], "warroom-export");
-    assert_eq!(value["version"], 1);
+    assert_eq!(value["version"], VERSION);
     assert_eq!(value["incident"], "inc-review");
     round_trip(&log_of(&crew_declaring(declare_drill("Failover drill"))));
     // Only the declaration.
@@ -84,7 +84,8 @@ fn a_tampered_export_is_refused_with_the_reason() {
         |v| v["format"] = json!("something-else"),
         ExportError::Format("something-else".into()),
     );
-    refused(|v| v["version"] = json!(2), ExportError::Version(2));
+    refused(|v| v["version"] = json!(3), ExportError::Version(3));
+    refused(|v| v["version"] = json!(0), ExportError::Version(0));
     refused(|v| v["events"] = json!([]), ExportError::Empty);
     // A gap: event 6 is missing.
     refused(
@@ -170,7 +171,7 @@ fn a_refusal_says_why_in_words() {
         assert!(message.contains(words), "{message:?} says {words:?}");
     };
     says(ExportError::Format("zip".into()), "not a Warroom export");
-    says(ExportError::Version(2), "version 2 is not supported");
+    says(ExportError::Version(3), "version 3 is not supported");
     says(
         ExportError::Sequence {
             index: 5,
@@ -219,4 +220,25 @@ fn a_bare_log_without_derived_parts_imports_and_its_board_is_folded_from_the_log
     let read: Export = serde_json::from_value(bare).unwrap();
     assert_eq!(read.verify(), Ok(()));
     assert_eq!(read.final_board().ok(), replay(None, &log));
+}
+
+/// Version 1 wrote the board's notes column by column (the snapshot message's encoding). Such
+/// an export still imports: its board is not read but folded from the log, like a bare log's.
+#[test]
+fn a_version_1_export_with_columnar_notes_imports_and_its_board_is_folded_from_the_log() {
+    let log = crate::log_of(&crate::eventful());
+    let board = replay(None, &log).expect("declared");
+    assert!(!board.notes.is_empty(), "the log has notes to encode");
+    let export = Export::new(incident_id(), log.clone()).unwrap();
+    let mut old: Value = serde_json::from_str(&export.to_json()).unwrap();
+    old["version"] = json!(1);
+    old["board"] = serde_json::to_value(warroom_core::protocol::BoardWire(&board)).unwrap();
+    assert!(
+        old["board"]["notes"]["authors"].is_array(),
+        "columns, as version 1 wrote"
+    );
+    let read: Export = serde_json::from_value(old).expect("a version-1 export reads");
+    assert_eq!(read.verify(), Ok(()));
+    assert_eq!(read.board, None, "the old board is not read");
+    assert_eq!(read.final_board().ok(), Some(board));
 }

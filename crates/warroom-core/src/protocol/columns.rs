@@ -1,4 +1,5 @@
-//! The board's notes in JSON, column by column.
+//! The board's notes in JSON, column by column: the snapshot message's encoding of
+//! `Incident::notes` (see [`super::BoardWire`]). Storage and the export keep notes as objects.
 //!
 //! A long incident's board is mostly notes, and a browser that joins it decodes every one of
 //! them, so their encoding decides how long a join takes. As objects, each note repeats its
@@ -14,8 +15,8 @@ use chrono::DateTime;
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::{Note, NoteKind, Retraction, Revision};
 use crate::ids::{NoteId, ParticipantId};
+use crate::incident::{Note, NoteKind, Retraction, Revision};
 
 #[derive(Serialize, Deserialize)]
 struct Columns {

@@ -1,0 +1,77 @@
+//! The timeline's notes: their kinds, their texts and earlier texts, pins and retractions.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{ParticipantId, Seq};
+use crate::time::Timestamp;
+
+/// What a timeline note is about. Each kind has its own icon on the board.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    Observation,
+    Hypothesis,
+    Decision,
+    Action,
+    StatusUpdate,
+}
+
+impl NoteKind {
+    pub const ALL: [NoteKind; 5] = [
+        Self::Observation,
+        Self::Hypothesis,
+        Self::Decision,
+        Self::Action,
+        Self::StatusUpdate,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Observation => "Observation",
+            Self::Hypothesis => "Hypothesis",
+            Self::Decision => "Decision",
+            Self::Action => "Action",
+            Self::StatusUpdate => "Status update",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub kind: NoteKind,
+    /// The current text.
+    pub text: String,
+    pub author: ParticipantId,
+    pub at: Timestamp,
+    /// The sequence of the event that posted it, which is also its timeline entry.
+    pub seq: Seq,
+    /// Earlier texts, oldest first, each with the time it was replaced.
+    pub history: Vec<Revision>,
+    pub pinned: bool,
+    pub retracted: Option<Retraction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revision {
+    pub text: String,
+    pub replaced_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retraction {
+    pub by: ParticipantId,
+    pub at: Timestamp,
+    pub reason: String,
+}

@@ -1,0 +1,204 @@
+//! The board as the socket carries it: [`BoardWire`], the `state` of a `snapshot` message.
+//!
+//! It is the board's plain JSON with one difference, the notes, which travel column by column
+//! (`columns`), because a joining browser decodes every note of a long incident. The encoding
+//! is the protocol's (`docs/protocol.md` shows it), not the board's: `Incident`'s own serde is
+//! the plain form that the server stores and the export writes, so each can change on its own.
+//!
+//! The two mirror structs below list every field of `Incident`, with its serde attributes, in
+//! its order. Both are built by exhaustive destructuring, so a field added to the board fails
+//! to compile here until the wire carries it too.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::columns;
+use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
+use crate::incident::{
+    Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Role,
+    ScenarioRun, Severity, Status, Tenure,
+};
+use crate::time::Timestamp;
+
+/// A board, borrowed, as the `snapshot` message writes it. Serialise it where a snapshot frame
+/// is written without building a [`super::ServerMessage`] (the server does, to spare a copy of
+/// a large board); it writes the very bytes the message would.
+#[derive(Debug, Clone, Copy)]
+pub struct BoardWire<'a>(pub &'a Incident);
+
+impl Serialize for BoardWire<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Incident {
+            title,
+            severity,
+            status,
+            drill,
+            declared_at,
+            declared_by,
+            summary,
+            participants,
+            commander,
+            roles,
+            offers,
+            notes,
+            actions,
+            concerns,
+            checklists,
+            cadence,
+            last_status_update,
+            scenario,
+            access,
+            seq,
+            updated_at,
+        } = self.0;
+        Out {
+            title,
+            severity,
+            status,
+            drill,
+            declared_at,
+            declared_by,
+            summary,
+            participants,
+            commander,
+            roles,
+            offers,
+            notes,
+            actions,
+            concerns,
+            checklists,
+            cadence,
+            last_status_update,
+            scenario,
+            access,
+            seq,
+            updated_at,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// Reads a board in its wire form.
+pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Box<Incident>, D::Error> {
+    let In {
+        title,
+        severity,
+        status,
+        drill,
+        declared_at,
+        declared_by,
+        summary,
+        participants,
+        commander,
+        roles,
+        offers,
+        notes,
+        actions,
+        concerns,
+        checklists,
+        cadence,
+        last_status_update,
+        scenario,
+        access,
+        seq,
+        updated_at,
+    } = In::deserialize(deserializer)?;
+    Ok(Box::new(Incident {
+        title,
+        severity,
+        status,
+        drill,
+        declared_at,
+        declared_by,
+        summary,
+        participants,
+        commander,
+        roles,
+        offers,
+        notes,
+        actions,
+        concerns,
+        checklists,
+        cadence,
+        last_status_update,
+        scenario,
+        access,
+        seq,
+        updated_at,
+    }))
+}
+
+/// Writes a board in its wire form (for `#[serde(with)]` on a boxed board).
+pub(super) fn serialize<S: Serializer>(board: &Incident, serializer: S) -> Result<S::Ok, S::Error> {
+    BoardWire(board).serialize(serializer)
+}
+
+#[derive(Serialize)]
+struct Out<'a> {
+    title: &'a String,
+    severity: &'a Severity,
+    status: &'a Status,
+    drill: &'a bool,
+    declared_at: &'a Timestamp,
+    declared_by: &'a ParticipantId,
+    summary: &'a String,
+    participants: &'a BTreeMap<ParticipantId, Participant>,
+    commander: &'a Tenure,
+    roles: &'a BTreeMap<Role, Tenure>,
+    offers: &'a BTreeMap<Role, Offer>,
+    #[serde(serialize_with = "notes_out")]
+    notes: &'a BTreeMap<NoteId, Arc<Note>>,
+    actions: &'a BTreeMap<ActionId, Action>,
+    concerns: &'a BTreeMap<ConcernId, Concern>,
+    checklists: &'a BTreeMap<ChecklistId, Checklist>,
+    cadence: &'a Option<Cadence>,
+    last_status_update: &'a Option<Timestamp>,
+    scenario: &'a Option<ScenarioRun>,
+    #[serde(skip_serializing_if = "untouched")]
+    access: &'a Access,
+    seq: &'a Seq,
+    updated_at: &'a Timestamp,
+}
+
+#[derive(Deserialize)]
+struct In {
+    title: String,
+    severity: Severity,
+    status: Status,
+    drill: bool,
+    declared_at: Timestamp,
+    declared_by: ParticipantId,
+    summary: String,
+    participants: BTreeMap<ParticipantId, Participant>,
+    commander: Tenure,
+    roles: BTreeMap<Role, Tenure>,
+    offers: BTreeMap<Role, Offer>,
+    #[serde(deserialize_with = "columns::deserialize")]
+    notes: BTreeMap<NoteId, Arc<Note>>,
+    actions: BTreeMap<ActionId, Action>,
+    concerns: BTreeMap<ConcernId, Concern>,
+    checklists: BTreeMap<ChecklistId, Checklist>,
+    cadence: Option<Cadence>,
+    last_status_update: Option<Timestamp>,
+    #[serde(default)]
+    scenario: Option<ScenarioRun>,
+    #[serde(default)]
+    access: Access,
+    seq: Seq,
+    updated_at: Timestamp,
+}
+
+fn notes_out<S: Serializer>(
+    notes: &&BTreeMap<NoteId, Arc<Note>>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    columns::serialize(notes, serializer)
+}
+
+fn untouched(access: &&Access) -> bool {
+    access.is_untouched()
+}

@@ -1,0 +1,134 @@
+//! The board has two JSON forms: its own, plain one (notes as objects keyed by number), which
+//! the server stores and the export writes, and the wire's ([`BoardWire`]), in which the
+//! `snapshot` message carries its notes column by column. Both are lossless.
+
+use std::collections::BTreeSet;
+
+use chrono::{TimeZone, Utc};
+use serde_json::{Value, json};
+use warroom_core::protocol::{BoardWire, ServerMessage};
+use warroom_core::{
+    Command, Context, Incident, NoteId, NoteKind, ParticipantId, Severity, TextId, execute,
+};
+
+/// A board whose notes have everything the columns encode: two authors, an amended note, a
+/// pinned one and a retracted one, at times with nanoseconds.
+fn board() -> Incident {
+    let alice = ParticipantId::parse("p-alice").unwrap();
+    let bob = ParticipantId::parse("p-bob").unwrap();
+    let present: BTreeSet<_> = [alice.clone(), bob.clone()].into();
+    let start = Utc.with_ymd_and_hms(2025, 3, 14, 9, 0, 0).unwrap();
+    let mut state = None;
+    let mut run = |who: &ParticipantId, secs: i64, command: Command| {
+        let ctx = Context {
+            actor: who,
+            at: start + chrono::Duration::nanoseconds(secs * 1_000_000_000 + 123_456_789),
+            present: &present,
+        };
+        execute(&mut state, &command, &ctx).expect("the command is allowed");
+    };
+    run(
+        &alice,
+        0,
+        Command::Declare {
+            title: "Checkout is down".into(),
+            severity: Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+        },
+    );
+    run(&bob, 5, Command::Join { name: "Bob".into() });
+    for (who, secs, text) in [
+        (&alice, 10, "Errors at 40%"),
+        (&bob, 20, "Maybe the deploy"),
+    ] {
+        run(
+            who,
+            secs,
+            Command::PostNote {
+                kind: NoteKind::Observation,
+                text: text.into(),
+            },
+        );
+    }
+    run(
+        &bob,
+        30,
+        Command::AmendNote {
+            note: NoteId(2),
+            text: "The 09:00 deploy".into(),
+        },
+    );
+    run(
+        &alice,
+        40,
+        Command::PinNote {
+            note: NoteId(1),
+            pinned: true,
+        },
+    );
+    run(
+        &alice,
+        50,
+        Command::RetractNote {
+            note: NoteId(2),
+            reason: "Ruled out".into(),
+        },
+    );
+    state.expect("declared")
+}
+
+#[test]
+fn the_board_serialises_its_notes_as_plain_objects() {
+    let board = board();
+    let value = serde_json::to_value(&board).unwrap();
+    let note = &value["notes"]["2"];
+    assert_eq!(note["text"], "The 09:00 deploy");
+    assert_eq!(note["author"], "p-bob");
+    assert_eq!(note["history"][0]["text"], "Maybe the deploy");
+    assert_eq!(note["retracted"]["reason"], "Ruled out");
+    assert_eq!(value["notes"]["1"]["pinned"], true);
+    let back: Incident = serde_json::from_value(value).unwrap();
+    assert_eq!(back, board);
+}
+
+#[test]
+fn the_snapshot_carries_the_notes_column_by_column_and_loses_nothing() {
+    let board = board();
+    let message = ServerMessage::Snapshot {
+        seq: board.seq,
+        state: Box::new(board.clone()),
+    };
+    let text = message.to_json();
+    let value: Value = serde_json::from_str(&text).unwrap();
+    let notes = &value["state"]["notes"];
+    assert_eq!(notes["id"], json!([1, 1]));
+    assert_eq!(notes["author"], json!([0, 1]));
+    assert_eq!(notes["authors"], json!(["p-alice", "p-bob"]));
+    assert_eq!(notes["pinned"], json!([1]));
+    assert_eq!(notes["retracted"]["2"]["reason"], "Ruled out");
+    // Apart from the notes, the wire's board is the plain one.
+    let mut plain = serde_json::to_value(&board).unwrap();
+    let mut wire = value["state"].clone();
+    plain.as_object_mut().unwrap().remove("notes");
+    wire.as_object_mut().unwrap().remove("notes");
+    assert_eq!(wire, plain);
+    // Lossless, to the nanosecond.
+    let back: ServerMessage = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, message);
+}
+
+#[test]
+fn a_board_wire_writes_what_the_snapshot_message_writes() {
+    let board = board();
+    let message = ServerMessage::Snapshot {
+        seq: board.seq,
+        state: Box::new(board.clone()),
+    };
+    let by_hand = format!(
+        r#"{{"type":"snapshot","seq":{},"state":{}}}"#,
+        board.seq,
+        serde_json::to_string(&BoardWire(&board)).unwrap()
+    );
+    assert_eq!(by_hand, message.to_json());
+}
