@@ -257,6 +257,8 @@ impl From<PathRejection> for ApiError {
 
 #[cfg(test)]
 mod tests {
+    use warroom_core::TextId;
+
     use super::*;
 
     #[test]
@@ -268,6 +270,70 @@ mod tests {
         assert!(response.extensions().get::<Cause>().is_some());
         let closed: ApiError = StoreError::Closed.into();
         assert_eq!(closed.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    /// Failures the integration table cannot cause on purpose.
+    #[test]
+    fn every_layers_errors_have_their_codes() {
+        let id = IncidentId::parse("abc").unwrap();
+        let rows: Vec<(ApiError, Code)> = vec![
+            (
+                StoreError::UnknownIncident(id.clone()).into(),
+                Code::NotFound,
+            ),
+            (
+                StoreError::Conflict {
+                    expected: 1,
+                    actual: 2,
+                }
+                .into(),
+                Code::Conflict,
+            ),
+            (StoreError::Closed.into(), Code::Unavailable),
+            (
+                StoreError::Commit("disk full".into()).into(),
+                Code::Internal,
+            ),
+            (
+                StoreError::from(rusqlite::Error::InvalidQuery).into(),
+                Code::Internal,
+            ),
+            (RoomError::ShuttingDown.into(), Code::Unavailable),
+            (
+                RoomError::UnknownIncident(id.clone()).into(),
+                Code::NotFound,
+            ),
+            (DeleteError::Retry.into(), Code::Unavailable),
+            (
+                DeleteError::Refused(DeleteRefused::Failed("x".into())).into(),
+                Code::Internal,
+            ),
+            (ScriptError::Unavailable.into(), Code::Unavailable),
+            (
+                ScriptError::UnknownIncident(id.clone()).into(),
+                Code::NotFound,
+            ),
+            (SignInError::TooMany.into(), Code::RateLimited),
+            (SignInError::JoinCode.into(), Code::Forbidden),
+            (ArchiveError::UnknownIncident(id).into(), Code::NotFound),
+            (
+                Rejection::new(RejectionCode::NotPermitted, "no").into(),
+                Code::Forbidden,
+            ),
+            (
+                Rejection::new(RejectionCode::Invalid, "no").into(),
+                Code::Rejected,
+            ),
+        ];
+        for (err, code) in rows {
+            assert_eq!(err.code, code, "{err:?}");
+            if code.status() >= 500 {
+                assert!(
+                    err.cause.is_some(),
+                    "{err:?}: its cause is kept for the log"
+                );
+            }
+        }
     }
 
     #[test]
