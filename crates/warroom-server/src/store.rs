@@ -5,6 +5,10 @@
 //! the room expects, remembers command ids (per participant) for de-duplication, keeps the
 //! latest snapshot and a listing row per incident. It knows nothing of rules or sockets.
 //!
+//! A snapshot is a cache, never the record: one the store cannot use (written in another
+//! format of the board, or not decoding) is ignored when loading, and the room is handed the
+//! whole log instead (`sqlite/snapshot.rs`). The log itself must always load.
+//!
 //! **Invariant:** an append is all or nothing, and when `append` returns `Ok` the events are
 //! durable (committed and synced): only then may the room acknowledge them.
 
@@ -63,7 +67,8 @@ pub struct LinkRecord {
     pub kind: LinkKind,
 }
 
-/// What a room needs to come alive: the latest snapshot (if any) and every event after it.
+/// What a room needs to come alive: the latest usable snapshot (if any) and every event after
+/// it.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
     pub snapshot: Option<Incident>,
@@ -126,7 +131,8 @@ pub trait Store: Send + Sync + 'static {
     /// Appends atomically and durably, or not at all.
     fn append(&self, append: Append) -> StoreFuture<'_, ()>;
 
-    /// The latest snapshot and the events after it, for a room to load.
+    /// The latest usable snapshot and the events after it, for a room to load; with no usable
+    /// snapshot, the whole log.
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded>;
 
     /// The commands remembered for `incident` within the de-duplication window.
