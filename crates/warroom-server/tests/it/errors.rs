@@ -119,10 +119,10 @@ type Header<'a> = (&'a str, &'a str);
 /// The incidents and people the rows speak of.
 struct World {
     server: Server,
-    alice: Person,
-    bob: Person,
-    observer: Person,
-    places: [(&'static str, String); 4],
+    alice: Option<Person>,
+    bob: Option<Person>,
+    observer: Option<Person>,
+    places: Vec<(&'static str, String)>,
 }
 
 async fn world() -> World {
@@ -194,10 +194,10 @@ async fn world() -> World {
         id: alice.id.clone(),
     };
     World {
-        alice,
-        bob,
-        observer,
-        places: [
+        alice: Some(alice),
+        bob: Some(bob),
+        observer: Some(observer),
+        places: vec![
             ("{open}", open.to_string()),
             ("{restricted}", restricted),
             ("{drill}", drill),
@@ -216,9 +216,9 @@ async fn check(world: &World, row: &Row) {
     }
     let cookie = match who {
         Who::Nobody => None,
-        Who::Alice => Some(&world.alice.cookie),
-        Who::Bob => Some(&world.bob.cookie),
-        Who::Observer => Some(&world.observer.cookie),
+        Who::Alice => world.alice.as_ref(),
+        Who::Bob => world.bob.as_ref(),
+        Who::Observer => world.observer.as_ref(),
     };
     let huge;
     let (text, content_type) = match body {
@@ -234,8 +234,8 @@ async fn check(world: &World, row: &Row) {
         }
     };
     let mut headers = Vec::new();
-    if let Some(cookie) = cookie {
-        headers.push(("Cookie", cookie.as_str()));
+    if let Some(person) = cookie {
+        headers.push(("Cookie", person.cookie.as_str()));
     }
     if let Some(content_type) = content_type {
         headers.push(("Content-Type", content_type));
@@ -260,6 +260,7 @@ async fn every_endpoint_answers_each_failure_with_its_status_and_code() {
     for row in ROWS {
         check(&world, row).await;
     }
+    let bob_cookie = world.bob.as_ref().unwrap().cookie.clone();
     // An unknown incident and an invisible one are told apart by nothing at all.
     let unknown = (
         "GET",
@@ -284,7 +285,7 @@ async fn every_endpoint_answers_each_failure_with_its_status_and_code() {
         }
         path
     });
-    let bob = [("Cookie", world.bob.cookie.as_str())];
+    let bob = [("Cookie", bob_cookie.as_str())];
     let a = world.server.raw("GET", &texts[0], None, &bob).await;
     let b = world.server.raw("GET", &texts[1], None, &bob).await;
     let words = |r: &crate::support::HttpResponse, id: &str| r.text().replace(id, "<id>");
@@ -297,14 +298,14 @@ async fn every_endpoint_answers_each_failure_with_its_status_and_code() {
     // The guard, before any handler, refuses in the same shape.
     let guarded: [(&[Header], u16, &str); 2] = [
         (
-            &[("Host", "evil.example"), ("Cookie", &world.bob.cookie)],
+            &[("Host", "evil.example"), ("Cookie", &bob_cookie)],
             421,
             "misdirected_request",
         ),
         (
             &[
                 ("Origin", "http://evil.example"),
-                ("Cookie", &world.bob.cookie),
+                ("Cookie", &bob_cookie),
                 ("Content-Type", "application/json"),
             ],
             403,
@@ -322,5 +323,29 @@ async fn every_endpoint_answers_each_failure_with_its_status_and_code() {
             (status, Some(code)),
             "{reply}"
         );
+    }
+}
+
+/// Sign-in limits, on a server with a join code and two sign-ins a minute: the rows run in
+/// order, and wrong codes count against the limit.
+#[rustfmt::skip]
+const SIGN_IN_ROWS: &[Row] = &[
+    ("POST", "/api/session", Who::Nobody, Body::Json(r#"{"name": "Eve", "join_code": "apple"}"#), 403, "forbidden"),
+    ("POST", "/api/session", Who::Nobody, Body::Json(r#"{"name": "Eve"}"#), 403, "forbidden"),
+    ("POST", "/api/session", Who::Nobody, Body::Json(r#"{"name": "Eve", "join_code": "tangerine-42"}"#), 429, "rate_limited"),
+];
+
+#[tokio::test]
+async fn sign_ins_refused_and_limited_have_their_codes() {
+    let flags = ["--join-code", "tangerine-42", "--sign-ins-per-minute", "2"];
+    let world = World {
+        server: Server::start_with(&flags).await,
+        alice: None,
+        bob: None,
+        observer: None,
+        places: Vec::new(),
+    };
+    for row in SIGN_IN_ROWS {
+        check(&world, row).await;
     }
 }
