@@ -80,3 +80,61 @@ pub(super) fn read(
     }
     Ok(None)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use warroom_core::{Command, Context, ParticipantId, Severity, TextId};
+
+    use super::*;
+
+    fn board() -> Incident {
+        let actor = ParticipantId::parse("p-ann").unwrap();
+        let declare = Command::Declare {
+            title: "Checkout errors".into(),
+            severity: Severity::Sev2,
+            drill: false,
+            name: "Ann".into(),
+        };
+        let ctx = Context {
+            actor: &actor,
+            at: chrono::Utc::now(),
+            present: &BTreeSet::new(),
+        };
+        let mut state = None;
+        warroom_core::execute(&mut state, &declare, &ctx).unwrap();
+        state.unwrap()
+    }
+
+    #[test]
+    fn only_a_snapshot_of_this_format_and_its_own_seq_is_used() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        let id = IncidentId::parse("abc").unwrap();
+        let warned = Warned::default();
+        assert_eq!(read(&conn, &id, &warned).unwrap(), None, "no row");
+        let board = board();
+        write(&conn, &id, &board).unwrap();
+        assert_eq!(read(&conn, &id, &warned).unwrap(), Some(board.clone()));
+
+        let spoil = |sql: &str| {
+            write(&conn, &id, &board).unwrap();
+            conn.execute(sql, [id.as_str()]).unwrap();
+            read(&conn, &id, &warned).unwrap()
+        };
+        let unusable = [
+            "UPDATE snapshots SET format = format + 1 WHERE incident = ?1",
+            "UPDATE snapshots SET state = '{' WHERE incident = ?1",
+            "UPDATE snapshots SET seq = seq + 5 WHERE incident = ?1",
+        ];
+        for sql in unusable {
+            assert_eq!(spoil(sql), None, "{sql}");
+        }
+        assert_eq!(
+            warned.0.lock().unwrap().len(),
+            1,
+            "one warning per incident"
+        );
+    }
+}
