@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use warroom_core::api::{AcceptLink, ApiErrorCode, LinkAccepted, LinkMade, LinkRequest};
-use warroom_core::{Command, Event, LinkKind};
+use warroom_core::{Command, Event, LinkKind, RejectionCode};
 
 use super::extract::{IncidentPath, JsonBody};
 use super::incidents::crew_only;
@@ -87,13 +87,17 @@ pub(super) async fn accept(
                 ApiError::unauthorized("sign in first, then open the invitation again")
             })?;
             let command = Command::AcceptInvitation { link: record.link };
-            match act(&state, &id, &viewer, command, None).await {
+            match state
+                .rooms
+                .act(&id, &viewer.participant, command, None)
+                .await?
+            {
                 Ok(_) => {}
                 // Already a member: the link has done its work.
-                Err(e) if e.code == ApiErrorCode::Conflict => {}
-                Err(e) => {
+                Err(rejection) if rejection.code == RejectionCode::Conflict => {}
+                Err(rejection) => {
                     tracing::warn!(incident = %id, participant = %viewer.participant, %ip, "invitation refused");
-                    return Err(e);
+                    return Err(rejection.into());
                 }
             }
             tracing::info!(incident = %id, participant = %viewer.participant, %ip, link = record.link.0, "joined by invitation");
