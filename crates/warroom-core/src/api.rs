@@ -226,8 +226,98 @@ pub struct ScenarioText {
     pub text: String,
 }
 
-/// Every API error: a sentence for a person.
+/// Every API error: a sentence for a person, and what kind of failure it is for a program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApiError {
     pub error: String,
+    pub code: ApiErrorCode,
+}
+
+/// The kinds of API failure, one for each status the API answers with (docs/protocol.md has
+/// the table). A client may branch on the code; the sentence is for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    /// 400: a body, an id or an upgrade request of the wrong shape.
+    BadRequest,
+    /// 401: no session (or an observer link that has ended).
+    Unauthorized,
+    /// 403: signed in, but not allowed to do this.
+    Forbidden,
+    /// 404: no such incident, link or endpoint — or one the asker may not know of.
+    NotFound,
+    /// 409: the incident's state does not allow it (a real incident, no scenario running).
+    Conflict,
+    /// 410: an observer link that has expired or was revoked.
+    Gone,
+    /// 413: a body larger than the server reads.
+    PayloadTooLarge,
+    /// 415: a body that is not sent as JSON.
+    UnsupportedMediaType,
+    /// 421: a `Host` the server does not answer to.
+    MisdirectedRequest,
+    /// 422: well-formed, but the rules refuse it (the rejection's sentence says why).
+    Rejected,
+    /// 429: too many requests from this address.
+    RateLimited,
+    /// 500: the server failed; the details are in its log, never in the answer.
+    Internal,
+    /// 503: the server cannot do it right now (shutting down, busy); try again.
+    Unavailable,
+}
+
+impl ApiErrorCode {
+    pub const ALL: [ApiErrorCode; 13] = [
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::Conflict,
+        Self::Gone,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::MisdirectedRequest,
+        Self::Rejected,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// The HTTP status that goes with the code.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::BadRequest => 400,
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict => 409,
+            Self::Gone => 410,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::MisdirectedRequest => 421,
+            Self::Rejected => 422,
+            Self::RateLimited => 429,
+            Self::Internal => 500,
+            Self::Unavailable => 503,
+        }
+    }
+
+    /// The code as it appears in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Gone => "gone",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::MisdirectedRequest => "misdirected_request",
+            Self::Rejected => "rejected",
+            Self::RateLimited => "rate_limited",
+            Self::Internal => "internal",
+            Self::Unavailable => "unavailable",
+        }
+    }
 }

@@ -107,6 +107,40 @@ fn every_error_rejection_and_close_code_has_a_row() {
     );
 }
 
+/// The HTTP section's table of error codes: a row for every `ApiErrorCode`, with its status.
+#[test]
+fn every_http_error_code_has_a_row_with_its_status() {
+    let doc = doc();
+    let http = doc
+        .split("\n## HTTP API")
+        .nth(1)
+        .expect("docs/protocol.md has an HTTP API section");
+    let rows: Vec<(String, String)> = http
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .filter_map(|line| {
+            let mut cells = line.split('|').skip(1).map(str::trim);
+            Some((cells.next()?.to_owned(), cells.next()?.to_owned()))
+        })
+        .collect();
+    let missing: Vec<String> = warroom_core::api::ApiErrorCode::ALL
+        .iter()
+        .filter(|code| {
+            let name = format!("`{}`", code.as_str());
+            let status = format!("`{} ", code.status());
+            !rows
+                .iter()
+                .any(|(first, second)| *first == name && second.starts_with(&status))
+        })
+        .map(|code| format!("{} ({})", code.as_str(), code.status()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "docs/protocol.md's HTTP section has no row `code` | `status …` for: {}",
+        missing.join(", ")
+    );
+}
+
 /// The block reader itself: fences, info strings and line numbers.
 #[test]
 fn json_blocks_are_found_with_their_lines() {

@@ -13,23 +13,25 @@
 //!   provider's issuer and subject, so it is the same on every device.
 //!
 //! A session is a 256-bit credential in an `HttpOnly`, `SameSite=Lax` cookie (`Secure` under
-//! https), stored only as its SHA-256 (`session.rs`). This module owns the rules; the HTTP
-//! handlers in `http/session.rs` only translate them.
+//! https), stored only as its SHA-256 (`session.rs`). This module owns the rules — who a
+//! request speaks for, here; issuing and ending sessions, `sign_in.rs`; the cookies,
+//! `cookies.rs` — and the HTTP handlers in `http/session.rs` only translate them.
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::HeaderMap;
 use ipnet::IpNet;
-use tokio::time::Instant;
 use warroom_core::api::{AuthInfo, AuthMode, Me, Summary};
 use warroom_core::{IncidentId, LinkId, ParticipantId, Rejection, TextId, Timestamp};
 
 use crate::limits::Buckets;
 use crate::store::{SessionRecord, Store, StoreError};
 
+mod cookies;
 pub mod oidc;
 pub mod session;
+mod sign_in;
 
 use oidc::{Oidc, OidcConfig, OidcError};
 
@@ -267,37 +269,6 @@ impl Auth {
         Ok(watched.map(|w| (record, w)))
     }
 
-    /// Issues an observer session for link `link` of `incident`, lasting until `until` (unix
-    /// seconds): the credential for the observer cookie.
-    pub async fn observe(
-        &self,
-        incident: &IncidentId,
-        link: LinkId,
-        until: u64,
-        peer: IpAddr,
-    ) -> Result<String, SignInError> {
-        // Every opening is a stored session: bounded like sign-ins.
-        if !self.sign_ins.take(&peer, Instant::now()) {
-            tracing::warn!(%peer, "observer link refused: too many from this address");
-            return Err(SignInError::TooMany);
-        }
-        let token = session::new_token();
-        let participant = session::new_observer();
-        self.store
-            .create_session(SessionRecord {
-                token_hash: session::hash_token(&token),
-                participant: participant.clone(),
-                name: "Observer".into(),
-                method: OBSERVER.into(),
-                subject: format!("{incident}/{link}"),
-                email: None,
-                expires_at: until.min(unix_now() + self.config.session_lifetime.as_secs()),
-            })
-            .await?;
-        tracing::info!(%incident, link = link.0, %participant, %peer, "observer link opened");
-        Ok(token)
-    }
-
     /// The client's address for per-address limits: the peer's, or — when the peer is a
     /// trusted proxy — the last address it appended to `X-Forwarded-For`.
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
@@ -360,239 +331,10 @@ impl Auth {
                 || email.is_some_and(|e| e.eq_ignore_ascii_case(a))
         })
     }
-
-    /// `open` mode: signs a person in under `name`, or renames the viewer who already has a
-    /// session. Returns the viewer and, for a new session, the credential for its cookie.
-    pub async fn sign_in_open(
-        &self,
-        current: Option<Viewer>,
-        name: &str,
-        join_code: Option<&str>,
-        peer: IpAddr,
-    ) -> Result<(Viewer, Option<String>), SignInError> {
-        match self.config.mode {
-            AuthMode::Open => {}
-            AuthMode::Proxy => return Err(SignInError::WrongMode("its proxy")),
-            AuthMode::Oidc => {
-                return Err(SignInError::WrongMode(
-                    "the organisation's identity provider",
-                ));
-            }
-        }
-        let name = warroom_core::display_name(name).map_err(SignInError::BadName)?;
-        if let Some(mut viewer) = current.filter(|v| !v.observer_only) {
-            self.store.rename(&viewer.participant, &name).await?;
-            tracing::info!(participant = %viewer.participant, %peer, "renamed");
-            viewer.name = name;
-            return Ok((viewer, None));
-        }
-        if !self.sign_ins.take(&peer, Instant::now()) {
-            tracing::warn!(%peer, "sign-in refused: too many from this address");
-            return Err(SignInError::TooMany);
-        }
-        if let Some(code) = &self.config.join_code
-            && !constant_time_eq(code.as_bytes(), join_code.unwrap_or_default().as_bytes())
-        {
-            tracing::warn!(%peer, "sign-in refused: wrong join code");
-            return Err(SignInError::JoinCode);
-        }
-        let participant = session::new_participant();
-        let subject = participant.to_string();
-        let (viewer, token) = self
-            .new_session(participant, name, "open", subject, None)
-            .await?;
-        tracing::info!(participant = %viewer.participant, %peer, method = "open", "signed in");
-        Ok((viewer, Some(token)))
-    }
-
-    /// `oidc` mode: starts a sign-in with the provider that comes back to `return_to` (any
-    /// path; only a local one is kept). `browser` is the binding cookie the browser sent.
-    pub async fn start_oidc(
-        &self,
-        return_to: Option<&str>,
-        browser: Option<&str>,
-        peer: IpAddr,
-    ) -> Result<oidc::Started, SignInError> {
-        let Some(oidc) = &self.oidc else {
-            return Err(SignInError::NoProvider);
-        };
-        if !self.sign_ins.take(&peer, Instant::now()) {
-            tracing::warn!(%peer, "sign-in refused: too many from this address");
-            return Err(SignInError::TooMany);
-        }
-        oidc.start(oidc::return_path(return_to), browser)
-            .await
-            .inspect_err(|err| tracing::warn!(%peer, %err, "sign-in not started"))
-            .map_err(SignInError::from)
-    }
-
-    /// `oidc` mode: completes a sign-in with the provider's answer, and issues a session to
-    /// the person it vouches for. Every outcome is logged, with the subject once known.
-    pub async fn finish_oidc(
-        &self,
-        answer: &oidc::Callback,
-        browser: Option<&str>,
-        peer: IpAddr,
-    ) -> ProviderSignIn {
-        let Some(oidc) = &self.oidc else {
-            return ProviderSignIn {
-                return_to: "/".into(),
-                result: Err(SignInError::NoProvider),
-            };
-        };
-        let finished = oidc.finish(answer, browser).await;
-        let result = match finished.result {
-            Ok(identity) => {
-                let participant = session::participant_of(
-                    "oidc",
-                    &format!("{}\n{}", identity.issuer, identity.subject),
-                );
-                match self
-                    .new_session(
-                        participant,
-                        identity.name,
-                        "oidc",
-                        identity.subject.clone(),
-                        identity.email,
-                    )
-                    .await
-                {
-                    Ok((viewer, token)) => {
-                        tracing::info!(
-                            participant = %viewer.participant,
-                            subject = %identity.subject,
-                            %peer,
-                            method = "oidc",
-                            "signed in"
-                        );
-                        Ok((viewer, token))
-                    }
-                    Err(err) => Err(SignInError::Store(err)),
-                }
-            }
-            Err(err) => {
-                tracing::warn!(
-                    %peer,
-                    subject = finished.subject.as_deref().unwrap_or("-"),
-                    reason = %err,
-                    "sign-in refused"
-                );
-                Err(SignInError::Provider(err))
-            }
-        };
-        ProviderSignIn {
-            return_to: finished.return_to,
-            result,
-        }
-    }
-
-    /// Stores a new session for `participant` and returns its viewer and credential.
-    async fn new_session(
-        &self,
-        participant: ParticipantId,
-        name: String,
-        method: &str,
-        subject: String,
-        email: Option<String>,
-    ) -> Result<(Viewer, String), StoreError> {
-        let token = session::new_token();
-        let admin = self.is_admin(&participant, &subject, email.as_deref());
-        let record = SessionRecord {
-            token_hash: session::hash_token(&token),
-            participant: participant.clone(),
-            name: name.clone(),
-            method: method.into(),
-            subject,
-            email,
-            expires_at: unix_now() + self.config.session_lifetime.as_secs(),
-        };
-        let hash = record.token_hash.clone();
-        self.store.create_session(record).await?;
-        let viewer = Viewer {
-            admin,
-            participant,
-            name,
-            session: Some(hash),
-            observing: None,
-            observer_only: false,
-        };
-        Ok((viewer, token))
-    }
-
-    /// Ends the viewer's session, if they have one.
-    pub async fn sign_out(&self, viewer: &Viewer, peer: IpAddr) -> Result<(), StoreError> {
-        // `peer` is the client's address (`client_ip`), as for sign-ins.
-        if let Some(hash) = &viewer.session {
-            self.store.delete_session(hash).await?;
-            // Nobody listening is fine: no connection was opened with it.
-            let _ = self.ended.send(hash.clone());
-        }
-        tracing::info!(participant = %viewer.participant, %peer, "signed out");
-        Ok(())
-    }
-
-    /// The `Set-Cookie` value that hands `token` to the browser.
-    pub fn cookie(&self, token: &str) -> HeaderValue {
-        let lifetime = self.config.session_lifetime.as_secs();
-        self.set_cookie(session::COOKIE, token, "/", lifetime)
-    }
-
-    /// The `Set-Cookie` value that hands an observer session's `token` to the browser.
-    pub fn observer_cookie(&self, token: &str, max_age: u64) -> HeaderValue {
-        self.set_cookie(session::OBSERVER_COOKIE, token, "/", max_age)
-    }
-
-    /// The `Set-Cookie` value of the cookie that binds a sign-in with the provider to this
-    /// browser: for the `/auth` paths only, for as long as the sign-in may take.
-    pub fn sign_in_cookie(&self, value: &str) -> HeaderValue {
-        let lifetime = oidc::PENDING_LIFETIME.as_secs();
-        self.set_cookie(session::SIGN_IN_COOKIE, value, "/auth", lifetime)
-    }
-
-    /// The `Set-Cookie` value that makes the browser forget its sign-in with the provider.
-    pub fn clear_sign_in_cookie(&self) -> HeaderValue {
-        self.set_cookie(session::SIGN_IN_COOKIE, "", "/auth", 0)
-    }
-
-    /// The `Set-Cookie` value that makes the browser forget its session.
-    pub fn clear_cookie(&self) -> HeaderValue {
-        self.set_cookie(session::COOKIE, "", "/", 0)
-    }
-
-    /// Every cookie of the server: `HttpOnly`, `SameSite=Lax`, and `Secure` under https.
-    fn set_cookie(&self, name: &str, value: &str, path: &str, max_age: u64) -> HeaderValue {
-        let secure = if self.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        };
-        let header = format!(
-            "{name}={value}; Path={path}; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-        );
-        HeaderValue::from_str(&header).expect("a cookie of hex digits is a valid header")
-    }
-}
-
-/// Compares without stopping at the first difference, so the time taken does not tell how
-/// much of a guessed join code was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 pub(crate) fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn join_codes_compare_whole() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-    }
 }

@@ -2,10 +2,14 @@
 //! endpoint, the health check and the app's static files with an SPA fallback.
 //!
 //! Every request first passes `hardening::guard` (host, cross-site and content-type checks,
-//! security headers). Every API handler that reads or changes an incident takes a [`Viewer`],
-//! so a request without a session is answered 401 before the handler runs; sign-in itself is
-//! in `session.rs` (and, with an identity provider, `oidc.rs`), the WebSocket upgrade in
-//! `upgrade.rs`.
+//! security headers). Every API handler that reads or changes an incident takes a [`Viewer`]
+//! (`extract.rs`), so a request without a session is answered 401 before the handler runs.
+//! Every API failure is an [`ApiError`] (`error.rs`): its code names the status, and its
+//! body is `{"error": "<sentence>", "code": "<code>"}`.
+//!
+//! - `incidents.rs`: the incidents and scenarios endpoints; `links.rs`: invitation and
+//!   observer links; `session.rs`: signing in and out (and, with an identity provider,
+//!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade.
 //!
 //! `app` builds the router so that tests can serve it on any listener.
 
@@ -13,8 +17,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, FromRequestParts, Path, Request, State};
-use axum::http::request::Parts;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -23,23 +26,23 @@ use axum::{Json, Router};
 use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
-use warroom_core::{Command, IncidentId, ParticipantId, TextId};
+use warroom_core::ParticipantId;
 
-use crate::archive::{self, ArchiveError};
-use crate::auth::{Auth, Grant, Viewer};
+use crate::auth::{Auth, Viewer};
 use crate::connection::ConnectionConfig;
 use crate::limits::{Admission, Buckets};
-use crate::room::{DeleteRefused, ScriptError};
-use crate::rooms::{DeclareError, DeleteError, RoomError, Rooms};
-use crate::store::{StoreError, Summary};
-use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, ScenarioText, UpcomingInject};
+use crate::rooms::Rooms;
 
+mod error;
+mod extract;
 pub mod hardening;
+mod incidents;
 mod links;
 mod oidc;
 mod session;
 mod upgrade;
 
+pub use error::ApiError;
 pub use hardening::Site;
 
 /// What every handler shares.
@@ -66,7 +69,7 @@ impl AppState {
         headers: &HeaderMap,
         peer: SocketAddr,
     ) -> Result<Option<Viewer>, ApiError> {
-        self.auth.viewer(headers, peer.ip()).await.map_err(internal)
+        Ok(self.auth.viewer(headers, peer.ip()).await?)
     }
 
     /// The client's address: the peer's, or — from a trusted proxy — the one it forwarded.
@@ -86,16 +89,19 @@ pub fn app(state: AppState) -> Router {
                 .post(session::sign_in)
                 .delete(session::sign_out),
         )
-        .route("/incidents", get(list_incidents).post(declare_incident))
-        .route("/incidents/{id}", get(get_incident).delete(delete_incident))
-        .route("/incidents/{id}/script", get(incident_script))
+        .route("/incidents", get(incidents::list).post(incidents::declare))
+        .route(
+            "/incidents/{id}",
+            get(incidents::get).delete(incidents::delete),
+        )
+        .route("/incidents/{id}/script", get(incidents::script))
         .route("/incidents/{id}/links", post(links::create))
         .route("/links/accept", post(links::accept))
-        .route("/scenarios", get(list_scenarios))
-        .route("/scenarios/check", post(check_scenario))
-        .route("/incidents/{id}/events", get(incident_events))
-        .route("/incidents/{id}/export.md", get(export_markdown))
-        .route("/incidents/{id}/export.json", get(export_json))
+        .route("/scenarios", get(incidents::list_scenarios))
+        .route("/scenarios/check", post(incidents::check_scenario))
+        .route("/incidents/{id}/events", get(incidents::events))
+        .route("/incidents/{id}/export.md", get(incidents::export_markdown))
+        .route("/incidents/{id}/export.json", get(incidents::export_json))
         .fallback(api_not_found);
     // Brotli where the browser takes it (about a quarter smaller than gzip for the wasm),
     // else gzip: xtask writes both beside every asset.
@@ -111,29 +117,13 @@ pub fn app(state: AppState) -> Router {
         .nest("/api", api)
         .fallback_service(static_files)
         .layer(middleware::from_fn(cache_headers))
+        .layer(middleware::from_fn(error::log_failures))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             hardening::guard,
         ))
         .with_state(state)
-}
-
-/// Handlers that take a `Viewer` answer 401 to a request without a session.
-impl FromRequestParts<AppState> for Viewer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0)
-            .ok_or_else(|| internal("the server was started without peer addresses"))?;
-        state
-            .viewer(&parts.headers, peer)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"))
-    }
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -143,315 +133,8 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     }))
 }
 
-/// An API error: a status and a sentence.
-#[derive(Debug)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub message: String,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
-    }
-
-    fn not_found(id: &IncidentId) -> Self {
-        Self::new(StatusCode::NOT_FOUND, format!("there is no incident {id}"))
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (
-            self.status,
-            Json(warroom_core::api::ApiError {
-                error: self.message,
-            }),
-        )
-            .into_response()
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        internal(err)
-    }
-}
-
 async fn api_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no such endpoint")
-}
-
-/// Every incident, active ones first, each group most recently updated first.
-async fn list_incidents(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<Json<Vec<Summary>>, ApiError> {
-    let now = chrono::Utc::now();
-    let mut incidents = state.rooms.store().list().await?;
-    incidents.retain(|s| viewer.grant(&s.id, s, now) != Grant::None);
-    incidents.sort_by(|a, b| {
-        b.status
-            .is_active()
-            .cmp(&a.status.is_active())
-            .then(b.updated_at.cmp(&a.updated_at))
-    });
-    Ok(Json(incidents))
-}
-
-async fn get_incident(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Json<Summary>, ApiError> {
-    let id = incident_id(&id)?;
-    let (summary, _) = visible(&state, &viewer, &id).await?;
-    Ok(Json(summary))
-}
-
-/// The incident's listing row and what `viewer` may do with it; 404 when they may not see
-/// it, exactly as when it does not exist (a restricted incident's existence is not revealed).
-async fn visible(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &IncidentId,
-) -> Result<(Summary, Grant), ApiError> {
-    let summary = state.rooms.store().summary(id).await?;
-    let grant = summary
-        .as_ref()
-        .map_or(Grant::None, |s| viewer.grant(id, s, chrono::Utc::now()));
-    match (summary, grant) {
-        (Some(summary), grant) if grant != Grant::None => Ok((summary, grant)),
-        _ => Err(ApiError::not_found(id)),
-    }
-}
-
-/// Like [`visible`], for what only the crew may do: an observer gets 403.
-async fn crew_only(
-    state: &AppState,
-    viewer: &Viewer,
-    id: &IncidentId,
-) -> Result<Summary, ApiError> {
-    match visible(state, viewer, id).await? {
-        (summary, Grant::Crew) => Ok(summary),
-        _ => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "an observer link is read-only",
-        )),
-    }
-}
-
-fn incident_id(raw: &str) -> Result<IncidentId, ApiError> {
-    IncidentId::parse(raw)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("bad incident id: {e}")))
-}
-
-fn archive_error(err: ArchiveError) -> ApiError {
-    match err {
-        ArchiveError::UnknownIncident(id) => ApiError::not_found(&id),
-        other => internal(other),
-    }
-}
-
-/// `DELETE /api/incidents/{id}`: exercises only, by their facilitator, declarer or an admin.
-async fn delete_incident(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    let id = incident_id(&id)?;
-    if !viewer.admin {
-        crew_only(&state, &viewer, &id).await?;
-    }
-    match state
-        .rooms
-        .delete(&id, &viewer.participant, viewer.admin)
-        .await
-    {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(DeleteError::Room(RoomError::UnknownIncident(id))) => Err(ApiError::not_found(&id)),
-        Err(DeleteError::Refused(refused @ DeleteRefused::RealIncident)) => {
-            Err(ApiError::new(StatusCode::CONFLICT, refused.to_string()))
-        }
-        Err(DeleteError::Refused(refused @ DeleteRefused::NotAllowed)) => {
-            tracing::warn!(incident = %id, participant = %viewer.participant, "delete refused");
-            Err(ApiError::new(StatusCode::FORBIDDEN, refused.to_string()))
-        }
-        Err(err) => Err(internal(err)),
-    }
-}
-
-/// The scenario script's injects, for its facilitator only: the signed-in person must be the
-/// facilitator. (A `participant` query parameter, which version 1 took, is ignored.)
-async fn incident_script(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<UpcomingInject>>, ApiError> {
-    let id = incident_id(&id)?;
-    crew_only(&state, &viewer, &id).await?;
-    state
-        .rooms
-        .script(&id, &viewer.participant)
-        .await
-        .map(Json)
-        .map_err(|e| {
-            let status = match &e {
-                ScriptError::UnknownIncident(_) => StatusCode::NOT_FOUND,
-                ScriptError::NoScenario => StatusCode::CONFLICT,
-                ScriptError::NotFacilitator => {
-                    tracing::warn!(incident = %id, participant = %viewer.participant, "script refused");
-                    StatusCode::FORBIDDEN
-                }
-                ScriptError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            };
-            ApiError::new(status, e.to_string())
-        })
-}
-
-async fn list_scenarios(_viewer: Viewer) -> Result<Json<Vec<ScenarioInfo>>, ApiError> {
-    warroom_core::scenario::BUILT_IN
-        .iter()
-        .map(|(id, text)| {
-            warroom_core::scenario::parse(text)
-                .map(|s| ScenarioInfo::of(Some(id), &s))
-                .map_err(internal)
-        })
-        .collect::<Result<_, _>>()
-        .map(Json)
-}
-
-/// Checks a trainer's scenario file: its summary, or where it is wrong.
-async fn check_scenario(
-    _viewer: Viewer,
-    body: axum::body::Bytes,
-) -> Result<Json<ScenarioInfo>, ApiError> {
-    let file: ScenarioText = json_body(&body, "a scenario file as {\"text\": \"...\"}")?;
-    warroom_core::scenario::parse(&file.text)
-        .map(|s| Json(ScenarioInfo::of(None, &s)))
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
-}
-
-/// Parses a JSON body by hand, so that a bad one gets the same error shape as everything else.
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            format!("the body must be {what}: {e}"),
-        )
-    })
-}
-
-/// The whole log, for the review page's flight recorder.
-async fn incident_events(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<warroom_core::Recorded>>, ApiError> {
-    let id = incident_id(&id)?;
-    visible(&state, &viewer, &id).await?;
-    archive::whole_log(state.rooms.store().as_ref(), &id)
-        .await
-        .map(Json)
-        .map_err(archive_error)
-}
-
-async fn export_markdown(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
-    visible(&state, &viewer, &id).await?;
-    let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Md)
-        .await
-        .map_err(archive_error)?;
-    Ok(download(
-        text,
-        "text/markdown; charset=utf-8",
-        &format!("warroom-{id}.md"),
-    ))
-}
-
-async fn export_json(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let id = incident_id(&id)?;
-    visible(&state, &viewer, &id).await?;
-    let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Json)
-        .await
-        .map_err(archive_error)?;
-    Ok(download(
-        text,
-        "application/json",
-        &format!("warroom-{id}.json"),
-    ))
-}
-
-/// A body the browser saves as a file named `name`.
-fn download(body: String, content_type: &'static str, name: &str) -> Response {
-    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-        .unwrap_or_else(|_| HeaderValue::from_static("attachment"));
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// Declares an incident as the signed-in person, who becomes its commander.
-async fn declare_incident(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Declared>), ApiError> {
-    let request: DeclareRequest = json_body(&body, "a declaration as JSON")?;
-    let command = Command::Declare {
-        title: request.title,
-        severity: request.severity,
-        drill: request.drill,
-        name: viewer.name,
-    };
-    if viewer.observer_only {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "an observer link is read-only; sign in to declare",
-        ));
-    }
-    match state
-        .rooms
-        .declare(&viewer.participant, &command, request.restricted)
-        .await
-    {
-        Ok(id) => Ok((
-            StatusCode::CREATED,
-            Json(Declared {
-                url: format!("/incidents/{id}"),
-                id,
-            }),
-        )),
-        Err(DeclareError::Rejected(rejection)) => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            rejection.message,
-        )),
-        Err(DeclareError::Store(err)) => Err(internal(err)),
-    }
-}
-
-fn internal(err: impl std::fmt::Display) -> ApiError {
-    tracing::error!(%err, "request failed");
-    ApiError::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "the server failed; try again",
-    )
+    ApiError::not_found("no such endpoint")
 }
 
 /// Unknown paths without a file extension are app routes: serve the app's `index.html`.

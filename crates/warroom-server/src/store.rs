@@ -5,6 +5,10 @@
 //! the room expects, remembers command ids (per participant) for de-duplication, keeps the
 //! latest snapshot and a listing row per incident. It knows nothing of rules or sockets.
 //!
+//! A snapshot is a cache, never the record: one the store cannot use (written in another
+//! format of the board, or not decoding) is ignored when loading, and the room is handed the
+//! whole log instead (`sqlite/snapshot.rs`). The log itself must always load.
+//!
 //! **Invariant:** an append is all or nothing, and when `append` returns `Ok` the events are
 //! durable (committed and synced): only then may the room acknowledge them.
 
@@ -63,7 +67,8 @@ pub struct LinkRecord {
     pub kind: LinkKind,
 }
 
-/// What a room needs to come alive: the latest snapshot (if any) and every event after it.
+/// What a room needs to come alive: the latest usable snapshot (if any) and every event after
+/// it.
 #[derive(Debug, Clone, Default)]
 pub struct Loaded {
     pub snapshot: Option<Incident>,
@@ -72,6 +77,9 @@ pub struct Loaded {
     pub script: Option<String>,
 }
 
+/// Why the store could not do what it was asked. `Conflict` and `UnknownIncident` are answers
+/// about the data; every other variant is a technical failure, logged with its cause where it
+/// is handled and never shown to a client.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Somebody else wrote first: the log's head is not what the writer expected.
@@ -79,16 +87,52 @@ pub enum StoreError {
     Conflict { expected: Seq, actual: Seq },
     #[error("unknown incident {0}")]
     UnknownIncident(IncidentId),
-    /// A technical failure (disk, corruption, closed store).
-    #[error("storage failure: {0}")]
-    Failed(String),
+    /// The database failed: disk, locks, a broken file.
+    #[error("the database failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Stored JSON that does not parse (or a value that does not serialise).
+    #[error("stored JSON does not parse: {0}")]
+    Json(#[from] serde_json::Error),
+    /// Stored data that parses but makes no sense (a bad id, a gap in the log).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+    /// A group commit failed: every write in it failed with it.
+    #[error("the commit failed: {0}")]
+    Commit(String),
+    /// The database cannot be used by this server (not in WAL mode, a newer schema).
+    #[error("{0}")]
+    Unusable(String),
+    /// The store is closing, or its writer thread has stopped.
+    #[error("the store is closed")]
+    Closed,
+    /// The writer thread could not be started.
+    #[error("cannot start the writer thread: {0}")]
+    Thread(std::io::Error),
+    /// A read on the blocking pool panicked or was cancelled.
+    #[error("a read task failed: {0}")]
+    Task(String),
+}
+
+impl StoreError {
+    /// Whether the store is closed or busy rather than broken: worth trying again soon.
+    pub fn is_unavailable(&self) -> bool {
+        use rusqlite::ErrorCode;
+        match self {
+            Self::Closed => true,
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            }
+            _ => false,
+        }
+    }
 }
 
 pub trait Store: Send + Sync + 'static {
     /// Appends atomically and durably, or not at all.
     fn append(&self, append: Append) -> StoreFuture<'_, ()>;
 
-    /// The latest snapshot and the events after it, for a room to load.
+    /// The latest usable snapshot and the events after it, for a room to load; with no usable
+    /// snapshot, the whole log.
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded>;
 
     /// The commands remembered for `incident` within the de-duplication window.

@@ -14,29 +14,26 @@
 //! This module knows nothing of HTTP or sessions: the cookies and pages are `http/oidc.rs`'s,
 //! the session that follows a sign-in is `crate::auth`'s. It never logs; its caller logs each
 //! outcome without tokens, codes or secrets, none of which appear in its errors.
+//!
+//! - `provider.rs`: the provider's settings and keys, read and cached; the client type.
+//! - `verify.rs`: the code exchange, the ID token's checks, the user-info claims and the
+//!   operator's rules.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use openidconnect::core::{
-    CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
-    CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreProviderMetadata, CoreRevocableToken, CoreRevocationErrorResponse,
-    CoreTokenIntrospectionResponse, CoreTokenType,
-};
-use openidconnect::{
-    AccessTokenHash, AdditionalClaims, AuthorizationCode, ClaimsVerificationError, Client,
-    ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IdTokenFields, IssuerUrl, JsonWebKey, JwsSigningAlgorithm, Nonce,
-    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, RequestTokenError,
-    Scope, SignatureVerificationError, StandardErrorResponse, StandardTokenResponse, TokenResponse,
-    UserInfoClaims, reqwest,
-};
-use serde::{Deserialize, Serialize};
+use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::{CsrfToken, Nonce, PkceCodeChallenge, PkceCodeVerifier, Scope, reqwest};
+use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::session;
+
+mod provider;
+mod verify;
+
+use provider::Provider;
 
 /// How long a browser has to come back from the provider.
 pub const PENDING_LIFETIME: Duration = Duration::from_secs(10 * 60);
@@ -124,12 +121,6 @@ pub struct Finished {
     pub result: Result<Identity, OidcError>,
 }
 
-/// An identity the provider vouched for, before the operator's rules.
-struct Verified {
-    identity: Identity,
-    groups: Option<serde_json::Value>,
-}
-
 /// The OpenID Connect relying party: the provider's settings (read on first use and every
 /// `METADATA_LIFETIME`) and the sign-ins under way. Owned by `crate::auth::Auth`; pending
 /// sign-ins live only in memory, so a restart makes people start theirs again.
@@ -143,13 +134,6 @@ pub struct Oidc {
     pending: Mutex<HashMap<String, Pending>>,
 }
 
-struct Provider {
-    client: Arc<OidcClient>,
-    /// Whether the provider lists a `groups` scope (asked for when a group is required).
-    groups_scope: bool,
-    read_at: Instant,
-}
-
 struct Pending {
     /// SHA-256 of the browser cookie's value.
     browser: String,
@@ -158,47 +142,6 @@ struct Pending {
     return_to: String,
     started: Instant,
 }
-
-/// The claims this server reads besides the standard ones.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ExtraClaims {
-    /// A list of group names (or one name); anything else counts as no groups. Kept as JSON so
-    /// that an unusual shape makes the check fail rather than the whole token.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    groups: Option<serde_json::Value>,
-}
-
-impl AdditionalClaims for ExtraClaims {}
-
-type IdFields = IdTokenFields<
-    ExtraClaims,
-    EmptyExtraTokenFields,
-    CoreGenderClaim,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJwsSigningAlgorithm,
->;
-type Tokens = StandardTokenResponse<IdFields, CoreTokenType>;
-/// `CoreClient` with [`ExtraClaims`], as discovery makes it: authorization endpoint set, token
-/// and user-info endpoints as the provider's settings say.
-type OidcClient = Client<
-    ExtraClaims,
-    CoreAuthDisplay,
-    CoreGenderClaim,
-    CoreJweContentEncryptionAlgorithm,
-    CoreJsonWebKey,
-    CoreAuthPrompt,
-    StandardErrorResponse<CoreErrorResponseType>,
-    Tokens,
-    CoreTokenIntrospectionResponse,
-    CoreRevocableToken,
-    CoreRevocationErrorResponse,
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointMaybeSet,
-    EndpointMaybeSet,
->;
 
 impl Oidc {
     pub fn new(config: OidcConfig) -> Self {
@@ -318,234 +261,6 @@ impl Oidc {
         let found = pending.remove(state)?;
         (found.started.elapsed() < PENDING_LIFETIME).then_some(found)
     }
-
-    /// Exchanges the code and verifies what the provider says: who, and in which groups.
-    async fn complete(&self, answer: &Callback, pending: Pending) -> Result<Verified, OidcError> {
-        if let Some(error) = &answer.error {
-            // The provider's error code is one of a few words (access_denied…); its free-text
-            // description, which anyone can put in a link, is neither shown nor logged.
-            let code: String = error
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .take(64)
-                .collect();
-            return Err(OidcError::Denied(code));
-        }
-        let code = answer
-            .code
-            .clone()
-            .ok_or(OidcError::Incomplete("authorization code"))?;
-        let (mut client, _) = self.client(false).await?;
-        let tokens = client
-            .exchange_code(AuthorizationCode::new(code))
-            .map_err(|e| OidcError::Unavailable(e.to_string()))?
-            .set_pkce_verifier(pending.verifier)
-            .request_async(&self.http)
-            .await
-            .map_err(|e| match e {
-                RequestTokenError::Request(e) => OidcError::Unavailable(error_chain(&e)),
-                e => OidcError::Unverified(format!("the code exchange failed: {e}")),
-            })?;
-        let id_token = tokens.id_token().ok_or(OidcError::Incomplete("ID token"))?;
-        let verify = |client: &OidcClient| {
-            id_token
-                .claims(&client.id_token_verifier(), &pending.nonce)
-                .cloned()
-        };
-        let claims = match verify(&client) {
-            // Keys rotate: read the provider's key set again once before refusing.
-            Err(ClaimsVerificationError::SignatureVerification(
-                SignatureVerificationError::NoMatchingKey,
-            )) => {
-                client = self.client(true).await?.0;
-                verify(&client)
-            }
-            other => other,
-        }
-        .map_err(|e| OidcError::Unverified(e.to_string()))?;
-        if let Some(expected) = claims.access_token_hash() {
-            let unverified = |e: &dyn std::fmt::Display| OidcError::Unverified(e.to_string());
-            let alg = id_token.signing_alg().map_err(|e| unverified(&e))?;
-            let verifier = client.id_token_verifier();
-            // An HMAC-signed token (HS256…) is keyed by the client secret, which no key set
-            // lists.
-            let shared;
-            let key = if alg.uses_shared_secret() {
-                shared =
-                    CoreJsonWebKey::new_symmetric(self.config.client_secret.clone().into_bytes());
-                &shared
-            } else {
-                id_token
-                    .signing_key(&verifier)
-                    .map_err(|e| unverified(&e))?
-            };
-            let actual = AccessTokenHash::from_token(tokens.access_token(), alg, key)
-                .map_err(|e| unverified(&e))?;
-            if actual != *expected {
-                return Err(OidcError::Unverified(
-                    "the access token is not the one the ID token names".into(),
-                ));
-            }
-        }
-
-        let mut email = verified_email(claims.email().map(|e| e.as_str()), claims.email_verified());
-        let mut names: Vec<String> = claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.as_str().to_owned())
-            .into_iter()
-            .chain(claims.preferred_username().map(|u| u.as_str().to_owned()))
-            .collect();
-        let mut groups = claims.additional_claims().groups.clone();
-        // Many providers put only the subject in the ID token of the code flow; the rest is
-        // at the user-info endpoint, for the access token just issued.
-        let want_groups = self.config.required_group.is_some() && groups.is_none();
-        if (email.is_none() || names.is_empty() || want_groups) && client.user_info_url().is_some()
-        {
-            let info: UserInfoClaims<ExtraClaims, CoreGenderClaim> = client
-                .user_info(
-                    tokens.access_token().clone(),
-                    Some(claims.subject().clone()),
-                )
-                .map_err(|e| OidcError::Unavailable(e.to_string()))?
-                .request_async(&self.http)
-                .await
-                .map_err(|e| OidcError::Unverified(format!("user info: {e}")))?;
-            if email.is_none() {
-                email = verified_email(info.email().map(|e| e.as_str()), info.email_verified());
-            }
-            names.extend(
-                info.name()
-                    .and_then(|n| n.get(None))
-                    .map(|n| n.as_str().to_owned()),
-            );
-            names.extend(info.preferred_username().map(|u| u.as_str().to_owned()));
-            if groups.is_none() {
-                groups = info.additional_claims().groups.clone();
-            }
-        }
-        names.extend(email.clone());
-        Ok(Verified {
-            identity: Identity {
-                issuer: claims.issuer().as_str().to_owned(),
-                subject: claims.subject().as_str().to_owned(),
-                email,
-                name: names
-                    .iter()
-                    .find_map(|n| warroom_core::display_name(n).ok())
-                    .unwrap_or_else(|| "Responder".to_owned()),
-            },
-            groups,
-        })
-    }
-
-    /// The operator's rules: an allowed e-mail domain, the required group.
-    fn admit(&self, verified: &Verified) -> Result<(), OidcError> {
-        if !self.config.allowed_domains.is_empty() {
-            let address = verified
-                .identity
-                .email
-                .as_deref()
-                .ok_or(OidcError::NoVerifiedEmail)?;
-            let domain = address
-                .rsplit_once('@')
-                .map(|(_, d)| d.to_ascii_lowercase());
-            if !domain.is_some_and(|d| self.config.allowed_domains.contains(&d)) {
-                return Err(OidcError::Domain(address.to_owned()));
-            }
-        }
-        if let Some(group) = &self.config.required_group
-            && !group_names(verified.groups.as_ref()).any(|g| g == group)
-        {
-            return Err(OidcError::Group(group.clone()));
-        }
-        Ok(())
-    }
-
-    /// The client made from the provider's settings, read again when `fresh` is asked for or
-    /// they are older than `METADATA_LIFETIME`. If reading them fails, settings read before
-    /// are used while they last.
-    async fn client(&self, fresh: bool) -> Result<(Arc<OidcClient>, bool), OidcError> {
-        let mut provider = self.provider.lock().await;
-        if let Some(p) = provider.as_ref()
-            && !fresh
-            && p.read_at.elapsed() < METADATA_LIFETIME
-        {
-            return Ok((Arc::clone(&p.client), p.groups_scope));
-        }
-        match self.read_provider().await {
-            Ok(p) => {
-                let answer = (Arc::clone(&p.client), p.groups_scope);
-                *provider = Some(p);
-                Ok(answer)
-            }
-            Err(err) => match provider.as_ref() {
-                Some(p) if p.read_at.elapsed() < METADATA_LIFETIME * 4 => {
-                    tracing::warn!(%err, "using the identity provider's earlier settings");
-                    Ok((Arc::clone(&p.client), p.groups_scope))
-                }
-                _ => Err(err),
-            },
-        }
-    }
-
-    async fn read_provider(&self) -> Result<Provider, OidcError> {
-        let issuer = IssuerUrl::new(self.config.issuer.clone())
-            .map_err(|e| OidcError::Unavailable(format!("bad issuer URL: {e}")))?;
-        let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
-            .await
-            .map_err(|e| OidcError::Unavailable(error_chain(&e)))?;
-        let groups_scope = metadata
-            .scopes_supported()
-            .is_some_and(|s| s.iter().any(|s| s.as_str() == "groups"));
-        let redirect = RedirectUrl::new(self.config.redirect_url.clone())
-            .map_err(|e| OidcError::Unavailable(format!("bad redirect URL: {e}")))?;
-        let client = OidcClient::from_provider_metadata(
-            metadata,
-            ClientId::new(self.config.client_id.clone()),
-            Some(ClientSecret::new(self.config.client_secret.clone())),
-        )
-        .set_redirect_uri(redirect);
-        Ok(Provider {
-            client: Arc::new(client),
-            groups_scope,
-            read_at: Instant::now(),
-        })
-    }
-}
-
-/// The address, unless the provider said it is not verified (an unverified address could be
-/// anybody's, an admin's or one in an allowed domain included).
-fn verified_email(email: Option<&str>, verified: Option<bool>) -> Option<String> {
-    email
-        .filter(|_| verified != Some(false))
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(str::to_owned)
-}
-
-/// The names in a `groups` claim: a list of strings, or one string.
-fn group_names(groups: Option<&serde_json::Value>) -> impl Iterator<Item = &str> {
-    let list: Vec<&str> = match groups {
-        Some(serde_json::Value::Array(items)) => {
-            items.iter().filter_map(serde_json::Value::as_str).collect()
-        }
-        Some(serde_json::Value::String(one)) => vec![one.as_str()],
-        _ => Vec::new(),
-    };
-    list.into_iter()
-}
-
-/// An error with its causes, for the log (discovery errors say little at the top).
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut cause = err.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 /// The local path to go back to after signing in: only a path on this server (`/…`, never
@@ -589,30 +304,6 @@ mod tests {
             assert_eq!(return_path(Some(refused)), "/", "{refused:?}");
         }
         assert_eq!(return_path(None), "/");
-    }
-
-    #[test]
-    fn unverified_addresses_count_for_nothing() {
-        assert_eq!(
-            verified_email(Some("a@x.org"), None).as_deref(),
-            Some("a@x.org")
-        );
-        assert_eq!(
-            verified_email(Some("a@x.org"), Some(true)).as_deref(),
-            Some("a@x.org")
-        );
-        assert_eq!(verified_email(Some("a@x.org"), Some(false)), None);
-        assert_eq!(verified_email(Some(" "), None), None);
-    }
-
-    #[test]
-    fn groups_are_a_list_or_one_name() {
-        let list = serde_json::json!(["ops", 3, "sre"]);
-        assert_eq!(group_names(Some(&list)).collect::<Vec<_>>(), ["ops", "sre"]);
-        let one = serde_json::json!("ops");
-        assert_eq!(group_names(Some(&one)).collect::<Vec<_>>(), ["ops"]);
-        assert_eq!(group_names(Some(&serde_json::json!({"a": 1}))).count(), 0);
-        assert_eq!(group_names(None).count(), 0);
     }
 
     fn oidc() -> Oidc {

@@ -15,11 +15,12 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
+use warroom_core::api::ApiErrorCode;
 
 use super::{ApiError, AppState};
 
@@ -115,7 +116,7 @@ fn check(method: &Method, headers: &HeaderMap, site: &Site) -> Option<ApiError> 
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     if !host.is_some_and(|h| site.answers_to(h)) {
         return Some(ApiError::new(
-            StatusCode::MISDIRECTED_REQUEST,
+            ApiErrorCode::MisdirectedRequest,
             "this server does not answer to that host name; use its own address (--public-url)",
         ));
     }
@@ -130,20 +131,14 @@ fn check(method: &Method, headers: &HeaderMap, site: &Site) -> Option<ApiError> 
     if fetch_site.is_some_and(|s| s != "same-origin" && s != "none")
         && !origin_listed(headers, site)
     {
-        return Some(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross-site request refused",
-        ));
+        return Some(ApiError::forbidden("cross-site request refused"));
     }
     if !origin_allowed(headers, site) {
-        return Some(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross-origin request refused",
-        ));
+        return Some(ApiError::forbidden("cross-origin request refused"));
     }
     if *method != Method::DELETE && !is_json(headers) {
         return Some(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiErrorCode::UnsupportedMediaType,
             "send the body as JSON, with Content-Type: application/json",
         ));
     }
@@ -254,6 +249,8 @@ fn content_security_policy(inline_scripts: &[String]) -> HeaderValue {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+
     use super::*;
 
     fn site(public: Option<&str>) -> Site {
@@ -284,7 +281,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(check(&Method::GET, &h, &s).is_none());
-        let status = |h: &HeaderMap, m: Method| check(&m, h, &s).map(|e| e.status);
+        let status = |h: &HeaderMap, m: Method| check(&m, h, &s).map(|e| e.status());
         assert_eq!(
             status(&h, Method::POST),
             Some(StatusCode::UNSUPPORTED_MEDIA_TYPE)

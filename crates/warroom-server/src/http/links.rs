@@ -8,24 +8,23 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use warroom_core::api::{AcceptLink, LinkAccepted, LinkMade, LinkRequest};
-use warroom_core::{Command, Event, LinkKind, Rejection, RejectionCode};
+use warroom_core::api::{AcceptLink, ApiErrorCode, LinkAccepted, LinkMade, LinkRequest};
+use warroom_core::{Command, Event, LinkKind, RejectionCode};
 
-use super::{ApiError, AppState, crew_only, incident_id, internal, json_body};
-use crate::auth::{SignInError, Viewer, session};
-use crate::rooms::RoomError;
+use super::extract::{IncidentPath, JsonBody};
+use super::incidents::crew_only;
+use super::{ApiError, AppState};
+use crate::auth::{Viewer, session};
 
 pub(super) async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
+    IncidentPath(id): IncidentPath,
+    JsonBody(request): JsonBody<LinkRequest>,
 ) -> Result<(StatusCode, Json<LinkMade>), ApiError> {
-    let id = incident_id(&id)?;
-    let request: LinkRequest = json_body(&body, "a link as {\"kind\": ..., \"hours\": ...}")?;
     crew_only(&state, &viewer, &id).await?;
     let token = session::new_token();
     let command = Command::CreateLink {
@@ -53,7 +52,7 @@ pub(super) async fn create(
         }),
         _ => None,
     });
-    let made = made.ok_or_else(|| internal("a link was made without its event"))?;
+    let made = made.ok_or_else(|| ApiError::internal("a link was made without its event"))?;
     tracing::info!(incident = %id, participant = %viewer.participant, link = made.link.0, kind = ?made.kind, "link made");
     Ok((StatusCode::CREATED, Json(made)))
 }
@@ -62,10 +61,9 @@ pub(super) async fn accept(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    JsonBody(request): JsonBody<AcceptLink>,
 ) -> Result<Response, ApiError> {
-    let request: AcceptLink = json_body(&body, "a link's token as {\"token\": ...}")?;
-    let unknown = || ApiError::new(StatusCode::NOT_FOUND, "this link is not valid");
+    let unknown = || ApiError::not_found("this link is not valid");
     if !session::well_formed(&request.token) {
         return Err(unknown());
     }
@@ -86,19 +84,20 @@ pub(super) async fn accept(
     match record.kind {
         LinkKind::Invite => {
             let viewer = viewer.filter(|v| !v.observer_only).ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "sign in first, then open the invitation again",
-                )
+                ApiError::unauthorized("sign in first, then open the invitation again")
             })?;
             let command = Command::AcceptInvitation { link: record.link };
-            match act(&state, &id, &viewer, command, None).await {
+            match state
+                .rooms
+                .act(&id, &viewer.participant, command, None)
+                .await?
+            {
                 Ok(_) => {}
                 // Already a member: the link has done its work.
-                Err(e) if e.status == StatusCode::CONFLICT => {}
-                Err(e) => {
+                Err(rejection) if rejection.code == RejectionCode::Conflict => {}
+                Err(rejection) => {
                     tracing::warn!(incident = %id, participant = %viewer.participant, %ip, "invitation refused");
-                    return Err(e);
+                    return Err(rejection.into());
                 }
             }
             tracing::info!(incident = %id, participant = %viewer.participant, %ip, link = record.link.0, "joined by invitation");
@@ -119,21 +118,12 @@ pub(super) async fn accept(
                 .map(|(_, expires)| *expires)
                 .ok_or_else(|| {
                     ApiError::new(
-                        StatusCode::GONE,
+                        ApiErrorCode::Gone,
                         "this observer link has expired or was revoked",
                     )
                 })?;
             let until = u64::try_from(expires.timestamp()).unwrap_or_default();
-            let token = state
-                .auth
-                .observe(&id, record.link, until, ip)
-                .await
-                .map_err(|err| match err {
-                    SignInError::TooMany => {
-                        ApiError::new(StatusCode::TOO_MANY_REQUESTS, err.to_string())
-                    }
-                    other => internal(other),
-                })?;
+            let token = state.auth.observe(&id, record.link, until, ip).await?;
             let max_age = until.saturating_sub(crate::auth::unix_now());
             Ok((
                 [(
@@ -156,26 +146,10 @@ async fn act(
     command: Command,
     link: Option<String>,
 ) -> Result<Vec<warroom_core::Recorded>, ApiError> {
-    match state
+    Ok(state
         .rooms
         .act(id, &viewer.participant, command, link)
-        .await
-    {
-        Ok(Ok(events)) => Ok(events),
-        Ok(Err(rejection)) => Err(refused(rejection)),
-        Err(RoomError::UnknownIncident(id)) => Err(ApiError::not_found(&id)),
-        Err(err) => Err(internal(err)),
-    }
-}
-
-fn refused(rejection: Rejection) -> ApiError {
-    let status = match rejection.code {
-        RejectionCode::NotPermitted => StatusCode::FORBIDDEN,
-        RejectionCode::Conflict => StatusCode::CONFLICT,
-        RejectionCode::NotFound => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    ApiError::new(status, rejection.message)
+        .await??)
 }
 
 fn query_key(kind: LinkKind) -> &'static str {

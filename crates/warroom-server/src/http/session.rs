@@ -11,8 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use warroom_core::api::{AuthInfo, Me, SignIn};
 
-use super::{ApiError, AppState, internal, json_body};
-use crate::auth::{SignInError, Viewer};
+use super::extract::JsonBody;
+use super::{ApiError, AppState};
+use crate::auth::Viewer;
 
 pub(super) async fn auth_info(State(state): State<AppState>) -> Json<AuthInfo> {
     Json(state.auth.info())
@@ -26,13 +27,13 @@ pub(super) async fn current(
     if viewer.observer_only
         && let Some((incident, _)) = &viewer.observing
     {
-        super::visible(&state, &viewer, incident)
+        super::incidents::visible(&state, &viewer, incident)
             .await
-            .map_err(|_| {
-                ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "the observer link has expired or was revoked",
-                )
+            .map_err(|err| match err.code {
+                warroom_core::api::ApiErrorCode::NotFound => {
+                    ApiError::unauthorized("the observer link has expired or was revoked")
+                }
+                _ => err,
             })?;
     }
     Ok(Json(viewer.me()))
@@ -42,27 +43,14 @@ pub(super) async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    body: axum::body::Bytes,
+    JsonBody(request): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
-    let request: SignIn = json_body(&body, "a sign-in as {\"name\": \"...\"}")?;
     let current = state.viewer(&headers, peer).await?;
     let ip = state.client_ip(peer, &headers);
     let (viewer, token) = state
         .auth
         .sign_in_open(current, &request.name, request.join_code.as_deref(), ip)
-        .await
-        .map_err(|err| match err {
-            SignInError::WrongMode(_) => ApiError::new(StatusCode::FORBIDDEN, err.to_string()),
-            SignInError::BadName(rejection) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, rejection.message)
-            }
-            SignInError::JoinCode => ApiError::new(StatusCode::FORBIDDEN, err.to_string()),
-            SignInError::TooMany => ApiError::new(StatusCode::TOO_MANY_REQUESTS, err.to_string()),
-            SignInError::NoProvider | SignInError::Provider(_) => {
-                ApiError::new(StatusCode::FORBIDDEN, err.to_string())
-            }
-            SignInError::Store(err) => internal(err),
-        })?;
+        .await?;
     Ok(match token {
         Some(token) => (
             StatusCode::CREATED,

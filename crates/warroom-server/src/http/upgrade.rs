@@ -34,17 +34,11 @@ pub(super) async fn websocket(
 ) -> Result<Response, ApiError> {
     let headers = request.headers();
     if !hardening::origin_allowed(headers, &state.site) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "cross-origin WebSocket refused",
-        ));
+        return Err(ApiError::forbidden("cross-origin WebSocket refused"));
     }
     let ip = state.client_ip(peer, headers);
     let viewer = state.viewer(headers, peer).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "sign in first: the socket speaks for the signed-in person",
-        )
+        ApiError::unauthorized("sign in first: the socket speaks for the signed-in person")
     })?;
     // Subscribed before anything else can happen, so that a sign-out from now on is seen.
     let ended = viewer
@@ -52,15 +46,12 @@ pub(super) async fn websocket(
         .is_some()
         .then(|| state.auth.ended_sessions());
     let key = handshake_key(headers).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "this endpoint takes WebSocket upgrades (version 13) only",
-        )
+        ApiError::bad_request("this endpoint takes WebSocket upgrades (version 13) only")
     })?;
     let on_upgrade = request
         .extensions_mut()
         .remove::<OnUpgrade>()
-        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "the connection cannot upgrade"))?;
+        .ok_or_else(|| ApiError::bad_request("the connection cannot upgrade"))?;
     // Refusals by the limits still upgrade, so that the client gets a close code it can tell
     // apart (4029) instead of a failed handshake it cannot read.
     let admitted = state.admission.admit(ip);

@@ -9,6 +9,10 @@
 //! - [`sync`]: clients agree on one order of events; late joiners catch up exactly.
 //! - [`resume`]: reconnecting clients get exactly what they missed; resent commands apply once.
 //! - [`durability`]: a graceful restart and a `kill -9` lose no acknowledged event.
+//! - [`errors`]: every HTTP failure of every endpoint, its status and its code, from one
+//!   table.
+//! - [`fixture`]: a frozen database of the first stored formats opens with its board; a
+//!   snapshot that no longer decodes is ignored and the board rebuilt from the log.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
 //! - [`identity`]: nobody can act as somebody else — hello, every HTTP endpoint, the script,
@@ -28,6 +32,8 @@
 mod access;
 mod archive;
 mod durability;
+mod errors;
+mod fixture;
 mod hostile;
 mod identity;
 mod oidc;

@@ -1,0 +1,129 @@
+//! The database's shape: the connection settings every connection of the store shares, the
+//! schema migrations (`PRAGMA user_version` counts how many ran), and the pruning of what
+//! expires. It knows nothing of the log's contents.
+
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use super::{DEDUP_WINDOW, unix_now};
+use crate::store::StoreError;
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[
+    r"
+    CREATE TABLE incidents (
+        id TEXT PRIMARY KEY NOT NULL,
+        head INTEGER NOT NULL,
+        updated_at TEXT NOT NULL,
+        summary TEXT NOT NULL
+    );
+    CREATE TABLE events (
+        incident TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (incident, seq)
+    ) WITHOUT ROWID;
+    -- Command ids are made up by clients, so they are unique per participant only.
+    CREATE TABLE commands (
+        incident TEXT NOT NULL,
+        participant TEXT NOT NULL,
+        id TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (incident, participant, id)
+    ) WITHOUT ROWID;
+    CREATE INDEX commands_by_age ON commands (recorded_at);
+    CREATE TABLE snapshots (
+        incident TEXT PRIMARY KEY NOT NULL,
+        seq INTEGER NOT NULL,
+        state TEXT NOT NULL
+    );
+    -- Training scenario scripts: beside the log, never in it.
+    CREATE TABLE scripts (
+        incident TEXT PRIMARY KEY NOT NULL,
+        script TEXT NOT NULL
+    );
+",
+    r"
+    -- Sign-in sessions. The credential itself is never stored: only its SHA-256.
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY NOT NULL,
+        participant TEXT NOT NULL,
+        name TEXT NOT NULL,
+        method TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        email TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX sessions_by_participant ON sessions (participant);
+    CREATE INDEX sessions_by_expiry ON sessions (expires_at);
+",
+    r"
+    -- Invitation and observer links: the token's SHA-256 and what it opens. The board has the
+    -- link's number, kind and expiry; the token is never in the log.
+    CREATE TABLE links (
+        token_hash TEXT PRIMARY KEY NOT NULL,
+        incident TEXT NOT NULL,
+        link INTEGER NOT NULL,
+        kind TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX links_by_incident ON links (incident);
+",
+    r"
+    -- Snapshots are a cache of the board: each row says which encoding of the board it holds
+    -- (`snapshot::FORMAT`). Rows written before this migration hold the first one.
+    ALTER TABLE snapshots ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+",
+];
+
+pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Unusable(format!(
+            "cannot switch the database to WAL mode (it is in {mode} mode)"
+        )));
+    }
+    // FULL: in WAL mode this syncs the log on every commit, so an acknowledged event survives
+    // a power cut, not just a crash of the process.
+    conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")?;
+    Ok(())
+}
+
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version > MIGRATIONS.len() {
+        return Err(StoreError::Unusable(format!(
+            "the database is at schema version {version}, newer than this server knows ({}); \
+             upgrade the server",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", i + 1)?;
+        tx.commit()?;
+        tracing::info!(version = i + 1, "applied schema migration");
+    }
+    Ok(())
+}
+
+/// Forgets command ids older than the de-duplication window, and expired sessions.
+pub(super) fn prune_commands(conn: &Connection) -> Result<(), StoreError> {
+    let before = unix_now().saturating_sub(DEDUP_WINDOW.as_secs());
+    let pruned = conn.execute("DELETE FROM commands WHERE recorded_at < ?1", [before])?;
+    if pruned > 0 {
+        tracing::info!(
+            pruned,
+            "forgot command ids older than the de-duplication window"
+        );
+    }
+    let expired = conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [unix_now()])?;
+    if expired > 0 {
+        tracing::info!(expired, "forgot expired sessions");
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The writer thread: the only write connection, and **group commit**. It takes every write
+//! that is waiting (up to `MAX_GROUP`), applies each inside its own savepoint (so one room's
+//! conflict does not fail another's), commits them in one transaction and only then answers
+//! each caller. What a write puts in which table is here too.
+
+use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+use warroom_core::{IncidentId, ParticipantId, Seq};
+
+use super::schema::prune_commands;
+use super::{snapshot, unix_now};
+use crate::store::{Append, SessionRecord, StoreError};
+
+/// The most appends one transaction takes; more wait for the next commit.
+const MAX_GROUP: usize = 4096;
+
+pub(super) struct WriteJob {
+    pub(super) op: WriteOp,
+    pub(super) done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+pub(super) enum WriteOp {
+    Append(Box<Append>),
+    Delete(IncidentId),
+    CreateSession(Box<SessionRecord>),
+    DeleteSession(String),
+    Rename(ParticipantId, String),
+}
+
+fn insert_session(conn: &Connection, s: &SessionRecord) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sessions (token_hash, participant, name, method, subject, email, \
+             created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            s.token_hash,
+            s.participant.as_str(),
+            s.name,
+            s.method,
+            s.subject,
+            s.email,
+            unix_now(),
+            s.expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// The writer thread: group commit until every sender is gone.
+pub(super) fn writer_loop(mut conn: Connection, jobs: std_mpsc::Receiver<WriteJob>) {
+    let mut last_prune = Instant::now();
+    while let Ok(first) = jobs.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match jobs.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let results = commit_group(&mut conn, &group);
+        for (job, result) in group.into_iter().zip(results) {
+            let _ = job.done.send(result);
+        }
+        if last_prune.elapsed() > Duration::from_secs(3600) {
+            last_prune = Instant::now();
+            if let Err(err) = prune_commands(&conn) {
+                tracing::warn!(%err, "pruning old command ids failed");
+            }
+        }
+    }
+    tracing::debug!("sqlite writer stopped");
+}
+
+/// Commits every job's append in one transaction; each job gets its own result.
+fn commit_group(conn: &mut Connection, group: &[WriteJob]) -> Vec<Result<(), StoreError>> {
+    let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(err) => {
+            let message = format!("cannot begin a transaction: {err}");
+            return group
+                .iter()
+                .map(|_| Err(StoreError::Commit(message.clone())))
+                .collect();
+        }
+    };
+    let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(group.len());
+    for job in group {
+        let result = (|| {
+            let sp = tx.savepoint()?;
+            match &job.op {
+                WriteOp::Append(append) => write_append(&sp, append)?,
+                WriteOp::Delete(incident) => delete_incident(&sp, incident)?,
+                WriteOp::CreateSession(session) => insert_session(&sp, session)?,
+                WriteOp::DeleteSession(hash) => {
+                    sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
+                }
+                WriteOp::Rename(participant, name) => {
+                    sp.execute(
+                        "UPDATE sessions SET name = ?1 WHERE participant = ?2",
+                        params![name, participant.as_str()],
+                    )?;
+                }
+            }
+            sp.commit()?;
+            Ok(())
+        })();
+        results.push(result);
+    }
+    if let Err(err) = tx.commit() {
+        let message = format!("commit failed: {err}");
+        tracing::error!(%message, "group commit failed");
+        return group
+            .iter()
+            .map(|_| Err(StoreError::Commit(message.clone())))
+            .collect();
+    }
+    results
+}
+
+fn write_append(conn: &Connection, append: &Append) -> Result<(), StoreError> {
+    let id = append.incident.as_str();
+    let actual = head_of(conn, &append.incident)?.unwrap_or(0);
+    if actual != append.expected {
+        return Err(StoreError::Conflict {
+            expected: append.expected,
+            actual,
+        });
+    }
+    let mut head = append.expected;
+    {
+        let mut insert =
+            conn.prepare_cached("INSERT INTO events (incident, seq, record) VALUES (?1, ?2, ?3)")?;
+        for recorded in &append.events {
+            if recorded.seq != head + 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "events must follow the head without gaps: {} after {head}",
+                    recorded.seq
+                )));
+            }
+            head = recorded.seq;
+            let json = serde_json::to_string(recorded)?;
+            insert.execute(params![id, head, json])?;
+        }
+    }
+    if !append.commands.is_empty() {
+        let now = unix_now();
+        let mut remember = conn.prepare_cached(
+            "INSERT OR REPLACE INTO commands (incident, participant, id, seq, recorded_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for ((participant, command), seq) in &append.commands {
+            remember.execute(params![
+                id,
+                participant.as_str(),
+                command.as_str(),
+                seq,
+                now
+            ])?;
+        }
+    }
+    if let Some(board) = &append.snapshot {
+        snapshot::write(conn, &append.incident, board)?;
+    }
+    if let Some(script) = &append.script {
+        conn.prepare_cached("INSERT OR REPLACE INTO scripts (incident, script) VALUES (?1, ?2)")?
+            .execute(params![id, script])?;
+    }
+    for link in &append.links {
+        let kind = serde_json::to_value(link.kind)?;
+        conn.prepare_cached(
+            "INSERT INTO links (token_hash, incident, link, kind) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            link.token_hash,
+            link.incident.as_str(),
+            link.link.0,
+            kind.as_str().unwrap_or_default()
+        ])?;
+    }
+    let summary = serde_json::to_string(&append.summary)?;
+    conn.prepare_cached(
+        "INSERT INTO incidents (id, head, updated_at, summary) VALUES (?1, ?2, ?3, ?4) \
+         ON CONFLICT (id) DO UPDATE SET head = excluded.head, updated_at = excluded.updated_at, \
+         summary = excluded.summary",
+    )?
+    .execute(params![
+        id,
+        head,
+        append.summary.updated_at.to_rfc3339(),
+        summary
+    ])?;
+    Ok(())
+}
+
+fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), StoreError> {
+    let id = incident.as_str();
+    if head_of(conn, incident)?.is_none() {
+        return Err(StoreError::UnknownIncident(incident.clone()));
+    }
+    for table in ["events", "commands", "snapshots", "scripts", "links"] {
+        conn.execute(&format!("DELETE FROM {table} WHERE incident = ?1"), [id])?;
+    }
+    conn.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+pub(super) fn head_of(conn: &Connection, incident: &IncidentId) -> Result<Option<Seq>, StoreError> {
+    conn.prepare_cached("SELECT head FROM incidents WHERE id = ?1")?
+        .query_row([incident.as_str()], |row| row.get(0))
+        .optional()
+        .map_err(StoreError::from)
+}
