@@ -131,11 +131,14 @@ async fn the_frozen_version_1_database_opens_with_its_board() {
 
 #[tokio::test]
 async fn a_snapshot_that_does_not_decode_or_is_of_another_format_is_rebuilt_from_the_log() {
-    // The fixture is of schema 3, before snapshots had a format: the second change is what
-    // schema 4 would hold had a server of another board format written the row.
+    // The fixture is of schema 3, before snapshots had a format (its rows are format 1, which
+    // this server no longer reads). Each change is what schema 4 would hold had a server
+    // written the row: of this server's format but undecodable, or of another format.
     let spoilt = [
         (
-            "UPDATE snapshots SET state = '{\"not\": \"a board\"';",
+            "ALTER TABLE snapshots ADD COLUMN format INTEGER NOT NULL DEFAULT 2; \
+             PRAGMA user_version = 4; \
+             UPDATE snapshots SET state = '{\"not\": \"a board\"';",
             "does not decode",
         ),
         (

@@ -14,8 +14,9 @@ use crate::store::StoreError;
 
 /// The encoding of the board this server writes in `snapshots.state`. Bump it whenever the
 /// JSON of `Incident` changes shape: rows of any other number are then rebuilt from the log.
-/// 1 is the encoding of the first release (rows from before the `format` column hold it).
-pub const FORMAT: i64 = 1;
+/// 1 is the encoding of the first release (rows from before the `format` column hold it:
+/// notes column by column); 2 is the plain board, notes as objects.
+pub const FORMAT: i64 = 2;
 
 /// Stores `board` as the incident's snapshot, in this server's format.
 pub(super) fn write(
