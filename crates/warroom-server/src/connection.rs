@@ -23,8 +23,7 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
-use tokio::time::Instant;
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::Frame as WireFrame;
@@ -40,6 +39,7 @@ use crate::auth::Viewer;
 use crate::limits::{Admitted, Buckets, Refusal};
 use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame};
 use crate::rooms::{RoomError, Rooms};
+use crate::shutdown::Shutdown;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -125,7 +125,7 @@ pub async fn serve(
     rooms: Arc<Rooms>,
     rates: Arc<Buckets<ParticipantId>>,
     config: ConnectionConfig,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: Shutdown,
 ) {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
@@ -300,7 +300,7 @@ pub async fn serve(
     }
     .run(
         &mut stream,
-        &mut shutdown,
+        &shutdown,
         peer.ended.take(),
         peer.viewer.session.clone(),
     );
@@ -367,11 +367,12 @@ impl Receiver<'_> {
     async fn run(
         self,
         stream: &mut Stream,
-        shutdown: &mut watch::Receiver<bool>,
+        shutdown: &Shutdown,
         mut ended: Option<broadcast::Receiver<String>>,
         session: Option<String>,
     ) {
-        let mut last_heard = Instant::now();
+        let clock = self.rooms.clock();
+        let mut last_heard = clock.instant();
         loop {
             let deadline = last_heard + self.config.heartbeat_timeout;
             let message = tokio::select! {
@@ -386,7 +387,7 @@ impl Receiver<'_> {
                     self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
                     return;
                 }
-                _ = shutdown.changed() => {
+                () = shutdown.signalled() => {
                     self.close(close::GOING_AWAY, "server shutting down").await;
                     return;
                 }
@@ -395,11 +396,11 @@ impl Receiver<'_> {
                 None | Some(Ok(Message::Close(_))) => Flow::Stop,
                 Some(Err(err)) => self.failed(err).await,
                 Some(Ok(Message::Text(text))) => {
-                    last_heard = Instant::now();
+                    last_heard = clock.instant();
                     self.text(text.as_str()).await
                 }
                 Some(Ok(Message::Binary(_))) => {
-                    last_heard = Instant::now();
+                    last_heard = clock.instant();
                     self.reply(ServerMessage::Error {
                         code: ErrorCode::Malformed,
                         message: "binary frames are not part of the protocol; send JSON text"
@@ -409,7 +410,7 @@ impl Receiver<'_> {
                     .await
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {
-                    last_heard = Instant::now();
+                    last_heard = clock.instant();
                     Flow::Continue
                 }
             };
@@ -463,7 +464,10 @@ impl Receiver<'_> {
 
     async fn text(&self, text: &str) -> Flow {
         let decoded = decode_client(text);
-        if !self.rates.take(self.participant, Instant::now()) {
+        if !self
+            .rates
+            .take(self.participant, self.rooms.clock().instant())
+        {
             let command = match &decoded {
                 Ok(ClientMessage::Submit { id, .. }) => Some(id.clone()),
                 _ => None,

@@ -14,9 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
-use tokio::sync::{mpsc, oneshot, watch};
-use tokio::time::Instant;
+use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{
@@ -24,7 +22,8 @@ use warroom_core::{
     Rejection, Seq, State, execute,
 };
 
-use crate::rooms::Rooms;
+use crate::clock::Clock;
+use crate::shutdown::Shutdown;
 use crate::store::{Append, CommandKey, Store, StoreError, Summary};
 
 mod access;
@@ -163,11 +162,34 @@ impl Submission {
     }
 }
 
+/// Takes a room off the registry of live rooms: once, when the room unloads (before it serves
+/// the messages that slipped in) or, at the latest, when it is dropped as the room ends.
+pub(crate) struct Unregister(Option<Box<dyn FnOnce() + Send>>);
+
+impl Unregister {
+    pub(crate) fn new(unregister: impl FnOnce() + Send + 'static) -> Self {
+        Self(Some(Box::new(unregister)))
+    }
+
+    fn now(&mut self) {
+        if let Some(unregister) = self.0.take() {
+            unregister();
+        }
+    }
+}
+
+impl Drop for Unregister {
+    fn drop(&mut self) {
+        self.now();
+    }
+}
+
 pub(crate) struct Room {
     id: IncidentId,
-    generation: u64,
     config: RoomConfig,
     store: Arc<dyn Store>,
+    /// The server's clock: event stamps, scenario time, link expiry, idleness.
+    clock: Clock,
     state: State,
     /// The last events, for catching up clients that were away briefly.
     recent: VecDeque<Recorded>,
@@ -228,24 +250,24 @@ impl Room {
     /// Loads the incident and runs the room until it unloads or the server shuts down.
     pub(crate) async fn run(
         id: IncidentId,
-        generation: u64,
         config: RoomConfig,
         store: Arc<dyn Store>,
-        rooms: Arc<Rooms>,
+        clock: Clock,
         mut rx: mpsc::Receiver<RoomMsg>,
-        mut shutdown: watch::Receiver<bool>,
+        shutdown: Shutdown,
+        mut unregister: Unregister,
     ) {
-        let mut room = match Self::load(id.clone(), generation, config, store).await {
+        let mut room = match Self::load(id.clone(), config, store, clock).await {
             Ok(room) => room,
             Err(err) => {
                 tracing::error!(incident = %id, %err, "cannot load incident");
-                rooms.remove(&id, generation);
-                // Dropping `rx` (and every outbox queued in it) tells waiting connections.
+                // Dropping `unregister`, then `rx` (and every outbox queued in it), tells
+                // waiting connections.
                 return;
             }
         };
         tracing::debug!(incident = %id, head = room.head(), "room loaded");
-        let mut idle_since = Instant::now();
+        let mut idle_since = room.clock.instant();
         // Scenario time advances on this tick (only while a scenario runs).
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -258,7 +280,7 @@ impl Room {
                 },
                 () = tokio::time::sleep_until(idle_deadline), if room.subscribers.is_empty() => {
                     // Unregister first, then serve whatever slipped in before that.
-                    rooms.remove(&room.id, room.generation);
+                    unregister.now();
                     rx.close();
                     let mut late = Vec::new();
                     while let Ok(msg) = rx.try_recv() {
@@ -273,7 +295,7 @@ impl Room {
                     room.kick_all(close::GOING_AWAY, "room unloaded; reconnect");
                     return;
                 }
-                _ = shutdown.changed() => break,
+                () = shutdown.signalled() => break,
                 _ = tick.tick(), if room.scenario_running() => {
                     if !room.fire_due_injects().await {
                         break;
@@ -292,18 +314,17 @@ impl Room {
                 break;
             }
             if room.subscribers.is_empty() {
-                idle_since = Instant::now();
+                idle_since = room.clock.instant();
             }
         }
         room.kick_all(close::GOING_AWAY, "server shutting down");
-        rooms.remove(&room.id, room.generation);
     }
 
     async fn load(
         id: IncidentId,
-        generation: u64,
         config: RoomConfig,
         store: Arc<dyn Store>,
+        clock: Clock,
     ) -> Result<Self, StoreError> {
         let loaded = store.load(&id).await?;
         let snapshot_seq = loaded.snapshot.as_ref().map_or(0, |s| s.seq);
@@ -330,9 +351,9 @@ impl Room {
         });
         Ok(Self {
             id,
-            generation,
             config,
             store,
+            clock,
             state,
             recent,
             applied: HashMap::new(),
@@ -459,7 +480,7 @@ impl Room {
             }
         }
         let expected = self.head();
-        let now = crate::rooms::event_time();
+        let now = self.clock.event_time();
         let at = match &self.state {
             // Never let the timeline run backwards if the wall clock does.
             Some(s) if s.updated_at > now => s.updated_at,
@@ -651,7 +672,7 @@ impl Room {
             frame(&ServerMessage::Welcome {
                 incident: self.id.clone(),
                 head,
-                server_time: Utc::now(),
+                server_time: self.clock.now(),
             }),
         );
         self.catch_up(conn, last_seq);
@@ -868,7 +889,7 @@ mod tests {
     fn note(seq: Seq, text: &str) -> Recorded {
         Recorded {
             seq,
-            at: Utc::now(),
+            at: chrono::Utc::now(),
             actor: ParticipantId::parse("p-alice").unwrap(),
             event: Event::NotePosted {
                 note: NoteId(seq as u32),
@@ -916,7 +937,7 @@ mod tests {
         let present = BTreeSet::new();
         let ctx = Context {
             actor: &alice,
-            at: Utc::now(),
+            at: chrono::Utc::now(),
             present: &present,
         };
         execute(&mut board, &declare, &ctx).unwrap();

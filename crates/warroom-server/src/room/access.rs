@@ -3,7 +3,6 @@
 //! refusal of an observer's commands; and, after the events that take access away, closing the
 //! connections that lost it. The rules (who may change access) are warroom-core's.
 
-use chrono::Utc;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{CommandId, Event, LinkId, LinkKind, ParticipantId, Recorded};
 
@@ -23,7 +22,7 @@ impl Room {
             return Some(None);
         }
         observing
-            .filter(|link| access.usable(*link, LinkKind::Observe, Utc::now()))
+            .filter(|link| access.usable(*link, LinkKind::Observe, self.clock.now()))
             .map(Some)
     }
 

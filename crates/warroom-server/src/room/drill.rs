@@ -3,7 +3,6 @@
 //! exercise. The rules (who may, when) are warroom-core's; the script stays here, never in the
 //! log or in any player's browser.
 
-use chrono::Utc;
 use warroom_core::api::UpcomingInject;
 use warroom_core::protocol::close;
 use warroom_core::scenario::{self, When};
@@ -68,7 +67,7 @@ impl Room {
         let Some(run) = &incident.scenario else {
             return true;
         };
-        let due = scenario::due_injects(script, incident, Utc::now());
+        let due = scenario::due_injects(script, incident, self.clock.now());
         if due.is_empty() {
             return true;
         }
@@ -103,7 +102,7 @@ impl Room {
             return Err(ScriptError::NotFacilitator);
         }
         let script = self.script.as_ref().ok_or(ScriptError::Unavailable)?;
-        let clock = run.clock(Utc::now());
+        let clock = run.clock(self.clock.now());
         Ok(script
             .injects
             .iter()
