@@ -37,7 +37,7 @@ use warroom_core::{IncidentId, ParticipantId};
 
 use crate::auth::Viewer;
 use crate::limits::{Admitted, Buckets, Refusal};
-use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame};
+use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame, history_page};
 use crate::rooms::{RoomError, Rooms};
 use crate::shutdown::Shutdown;
 
@@ -525,18 +525,7 @@ impl Receiver<'_> {
         let control = self.control.clone();
         let incident = self.incident.clone();
         tokio::spawn(async move {
-            let limit = limit.clamp(1, 1_000);
-            let message = match store.events_before(&incident, before, limit).await {
-                Ok(events) => ServerMessage::History { events, before },
-                Err(err) => {
-                    tracing::warn!(%incident, %err, "history read failed");
-                    ServerMessage::Error {
-                        code: ErrorCode::Internal,
-                        message: "could not read the history; try again".into(),
-                        command: None,
-                    }
-                }
-            };
+            let message = history_page(store.as_ref(), &incident, before, limit).await;
             let _ = control.send(Control::Send(frame(&message))).await;
         });
     }

@@ -8,7 +8,7 @@ use warroom_core::protocol::close;
 use warroom_core::scenario::{self, When};
 use warroom_core::{Command, ParticipantId};
 
-use super::{Room, Submission};
+use super::{Room, RoomStopped, Submission};
 
 /// Why an incident was not deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,18 +58,18 @@ impl Room {
                 .is_some_and(|run| run.is_running())
     }
 
-    /// Fires every script inject that is due, in the facilitator's name. Returns `false` if
-    /// the write failed and the room must stop.
-    pub(super) async fn fire_due_injects(&mut self) -> bool {
+    /// Fires every script inject that is due, in the facilitator's name. An error if the
+    /// write failed and the room must stop.
+    pub(super) async fn fire_due_injects(&mut self) -> Result<(), RoomStopped> {
         let (Some(script), Some(incident)) = (&self.script, &self.state) else {
-            return true;
+            return Ok(());
         };
         let Some(run) = &incident.scenario else {
-            return true;
+            return Ok(());
         };
         let due = scenario::due_injects(script, incident, self.clock.now());
         if due.is_empty() {
-            return true;
+            return Ok(());
         }
         let facilitator = run.facilitator.clone();
         let submits = due
@@ -148,7 +148,8 @@ impl Room {
             .map_err(|e| DeleteRefused::Failed(e.to_string()))?;
         tracing::info!(incident = %self.id, participant = %by, admin, "exercise deleted");
         self.deleted = true;
-        self.kick_all(close::REFUSED, "this exercise was deleted");
+        self.subscribers
+            .kick_all(close::REFUSED, "this exercise was deleted");
         Ok(())
     }
 }
