@@ -36,6 +36,7 @@ use warroom_core::protocol::{
 use warroom_core::{IncidentId, ParticipantId};
 
 use crate::auth::Viewer;
+pub use crate::config::ConnectionConfig;
 use crate::limits::{Admitted, Buckets, Refusal};
 use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame, history_page};
 use crate::rooms::{RoomError, Rooms};
@@ -50,41 +51,6 @@ type Stream = SplitStream<Socket>;
 
 /// Frames larger than this are written in fragments of this size.
 pub const FRAGMENT_BYTES: usize = 64 * 1024;
-
-/// How a connection is tuned.
-#[derive(Debug, Clone)]
-pub struct ConnectionConfig {
-    /// Sustained messages per second a participant may send (across their connections).
-    pub rate_per_sec: f64,
-    /// How many messages a participant may send in a burst above the sustained rate.
-    pub rate_burst: f64,
-    /// Frames that may wait for a client before it is cut off as a slow consumer.
-    pub outbound_queue: usize,
-    /// How often the server pings.
-    pub heartbeat: Duration,
-    /// Silence after which a connection is considered dead; also how long a reply may wait
-    /// for a client that does not read.
-    pub heartbeat_timeout: Duration,
-    /// How long a new connection may take to say hello.
-    pub hello_timeout: Duration,
-    /// How long one fragment of a frame may take to be written to a client; a client that
-    /// takes longer has stopped reading and is dropped.
-    pub write_timeout: Duration,
-}
-
-impl Default for ConnectionConfig {
-    fn default() -> Self {
-        Self {
-            rate_per_sec: 50.0,
-            rate_burst: 200.0,
-            outbound_queue: 1_024,
-            heartbeat: Duration::from_secs(15),
-            heartbeat_timeout: Duration::from_secs(45),
-            hello_timeout: Duration::from_secs(10),
-            write_timeout: Duration::from_secs(20),
-        }
-    }
-}
 
 /// Who is on the other end, as the upgrade established it.
 pub struct Peer {

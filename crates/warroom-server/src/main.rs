@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use warroom_core::{IncidentId, TextId};
 use warroom_server::archive::{self, Format};
-use warroom_server::config::DATABASE_FILE;
+use warroom_server::config::{DATABASE_FILE, defaults};
 use warroom_server::store::{SqliteStore, Store};
 use warroom_server::{Listener, ServeArgs};
 
@@ -44,7 +44,7 @@ struct ExportArgs {
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Directory of the SQLite database.
-    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
 }
 
@@ -56,7 +56,7 @@ struct ImportArgs {
     #[arg(long)]
     new_id: bool,
     /// Directory of the SQLite database (created if missing).
-    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
 }
 

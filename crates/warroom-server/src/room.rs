@@ -21,7 +21,6 @@
 //! to run when it unloads.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Utf8Bytes;
@@ -29,6 +28,7 @@ use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{Command, CommandId, IncidentId, LinkId, ParticipantId, Seq, State};
 
 use crate::clock::Clock;
+use crate::config::RoomConfig;
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreError};
 
@@ -52,32 +52,6 @@ pub type Frame = Utf8Bytes;
 
 /// Identifies one WebSocket connection.
 pub type ConnId = u64;
-
-/// How a room is tuned.
-#[derive(Debug, Clone)]
-pub struct RoomConfig {
-    /// How long a room with nobody connected stays loaded.
-    pub idle_unload: Duration,
-    /// A snapshot is written once this many events have been appended since the last one
-    /// (and the log has grown by an eighth since it).
-    pub snapshot_every: Seq,
-    /// How many recent events stay in memory for catching up reconnecting clients; a client
-    /// further behind gets a snapshot.
-    pub recent_events: usize,
-    /// The most messages taken from the room's queue into one batch (one store write).
-    pub max_batch: usize,
-}
-
-impl Default for RoomConfig {
-    fn default() -> Self {
-        Self {
-            idle_unload: Duration::from_secs(60),
-            snapshot_every: 1_000,
-            recent_events: 2_000,
-            max_batch: 1_024,
-        }
-    }
-}
 
 /// What connections send to a room.
 pub enum RoomMsg {

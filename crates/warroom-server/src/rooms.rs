@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use warroom_core::{Command, Context, IncidentId, ParticipantId, Rejection, TextId, execute};
 
 use crate::clock::Clock;
-use crate::room::{Room, RoomConfig, RoomHandle, ScriptError, Unregister};
+use crate::config::RoomConfig;
+use crate::room::{Room, RoomHandle, ScriptError, Unregister};
 use crate::shutdown::Shutdown;
 use crate::store::{Append, Store, StoreError, Summary};
 
