@@ -17,14 +17,14 @@
 //! handlers in `http/session.rs` only translate them.
 
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::http::{HeaderMap, HeaderValue};
 use ipnet::IpNet;
-use tokio::time::Instant;
 use warroom_core::api::{AuthInfo, AuthMode, Me, Summary};
 use warroom_core::{IncidentId, LinkId, ParticipantId, Rejection, TextId, Timestamp};
 
+use crate::clock::Clock;
 use crate::limits::Buckets;
 use crate::store::{SessionRecord, Store, StoreError};
 
@@ -151,13 +151,15 @@ pub struct Auth {
     oidc: Option<Oidc>,
     /// The hashes of sessions that have just ended, for the connections opened with them.
     ended: tokio::sync::broadcast::Sender<String>,
+    /// The server's clock: session expiry, sign-in rate buckets.
+    clock: Clock,
 }
 
 /// How many ended sessions a connection may fall behind on before it checks the store.
 const ENDED_QUEUE: usize = 256;
 
 impl Auth {
-    pub fn new(config: AuthConfig, store: std::sync::Arc<dyn Store>) -> Self {
+    pub fn new(config: AuthConfig, store: std::sync::Arc<dyn Store>, clock: Clock) -> Self {
         let per_minute = f64::from(config.sign_ins_per_minute);
         Self {
             sign_ins: Buckets::new(per_minute / 60.0, per_minute),
@@ -165,6 +167,7 @@ impl Auth {
             config,
             store,
             ended: tokio::sync::broadcast::channel(ENDED_QUEUE).0,
+            clock,
         }
     }
 
@@ -277,7 +280,7 @@ impl Auth {
         peer: IpAddr,
     ) -> Result<String, SignInError> {
         // Every opening is a stored session: bounded like sign-ins.
-        if !self.sign_ins.take(&peer, Instant::now()) {
+        if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "observer link refused: too many from this address");
             return Err(SignInError::TooMany);
         }
@@ -291,7 +294,8 @@ impl Auth {
                 method: OBSERVER.into(),
                 subject: format!("{incident}/{link}"),
                 email: None,
-                expires_at: until.min(unix_now() + self.config.session_lifetime.as_secs()),
+                expires_at: until
+                    .min(self.clock.unix_secs() + self.config.session_lifetime.as_secs()),
             })
             .await?;
         tracing::info!(%incident, link = link.0, %participant, %peer, "observer link opened");
@@ -386,7 +390,7 @@ impl Auth {
             viewer.name = name;
             return Ok((viewer, None));
         }
-        if !self.sign_ins.take(&peer, Instant::now()) {
+        if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "sign-in refused: too many from this address");
             return Err(SignInError::TooMany);
         }
@@ -416,7 +420,7 @@ impl Auth {
         let Some(oidc) = &self.oidc else {
             return Err(SignInError::NoProvider);
         };
-        if !self.sign_ins.take(&peer, Instant::now()) {
+        if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "sign-in refused: too many from this address");
             return Err(SignInError::TooMany);
         }
@@ -504,7 +508,7 @@ impl Auth {
             method: method.into(),
             subject,
             email,
-            expires_at: unix_now() + self.config.session_lifetime.as_secs(),
+            expires_at: self.clock.unix_secs() + self.config.session_lifetime.as_secs(),
         };
         let hash = record.token_hash.clone();
         self.store.create_session(record).await?;
@@ -577,12 +581,6 @@ impl Auth {
 /// much of a guessed join code was right.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ pub async fn run(
         clock,
     ));
     let connection = args.connection();
-    let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store));
+    let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store, clock));
     tokio::spawn({
         let auth = Arc::clone(&auth);
         async move { auth.discover().await }

@@ -134,7 +134,7 @@ pub(super) async fn accept(
                     }
                     other => internal(other),
                 })?;
-            let max_age = until.saturating_sub(crate::auth::unix_now());
+            let max_age = until.saturating_sub(state.rooms.clock().unix_secs());
             Ok((
                 [(
                     header::SET_COOKIE,
