@@ -9,6 +9,7 @@
 //! A room with no subscribers unloads itself after a while; at shutdown it finishes the batch
 //! in hand and closes its connections with "going away". This file is the actor loop (load,
 //! take messages, route them) and the messages themselves; each concern has its own file:
+//! - `handle.rs`: the handle and the messages a room takes;
 //! - `batch.rs`: deciding a batch, the one durable append, then broadcast and answers, and
 //!   when a write carries a snapshot;
 //! - `subscribers.rs`: subscribers' bounded queues, presence, fan-out, cutting off the slow;
@@ -22,10 +23,10 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
-use warroom_core::{Command, CommandId, IncidentId, LinkId, ParticipantId, Seq, State};
+use warroom_core::{Command, IncidentId, Seq, State};
 
 use crate::clock::Clock;
 use crate::config::RoomConfig;
@@ -37,6 +38,7 @@ mod batch;
 mod catch_up;
 mod dedup;
 mod drill;
+mod handle;
 mod subscribers;
 
 pub(crate) use batch::Submission;
@@ -45,6 +47,7 @@ use catch_up::CatchUp;
 pub use catch_up::{HISTORY_PAGE_MAX, history_page};
 use dedup::Applied;
 pub use drill::{DeleteRefused, ScriptError};
+pub use handle::{Joiner, Outbox, RoomHandle, RoomMsg};
 use subscribers::Subscribers;
 
 /// A JSON text frame, serialised once and shared by every subscriber it goes to.
@@ -52,69 +55,6 @@ pub type Frame = Utf8Bytes;
 
 /// Identifies one WebSocket connection.
 pub type ConnId = u64;
-
-/// What connections send to a room.
-pub enum RoomMsg {
-    /// A connection said hello. The room answers through `outbox`: welcome, what the client is
-    /// missing, then the live stream.
-    Join {
-        joiner: Joiner,
-        outbox: Outbox,
-    },
-    Submit {
-        conn: ConnId,
-        participant: ParticipantId,
-        id: CommandId,
-        command: Command,
-    },
-    Leave {
-        conn: ConnId,
-    },
-    /// A command the server sends on someone's behalf after checking what the rules cannot
-    /// (a link's token): its events, or the rejection, come back through `reply`. `link`
-    /// is the token of the link a `create_link` makes.
-    Act {
-        participant: ParticipantId,
-        command: Command,
-        link: Option<String>,
-        reply: Reply,
-    },
-    /// The facilitator asks for the script's injects (players never see them).
-    Script {
-        participant: ParticipantId,
-        reply: oneshot::Sender<Result<Vec<warroom_core::api::UpcomingInject>, ScriptError>>,
-    },
-    /// Delete the incident if it is an exercise and `by` may; the room then closes every
-    /// connection.
-    Delete {
-        by: ParticipantId,
-        admin: bool,
-        reply: oneshot::Sender<Result<(), drill::DeleteRefused>>,
-    },
-}
-
-/// The sending half of a subscriber's queue.
-pub struct Outbox {
-    /// Frames for the client, bounded: when full, the subscriber is cut off.
-    pub frames: mpsc::Sender<Frame>,
-    /// Tells the connection to close with this code (and why) when the room cuts it off.
-    pub kick: oneshot::Sender<(u16, &'static str)>,
-}
-
-/// A handle to a live room.
-#[derive(Clone)]
-pub struct RoomHandle {
-    pub(crate) tx: mpsc::Sender<RoomMsg>,
-    /// Distinguishes this room from a later one for the same incident.
-    pub(crate) generation: u64,
-}
-
-impl RoomHandle {
-    /// Sends a message to the room; `Err` means the room has ended (reconnect to reload it).
-    pub async fn send(&self, msg: RoomMsg) -> Result<(), RoomMsg> {
-        self.tx.send(msg).await.map_err(|e| e.0)
-    }
-}
 
 /// Takes a room off the registry of live rooms: once, when the room unloads (before it serves
 /// the messages that slipped in) or, at the latest, when it is dropped as the room ends.
@@ -160,19 +100,6 @@ pub(crate) struct Room {
 /// clients reconnect to a room reloaded from what is durable.
 #[derive(Debug)]
 pub(crate) struct RoomStopped;
-
-/// A connection that said hello: who it speaks for (from its session), what it holds.
-pub struct Joiner {
-    pub conn: ConnId,
-    pub participant: ParticipantId,
-    pub name: String,
-    /// The last sequence the client holds.
-    pub last_seq: Seq,
-    /// The observer link this connection's browser holds for this incident, if any.
-    pub observing: Option<LinkId>,
-    /// Nobody is signed in: the connection may only watch.
-    pub observer_only: bool,
-}
 
 impl Room {
     /// Loads the incident and runs the room until it unloads or the server shuts down.
