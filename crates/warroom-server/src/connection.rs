@@ -340,12 +340,13 @@ impl Connection {
         self.reply(answer).await
     }
 
-    /// Reads a page of history off the receive loop, so a slow read never stalls commands.
+    /// Reads a page of history off the receive loop, so a slow read never stalls commands
+    /// (in a task the server waits for at shutdown, like the connection itself).
     fn history(&self, before: Seq, limit: u32) {
         let store = Arc::clone(self.rooms.store());
         let control = self.control.clone();
         let incident = self.incident.clone();
-        tokio::spawn(async move {
+        self.shutdown.spawn(async move {
             let message = history_page(store.as_ref(), &incident, before, limit).await;
             let _ = control.send(Control::Send(frame(&message))).await;
         });

@@ -2,7 +2,8 @@
 //! WebSocket endpoint on one origin, and owns every incident's durable, ordered event log.
 //!
 //! # Tour
-//! - [`config`]: `warroom serve` flags and environment variables.
+//! - [`config`]: `warroom serve` flags and environment variables, every default named once
+//!   (`config::defaults`), and the settings each part is handed.
 //! - [`listener`]: the socket served on, plain TCP or TLS; [`tls`]: the certificate files
 //!   and the handshakes, each in its own task with a deadline.
 //! - [`auth`]: who is asking — sessions issued by the server (`open`, or after signing in
@@ -13,11 +14,13 @@
 //!   cross-site, content type, security headers).
 //! - [`limits`]: connection admission (in all, per address, before hello) and rate buckets
 //!   per participant.
-//! - [`connection`]: one WebSocket: hello, rate limit, size limit, heartbeats, the
-//!   bounded outbound queue, fragmented writes of large frames.
+//! - [`connection`]: one WebSocket: hello and refusals, then a receive half (rate limit,
+//!   size limit, heartbeats, sign-out) and a send task (the bounded outbound queue,
+//!   fragmented writes of large frames).
 //! - [`rooms`]: the registry of live rooms (handles only, never incident state).
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
-//!   acknowledge once durable, broadcast.
+//!   acknowledge once durable, broadcast; with its subscribers and presence, catch-up,
+//!   de-duplication, access and exercises each in a file of its own.
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for

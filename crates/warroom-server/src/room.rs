@@ -96,7 +96,7 @@ pub(crate) struct Room {
     deleted: bool,
 }
 
-/// The store failed: the room has closed its connections (4011 or 1011) and must end, so that
+/// The store failed: the room has closed its connections (1011) and must end, so that
 /// clients reconnect to a room reloaded from what is durable.
 #[derive(Debug)]
 pub(crate) struct RoomStopped;

@@ -38,7 +38,7 @@ pub const WRITE_TIMEOUT_SECS: u64 = 20;
 pub const OUTBOUND_QUEUE: usize = 1_024;
 /// `--heartbeat-secs`.
 pub const HEARTBEAT_SECS: u64 = 15;
-/// Heartbeats a connection may miss before it is closed (4002).
+/// Heartbeats a connection may miss before it is closed (4009).
 pub const HEARTBEATS_MISSED: u32 = 3;
 /// Seconds a new connection has to say hello (not a flag).
 pub const HELLO_TIMEOUT_SECS: u64 = 10;

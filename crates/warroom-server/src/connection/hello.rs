@@ -32,7 +32,7 @@ pub(super) struct Hello {
 /// Why a connection ends before it joins a room, and so what the client is told.
 #[derive(Debug)]
 pub(super) enum Refused {
-    /// An `error` message with this code, then a close: 4403 "refused" for an unknown
+    /// An `error` message with this code, then a close: 4004 "refused" for an unknown
     /// incident or protocol, 1008 (policy) for anything else.
     Error(ErrorCode, String),
     /// Only a close frame (a message too big, text not UTF-8, a room that cannot open).
