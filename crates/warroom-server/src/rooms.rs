@@ -285,4 +285,48 @@ mod tests {
         assert_eq!(a.as_str().len(), 26);
         assert_ne!(a, b);
     }
+
+    #[tokio::test]
+    async fn events_are_stamped_by_the_injected_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::SqliteStore::open(&dir.path().join("t.sqlite3")).unwrap());
+        let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+        let shutdown = Shutdown::new();
+        let rooms = Arc::new(Rooms::new(
+            Arc::clone(&store),
+            RoomConfig::default(),
+            shutdown.clone(),
+            Clock::starting_at(start),
+        ));
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let declare = Command::Declare {
+            title: "Checkout is down".into(),
+            severity: warroom_core::Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+        };
+        let id = rooms.declare(&alice, &declare, false).await.unwrap();
+        let note = Command::PostNote {
+            kind: warroom_core::NoteKind::Observation,
+            text: "502s from the edge".into(),
+        };
+        let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
+        let loaded = store.load(&id).await.unwrap();
+        let stamps = loaded.events.iter().chain(&posted).map(|r| r.at);
+        for at in stamps {
+            let drift = (at - start).to_std().unwrap();
+            assert!(
+                drift < std::time::Duration::from_secs(60),
+                "{at} is not {start}"
+            );
+        }
+        shutdown.signal();
+        assert!(shutdown.finished(std::time::Duration::from_secs(10)).await);
+        assert_eq!(
+            rooms.live_count(),
+            0,
+            "the room took itself off the registry"
+        );
+    }
 }
