@@ -4,7 +4,7 @@
 //! ([`Peer::viewer`]); nothing the client sends can change that. After the hello
 //! (`hello.rs`, which also has every refusal before a room is joined) the socket is split into
 //! a send task (`send.rs`: the room's bounded queue for this client, replies, heartbeat pings,
-//! fragmented writes, the close) and the receive half here, a [`Connection`]: it reads frames,
+//! fragmented writes, the close) and the receive half here, a `Connection`: it reads frames,
 //! enforces the size limit and the participant's rate limit (shared by all their connections),
 //! decodes messages and forwards commands to the incident's room, and answers protocol errors
 //! itself. It ends on a close, a missed heartbeat, the session's sign-out (4401) or the

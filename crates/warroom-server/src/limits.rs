@@ -5,6 +5,7 @@
 //! Each limit is a small map under a lock held for a count and nothing else. Every admitted
 //! connection holds a guard that gives its place back when dropped, however the connection
 //! ends. The buckets read no clock: the caller says what time it is (from [`crate::clock`]).
+//! What a refused connection is told (4029, a `rate_limited` error) is the connection's.
 
 use std::collections::HashMap;
 use std::hash::Hash;

@@ -1,4 +1,5 @@
 //! `warroom`: the server binary. It reads flags, sets up logging, binds and calls the library.
+//! Serving, exports and imports are the library's (`warroom_server::run`, `archive`).
 
 use std::process::ExitCode;
 

@@ -4,6 +4,10 @@
 //! lookup or an insert and nothing else. A room is started on first use, as one of the tasks
 //! the server waits for when it stops, and is taken off the map when it unloads or ends;
 //! `generation` makes sure a room never removes its successor.
+//!
+//! It also declares incidents (the one write to a log that is not a room's: the incident does
+//! not exist yet, so there is no room to own it). What a room does once started is the room's;
+//! the registry only hands it the store, the clock, its settings and the stop signal.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
