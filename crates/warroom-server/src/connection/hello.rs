@@ -8,15 +8,15 @@
 
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use warroom_core::protocol::{
     ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage, close, decode_client,
 };
 use warroom_core::{IncidentId, Seq};
 
+use super::Socket;
 use super::send::close_message;
-use super::{Sink, Socket, Stream};
 use crate::limits::Refusal;
 use crate::room::frame;
 
@@ -55,7 +55,10 @@ impl Refused {
     }
 
     /// Tells the client, and closes.
-    pub(super) async fn send(self, sink: &mut Sink) {
+    pub(super) async fn send<W>(self, sink: &mut W)
+    where
+        W: Sink<Message, Error = WsError> + Unpin,
+    {
         let code = self.close_code();
         match (self, code) {
             (Self::Error(error, message), Some(code)) => {
@@ -78,8 +81,12 @@ impl Refused {
     }
 }
 
-/// Waits (up to `limit`) for the client's hello.
-pub(super) async fn handshake(stream: &mut Stream, limit: Duration) -> Result<Hello, Refused> {
+/// Waits (up to `limit`) for the client's hello. Any stream of WebSocket messages will do,
+/// so the refusals are tested without a socket.
+pub(super) async fn handshake<R>(stream: &mut R, limit: Duration) -> Result<Hello, Refused>
+where
+    R: Stream<Item = Result<Message, WsError>> + Unpin,
+{
     let text = match tokio::time::timeout(limit, next_text(stream)).await {
         Err(_) => {
             return Err(Refused::Error(
@@ -161,7 +168,10 @@ impl Unreadable {
 }
 
 /// Reads the next text frame (pings and pongs are skipped).
-async fn next_text(stream: &mut Stream) -> Option<Result<String, Unreadable>> {
+async fn next_text<R>(stream: &mut R) -> Option<Result<String, Unreadable>>
+where
+    R: Stream<Item = Result<Message, WsError>> + Unpin,
+{
     loop {
         match stream.next().await? {
             Ok(Message::Text(text)) => return Some(Ok(text.to_string())),
@@ -175,7 +185,67 @@ async fn next_text(stream: &mut Stream) -> Option<Result<String, Unreadable>> {
 
 #[cfg(test)]
 mod tests {
+    use bytes::Bytes;
+    use futures_util::stream;
+    use warroom_core::TextId;
+
     use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(5);
+
+    fn hello(protocol: u32) -> Result<Message, WsError> {
+        let hello = ClientMessage::Hello {
+            protocol,
+            incident: IncidentId::parse("payments-502").unwrap(),
+            last_seq: 7,
+        };
+        Ok(Message::text(serde_json::to_string(&hello).unwrap()))
+    }
+
+    async fn shake(messages: Vec<Result<Message, WsError>>) -> Result<Hello, Refused> {
+        handshake(&mut stream::iter(messages), LIMIT).await
+    }
+
+    fn refused_with(result: Result<Hello, Refused>) -> ErrorCode {
+        match result {
+            Err(Refused::Error(code, _)) => code,
+            Err(other) => panic!("refused without an error message: {other:?}"),
+            Ok(_) => panic!("not refused"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hello_in_this_protocol_opens_the_connection() {
+        let ping = Ok(Message::Ping(Bytes::new()));
+        let hello = shake(vec![ping, hello(PROTOCOL_VERSION)]).await.unwrap();
+        assert_eq!(hello.incident.as_str(), "payments-502");
+        assert_eq!(hello.last_seq, 7);
+    }
+
+    #[tokio::test]
+    async fn anything_but_a_hello_in_this_protocol_is_refused() {
+        let other = refused_with(shake(vec![hello(PROTOCOL_VERSION + 1)]).await);
+        assert_eq!(other, ErrorCode::UnsupportedProtocol);
+        let ping = Ok(Message::text(r#"{"type":"ping","nonce":1}"#));
+        assert_eq!(refused_with(shake(vec![ping]).await), ErrorCode::HelloFirst);
+        let binary = Ok(Message::Binary(Bytes::from_static(b"{}")));
+        assert_eq!(
+            refused_with(shake(vec![binary]).await),
+            ErrorCode::Malformed
+        );
+        let garbage = Ok(Message::text("{"));
+        assert_eq!(
+            refused_with(shake(vec![garbage]).await),
+            ErrorCode::Malformed
+        );
+        assert!(matches!(shake(Vec::new()).await, Err(Refused::Gone)));
+    }
+
+    #[tokio::test]
+    async fn no_hello_in_time_is_refused() {
+        let silent = handshake(&mut stream::pending(), Duration::from_millis(10)).await;
+        assert_eq!(refused_with(silent), ErrorCode::HelloFirst);
+    }
 
     #[test]
     fn refusals_close_with_the_protocols_codes() {
