@@ -41,8 +41,7 @@ mod drill;
 mod handle;
 mod subscribers;
 
-pub(crate) use batch::Submission;
-use batch::{Reply, SnapshotSpacing};
+use batch::{Origin, Reply, SnapshotSpacing, Submission};
 use catch_up::CatchUp;
 pub use catch_up::{HISTORY_PAGE_MAX, history_page};
 use dedup::Applied;
@@ -238,12 +237,9 @@ impl Room {
                         continue;
                     }
                     submits.push(Submission {
-                        conn: Some(conn),
                         participant,
-                        id: Some(id),
                         command,
-                        link: None,
-                        reply: None,
+                        origin: Origin::Client { conn, id },
                     });
                 }
                 RoomMsg::Act {
@@ -252,12 +248,9 @@ impl Room {
                     link,
                     reply,
                 } => submits.push(Submission {
-                    conn: None,
                     participant,
-                    id: None,
                     command,
-                    link,
-                    reply: Some(reply),
+                    origin: Origin::Api { link, reply },
                 }),
                 RoomMsg::Join { joiner, outbox } => {
                     self.flush(std::mem::take(&mut submits)).await?;

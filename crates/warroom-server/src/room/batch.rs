@@ -17,30 +17,33 @@ use warroom_core::{
 use super::{ConnId, Room, RoomStopped, drill, frame};
 use crate::store::{Append, CommandKey, LinkRecord, Summary};
 
-/// One command to decide in a batch, with where its answer goes.
-pub(crate) struct Submission {
-    /// The connection that sent it, which gets its ack or rejection (`None`: the server's).
-    pub conn: Option<ConnId>,
-    pub participant: ParticipantId,
-    /// The client's command id, for de-duplication and the answer.
-    pub id: Option<CommandId>,
-    pub command: Command,
-    /// The token of the link a `create_link` makes, stored with its event.
-    pub link: Option<String>,
-    /// Where the events (or the rejection) go, for commands the server sent.
-    pub reply: Option<Reply>,
+/// One command to decide in a batch, in `participant`'s name.
+pub(super) struct Submission {
+    pub(super) participant: ParticipantId,
+    pub(super) command: Command,
+    pub(super) origin: Origin,
+}
+
+/// Who sent a command, and so where its answer goes.
+pub(super) enum Origin {
+    /// A connection's submit: the ack or rejection goes back to it, and its id (the client's
+    /// own) is remembered so that a resend is applied once.
+    Client { conn: ConnId, id: CommandId },
+    /// Sent through the API on someone's behalf, after checks the rules cannot make (a link's
+    /// token): the events or the rejection go to `reply`; `link` is the token hash of the link
+    /// a `create_link` makes, stored with its event.
+    Api { link: Option<String>, reply: Reply },
+    /// The server's own (a join on hello, an inject): answered to nobody.
+    Server,
 }
 
 impl Submission {
     /// A command the server sends in `participant`'s name, answered to nobody.
-    pub(crate) fn server(participant: ParticipantId, command: Command) -> Self {
+    pub(super) fn server(participant: ParticipantId, command: Command) -> Self {
         Self {
-            conn: None,
             participant,
-            id: None,
             command,
-            link: None,
-            reply: None,
+            origin: Origin::Server,
         }
     }
 }
@@ -80,16 +83,38 @@ impl SnapshotSpacing {
 
 /// A command taken into the current batch, waiting for its write.
 struct Pending {
-    conn: Option<ConnId>,
-    id: Option<CommandId>,
+    answer: Answer,
     outcome: Outcome,
-    /// Where to send the events of `Range` (in the batch's events), for a server command.
-    reply: Option<(Reply, std::ops::Range<usize>)>,
+}
+
+/// Where a pending command's answer goes once the batch is written.
+enum Answer {
+    Client {
+        conn: ConnId,
+        id: CommandId,
+    },
+    /// The command's events are `events` of the batch's.
+    Api {
+        reply: Reply,
+        events: std::ops::Range<usize>,
+    },
+    Nobody,
 }
 
 enum Outcome {
     Ack(Seq),
     Rejected(Rejection),
+}
+
+impl Answer {
+    /// Where the answer to a command from `origin` goes; `events` are its events in the batch.
+    fn new(origin: Origin, events: std::ops::Range<usize>) -> Self {
+        match origin {
+            Origin::Client { conn, id } => Self::Client { conn, id },
+            Origin::Api { reply, .. } => Self::Api { reply, events },
+            Origin::Server => Self::Nobody,
+        }
+    }
 }
 
 impl Room {
@@ -117,16 +142,16 @@ impl Room {
         let mut new_script: Option<String> = None;
         let mut links: Vec<LinkRecord> = Vec::new();
         for Submission {
-            conn,
             participant,
-            id,
             command,
-            link,
-            reply,
+            origin,
         } in submits
         {
             // Ids are the client's own, so a resend is the same id from the same participant.
-            let key = id.as_ref().map(|id| (participant.clone(), id.clone()));
+            let key = match &origin {
+                Origin::Client { id, .. } => Some((participant.clone(), id.clone())),
+                Origin::Api { .. } | Origin::Server => None,
+            };
             if let Some(seen) = key.as_ref().and_then(|key| {
                 self.applied
                     .get(key)
@@ -134,13 +159,15 @@ impl Room {
             }) {
                 // A resend after a reconnect: acknowledge again, apply nothing.
                 pending.push(Pending {
-                    conn,
-                    id,
+                    answer: Answer::new(origin, 0..0),
                     outcome: Outcome::Ack(seen),
-                    reply: None,
                 });
                 continue;
             }
+            let link = match &origin {
+                Origin::Api { link, .. } => link.clone(),
+                Origin::Client { .. } | Origin::Server => None,
+            };
             let ctx = Context {
                 actor: &participant,
                 at,
@@ -176,10 +203,8 @@ impl Room {
                 }
             };
             pending.push(Pending {
-                conn,
-                id,
+                answer: Answer::new(origin, from..events.len()),
                 outcome,
-                reply: reply.map(|r| (r, from..events.len())),
             });
         }
 
@@ -221,15 +246,15 @@ impl Room {
         if let Err(err) = self.store.append(append).await {
             tracing::error!(incident = %self.id, %err, "append failed; restarting the room");
             for p in pending {
-                if let Some(conn) = p.conn {
+                if let Answer::Client { conn, id } = &p.answer {
                     let message = ServerMessage::Error {
                         code: ErrorCode::Internal,
                         message: "The server could not save this; it will be retried when \
                                   you reconnect."
                             .into(),
-                        command: p.id.clone(),
+                        command: Some(id.clone()),
                     };
-                    self.subscribers.send_to(conn, frame(&message));
+                    self.subscribers.send_to(*conn, frame(&message));
                 }
             }
             // The board in memory is ahead of the log: drop it and let clients reconnect
@@ -256,22 +281,27 @@ impl Room {
 
     /// Answers every command of a batch that was written (or had nothing to write).
     fn answer(&mut self, pending: Vec<Pending>, events: &[Recorded]) {
-        for p in pending {
-            if let Some((reply, range)) = p.reply {
-                let answer = match p.outcome {
-                    Outcome::Ack(_) => Ok(events.get(range).unwrap_or_default().to_vec()),
-                    Outcome::Rejected(ref rejection) => Err(rejection.clone()),
-                };
-                let _ = reply.send(answer);
+        for Pending { answer, outcome } in pending {
+            match answer {
+                Answer::Client { conn, id } => {
+                    let message = match outcome {
+                        Outcome::Ack(seq) => ServerMessage::Ack { id, seq },
+                        Outcome::Rejected(rejection) => ServerMessage::Rejected { id, rejection },
+                    };
+                    self.subscribers.send_to(conn, frame(&message));
+                }
+                Answer::Api {
+                    reply,
+                    events: range,
+                } => {
+                    let answer = match outcome {
+                        Outcome::Ack(_) => Ok(events.get(range).unwrap_or_default().to_vec()),
+                        Outcome::Rejected(rejection) => Err(rejection),
+                    };
+                    let _ = reply.send(answer);
+                }
+                Answer::Nobody => {}
             }
-            let (Some(conn), Some(id)) = (p.conn, p.id) else {
-                continue;
-            };
-            let message = match p.outcome {
-                Outcome::Ack(seq) => ServerMessage::Ack { id, seq },
-                Outcome::Rejected(rejection) => ServerMessage::Rejected { id, rejection },
-            };
-            self.subscribers.send_to(conn, frame(&message));
         }
     }
 }
