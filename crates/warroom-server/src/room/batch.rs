@@ -2,7 +2,8 @@
 //! evolving board, all their events go to the store in one append, and only once that is
 //! durable are they broadcast and the commands answered (ack, rejection, or the events for a
 //! command the server sent). A resend of an applied command is acknowledged again and applied
-//! once. The write carries a snapshot of the board when one is due ([`SnapshotSpacing`]).
+//! once. The write carries a snapshot of the board when one is due ([`SnapshotSpacing`]), and
+//! the script a `start_scenario` names (kept out of the log; `drill.rs` runs it).
 //!
 //! The rules are warroom-core's `execute`; what was already applied is `dedup.rs`'s; who hears
 //! about it is `subscribers.rs`'s. A failed write stops the room (clients reconnect to a room
@@ -14,7 +15,7 @@ use warroom_core::{
     Command, CommandId, Context, Event, ParticipantId, Recorded, Rejection, Seq, execute,
 };
 
-use super::{ConnId, Room, RoomStopped, drill, frame};
+use super::{ConnId, Room, RoomStopped, frame};
 use crate::store::{Append, CommandKey, LinkRecord, Summary};
 
 /// One command to decide in a batch, in `participant`'s name.
@@ -177,7 +178,7 @@ impl Room {
             let outcome = match execute(&mut self.state, &command, &ctx) {
                 Ok(recorded) => {
                     if let Command::StartScenario { builtin, script } = &command {
-                        new_script = drill::script_text(builtin.as_deref(), script.as_deref());
+                        new_script = script_text(builtin.as_deref(), script.as_deref());
                     }
                     if let Some(token_hash) = link {
                         links.extend(recorded.iter().filter_map(|r| match &r.event {
@@ -303,6 +304,15 @@ impl Room {
                 Answer::Nobody => {}
             }
         }
+    }
+}
+
+/// The text of the scenario a `start_scenario` command names.
+fn script_text(builtin: Option<&str>, script: Option<&str>) -> Option<String> {
+    match (builtin, script) {
+        (Some(id), None) => warroom_core::scenario::built_in(id).map(str::to_owned),
+        (None, Some(text)) => Some(text.to_owned()),
+        _ => None,
     }
 }
 

@@ -39,15 +39,6 @@ pub enum ScriptError {
     Unavailable,
 }
 
-/// The text of the scenario a `start_scenario` command names.
-pub(super) fn script_text(builtin: Option<&str>, script: Option<&str>) -> Option<String> {
-    match (builtin, script) {
-        (Some(id), None) => scenario::built_in(id).map(str::to_owned),
-        (None, Some(text)) => Some(text.to_owned()),
-        _ => None,
-    }
-}
-
 impl Room {
     pub(super) fn scenario_running(&self) -> bool {
         self.script.is_some()
