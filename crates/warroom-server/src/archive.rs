@@ -1,6 +1,10 @@
 //! Exports and imports: an incident's whole log out of the store as a Markdown postmortem draft
 //! or a JSON export, and a JSON export back into a store as a new incident. Shared by the HTTP
 //! endpoints and the `warroom export` / `warroom import` commands.
+//!
+//! It reads and writes through the store only: an import creates the incident with
+//! `expected = 0`, before any room can own it. The formats themselves (the Markdown draft, the
+//! export's shape) are warroom-core's.
 
 use warroom_core::export::{Export, ExportError, markdown};
 use warroom_core::{IncidentId, Recorded};

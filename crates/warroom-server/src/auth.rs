@@ -18,13 +18,14 @@
 //! `cookies.rs` — and the HTTP handlers in `http/session.rs` only translate them.
 
 use std::net::IpAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::http::HeaderMap;
 use ipnet::IpNet;
 use warroom_core::api::{AuthInfo, AuthMode, Me, Summary};
 use warroom_core::{IncidentId, LinkId, ParticipantId, Rejection, TextId, Timestamp};
 
+use crate::clock::Clock;
 use crate::limits::Buckets;
 use crate::store::{SessionRecord, Store, StoreError};
 
@@ -153,13 +154,15 @@ pub struct Auth {
     oidc: Option<Oidc>,
     /// The hashes of sessions that have just ended, for the connections opened with them.
     ended: tokio::sync::broadcast::Sender<String>,
+    /// The server's clock: session expiry, sign-in rate buckets.
+    clock: Clock,
 }
 
 /// How many ended sessions a connection may fall behind on before it checks the store.
 const ENDED_QUEUE: usize = 256;
 
 impl Auth {
-    pub fn new(config: AuthConfig, store: std::sync::Arc<dyn Store>) -> Self {
+    pub fn new(config: AuthConfig, store: std::sync::Arc<dyn Store>, clock: Clock) -> Self {
         let per_minute = f64::from(config.sign_ins_per_minute);
         Self {
             sign_ins: Buckets::new(per_minute / 60.0, per_minute),
@@ -167,6 +170,7 @@ impl Auth {
             config,
             store,
             ended: tokio::sync::broadcast::channel(ENDED_QUEUE).0,
+            clock,
         }
     }
 
@@ -331,10 +335,4 @@ impl Auth {
                 || email.is_some_and(|e| e.eq_ignore_ascii_case(a))
         })
     }
-}
-
-pub(crate) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }

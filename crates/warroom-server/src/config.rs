@@ -1,4 +1,9 @@
-//! Configuration of `warroom serve`, from flags and environment variables.
+//! Configuration of `warroom serve`, from flags and environment variables, and what each part
+//! of the server is handed from it (sign-in, admission limits, rooms, connections).
+//!
+//! Every default is in `defaults.rs`, named once; the checks of settings that cannot work
+//! together are in `check.rs`; the room's and the connection's tuning structs in `tuning.rs`.
+//! Parsing the rest of the command line (`export`, `import`) is the binary's.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,9 +15,15 @@ use warroom_core::api::AuthMode;
 
 use crate::auth::AuthConfig;
 use crate::auth::oidc::OidcConfig;
-use crate::connection::ConnectionConfig;
 use crate::limits::ConnectionLimits;
-use crate::room::RoomConfig;
+
+mod check;
+pub mod defaults;
+mod tuning;
+
+pub use check::ConfigError;
+use check::normal_domain;
+pub use tuning::{ConnectionConfig, RoomConfig};
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "warroom.sqlite3";
@@ -20,15 +31,15 @@ pub const DATABASE_FILE: &str = "warroom.sqlite3";
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port; the log says which).
-    #[arg(long, env = "WARROOM_ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "WARROOM_ADDR", default_value = defaults::ADDR)]
     pub addr: SocketAddr,
 
     /// Directory for the SQLite database (created if missing).
-    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     pub data_dir: PathBuf,
 
     /// Directory of the built app (Trunk's `dist`), served with an SPA fallback.
-    #[arg(long, env = "WARROOM_STATIC_DIR", default_value = "./dist")]
+    #[arg(long, env = "WARROOM_STATIC_DIR", default_value = defaults::STATIC_DIR)]
     pub static_dir: PathBuf,
 
     /// How people sign in: `open` (pick a display name; the server issues the identity),
@@ -36,7 +47,7 @@ pub struct ServeArgs {
     /// only from --trusted-proxy addresses) or `oidc` (the server signs them in with the
     /// organisation's OpenID Connect provider: --oidc-issuer, --oidc-client-id,
     /// --oidc-client-secret).
-    #[arg(long, env = "WARROOM_AUTH", value_enum, default_value = "open")]
+    #[arg(long, env = "WARROOM_AUTH", value_enum, default_value_t = defaults::AUTH)]
     pub auth: Auth,
 
     /// `open` mode: the team's join code, asked of everyone who signs in. Required (or
@@ -102,11 +113,11 @@ pub struct ServeArgs {
 
     /// `open` mode: sign-ins one client address may make per minute (also the burst). Every
     /// sign-in is a stored session, so this bounds what a stranger can make the server keep.
-    #[arg(long, env = "WARROOM_SIGN_INS_PER_MINUTE", default_value_t = 60)]
+    #[arg(long, env = "WARROOM_SIGN_INS_PER_MINUTE", default_value_t = defaults::SIGN_INS_PER_MINUTE)]
     pub sign_ins_per_minute: u32,
 
     /// Days a sign-in lasts.
-    #[arg(long, env = "WARROOM_SESSION_DAYS", default_value_t = 30)]
+    #[arg(long, env = "WARROOM_SESSION_DAYS", default_value_t = defaults::SESSION_DAYS)]
     pub session_days: u64,
 
     /// The URL people reach the server by (https://war.example.com), when it is not a
@@ -134,40 +145,40 @@ pub struct ServeArgs {
     pub allowed_origins: Vec<String>,
 
     /// Sustained messages per second one participant may send, across all their connections.
-    #[arg(long, env = "WARROOM_RATE_LIMIT", default_value_t = 50.0)]
+    #[arg(long, env = "WARROOM_RATE_LIMIT", default_value_t = defaults::RATE_LIMIT)]
     pub rate_limit: f64,
 
     /// Messages one participant may send in a burst above the sustained rate.
-    #[arg(long, env = "WARROOM_RATE_BURST", default_value_t = 200.0)]
+    #[arg(long, env = "WARROOM_RATE_BURST", default_value_t = defaults::RATE_BURST)]
     pub rate_burst: f64,
 
     /// WebSockets open at once, in all; one more is closed with code 4029.
-    #[arg(long, env = "WARROOM_MAX_CONNECTIONS", default_value_t = 10_000)]
+    #[arg(long, env = "WARROOM_MAX_CONNECTIONS", default_value_t = defaults::MAX_CONNECTIONS)]
     pub max_connections: usize,
 
     /// WebSockets open at once from one client address; one more is closed with code 4029.
-    #[arg(long, env = "WARROOM_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    #[arg(long, env = "WARROOM_MAX_CONNECTIONS_PER_IP", default_value_t = defaults::MAX_CONNECTIONS_PER_IP)]
     pub max_connections_per_ip: usize,
 
     /// WebSockets open but still to say hello; one more is closed with code 4029.
-    #[arg(long, env = "WARROOM_MAX_BEFORE_HELLO", default_value_t = 256)]
+    #[arg(long, env = "WARROOM_MAX_BEFORE_HELLO", default_value_t = defaults::MAX_BEFORE_HELLO)]
     pub max_before_hello: usize,
 
     /// Seconds one piece (64 KiB) of a frame may take to reach a client before the client is
     /// taken to have stopped reading and is dropped.
-    #[arg(long, env = "WARROOM_WRITE_TIMEOUT_SECS", default_value_t = 20)]
+    #[arg(long, env = "WARROOM_WRITE_TIMEOUT_SECS", default_value_t = defaults::WRITE_TIMEOUT_SECS)]
     pub write_timeout_secs: u64,
 
     /// Frames that may wait for one client before it is cut off as too slow.
-    #[arg(long, env = "WARROOM_OUTBOUND_QUEUE", default_value_t = 1024)]
+    #[arg(long, env = "WARROOM_OUTBOUND_QUEUE", default_value_t = defaults::OUTBOUND_QUEUE)]
     pub outbound_queue: usize,
 
     /// Seconds between heartbeat pings; a connection silent for three of them is closed.
-    #[arg(long, env = "WARROOM_HEARTBEAT_SECS", default_value_t = 15)]
+    #[arg(long, env = "WARROOM_HEARTBEAT_SECS", default_value_t = defaults::HEARTBEAT_SECS)]
     pub heartbeat_secs: u64,
 
     /// Seconds a room with nobody connected stays in memory.
-    #[arg(long, env = "WARROOM_IDLE_UNLOAD_SECS", default_value_t = 60)]
+    #[arg(long, env = "WARROOM_IDLE_UNLOAD_SECS", default_value_t = defaults::IDLE_UNLOAD_SECS)]
     pub idle_unload_secs: u64,
 }
 
@@ -203,95 +214,7 @@ pub enum Auth {
     Oidc,
 }
 
-/// Settings that cannot work together, found before anything starts.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error(
-        "--auth open on {0} would let anyone who can reach it sign in: give a team code with \
-         --join-code, or pass --public to do it knowingly"
-    )]
-    OpenToTheNetwork(SocketAddr),
-    #[error("--auth proxy needs --trusted-proxy: the addresses whose identity headers count")]
-    NoTrustedProxy,
-    #[error("--public-url must be an http:// or https:// URL, not {0:?}")]
-    PublicUrl(String),
-    #[error("--auth oidc needs {0}")]
-    OidcMissing(&'static str),
-    #[error("--oidc-issuer {0:?} {1}")]
-    OidcIssuer(String, &'static str),
-    #[error(
-        "--auth oidc on {0} needs --public-url: the provider sends people back to \
-         {{public-url}}/auth/callback, which must be the address their browsers reach"
-    )]
-    OidcPublicUrl(SocketAddr),
-    #[error("--oidc-allowed-domain {0:?} is not a domain name like example.com")]
-    OidcDomain(String),
-    #[error("--tls-cert needs --tls-key (WARROOM_TLS_KEY): the certificate's private key")]
-    TlsKeyMissing,
-    #[error("--tls-key needs --tls-cert (WARROOM_TLS_CERT): the certificate it belongs to")]
-    TlsCertMissing,
-}
-
 impl ServeArgs {
-    /// Checks the settings that depend on each other; `addr` is the address actually bound.
-    pub fn check(&self, addr: SocketAddr) -> Result<(), ConfigError> {
-        let no_code = self.join_code.as_deref().is_none_or(str::is_empty);
-        if self.auth == Auth::Open && !addr.ip().is_loopback() && no_code && !self.public {
-            return Err(ConfigError::OpenToTheNetwork(addr));
-        }
-        if self.auth == Auth::Proxy && self.trusted_proxies.is_empty() {
-            return Err(ConfigError::NoTrustedProxy);
-        }
-        if let Some(url) = &self.public_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(ConfigError::PublicUrl(url.clone()));
-        }
-        match (&self.tls_cert, &self.tls_key) {
-            (Some(_), None) => return Err(ConfigError::TlsKeyMissing),
-            (None, Some(_)) => return Err(ConfigError::TlsCertMissing),
-            _ => {}
-        }
-        if self.auth == Auth::Oidc {
-            self.check_oidc(addr)?;
-        }
-        Ok(())
-    }
-
-    /// `--auth oidc`: a provider to ask, this client's credentials, and an address for the
-    /// provider to send people back to.
-    fn check_oidc(&self, addr: SocketAddr) -> Result<(), ConfigError> {
-        let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
-        if !given(&self.oidc_issuer) {
-            return Err(ConfigError::OidcMissing(
-                "--oidc-issuer (WARROOM_OIDC_ISSUER): the provider's issuer URL",
-            ));
-        }
-        if !given(&self.oidc_client_id) {
-            return Err(ConfigError::OidcMissing(
-                "--oidc-client-id (WARROOM_OIDC_CLIENT_ID): the client registered with the provider",
-            ));
-        }
-        if self
-            .oidc_client_secret
-            .as_ref()
-            .is_none_or(|s| s.0.is_empty())
-        {
-            return Err(ConfigError::OidcMissing(
-                "--oidc-client-secret (WARROOM_OIDC_CLIENT_SECRET): the client's secret",
-            ));
-        }
-        let issuer = self.oidc_issuer.clone().unwrap_or_default();
-        check_issuer(&issuer).map_err(|why| ConfigError::OidcIssuer(issuer.clone(), why))?;
-        if self.public_url.is_none() && !addr.ip().is_loopback() {
-            return Err(ConfigError::OidcPublicUrl(addr));
-        }
-        if let Some(bad) = self.oidc_allowed_domains.iter().find(|d| !is_domain(d)) {
-            return Err(ConfigError::OidcDomain(bad.clone()));
-        }
-        Ok(())
-    }
-
     /// The certificate and key files, when the server itself speaks TLS.
     pub fn tls_files(&self) -> Option<(&Path, &Path)> {
         Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
@@ -380,7 +303,7 @@ impl ServeArgs {
             rate_burst: self.rate_burst.max(1.0),
             outbound_queue: self.outbound_queue.max(16),
             heartbeat,
-            heartbeat_timeout: heartbeat * 3,
+            heartbeat_timeout: heartbeat * defaults::HEARTBEATS_MISSED,
             write_timeout: Duration::from_secs(self.write_timeout_secs.max(1)),
             ..ConnectionConfig::default()
         }
@@ -394,51 +317,11 @@ impl ServeArgs {
     }
 }
 
-/// Why an issuer URL cannot be used, if it cannot: it must be an absolute https URL, or http
-/// for a provider on this very machine (where nobody can tamper with the keys in transit).
-fn check_issuer(issuer: &str) -> Result<(), &'static str> {
-    let url = openidconnect::url::Url::parse(issuer.trim())
-        .map_err(|_| "is not a URL (https://login.example.com/realms/ops)")?;
-    match (url.scheme(), url.host()) {
-        ("https", Some(_)) => Ok(()),
-        ("http", Some(host)) if is_loopback(&host) => Ok(()),
-        ("http", Some(_)) => Err(
-            "must be https: the provider's keys would cross the network unprotected \
-             (http is for a provider on a loopback address only)",
-        ),
-        _ => Err("must be an https:// URL"),
-    }
-}
-
-fn is_loopback(host: &openidconnect::url::Host<&str>) -> bool {
-    use openidconnect::url::Host;
-    match host {
-        Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
-        Host::Ipv4(ip) => ip.is_loopback(),
-        Host::Ipv6(ip) => ip.is_loopback(),
-    }
-}
-
-/// `Example.com` and `@example.com` both mean `example.com`.
-fn normal_domain(raw: &str) -> String {
-    raw.trim().trim_start_matches('@').to_ascii_lowercase()
-}
-
-fn is_domain(raw: &str) -> bool {
-    let domain = normal_domain(raw);
-    !domain.is_empty()
-        && domain.split('.').all(|label| {
-            !label.is_empty()
-                && label
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        })
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
     use clap::Parser;
+
+    use super::*;
 
     #[derive(Parser)]
     struct Cli {
@@ -446,88 +329,21 @@ mod tests {
         serve: ServeArgs,
     }
 
-    fn args(flags: &[&str]) -> ServeArgs {
-        Cli::try_parse_from(std::iter::once("warroom").chain(flags.iter().copied()))
-            .expect("flags parse")
-            .serve
-    }
-
-    const LOOPBACK: &str = "127.0.0.1:8080";
-    const OIDC: [&str; 8] = [
-        "--auth",
-        "oidc",
-        "--oidc-issuer",
-        "https://login.example.com/realms/ops",
-        "--oidc-client-id",
-        "warroom",
-        "--oidc-client-secret",
-        "s3cret",
-    ];
-
-    fn check(flags: &[&str], addr: &str) -> Result<(), String> {
-        args(flags)
-            .check(addr.parse().expect("an address"))
-            .map_err(|e| e.to_string())
-    }
-
     #[test]
-    fn oidc_needs_a_provider_credentials_and_a_way_back() {
-        assert_eq!(check(&OIDC, LOOPBACK), Ok(()));
-        let without = |flag: &str| {
-            let i = OIDC.iter().position(|f| *f == flag).expect("a flag");
-            let mut flags = OIDC.to_vec();
-            flags.drain(i..i + 2);
-            check(&flags, LOOPBACK).expect_err("refused")
-        };
-        assert!(without("--oidc-issuer").contains("--oidc-issuer"));
-        assert!(without("--oidc-client-id").contains("--oidc-client-id"));
-        assert!(without("--oidc-client-secret").contains("--oidc-client-secret"));
-        let public = check(&OIDC, "0.0.0.0:8080").expect_err("refused");
-        assert!(public.contains("--public-url"), "{public}");
-        let mut flags = OIDC.to_vec();
-        flags.extend(["--public-url", "https://war.example.com"]);
-        assert_eq!(check(&flags, "0.0.0.0:8080"), Ok(()));
-    }
-
-    #[test]
-    fn oidc_issuers_are_https_unless_on_this_machine() {
-        let with_issuer = |issuer: &str| {
-            let mut flags = OIDC.to_vec();
-            flags[3] = issuer;
-            check(&flags, LOOPBACK)
-        };
-        assert_eq!(with_issuer("http://127.0.0.1:9000"), Ok(()));
-        assert_eq!(with_issuer("http://localhost:9000/realm"), Ok(()));
-        assert!(with_issuer("http://login.example.com").is_err());
-        assert!(with_issuer("login.example.com").is_err());
-        assert!(with_issuer("ftp://login.example.com").is_err());
-    }
-
-    #[test]
-    fn oidc_domains_and_redirect_uri() {
-        let mut flags = OIDC.to_vec();
-        flags.extend(["--oidc-allowed-domain", "@Example.com"]);
-        flags.extend(["--oidc-allowed-domain", "ops.example.org"]);
-        let serve = args(&flags);
+    fn without_flags_each_part_gets_its_defaults() {
+        let serve = Cli::parse_from(["warroom"]).serve;
+        assert_eq!(serve.connection(), ConnectionConfig::default());
+        assert_eq!(serve.room(), RoomConfig::default());
+        assert_eq!(serve.addr.to_string(), defaults::ADDR);
+        assert_eq!(serve.auth, defaults::AUTH);
+        let limits = serve.limits();
         assert_eq!(
-            serve
-                .check(LOOPBACK.parse().unwrap())
-                .map_err(|e| e.to_string()),
-            Ok(())
+            (limits.total, limits.per_ip, limits.before_hello),
+            (
+                defaults::MAX_CONNECTIONS,
+                defaults::MAX_CONNECTIONS_PER_IP,
+                defaults::MAX_BEFORE_HELLO
+            )
         );
-        let config = serve.oidc("127.0.0.1:8080".parse().unwrap());
-        assert_eq!(config.allowed_domains, ["example.com", "ops.example.org"]);
-        assert_eq!(config.redirect_url, "http://127.0.0.1:8080/auth/callback");
-        flags.extend(["--public-url", "https://war.example.com/"]);
-        let config = args(&flags).oidc("127.0.0.1:8080".parse().unwrap());
-        assert_eq!(config.redirect_url, "https://war.example.com/auth/callback");
-        flags.extend(["--oidc-allowed-domain", "exa mple.com"]);
-        assert!(check(&flags, LOOPBACK).is_err());
-    }
-
-    #[test]
-    fn the_client_secret_is_never_shown() {
-        let serve = args(&OIDC);
-        assert!(!format!("{serve:?}").contains("s3cret"));
     }
 }

@@ -23,7 +23,6 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tokio::sync::watch;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
 use warroom_core::ParticipantId;
@@ -32,6 +31,7 @@ use crate::auth::{Auth, Viewer};
 use crate::connection::ConnectionConfig;
 use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
+use crate::shutdown::Shutdown;
 
 mod error;
 mod extract;
@@ -57,9 +57,8 @@ pub struct AppState {
     /// Message rate limits, one bucket per participant across all their connections.
     pub rates: Arc<Buckets<ParticipantId>>,
     pub static_dir: PathBuf,
-    pub shutdown: watch::Receiver<bool>,
-    /// Held by every open WebSocket connection; `run` waits for the count to drop at shutdown.
-    pub connections: Arc<()>,
+    /// The stop signal every WebSocket heeds, and the tracker `run` waits on for them.
+    pub shutdown: Shutdown,
 }
 
 impl AppState {

@@ -2,7 +2,8 @@
 //! WebSocket endpoint on one origin, and owns every incident's durable, ordered event log.
 //!
 //! # Tour
-//! - [`config`]: `warroom serve` flags and environment variables.
+//! - [`config`]: `warroom serve` flags and environment variables, every default named once
+//!   (`config::defaults`), and the settings each part is handed.
 //! - [`listener`]: the socket served on, plain TCP or TLS; [`tls`]: the certificate files
 //!   and the handshakes, each in its own task with a deadline.
 //! - [`auth`]: who is asking — sessions issued by the server (`open`, or after signing in
@@ -13,13 +14,19 @@
 //!   cross-site, content type, security headers).
 //! - [`limits`]: connection admission (in all, per address, before hello) and rate buckets
 //!   per participant.
-//! - [`connection`]: one WebSocket: hello, rate limit, size limit, heartbeats, the
-//!   bounded outbound queue, fragmented writes of large frames.
+//! - [`connection`]: one WebSocket: hello and refusals, then a receive half (rate limit,
+//!   size limit, heartbeats, sign-out) and a send task (the bounded outbound queue,
+//!   fragmented writes of large frames).
 //! - [`rooms`]: the registry of live rooms (handles only, never incident state).
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
-//!   acknowledge once durable, broadcast.
+//!   acknowledge once durable, broadcast; with its subscribers and presence, catch-up,
+//!   de-duplication, access and exercises each in a file of its own.
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
+//! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
+//!   intervals), handed to rooms, connections and sessions.
+//! - [`shutdown`]: the stop signal and the tracker of the tasks (rooms, WebSockets) that `run`
+//!   waits for.
 //!
 //! Data flows one way: command → room `decide` → append (durable) → broadcast → every
 //! client `apply`s.
@@ -29,10 +36,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use tokio::sync::watch;
 
 pub mod archive;
 pub mod auth;
+pub mod clock;
 pub mod config;
 pub mod connection;
 pub mod http;
@@ -40,6 +47,7 @@ pub mod limits;
 pub mod listener;
 pub mod room;
 pub mod rooms;
+pub mod shutdown;
 pub mod store;
 pub mod tls;
 
@@ -47,9 +55,15 @@ pub use config::ServeArgs;
 pub use listener::Listener;
 
 use crate::auth::Auth;
+use crate::clock::Clock;
 use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
+use crate::shutdown::Shutdown;
 use crate::store::{SqliteStore, Store};
+
+/// How long `run` waits, after the HTTP server has stopped, for rooms to finish their writes
+/// and WebSockets to send their close frames.
+const STOP_LIMIT: Duration = Duration::from_secs(15);
 
 /// Serves on `listener` (made from the same `args`) until `shutdown` completes, then closes
 /// every WebSocket with "going away", lets the rooms finish their writes and closes the store.
@@ -68,11 +82,16 @@ pub async fn run(
     let db = args.data_dir.join(config::DATABASE_FILE);
     let store: Arc<dyn Store> =
         Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let rooms = Arc::new(Rooms::new(Arc::clone(&store), args.room(), stop_rx.clone()));
-    let connections = Arc::new(());
+    let clock = Clock::system();
+    let stopping = Shutdown::new();
+    let rooms = Arc::new(Rooms::new(
+        Arc::clone(&store),
+        args.room(),
+        stopping.clone(),
+        clock,
+    ));
     let connection = args.connection();
-    let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store));
+    let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store, clock));
     tokio::spawn({
         let auth = Arc::clone(&auth);
         async move { auth.discover().await }
@@ -90,8 +109,7 @@ pub async fn run(
         rates: Arc::new(Buckets::new(connection.rate_per_sec, connection.rate_burst)),
         connection,
         static_dir: args.static_dir.clone(),
-        shutdown: stop_rx,
-        connections: Arc::clone(&connections),
+        shutdown: stopping.clone(),
     };
     tracing::info!(auth = ?args.auth, join_code = args.join_code.is_some(), "sign-in");
     if !args.static_dir.join("index.html").exists() {
@@ -101,20 +119,19 @@ pub async fn run(
         );
     }
     let app = http::app(state);
+    let signal = stopping.clone();
     listener
         .serve(app, async move {
             shutdown.await;
             tracing::info!("shutting down: closing connections");
-            let _ = stop_tx.send(true);
+            signal.signal();
         })
         .await
         .context("the HTTP server failed")?;
     // WebSockets outlive the HTTP connections they were upgraded from: wait for them to send
     // their close frames, and for every room to finish its last write.
-    rooms.drained(Duration::from_secs(10)).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while Arc::strong_count(&connections) > 1 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    if !stopping.finished(STOP_LIMIT).await {
+        tracing::warn!("some rooms or connections had not finished; stopping anyway");
     }
     drop(rooms);
     tracing::info!("stopped");

@@ -4,7 +4,8 @@
 //!
 //! Each limit is a small map under a lock held for a count and nothing else. Every admitted
 //! connection holds a guard that gives its place back when dropped, however the connection
-//! ends.
+//! ends. The buckets read no clock: the caller says what time it is (from [`crate::clock`]).
+//! What a refused connection is told (4029, a `rate_limited` error) is the connection's.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -131,12 +132,13 @@ pub struct TokenBucket {
 }
 
 impl TokenBucket {
-    pub fn new(rate: f64, burst: f64) -> Self {
+    /// A full bucket, as of `now`.
+    pub fn new(rate: f64, burst: f64, now: Instant) -> Self {
         Self {
             rate,
             burst,
             tokens: burst,
-            at: Instant::now(),
+            at: now,
         }
     }
 
@@ -189,7 +191,7 @@ impl<K: Eq + Hash + Clone> Buckets<K> {
         }
         buckets
             .entry(key.clone())
-            .or_insert_with(|| TokenBucket::new(self.rate, self.burst))
+            .or_insert_with(|| TokenBucket::new(self.rate, self.burst, now))
             .take(now)
     }
 
@@ -208,7 +210,7 @@ mod tests {
     #[test]
     fn token_bucket_allows_a_burst_then_the_rate() {
         let start = Instant::now();
-        let mut bucket = TokenBucket::new(10.0, 3.0);
+        let mut bucket = TokenBucket::new(10.0, 3.0, start);
         assert!((0..3).all(|_| bucket.take(start)));
         assert!(!bucket.take(start));
         assert!(bucket.take(start + Duration::from_millis(100)));

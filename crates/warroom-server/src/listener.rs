@@ -1,6 +1,9 @@
 //! The socket the server accepts on: plain TCP, or TLS when `--tls-cert` and `--tls-key` are
 //! given (the handshakes are in [`crate::tls`]). Both are served by the same `axum::serve`
 //! loop, so upgrades, peer addresses and graceful shutdown work alike on either.
+//!
+//! Only HTTP connections are its to wait for at shutdown; upgraded WebSockets are detached
+//! from them and tracked by [`crate::shutdown`].
 
 use std::future::Future;
 use std::io;

@@ -1,4 +1,5 @@
 //! `warroom`: the server binary. It reads flags, sets up logging, binds and calls the library.
+//! Serving, exports and imports are the library's (`warroom_server::run`, `archive`).
 
 use std::process::ExitCode;
 
@@ -11,7 +12,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use warroom_core::{IncidentId, TextId};
 use warroom_server::archive::{self, Format};
-use warroom_server::config::DATABASE_FILE;
+use warroom_server::config::{DATABASE_FILE, defaults};
 use warroom_server::store::{SqliteStore, Store};
 use warroom_server::{Listener, ServeArgs};
 
@@ -44,7 +45,7 @@ struct ExportArgs {
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Directory of the SQLite database.
-    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
 }
 
@@ -56,7 +57,7 @@ struct ImportArgs {
     #[arg(long)]
     new_id: bool,
     /// Directory of the SQLite database (created if missing).
-    #[arg(long, env = "WARROOM_DATA_DIR", default_value = "./warroom-data")]
+    #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
 }
 

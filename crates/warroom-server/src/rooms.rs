@@ -1,19 +1,25 @@
 //! The registry of live rooms: incident id → handle of the one task that owns it.
 //!
 //! The map holds only handles (channels), never incident state, so its lock is held for a
-//! lookup or an insert and nothing else. A room is started on first use and removes itself
-//! when it unloads; `generation` makes sure a room never removes its successor.
+//! lookup or an insert and nothing else. A room is started on first use, as one of the tasks
+//! the server waits for when it stops, and is taken off the map when it unloads or ends;
+//! `generation` makes sure a room never removes its successor.
+//!
+//! It also declares incidents (the one write to a log that is not a room's: the incident does
+//! not exist yet, so there is no room to own it). What a room does once started is the room's;
+//! the registry only hands it the store, the clock, its settings and the stop signal.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
-use chrono::Utc;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use warroom_core::{Command, Context, IncidentId, ParticipantId, Rejection, TextId, execute};
 
-use crate::room::{Room, RoomConfig, RoomHandle, ScriptError};
+use crate::clock::Clock;
+use crate::config::RoomConfig;
+use crate::room::{Room, RoomHandle, ScriptError, Unregister};
+use crate::shutdown::Shutdown;
 use crate::store::{Append, Store, StoreError, Summary};
 
 /// How many messages may wait in a room's queue before senders wait.
@@ -25,9 +31,11 @@ pub struct Rooms {
     /// Live rooms. Owned here; each room removes its own entry when it ends.
     live: Mutex<HashMap<IncidentId, RoomHandle>>,
     next_generation: AtomicU64,
-    /// Flips to `true` when the server shuts down; every room then closes its connections
-    /// with "going away" and ends.
-    shutdown: watch::Receiver<bool>,
+    /// The server's stop signal and task tracker: every room runs as one of its tasks, and
+    /// once it is signalled closes its connections with "going away" and ends.
+    shutdown: Shutdown,
+    /// The time for every room, and for the events of a declaration.
+    clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,13 +69,19 @@ pub enum DeclareError {
 }
 
 impl Rooms {
-    pub fn new(store: Arc<dyn Store>, config: RoomConfig, shutdown: watch::Receiver<bool>) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        config: RoomConfig,
+        shutdown: Shutdown,
+        clock: Clock,
+    ) -> Self {
         Self {
             store,
             config,
             live: Mutex::new(HashMap::new()),
             next_generation: AtomicU64::new(1),
             shutdown,
+            clock,
         }
     }
 
@@ -75,9 +89,14 @@ impl Rooms {
         &self.store
     }
 
+    /// The server's clock, which every room reads.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
     /// The room for `incident`, starting it if it is not live.
     pub async fn get(self: &Arc<Self>, incident: &IncidentId) -> Result<RoomHandle, RoomError> {
-        if *self.shutdown.borrow() {
+        if self.shutdown.is_signalled() {
             return Err(RoomError::ShuttingDown);
         }
         if let Some(handle) = self.live_handle(incident) {
@@ -94,14 +113,22 @@ impl Rooms {
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
         let handle = RoomHandle { tx, generation };
         live.insert(incident.clone(), handle.clone());
-        tokio::spawn(Room::run(
+        // The registry, not the room, knows how to take the room off it: the room is handed
+        // that as a guard, run when it unloads (before it serves messages that slipped in) or
+        // when it ends.
+        let unregister = {
+            let rooms = Arc::clone(self);
+            let incident = incident.clone();
+            Unregister::new(move || rooms.remove(&incident, generation))
+        };
+        self.shutdown.spawn(Room::run(
             incident.clone(),
-            generation,
             self.config.clone(),
             Arc::clone(&self.store),
-            Arc::clone(self),
+            self.clock,
             rx,
             self.shutdown.clone(),
+            unregister,
         ));
         Ok(handle)
     }
@@ -115,7 +142,7 @@ impl Rooms {
     }
 
     /// Forgets the room for `incident` if it is still the one of `generation`.
-    pub(crate) fn remove(&self, incident: &IncidentId, generation: u64) {
+    fn remove(&self, incident: &IncidentId, generation: u64) {
         let mut live = self.live.lock().expect("room registry poisoned");
         if live
             .get(incident)
@@ -128,14 +155,6 @@ impl Rooms {
     /// How many rooms are live.
     pub fn live_count(&self) -> usize {
         self.live.lock().expect("room registry poisoned").len()
-    }
-
-    /// Waits (up to `limit`) for every room to end after shutdown was signalled.
-    pub async fn drained(&self, limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        while self.live_count() > 0 && tokio::time::Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
     }
 
     /// The script's injects, for the scenario's facilitator only.
@@ -220,7 +239,7 @@ impl Rooms {
         let present = Default::default();
         let ctx = Context {
             actor: declarer,
-            at: event_time(),
+            at: self.clock.event_time(),
             present: &present,
         };
         let mut events = execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?;
@@ -252,13 +271,6 @@ impl Rooms {
     }
 }
 
-/// Now, to the millisecond: the time stamped on events. Finer digits would only lengthen every
-/// event and board a browser has to read.
-pub fn event_time() -> chrono::DateTime<Utc> {
-    let now = Utc::now();
-    chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
-}
-
 /// 128 random bits from the operating system, as 26 characters of lowercase base32.
 pub fn new_incident_id() -> IncidentId {
     let mut bytes = [0u8; 16];
@@ -276,5 +288,49 @@ mod tests {
         let b = new_incident_id();
         assert_eq!(a.as_str().len(), 26);
         assert_ne!(a, b);
+    }
+
+    #[tokio::test]
+    async fn events_are_stamped_by_the_injected_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::SqliteStore::open(&dir.path().join("t.sqlite3")).unwrap());
+        let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+        let shutdown = Shutdown::new();
+        let rooms = Arc::new(Rooms::new(
+            Arc::clone(&store),
+            RoomConfig::default(),
+            shutdown.clone(),
+            Clock::starting_at(start),
+        ));
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let declare = Command::Declare {
+            title: "Checkout is down".into(),
+            severity: warroom_core::Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+        };
+        let id = rooms.declare(&alice, &declare, false).await.unwrap();
+        let note = Command::PostNote {
+            kind: warroom_core::NoteKind::Observation,
+            text: "502s from the edge".into(),
+        };
+        let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
+        let loaded = store.load(&id).await.unwrap();
+        let stamps = loaded.events.iter().chain(&posted).map(|r| r.at);
+        for at in stamps {
+            let drift = (at - start).to_std().unwrap();
+            assert!(
+                drift < std::time::Duration::from_secs(60),
+                "{at} is not {start}"
+            );
+        }
+        shutdown.signal();
+        assert!(shutdown.finished(std::time::Duration::from_secs(10)).await);
+        assert_eq!(
+            rooms.live_count(),
+            0,
+            "the room took itself off the registry"
+        );
     }
 }

@@ -19,7 +19,22 @@ use warroom_core::{
     CommandId, Incident, IncidentId, LinkId, LinkKind, ParticipantId, Recorded, Seq,
 };
 
-pub use crate::auth::session::SessionRecord;
+/// A session as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// SHA-256 of the credential, as lowercase hex.
+    pub token_hash: String,
+    pub participant: ParticipantId,
+    pub name: String,
+    /// How the person signed in (`open`, `oidc`), or `observer` for an observer link's session.
+    pub method: String,
+    /// Who the identity provider says they are (`oidc`: the ID token's `sub`; `open`: the
+    /// participant id itself; `observer`: `{incident}/{link}`).
+    pub subject: String,
+    pub email: Option<String>,
+    /// Unix seconds after which the session is no longer honoured.
+    pub expires_at: u64,
+}
 
 pub mod sqlite;
 

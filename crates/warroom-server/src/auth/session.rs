@@ -15,23 +15,6 @@ pub const OBSERVER_COOKIE: &str = "warroom_observe";
 /// that started it (its value is random, and never the session's).
 pub const SIGN_IN_COOKIE: &str = "warroom_sign_in";
 
-/// A session as the store keeps it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionRecord {
-    /// SHA-256 of the credential, as lowercase hex.
-    pub token_hash: String,
-    pub participant: ParticipantId,
-    pub name: String,
-    /// How the person signed in (`open`, `oidc`), or `observer` for an observer link's session.
-    pub method: String,
-    /// Who the identity provider says they are (`oidc`: the ID token's `sub`; `open`: the
-    /// participant id itself; `observer`: `{incident}/{link}`).
-    pub subject: String,
-    pub email: Option<String>,
-    /// Unix seconds after which the session is no longer honoured.
-    pub expires_at: u64,
-}
-
 /// A fresh credential: 32 bytes from the operating system, as 64 hex digits.
 pub fn new_token() -> String {
     let mut bytes = [0u8; 32];

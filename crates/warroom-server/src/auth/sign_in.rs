@@ -5,11 +5,10 @@
 
 use std::net::IpAddr;
 
-use tokio::time::Instant;
 use warroom_core::api::AuthMode;
 use warroom_core::{IncidentId, LinkId, ParticipantId};
 
-use super::{Auth, OBSERVER, ProviderSignIn, SignInError, Viewer, oidc, session, unix_now};
+use super::{Auth, OBSERVER, ProviderSignIn, SignInError, Viewer, oidc, session};
 use crate::store::{SessionRecord, StoreError};
 
 impl Auth {
@@ -23,7 +22,7 @@ impl Auth {
         peer: IpAddr,
     ) -> Result<String, SignInError> {
         // Every opening is a stored session: bounded like sign-ins.
-        if !self.sign_ins.take(&peer, Instant::now()) {
+        if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "observer link refused: too many from this address");
             return Err(SignInError::TooMany);
         }
@@ -37,7 +36,8 @@ impl Auth {
                 method: OBSERVER.into(),
                 subject: format!("{incident}/{link}"),
                 email: None,
-                expires_at: until.min(unix_now() + self.config.session_lifetime.as_secs()),
+                expires_at: until
+                    .min(self.clock.unix_secs() + self.config.session_lifetime.as_secs()),
             })
             .await?;
         tracing::info!(%incident, link = link.0, %participant, %peer, "observer link opened");
@@ -69,7 +69,7 @@ impl Auth {
             viewer.name = name;
             return Ok((viewer, None));
         }
-        if !self.sign_ins.take(&peer, Instant::now()) {
+        if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "sign-in refused: too many from this address");
             return Err(SignInError::TooMany);
         }
@@ -99,7 +99,7 @@ impl Auth {
         let Some(oidc) = &self.oidc else {
             return Err(SignInError::NoProvider);
         };
-        if !self.sign_ins.take(&peer, Instant::now()) {
+        if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "sign-in refused: too many from this address");
             return Err(SignInError::TooMany);
         }
@@ -187,7 +187,7 @@ impl Auth {
             method: method.into(),
             subject,
             email,
-            expires_at: unix_now() + self.config.session_lifetime.as_secs(),
+            expires_at: self.clock.unix_secs() + self.config.session_lifetime.as_secs(),
         };
         let hash = record.token_hash.clone();
         self.store.create_session(record).await?;

@@ -23,7 +23,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
 ) -> Result<Json<Vec<Summary>>, ApiError> {
-    let now = chrono::Utc::now();
+    let now = state.rooms.clock().now();
     let mut incidents = state.rooms.store().list().await?;
     incidents.retain(|s| viewer.grant(&s.id, s, now) != Grant::None);
     incidents.sort_by(|a, b| {
@@ -52,9 +52,9 @@ pub(super) async fn visible(
     id: &IncidentId,
 ) -> Result<(Summary, Grant), ApiError> {
     let summary = state.rooms.store().summary(id).await?;
-    let grant = summary
-        .as_ref()
-        .map_or(Grant::None, |s| viewer.grant(id, s, chrono::Utc::now()));
+    let grant = summary.as_ref().map_or(Grant::None, |s| {
+        viewer.grant(id, s, state.rooms.clock().now())
+    });
     match (summary, grant) {
         (Some(summary), grant) if grant != Grant::None => Ok((summary, grant)),
         _ => Err(ApiError::unknown_incident(id)),

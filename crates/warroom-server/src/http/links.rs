@@ -110,7 +110,7 @@ pub(super) async fn accept(
                 .summary(&id)
                 .await?
                 .ok_or_else(unknown)?;
-            let now = chrono::Utc::now();
+            let now = state.rooms.clock().now();
             let expires = summary
                 .observer_links
                 .iter()
@@ -124,7 +124,7 @@ pub(super) async fn accept(
                 })?;
             let until = u64::try_from(expires.timestamp()).unwrap_or_default();
             let token = state.auth.observe(&id, record.link, until, ip).await?;
-            let max_age = until.saturating_sub(crate::auth::unix_now());
+            let max_age = until.saturating_sub(state.rooms.clock().unix_secs());
             Ok((
                 [(
                     header::SET_COOKIE,

@@ -56,8 +56,9 @@ pub(super) async fn websocket(
     // apart (4029) instead of a failed handshake it cannot read.
     let admitted = state.admission.admit(ip);
     let accept = derive_accept_key(key.as_bytes());
-    let guard = state.connections.clone();
-    tokio::spawn(async move {
+    // A tracked task: at shutdown, `run` waits for the socket's close frame.
+    let tasks = state.shutdown.clone();
+    tasks.spawn(async move {
         let upgraded = match on_upgrade.await {
             Ok(upgraded) => upgraded,
             Err(err) => {
@@ -99,7 +100,6 @@ pub(super) async fn websocket(
                 connection::refuse_admission(socket, refusal).await;
             }
         }
-        drop(guard);
     });
     let mut response = StatusCode::SWITCHING_PROTOCOLS.into_response();
     let h = response.headers_mut();

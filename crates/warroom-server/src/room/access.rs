@@ -1,9 +1,9 @@
 //! The room's part in who may see the incident: whether a joiner is with the crew, watches
 //! through an observer link or is refused (as for an incident that does not exist); the
 //! refusal of an observer's commands; and, after the events that take access away, closing the
-//! connections that lost it. The rules (who may change access) are warroom-core's.
+//! connections that lost it. The rules (who may change access) are warroom-core's; the
+//! subscribers themselves are `subscribers.rs`'s.
 
-use chrono::Utc;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{CommandId, Event, LinkId, LinkKind, ParticipantId, Recorded};
 
@@ -23,14 +23,8 @@ impl Room {
             return Some(None);
         }
         observing
-            .filter(|link| access.usable(*link, LinkKind::Observe, Utc::now()))
+            .filter(|link| access.usable(*link, LinkKind::Observe, self.clock.now()))
             .map(Some)
-    }
-
-    pub(super) fn is_watching(&self, conn: ConnId) -> bool {
-        self.subscribers
-            .get(&conn)
-            .is_some_and(|s| s.watching.is_some())
     }
 
     /// An observer sent a command: nothing changes, and it is told why.
@@ -41,7 +35,7 @@ impl Room {
                 .into(),
             command: Some(id),
         };
-        self.send_to(conn, frame(&refusal));
+        self.subscribers.send_to(conn, frame(&refusal));
     }
 
     /// After events that take access away, closes the connections that lost it: a removed
@@ -88,13 +82,11 @@ impl Room {
             }
         }
         for conn in gone {
-            if let Some(mut sub) = self.subscribers.remove(&conn) {
-                if let Some(kick) = sub.kick.take() {
-                    let _ =
-                        kick.send((close::REFUSED, "you no longer have access to this incident"));
-                }
-                self.forget_connection(&sub.participant);
-            }
+            self.subscribers.close(
+                conn,
+                close::REFUSED,
+                "you no longer have access to this incident",
+            );
         }
     }
 }

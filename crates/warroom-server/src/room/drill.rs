@@ -3,13 +3,12 @@
 //! exercise. The rules (who may, when) are warroom-core's; the script stays here, never in the
 //! log or in any player's browser.
 
-use chrono::Utc;
 use warroom_core::api::UpcomingInject;
 use warroom_core::protocol::close;
 use warroom_core::scenario::{self, When};
 use warroom_core::{Command, ParticipantId};
 
-use super::{Room, Submission};
+use super::{Room, RoomStopped, Submission};
 
 /// Why an incident was not deleted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,15 +39,6 @@ pub enum ScriptError {
     Unavailable,
 }
 
-/// The text of the scenario a `start_scenario` command names.
-pub(super) fn script_text(builtin: Option<&str>, script: Option<&str>) -> Option<String> {
-    match (builtin, script) {
-        (Some(id), None) => scenario::built_in(id).map(str::to_owned),
-        (None, Some(text)) => Some(text.to_owned()),
-        _ => None,
-    }
-}
-
 impl Room {
     pub(super) fn scenario_running(&self) -> bool {
         self.script.is_some()
@@ -59,18 +49,18 @@ impl Room {
                 .is_some_and(|run| run.is_running())
     }
 
-    /// Fires every script inject that is due, in the facilitator's name. Returns `false` if
-    /// the write failed and the room must stop.
-    pub(super) async fn fire_due_injects(&mut self) -> bool {
+    /// Fires every script inject that is due, in the facilitator's name. An error if the
+    /// write failed and the room must stop.
+    pub(super) async fn fire_due_injects(&mut self) -> Result<(), RoomStopped> {
         let (Some(script), Some(incident)) = (&self.script, &self.state) else {
-            return true;
+            return Ok(());
         };
         let Some(run) = &incident.scenario else {
-            return true;
+            return Ok(());
         };
-        let due = scenario::due_injects(script, incident, Utc::now());
+        let due = scenario::due_injects(script, incident, self.clock.now());
         if due.is_empty() {
-            return true;
+            return Ok(());
         }
         let facilitator = run.facilitator.clone();
         let submits = due
@@ -103,7 +93,7 @@ impl Room {
             return Err(ScriptError::NotFacilitator);
         }
         let script = self.script.as_ref().ok_or(ScriptError::Unavailable)?;
-        let clock = run.clock(Utc::now());
+        let clock = run.clock(self.clock.now());
         Ok(script
             .injects
             .iter()
@@ -149,7 +139,8 @@ impl Room {
             .map_err(|e| DeleteRefused::Failed(e.to_string()))?;
         tracing::info!(incident = %self.id, participant = %by, admin, "exercise deleted");
         self.deleted = true;
-        self.kick_all(close::REFUSED, "this exercise was deleted");
+        self.subscribers
+            .kick_all(close::REFUSED, "this exercise was deleted");
         Ok(())
     }
 }

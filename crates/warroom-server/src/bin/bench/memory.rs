@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::bail;
 use futures_util::StreamExt;
 use tokio::task::JoinSet;
+use warroom_server::config::defaults;
 
 use crate::client;
 use crate::server::Server;
@@ -73,8 +74,9 @@ pub async fn measure(
     settle().await;
     let after_kib = server.rss_kib()?;
 
-    // Past the server's heartbeat timeout (three heartbeats): still open means pings answered.
-    tokio::time::sleep(Duration::from_secs(3 * HEARTBEAT_SECS + 2)).await;
+    // Past the server's heartbeat timeout: still open means pings answered.
+    let timeout_secs = u64::from(defaults::HEARTBEATS_MISSED) * HEARTBEAT_SECS;
+    tokio::time::sleep(Duration::from_secs(timeout_secs + 2)).await;
     if let Some(ended) = open.try_join_next() {
         bail!(
             "an idle connection ended during the measurement: {}",

@@ -1,0 +1,53 @@
+//! Every default of the server's settings, once: the flags' defaults (`ServeArgs`'s clap
+//! attributes name these constants) and the `Default` impls of the tuning structs
+//! ([`super::RoomConfig`], [`super::ConnectionConfig`]) read them, and so can tests and the
+//! benchmark. README's flags table documents the same values.
+//!
+//! Only values someone may want to change live here. Fixed limits that are part of how a piece
+//! works (the room's queue, catch-up frame sizes, fragment sizes) stay beside their code.
+
+use super::Auth;
+
+/// `--addr`: loopback, so a first run is not on the network.
+pub const ADDR: &str = "127.0.0.1:8080";
+/// `--data-dir`, also `warroom export` and `warroom import`'s.
+pub const DATA_DIR: &str = "./warroom-data";
+/// `--static-dir`: where `cargo xtask run` puts the built app.
+pub const STATIC_DIR: &str = "./dist";
+/// `--auth`.
+pub const AUTH: Auth = Auth::Open;
+/// `--sign-ins-per-minute`, per client address (also the burst).
+pub const SIGN_INS_PER_MINUTE: u32 = 60;
+/// `--session-days`.
+pub const SESSION_DAYS: u64 = 30;
+
+/// `--rate-limit`: sustained messages per second from one participant.
+pub const RATE_LIMIT: f64 = 50.0;
+/// `--rate-burst`.
+pub const RATE_BURST: f64 = 200.0;
+/// `--max-connections`, in all.
+pub const MAX_CONNECTIONS: usize = 10_000;
+/// `--max-connections-per-ip`.
+pub const MAX_CONNECTIONS_PER_IP: usize = 256;
+/// `--max-before-hello`.
+pub const MAX_BEFORE_HELLO: usize = 256;
+
+/// `--write-timeout-secs`: for one 64 KiB piece of a frame.
+pub const WRITE_TIMEOUT_SECS: u64 = 20;
+/// `--outbound-queue`: frames waiting for one client.
+pub const OUTBOUND_QUEUE: usize = 1_024;
+/// `--heartbeat-secs`.
+pub const HEARTBEAT_SECS: u64 = 15;
+/// Heartbeats a connection may miss before it is closed (4009).
+pub const HEARTBEATS_MISSED: u32 = 3;
+/// Seconds a new connection has to say hello (not a flag).
+pub const HELLO_TIMEOUT_SECS: u64 = 10;
+
+/// `--idle-unload-secs`.
+pub const IDLE_UNLOAD_SECS: u64 = 60;
+/// The fewest events between two snapshots (not a flag).
+pub const SNAPSHOT_EVERY: u64 = 1_000;
+/// Recent events a room keeps for catching up (not a flag).
+pub const RECENT_EVENTS: usize = 2_000;
+/// The most messages in one batch, one store write (not a flag).
+pub const MAX_BATCH: usize = 1_024;

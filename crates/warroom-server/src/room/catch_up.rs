@@ -1,0 +1,274 @@
+//! Catch-up: what a client that joins gets before the live stream, and the older history it
+//! pages in later. A client close behind gets the events it lacks from the recent events the
+//! room keeps in memory, in a few small `events` frames; one too far behind (or ahead, from
+//! another life of the log) gets a `snapshot` frame of the board, reused by every joiner while
+//! the recent events can bridge the gap from it; a `history` request reads a page of older
+//! events from the store.
+//!
+//! The frames are serialised by hand around serde's encoding of the board and the events
+//! (each encoded once), and tested to equal what serde makes of the message. What to send is
+//! decided here; sending it (and cutting off a slow reader) is `subscribers.rs`'s, and when a
+//! snapshot is *written to the store* is `batch.rs`'s.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use warroom_core::protocol::{ErrorCode, ServerMessage};
+use warroom_core::{Incident, IncidentId, Recorded, Seq};
+
+use super::Frame;
+use crate::store::{Store, StoreError};
+
+/// The most events one `history` page holds, whatever the client asks for.
+pub const HISTORY_PAGE_MAX: u32 = 1_000;
+
+/// The recent events and the cached snapshot frame of one room.
+pub(super) struct CatchUp {
+    /// The last events, for catching up clients that were away briefly.
+    recent: VecDeque<Recorded>,
+    /// How many recent events are kept.
+    keep: usize,
+    /// The board as a `snapshot` frame, for clients too far behind; rebuilt when stale.
+    snapshot_frame: Option<(Seq, Frame)>,
+}
+
+impl CatchUp {
+    /// The recent events of a log just loaded (`head` is its last sequence), reading further
+    /// back than the snapshot if the events after it are fewer than `keep`.
+    pub(super) async fn load(
+        store: &Arc<dyn Store>,
+        id: &IncidentId,
+        loaded_events: Vec<Recorded>,
+        snapshot_seq: Seq,
+        head: Seq,
+        keep: usize,
+    ) -> Result<Self, StoreError> {
+        let want_from = head.saturating_sub(keep as Seq);
+        let mut recent: VecDeque<Recorded> = if want_from < snapshot_seq {
+            store.events_after(id, want_from, keep as u32).await?.into()
+        } else {
+            loaded_events.into()
+        };
+        while recent.len() > keep {
+            recent.pop_front();
+        }
+        Ok(Self {
+            recent,
+            keep,
+            snapshot_frame: None,
+        })
+    }
+
+    /// Keeps `events`, just appended, among the recent ones.
+    pub(super) fn record(&mut self, events: &[Recorded]) {
+        self.recent.extend(events.iter().cloned());
+        while self.recent.len() > self.keep {
+            self.recent.pop_front();
+        }
+    }
+
+    /// What a subscriber holding `last_seq` lacks of `board`: recent events if it is close
+    /// behind, else a snapshot frame of the board and the recent events after it.
+    pub(super) fn frames(&mut self, last_seq: Seq, board: Option<&Incident>) -> Vec<Frame> {
+        let head = board.map_or(0, |b| b.seq);
+        if last_seq == head {
+            return Vec::new();
+        }
+        let oldest_recent = self.recent.front().map_or(head + 1, |r| r.seq);
+        if last_seq < head && last_seq + 1 >= oldest_recent {
+            return catch_up_frames(self.recent.iter().filter(|r| r.seq > last_seq));
+        }
+        // Too far behind, or ahead of us (a client from another life of this log): resync with
+        // the latest snapshot frame, followed by the recent events after it. Reusing the frame
+        // while the recent buffer bridges the gap means a crowd of joiners shares one frame —
+        // each newcomer's own arrival moves the head, and a frame per head would make every
+        // joiner that reads slowly hold a copy of the whole board.
+        let reusable = |seq: Seq| seq == head || (seq + 1 >= oldest_recent && seq < head);
+        let (seq, snapshot) = match &self.snapshot_frame {
+            Some((seq, frame)) if reusable(*seq) => (*seq, frame.clone()),
+            _ => {
+                let Some(board) = board else {
+                    return Vec::new();
+                };
+                let frame = snapshot_frame(board);
+                self.snapshot_frame = Some((head, frame.clone()));
+                (head, frame)
+            }
+        };
+        let mut frames = vec![snapshot];
+        frames.extend(catch_up_frames(self.recent.iter().filter(|r| r.seq > seq)));
+        frames
+    }
+}
+
+/// The answer to a `history` request: up to `limit` (at most [`HISTORY_PAGE_MAX`]) events
+/// before `before`, read from the store.
+pub async fn history_page(
+    store: &dyn Store,
+    incident: &IncidentId,
+    before: Seq,
+    limit: u32,
+) -> ServerMessage {
+    let limit = limit.clamp(1, HISTORY_PAGE_MAX);
+    match store.events_before(incident, before, limit).await {
+        Ok(events) => ServerMessage::History { events, before },
+        Err(err) => {
+            tracing::warn!(%incident, %err, "history read failed");
+            ServerMessage::Error {
+                code: ErrorCode::Internal,
+                message: "could not read the history; try again".into(),
+                command: None,
+            }
+        }
+    }
+}
+
+/// The `snapshot` frame of `board`, serialised from the board in place: a long incident's
+/// board is large, and cloning it into a `ServerMessage` first doubled the work of a join.
+fn snapshot_frame(board: &Incident) -> Frame {
+    let mut json = String::from(r#"{"type":"snapshot","seq":"#);
+    json.push_str(&board.seq.to_string());
+    json.push_str(r#","state":"#);
+    let mut bytes = json.into_bytes();
+    serde_json::to_writer(&mut bytes, &warroom_core::protocol::BoardWire(board))
+        .expect("a board always serialises");
+    bytes.push(b'}');
+    Frame::from(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
+}
+
+/// The most events in one catch-up frame.
+const CATCH_UP_EVENTS: usize = 500;
+
+/// The bytes of events a catch-up frame aims at. A connection's WebSocket keeps a write
+/// buffer as large as the largest frame it has sent, for as long as it stays open: one frame
+/// holding a room's whole recent history would pin tens of KiB on every idle connection.
+const CATCH_UP_BYTES: usize = 8 * 1024;
+
+/// The most frames a catch-up is split into for size alone: never more than the event limit
+/// alone would make of the recent events kept (2,000 / 500), so that a catch-up takes no more
+/// room in a subscriber's bounded queue than it always did.
+const CATCH_UP_FRAMES: usize = 4;
+
+/// `events` as `events` frames of at most [`CATCH_UP_EVENTS`] events each, split further
+/// (up to [`CATCH_UP_FRAMES`] frames) towards [`CATCH_UP_BYTES`] a frame; every event is
+/// serialised once.
+fn catch_up_frames<'a>(events: impl IntoIterator<Item = &'a Recorded>) -> Vec<Frame> {
+    let encoded: Vec<String> = events
+        .into_iter()
+        .map(|r| serde_json::to_string(r).expect("events always serialise"))
+        .collect();
+    if encoded.is_empty() {
+        return Vec::new();
+    }
+    let bytes: usize = encoded.iter().map(String::len).sum();
+    let frames = encoded
+        .len()
+        .div_ceil(CATCH_UP_EVENTS)
+        .max(bytes.div_ceil(CATCH_UP_BYTES).min(CATCH_UP_FRAMES));
+    encoded
+        .chunks(encoded.len().div_ceil(frames))
+        // The frame `ServerMessage::Events` encodes to, around the events already encoded.
+        .map(|chunk| {
+            Frame::from(format!(
+                r#"{{"type":"events","events":[{}]}}"#,
+                chunk.join(",")
+            ))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use warroom_core::{Command, Context, Event, NoteId, NoteKind, ParticipantId, TextId, execute};
+
+    use super::*;
+    use crate::room::frame;
+
+    fn note(seq: Seq, text: &str) -> Recorded {
+        Recorded {
+            seq,
+            at: chrono::Utc::now(),
+            actor: ParticipantId::parse("p-alice").unwrap(),
+            event: Event::NotePosted {
+                note: NoteId(seq as u32),
+                kind: NoteKind::Observation,
+                text: text.into(),
+            },
+        }
+    }
+
+    fn decoded(frames: &[Frame]) -> Vec<Vec<Recorded>> {
+        frames
+            .iter()
+            .map(|f| match serde_json::from_str(f.as_str()).unwrap() {
+                ServerMessage::Events { events } => events,
+                other => panic!("not an events frame: {other:?}"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn catch_up_frames_are_events_messages_in_order() {
+        let events: Vec<Recorded> = (1..=3).map(|s| note(s, "short")).collect();
+        let frames = catch_up_frames(&events);
+        let whole = frame(&ServerMessage::Events {
+            events: events.clone(),
+        });
+        assert_eq!(
+            frames,
+            vec![whole],
+            "a small catch-up is one ordinary frame"
+        );
+        assert_eq!(catch_up_frames(&[]), Vec::<Frame>::new());
+    }
+
+    #[test]
+    fn a_snapshot_frame_is_the_snapshot_message() {
+        let mut board = None;
+        let declare = Command::Declare {
+            title: "Checkout is down".into(),
+            severity: warroom_core::Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+        };
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let present = BTreeSet::new();
+        let ctx = Context {
+            actor: &alice,
+            at: chrono::Utc::now(),
+            present: &present,
+        };
+        execute(&mut board, &declare, &ctx).unwrap();
+        let board = board.unwrap();
+        let message = ServerMessage::Snapshot {
+            seq: board.seq,
+            state: Box::new(board.clone()),
+        };
+        assert_eq!(snapshot_frame(&board), frame(&message));
+    }
+
+    #[test]
+    fn catch_up_frames_stay_small_and_lose_nothing() {
+        let check = |events: &[Recorded], expected_frames: usize| {
+            let frames = catch_up_frames(events);
+            let chunks = decoded(&frames);
+            assert_eq!(chunks.concat(), events, "every event, once, in order");
+            assert_eq!(frames.len(), expected_frames);
+            assert!(chunks.iter().all(|c| c.len() <= CATCH_UP_EVENTS));
+        };
+        // About 130 bytes an event: 100 of them make two frames of about 6.5 KiB.
+        let small: Vec<Recorded> = (1..=100).map(|s| note(s, "a note")).collect();
+        check(&small, 2);
+        // However big, a catch-up of the 2,000 recent events is at most four frames.
+        let long = "x".repeat(CATCH_UP_BYTES);
+        let big: Vec<Recorded> = (1..=2_000).map(|s| note(s, &long)).collect();
+        check(&big, CATCH_UP_FRAMES);
+        check(&big[..10], CATCH_UP_FRAMES);
+        check(&big[..1], 1);
+        // Past 500 events, the event limit decides.
+        let many: Vec<Recorded> = (1..=2_400).map(|s| note(s, "a")).collect();
+        check(&many, 5);
+    }
+}
