@@ -19,6 +19,8 @@
 //! - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
 //! - [`protocol`]: the JSON messages between browser and server; [`api`]: the HTTP API's
 //!   bodies.
+//! - [`client`]: the client half of the protocol as a pure state machine
+//!   ([`ClientSync`](client::ClientSync)), driven by the browser, the test client and the bench.
 //! - [`replay`]: the board at any sequence, from checkpoints (the flight recorder).
 //! - [`metrics`]: how the incident was run, computed from the log.
 //! - [`scenario`]: training scenarios — the file format, when injects fire, scoring.
@@ -71,6 +73,7 @@ pub mod alerts;
 pub mod api;
 pub mod apply;
 pub mod brief;
+pub mod client;
 pub mod command;
 pub mod decide;
 pub mod event;
