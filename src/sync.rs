@@ -7,7 +7,7 @@
 //! socket and its closures, the timers, local storage for the pending commands (so a reload
 //! loses nothing), and the signals components read. Components never touch the socket.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use gloo_storage::{LocalStorage as WebStorage, Storage};
 use leptos::prelude::*;
@@ -371,13 +371,10 @@ impl Session {
         let Some(key) = self.pending_key.try_get_value() else {
             return;
         };
-        let Some(kept) = self.sync.try_with_value(|sync| {
-            let ids = sync.pending().iter().map(|p| p.id.clone());
-            ids.collect::<HashSet<_>>()
-        }) else {
-            return;
-        };
-        self.pending.update(|p| p.retain(|c| kept.contains(&c.id)));
+        self.sync.with_value(|sync| {
+            self.pending
+                .update(|p| p.retain(|c| sync.is_pending(&c.id)));
+        });
         self.pending.with_untracked(|p| {
             if p.is_empty() {
                 WebStorage::delete(&key);
