@@ -2,7 +2,7 @@
 //! app, the server's integration-test client and the benchmark all drive.
 //!
 //! It owns the rules a client must keep (`docs/protocol.md`): folding events into the board
-//! with [`apply`] and never out of order; dropping events it already holds and, on a gap,
+//! with [`apply()`] and never out of order; dropping events it already holds and, on a gap,
 //! abandoning the connection and saying `hello` again with its head rather than guessing;
 //! adopting a snapshot; keeping each submitted command *pending* until `ack` or `rejected`, and
 //! resending every pending command, in order and with its original id, after each welcome (the
@@ -19,12 +19,36 @@
 //! construction. The board itself lives wherever the caller keeps it (in memory, in the
 //! browser's signals), behind the small [`Board`] trait; this machine is the only code that
 //! changes it.
+//!
+//! ```
+//! use warroom_core::client::{ClientSync, Effect, Held, Link};
+//! use warroom_core::{IncidentId, TextId};
+//!
+//! let incident = IncidentId::parse("j5ypw3baktyaxifyjy6d7jcb7a").unwrap();
+//! let mut sync = ClientSync::new(incident, 0, Vec::new(), 7);
+//! let mut board = Held::default();
+//! sync.connecting(); // the driver opens a socket…
+//! let hello = sync.opened(0.0); // …and sends what it is told to, once open
+//! assert!(matches!(&hello[..], [Effect::Send(frame)] if frame.contains(r#""last_seq":0"#)));
+//! let welcome = r#"{"type":"welcome","incident":"j5ypw3baktyaxifyjy6d7jcb7a","head":0,
+//!     "server_time":"2025-03-14T09:37:02Z"}"#;
+//! let effects = sync.received_text(&mut board, welcome, 5.0);
+//! assert!(sync.is_live() && effects.contains(&Effect::Link(Link::Online)));
+//! // The socket drops: the machine says when to try again, half a second or less from now.
+//! let effects = sync.closed(1006, "", 10.0);
+//! assert!(effects.iter().any(|e| matches!(e, Effect::ReconnectAt(at) if *at <= 510.0)));
+//! ```
 
+mod board;
+mod effect;
+
+pub use board::{Board, Held};
+pub use effect::{Effect, Link, Outcome, Pending};
+
+use crate::apply;
 use crate::event::Recorded;
-use crate::ids::{CommandId, IncidentId, ParticipantId, Seq};
-use crate::incident::Timestamp;
+use crate::ids::{CommandId, IncidentId, Seq};
 use crate::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage, close};
-use crate::{State, apply};
 
 /// Timeline page size when scrolling back.
 pub const HISTORY_PAGE: u32 = 200;
@@ -34,116 +58,6 @@ pub const PING_EVERY_MS: u32 = 10_000;
 pub const SILENCE_LIMIT_MS: f64 = 35_000.0;
 /// How long a rate-limited command waits before it is sent again.
 pub const RATE_LIMIT_RETRY_MS: f64 = 1_000.0;
-
-/// Where the board a client holds is kept. The machine changes it only through these two
-/// calls, always with a board and log that stay in step.
-pub trait Board {
-    /// Changes the board and its log together: a fold, or a snapshot adopted.
-    fn update(&mut self, f: impl FnOnce(&mut State, &mut Vec<Recorded>));
-    /// Changes the log alone: an older page of the timeline put in front.
-    fn update_log(&mut self, f: impl FnOnce(&mut Vec<Recorded>));
-    /// The sequence of the oldest event in the log, if it holds any.
-    fn oldest(&self) -> Option<Seq>;
-}
-
-/// A board kept in memory: the state and the events held, contiguous and ending at the
-/// board's sequence (starting after 1 when the board came as a snapshot).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Held {
-    pub state: State,
-    pub log: Vec<Recorded>,
-}
-
-impl Board for Held {
-    fn update(&mut self, f: impl FnOnce(&mut State, &mut Vec<Recorded>)) {
-        f(&mut self.state, &mut self.log);
-    }
-    fn update_log(&mut self, f: impl FnOnce(&mut Vec<Recorded>)) {
-        f(&mut self.log);
-    }
-    fn oldest(&self) -> Option<Seq> {
-        self.log.first().map(|r| r.seq)
-    }
-}
-
-/// How the link to the server stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Link {
-    Connecting,
-    Online,
-    /// Lost; the next attempt is due at this time (ms, the driver's clock).
-    Offline {
-        retry_at_ms: f64,
-    },
-    /// The server refused for good (no such incident, access taken away): no retries.
-    Refused(String),
-    /// The server speaks a newer protocol than this client: only a reload helps. Pending
-    /// commands are kept and go out from the reloaded page.
-    Outdated,
-}
-
-/// What became of a submitted command.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Pending,
-    Done,
-    Rejected(String),
-}
-
-/// A command not yet acknowledged, kept as the JSON it is sent as: a client never needs to
-/// read a command back, and the browser then does not link the command decoder.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pending {
-    pub id: CommandId,
-    pub command: String,
-}
-
-impl Pending {
-    /// The `submit` frame carrying this command.
-    pub fn frame(&self) -> String {
-        // Ids are validated to letters, digits, '-' and '_': nothing to escape.
-        format!(
-            r#"{{"type":"submit","id":"{}","command":{}}}"#,
-            self.id, self.command
-        )
-    }
-}
-
-/// What the driver must do, in the order given.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Send this text frame on the open socket.
-    Send(String),
-    /// Abandon the socket: detach and close it, without reporting its close back.
-    Disconnect,
-    /// Open a new socket at this time (ms), then call [`ClientSync::connecting`].
-    ReconnectAt(f64),
-    /// Call [`ClientSync::retry`] with this command at this time (ms).
-    RetryAt(CommandId, f64),
-    /// The link's state changed.
-    Link(Link),
-    /// The pending commands changed ([`ClientSync::pending`]): keep them somewhere safe.
-    SavePending,
-    /// A command's outcome changed.
-    Outcome(CommandId, Outcome),
-    /// Events `from..=to` were folded into the board.
-    Folded { from: Seq, to: Seq },
-    /// The board was replaced by a snapshot as of this sequence; the log was emptied.
-    Adopted(Seq),
-    /// Whether the log reaches back to the declaration changed.
-    HistoryComplete(bool),
-    /// Who is connected to the incident.
-    Presence(Vec<ParticipantId>),
-    /// The server's clock, from a welcome.
-    ServerTime(Timestamp),
-    /// The last protocol-level problem worth showing, or none.
-    Notice(Option<String>),
-    /// The server refused a command because this connection may only watch.
-    Forbidden,
-    /// The session may have ended (signed out, or a socket refused before its welcome, which a
-    /// browser cannot tell from a 401): ask the API whether this client is still signed in.
-    CheckSignedIn,
-}
 
 /// Where the current connection stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
