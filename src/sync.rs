@@ -1,22 +1,20 @@
-//! The board's link to the server: one WebSocket per open incident, and the client half of
-//! the protocol.
+//! The board's link to the server: one WebSocket per open incident, driving
+//! `warroom_core::client::ClientSync`, the client half of the protocol.
 //!
-//! It folds the server's events into the board with warroom-core's `apply` (the very function
-//! the server runs), checks that sequences have no gaps, keeps the commands this browser sent
-//! as *pending* until acknowledged (in local storage too, so a reload loses nothing), resends
-//! them with the same ids after every reconnect — the server applies each id once — and
-//! reconnects by itself with exponential backoff and jitter.
-//!
-//! Components read the signals here; they never touch the socket.
+//! Every protocol rule — folding events in order, gaps, snapshots, resending pending commands
+//! with the same ids, outcomes, history pages, heartbeats, backoff — is in `ClientSync`, which
+//! the server's tests and the benchmark drive too. This file is the browser's part only: the
+//! socket and its closures, the timers, local storage for the pending commands (so a reload
+//! loses nothing), and the signals components read. Components never touch the socket.
 
 use std::collections::{BTreeSet, HashMap};
 
 use gloo_storage::{LocalStorage as WebStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use warroom_core::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage, close};
+use warroom_core::client::{Board, ClientSync, Effect, PING_EVERY_MS, Pending};
 use warroom_core::{
-    Command, CommandId, IncidentId, NoteKind, ParticipantId, Recorded, Seq, State, TextId, apply,
+    Command, CommandId, IncidentId, NoteKind, ParticipantId, Recorded, Seq, State, TextId,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -25,29 +23,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use crate::clock::Clock;
 use crate::identity::{Identity, random_token};
 
-/// How the link to the server stands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Link {
-    Connecting,
-    Online,
-    /// Lost; the next attempt is due at this browser time (ms).
-    Offline {
-        retry_at_ms: f64,
-    },
-    /// The server refused for good (no such incident): no retries.
-    Refused(String),
-    /// The server speaks a newer protocol than this page: only a reload helps. Unsent
-    /// commands are kept in local storage and go out from the reloaded page.
-    Outdated,
-}
-
-/// What became of a command this browser sent.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
-    Pending,
-    Done,
-    Rejected(String),
-}
+pub use warroom_core::client::{HISTORY_PAGE, Link, Outcome};
 
 /// A command not yet acknowledged by the server.
 ///
@@ -63,21 +39,6 @@ pub struct PendingCommand {
     /// When it was made, browser time in ms.
     pub at_ms: f64,
 }
-
-impl PendingCommand {
-    fn submit_frame(&self) -> String {
-        // Ids are validated to letters, digits, '-' and '_': nothing to escape.
-        format!(
-            r#"{{"type":"submit","id":"{}","command":{}}}"#,
-            self.id, self.command
-        )
-    }
-}
-
-/// Timeline page size when scrolling back.
-pub const HISTORY_PAGE: u32 = 200;
-const PING_EVERY_MS: u32 = 10_000;
-const SILENCE_LIMIT_MS: f64 = 35_000.0;
 
 /// The live incident, provided as context to the board's components.
 #[derive(Clone, Copy)]
@@ -107,14 +68,10 @@ pub struct Session {
     identity: Identity,
     clock: Clock,
     socket: StoredValue<Option<Socket>, LocalStorage>,
-    /// Whether the current socket has been welcomed. A socket that fails before its welcome
-    /// may mean the session has gone (the upgrade is refused with 401, which a browser cannot
-    /// read), so the app asks the API.
-    welcomed: StoredValue<bool>,
+    /// The protocol's state: what is held, what is pending, how the link stands.
+    sync: StoredValue<ClientSync>,
     /// Where the pending commands are kept: they belong to the person who typed them.
     pending_key: StoredValue<String>,
-    attempt: StoredValue<u32>,
-    last_heard_ms: StoredValue<f64>,
     /// Cleared when the board is left: no more reconnects.
     alive: StoredValue<bool>,
 }
@@ -144,6 +101,34 @@ impl Drop for Socket {
     }
 }
 
+/// The board's signals, where `ClientSync` keeps what it folds.
+#[derive(Clone, Copy)]
+struct Signals {
+    state: RwSignal<State>,
+    log: RwSignal<Vec<Recorded>>,
+}
+
+impl Board for Signals {
+    fn update(&mut self, f: impl FnOnce(&mut State, &mut Vec<Recorded>)) {
+        // The log is taken out for the moment the board changes, so that the two signals
+        // are never written at once.
+        let mut log = self
+            .log
+            .try_update_untracked(std::mem::take)
+            .unwrap_or_default();
+        self.state.update(|state| f(state, &mut log));
+        self.log.set(log);
+    }
+
+    fn update_log(&mut self, f: impl FnOnce(&mut Vec<Recorded>)) {
+        self.log.update(f);
+    }
+
+    fn oldest(&self) -> Option<Seq> {
+        self.log.with_untracked(|l| l.first().map(|r| r.seq))
+    }
+}
+
 impl Session {
     /// Opens the link to `incident` and keeps it open until the owner is cleaned up.
     pub fn connect(incident: IncidentId, identity: Identity, clock: Clock) -> Self {
@@ -162,6 +147,16 @@ impl Session {
             .iter()
             .map(|p| (p.id.clone(), Outcome::Pending))
             .collect();
+        let resend = pending
+            .iter()
+            .map(|p| Pending {
+                id: p.id.clone(),
+                command: p.command.clone(),
+            })
+            .collect();
+        // The seed of the reconnect jitter, so that browsers do not retry in lockstep.
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        let sync = ClientSync::new(incident.clone(), 0, resend, seed);
         let state = RwSignal::<State>::new(None);
         let forbidden = RwSignal::new(false);
         let me = identity.participant();
@@ -189,15 +184,13 @@ impl Session {
             identity,
             clock,
             socket: StoredValue::new_local(None),
-            welcomed: StoredValue::new(false),
+            sync: StoredValue::new(sync),
             pending_key: StoredValue::new(key),
-            attempt: StoredValue::new(0),
-            last_heard_ms: StoredValue::new(js_sys::Date::now()),
             alive: StoredValue::new(true),
         };
         session.open();
         let heartbeat = gloo_timers::callback::Interval::new(PING_EVERY_MS, move || {
-            session.heartbeat();
+            session.drive(|sync, _| sync.tick(js_sys::Date::now()));
         });
         // Dropped (and so stopped) with the board.
         StoredValue::new_local(heartbeat);
@@ -228,31 +221,63 @@ impl Session {
             Command::PostNote { kind, text } => Some((*kind, text.clone())),
             _ => None,
         };
-        let pending = PendingCommand {
-            id: id.clone(),
-            command: serde_json::to_string(&command).expect("commands serialise"),
-            note,
-            at_ms: js_sys::Date::now(),
-        };
-        self.outcomes
-            .update(|o| drop(o.insert(id.clone(), Outcome::Pending)));
-        self.pending.update(|p| p.push(pending.clone()));
-        self.save_pending();
-        if self.link.get_untracked() == Link::Online {
-            self.send_text(&pending.submit_frame());
-        }
+        let json = serde_json::to_string(&command).expect("commands serialise");
+        self.pending.update(|p| {
+            p.push(PendingCommand {
+                id: id.clone(),
+                command: json.clone(),
+                note,
+                at_ms: js_sys::Date::now(),
+            });
+        });
+        self.drive(|sync, _| sync.submit(id.clone(), json));
         id
     }
 
     /// Asks for the page of timeline before what the browser holds.
     pub fn load_earlier(&self) {
-        let first = self.log.with_untracked(|l| l.first().map(|r| r.seq));
-        let before = first.unwrap_or_else(|| self.head() + 1);
-        if before > 1 {
-            self.send(&ClientMessage::History {
-                before,
-                limit: HISTORY_PAGE,
-            });
+        self.drive(|sync, board| sync.load_earlier(board));
+    }
+
+    /// Tells the protocol what happened and carries out what it asks for.
+    fn drive(&self, f: impl FnOnce(&mut ClientSync, &mut Signals) -> Vec<Effect>) {
+        if !self.is_alive() {
+            return;
+        }
+        let mut board = Signals {
+            state: self.state,
+            log: self.log,
+        };
+        let effects = self.sync.try_update_value(|sync| f(sync, &mut board));
+        for effect in effects.into_iter().flatten() {
+            self.carry_out(effect);
+        }
+    }
+
+    fn carry_out(&self, effect: Effect) {
+        let session = *self;
+        match effect {
+            Effect::Send(text) => self.send_text(&text),
+            Effect::Disconnect => self.discard_socket(),
+            Effect::ReconnectAt(at) => set_timeout(move || session.open(), until(at)),
+            Effect::RetryAt(id, at) => {
+                set_timeout(move || session.drive(|sync, _| sync.retry(&id)), until(at));
+            }
+            Effect::Link(link) => self.link.set(link),
+            Effect::SavePending => self.save_pending(),
+            Effect::Outcome(id, outcome) => {
+                self.outcomes.update(|o| drop(o.insert(id, outcome)));
+            }
+            Effect::HistoryComplete(complete) => self.history_complete.set(complete),
+            Effect::Presence(present) => {
+                self.present.set(present.into_iter().collect());
+                self.presence_known.set(true);
+            }
+            Effect::ServerTime(time) => self.clock.set_server_time(time),
+            Effect::Notice(notice) => self.notice.set(notice),
+            Effect::Forbidden => self.forbidden.set(true),
+            Effect::CheckSignedIn => self.check_signed_in(),
+            Effect::Folded { .. } | Effect::Adopted(_) => {}
         }
     }
 
@@ -260,8 +285,10 @@ impl Session {
         if !self.is_alive() {
             return;
         }
-        self.link.set(Link::Connecting);
-        self.welcomed.set_value(false);
+        let Some(effects) = self.sync.try_update_value(ClientSync::connecting).flatten() else {
+            return;
+        };
+        effects.into_iter().for_each(|e| self.carry_out(e));
         let location = window().location();
         let scheme = if location.protocol().as_deref() == Ok("https:") {
             "wss"
@@ -272,19 +299,23 @@ impl Session {
         let ws = match WebSocket::new(&format!("{scheme}://{host}/ws")) {
             Ok(ws) => ws,
             Err(_) => {
-                self.schedule_reconnect();
+                self.drive(|sync, _| sync.open_failed(js_sys::Date::now()));
                 return;
             }
         };
         let session = *self;
-        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| session.on_open());
+        let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+            session.drive(|sync, _| sync.opened(js_sys::Date::now()));
+        });
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             if let Some(text) = ev.data().as_string() {
-                session.on_message(&text);
+                session.drive(|sync, board| sync.received_text(board, &text, js_sys::Date::now()));
             }
         });
         let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |ev: CloseEvent| {
-            session.on_close(ev.code(), ev.reason());
+            session.discard_socket();
+            let reason = ev.reason();
+            session.drive(|sync, _| sync.closed(ev.code(), &reason, js_sys::Date::now()));
         });
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -295,179 +326,6 @@ impl Session {
             _on_message: on_message,
             _on_close: on_close,
         }));
-    }
-
-    fn on_open(&self) {
-        self.last_heard_ms.set_value(js_sys::Date::now());
-        // Who this connection speaks for is the session the socket was opened with.
-        self.send(&ClientMessage::Hello {
-            protocol: PROTOCOL_VERSION,
-            incident: self.incident.get_value(),
-            last_seq: self.head(),
-        });
-    }
-
-    fn on_message(&self, text: &str) {
-        self.last_heard_ms.set_value(js_sys::Date::now());
-        let message = match serde_json::from_str::<ServerMessage>(text) {
-            Ok(m) => m,
-            Err(err) => {
-                self.notice
-                    .set(Some(format!("Unreadable message from the server: {err}")));
-                return;
-            }
-        };
-        match message {
-            ServerMessage::Welcome { server_time, .. } => {
-                self.clock.set_server_time(server_time);
-                self.welcomed.set_value(true);
-                self.attempt.set_value(0);
-                self.notice.set(None);
-                self.link.set(Link::Online);
-                // Everything not yet acknowledged goes again, with the same ids, in order.
-                for p in self.pending.get_untracked() {
-                    self.send_text(&p.submit_frame());
-                }
-            }
-            ServerMessage::Snapshot { seq, state } => {
-                self.state.set(Some(*state));
-                self.log.set(Vec::new());
-                self.history_complete.set(seq == 0);
-                self.load_earlier();
-            }
-            ServerMessage::Events { events } => self.fold(events),
-            ServerMessage::History { events, .. } => {
-                let first = self.log.with_untracked(|l| l.first().map(|r| r.seq));
-                let older: Vec<Recorded> = events
-                    .into_iter()
-                    .filter(|r| first.is_none_or(|f| r.seq < f))
-                    .collect();
-                if older.first().is_some_and(|r| r.seq == 1) || first == Some(1) {
-                    self.history_complete.set(true);
-                }
-                if !older.is_empty() {
-                    self.log.update(|l| {
-                        l.splice(0..0, older);
-                    });
-                }
-            }
-            ServerMessage::Ack { id, .. } => self.settle(&id, Outcome::Done),
-            ServerMessage::Rejected { id, rejection } => {
-                self.settle(&id, Outcome::Rejected(rejection.message));
-            }
-            ServerMessage::Presence { present } => {
-                self.present.set(present.into_iter().collect());
-                self.presence_known.set(true);
-            }
-            ServerMessage::Error {
-                code,
-                message,
-                command,
-            } => {
-                if code == ErrorCode::UnsupportedProtocol {
-                    // This page is older than the server: retrying cannot help.
-                    self.notice.set(None);
-                    self.discard_socket();
-                    self.link.set(Link::Outdated);
-                } else if let (ErrorCode::Forbidden, Some(id)) = (code, &command) {
-                    // An observer's connection: nothing changed, and resending cannot help.
-                    self.forbidden.set(true);
-                    self.settle(id, Outcome::Rejected(message));
-                } else if let (ErrorCode::RateLimited, Some(id)) = (code, command) {
-                    // Not processed: send it again shortly.
-                    let session = *self;
-                    set_timeout(
-                        move || session.resend(&id),
-                        std::time::Duration::from_millis(1_000),
-                    );
-                } else {
-                    self.notice.set(Some(message));
-                }
-            }
-            ServerMessage::Pong { .. } => {}
-        }
-    }
-
-    /// Folds a batch of events in, skipping ones already held and resyncing on a gap.
-    fn fold(&self, events: Vec<Recorded>) {
-        let head = self.head();
-        let fresh: Vec<Recorded> = events.into_iter().filter(|r| r.seq > head).collect();
-        let Some(first) = fresh.first() else {
-            return;
-        };
-        let contiguous = fresh
-            .iter()
-            .enumerate()
-            .all(|(i, r)| r.seq == first.seq + i as Seq);
-        if first.seq != head + 1 || !contiguous {
-            // A gap: never guess. Reconnect and resume from what we hold.
-            self.notice.set(Some(format!(
-                "Missed events after {head}; resynchronising."
-            )));
-            self.drop_socket();
-            return;
-        }
-        self.state.update(|state| {
-            for r in &fresh {
-                apply(state, r);
-            }
-        });
-        if head == 0 {
-            self.history_complete.set(true);
-        }
-        self.log.update(|l| l.extend(fresh));
-    }
-
-    fn settle(&self, id: &CommandId, outcome: Outcome) {
-        let known = self
-            .pending
-            .with_untracked(|p| p.iter().any(|c| &c.id == id));
-        if known {
-            self.pending.update(|p| p.retain(|c| &c.id != id));
-            self.save_pending();
-        }
-        self.outcomes
-            .update(|o| drop(o.insert(id.clone(), outcome)));
-    }
-
-    fn resend(&self, id: &CommandId) {
-        if !self.is_alive() || self.link.get_untracked() != Link::Online {
-            return;
-        }
-        let command = self
-            .pending
-            .with_untracked(|p| p.iter().find(|c| &c.id == id).cloned());
-        if let Some(p) = command {
-            self.send_text(&p.submit_frame());
-        }
-    }
-
-    fn on_close(&self, code: u16, reason: String) {
-        let welcomed = self.welcomed.get_value();
-        self.discard_socket();
-        if code == close::REFUSED {
-            let message = self.notice.get_untracked().unwrap_or_else(|| {
-                if welcomed {
-                    // Access taken away: a removed member, a revoked observer link.
-                    format!("The server closed this board: {reason}.")
-                } else {
-                    format!("The server refused: {reason}")
-                }
-            });
-            self.link.set(Link::Refused(message));
-            return;
-        }
-        if code == close::TOO_MANY_CONNECTIONS {
-            self.notice.set(Some(format!(
-                "The server is busy ({reason}); trying again. Closing other Warroom tabs helps."
-            )));
-        }
-        // Signed out (here or in another tab), or a socket that never got its welcome (the
-        // upgrade is refused without a session): ask whether this browser is signed in.
-        if !welcomed || code == close::SIGNED_OUT {
-            self.check_signed_in();
-        }
-        self.schedule_reconnect();
     }
 
     /// Asks the API whether this browser is still signed in; when it is not, the app shows
@@ -481,12 +339,6 @@ impl Session {
                 session.identity.signed_out();
             }
         });
-    }
-
-    /// Abandons the current socket (dead or out of step) and reconnects.
-    fn drop_socket(&self) {
-        self.discard_socket();
-        self.schedule_reconnect();
     }
 
     /// Detaches and closes the socket. The drop is deferred because this may run inside one
@@ -504,44 +356,6 @@ impl Session {
         self.alive.try_get_value().unwrap_or(false)
     }
 
-    fn schedule_reconnect(&self) {
-        if !self.is_alive() {
-            return;
-        }
-        let attempt = self.attempt.get_value();
-        self.attempt.set_value(attempt.saturating_add(1));
-        // Exponential backoff from half a second, capped at eight, with jitter so that a
-        // room full of browsers does not reconnect in lockstep after a restart.
-        let base = (500.0 * 2f64.powi(attempt.min(4) as i32)).min(8_000.0);
-        let delay = base * (0.5 + 0.5 * js_sys::Math::random());
-        self.link.set(Link::Offline {
-            retry_at_ms: js_sys::Date::now() + delay,
-        });
-        let session = *self;
-        set_timeout(
-            move || session.open(),
-            std::time::Duration::from_millis(delay as u64),
-        );
-    }
-
-    fn heartbeat(&self) {
-        if self.link.get_untracked() != Link::Online {
-            return;
-        }
-        if js_sys::Date::now() - self.last_heard_ms.get_value() > SILENCE_LIMIT_MS {
-            // Half-open: the server went silent without a close. Start over.
-            self.drop_socket();
-            return;
-        }
-        self.send(&ClientMessage::Ping {
-            nonce: js_sys::Date::now() as u64,
-        });
-    }
-
-    fn send(&self, message: &ClientMessage) {
-        self.send_text(&message.to_json());
-    }
-
     fn send_text(&self, text: &str) {
         self.socket.with_value(|s| {
             if let Some(s) = s
@@ -552,10 +366,15 @@ impl Session {
         });
     }
 
+    /// Keeps the commands still pending, in local storage too.
     fn save_pending(&self) {
         let Some(key) = self.pending_key.try_get_value() else {
             return;
         };
+        self.sync.with_value(|sync| {
+            self.pending
+                .update(|p| p.retain(|c| sync.is_pending(&c.id)));
+        });
         self.pending.with_untracked(|p| {
             if p.is_empty() {
                 WebStorage::delete(&key);
@@ -564,6 +383,11 @@ impl Session {
             }
         });
     }
+}
+
+/// How long from now until `at_ms`, browser time.
+fn until(at_ms: f64) -> std::time::Duration {
+    std::time::Duration::from_millis((at_ms - js_sys::Date::now()).max(0.0).ceil() as u64)
 }
 
 const PENDING_PREFIX: &str = "warroom.pending.";

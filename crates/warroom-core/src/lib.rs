@@ -42,6 +42,9 @@
 //!    - [`protocol`]: the WebSocket's JSON messages, and the board's columnar snapshot encoding
 //!      ([`protocol::BoardWire`]).
 //!    - [`api`]: the HTTP API's bodies.
+//!    - [`client`]: the client half of the protocol as a pure state machine
+//!      ([`ClientSync`](client::ClientSync)), driven by the browser, the test client and the
+//!      bench.
 //!
 //! The crate root only re-exports the items most callers need.
 //!
@@ -112,6 +115,7 @@ pub mod score;
 
 // Wire.
 pub mod api;
+pub mod client;
 pub mod protocol;
 
 pub use apply::apply;

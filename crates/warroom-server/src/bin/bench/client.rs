@@ -1,7 +1,8 @@
 //! A benchmark client: one real WebSocket to the server, speaking the protocol as the browser
-//! app does (hello, submit) but reading frames as cheaply as it can, because the clients share
-//! the machine's cores with the server: a frame's type is read off its first bytes, and only
-//! the frames a measurement needs are decoded.
+//! app does, through warroom-core's `ClientSync` (its hello, and the fold of a joining board),
+//! but reading frames as cheaply as it can, because the clients share the machine's cores
+//! with the server: a frame's type is read off its first bytes, and only the frames a
+//! measurement needs are decoded.
 //!
 //! Pings from the server are answered underneath whenever the stream is read, so a connection
 //! stays alive as long as somebody keeps reading it.
@@ -15,7 +16,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 use tokio_tungstenite::{WebSocketStream, client_async_with_config};
-use warroom_core::protocol::{ClientMessage, PROTOCOL_VERSION, ServerMessage};
+use warroom_core::client::{ClientSync, Effect};
+use warroom_core::protocol::{ClientMessage, ServerMessage};
 use warroom_core::{CommandId, IncidentId, NoteKind, Seq, TextId};
 
 use crate::server::{Person, Server};
@@ -76,15 +78,21 @@ pub async fn connect_small(port: u16, person: &Person) -> anyhow::Result<Ws> {
     Ok(ws)
 }
 
-/// Says hello holding `last_seq` (who is speaking is the connection's session).
-pub async fn hello(ws: &mut Ws, incident: &IncidentId, last_seq: Seq) -> anyhow::Result<()> {
-    let hello = ClientMessage::Hello {
-        protocol: PROTOCOL_VERSION,
-        incident: incident.clone(),
-        last_seq,
-    };
-    ws.send(Message::text(hello.to_json())).await?;
-    Ok(())
+/// Says hello holding `last_seq` (who is speaking is the connection's session); the protocol
+/// state that said it, to take in what the server sends.
+pub async fn hello(
+    ws: &mut Ws,
+    incident: &IncidentId,
+    last_seq: Seq,
+) -> anyhow::Result<ClientSync> {
+    let mut sync = ClientSync::new(incident.clone(), last_seq, Vec::new(), 0);
+    sync.connecting();
+    for effect in sync.opened(0.0) {
+        if let Effect::Send(hello) = effect {
+            ws.send(Message::text(hello)).await?;
+        }
+    }
+    Ok(sync)
 }
 
 /// Connects as the person `label` (signed in on first use), says hello as a newcomer and reads

@@ -1,6 +1,7 @@
 //! Time to join a big incident: from opening a new connection and saying hello with nothing
 //! (`last_seq` 0) until the client holds the whole board — a `snapshot` (or the `events`)
-//! through the head the `welcome` announced, read and decoded.
+//! through the head the `welcome` announced, read, decoded and taken in by `ClientSync`, as
+//! the browser does.
 //!
 //! The incident is built first by many writers at once. A *warm* join finds the room loaded;
 //! a *cold* join comes first after a restart of the server on the same data directory, so the
@@ -9,8 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, bail};
-use warroom_core::protocol::ServerMessage;
+use anyhow::bail;
+use warroom_core::client::{Effect, Held};
 use warroom_core::{IncidentId, Seq};
 
 use crate::client;
@@ -21,7 +22,7 @@ use crate::server::Server;
 pub struct JoinSample {
     /// Until the last frame of the board was read off the socket.
     pub received: Duration,
-    /// Until it was also decoded: the client holds the board.
+    /// Until it was also decoded and folded: the client holds the board.
     pub held: Duration,
     /// The bytes of board the client was sent.
     pub bytes: usize,
@@ -124,10 +125,10 @@ async fn time_join(
     let person = server.person(label).await?;
     let began = Instant::now();
     let mut ws = client::connect(server.port, &person).await?;
-    client::hello(&mut ws, incident, 0).await?;
-    let mut head = None;
-    let mut held: Seq = 0;
+    let mut sync = client::hello(&mut ws, incident, 0).await?;
+    let mut board = Held::default();
     let mut bytes = 0;
+    let mut snapshot = false;
     let sample = loop {
         let text = client::next_text(&mut ws).await?;
         let received = began.elapsed();
@@ -135,28 +136,18 @@ async fn time_join(
         if !matches!(kind, "welcome" | "snapshot" | "events") {
             continue;
         }
-        let message: ServerMessage = serde_json::from_str(&text)?;
-        let snapshot = match message {
-            ServerMessage::Welcome { head: h, .. } => {
-                head = Some(h);
-                continue;
+        if kind != "welcome" {
+            bytes += text.len();
+        }
+        for effect in sync.received_text(&mut board, &text, 0.0) {
+            match effect {
+                Effect::Adopted(_) => snapshot = true,
+                Effect::Disconnect => bail!("the board came with a gap: {text:.200}"),
+                Effect::Notice(Some(notice)) => bail!("{notice}"),
+                _ => {}
             }
-            ServerMessage::Snapshot { seq, state } => {
-                if state.seq != seq {
-                    bail!("a snapshot at {seq} of a board at {}", state.seq);
-                }
-                held = seq;
-                true
-            }
-            ServerMessage::Events { events } => {
-                held = events.last().map_or(held, |r| r.seq);
-                false
-            }
-            _ => continue,
-        };
-        bytes += text.len();
-        let head = head.context("board frames before the welcome")?;
-        if held >= head {
+        }
+        if sync.caught_up() {
             break JoinSample {
                 received,
                 held: began.elapsed(),

@@ -1,15 +1,19 @@
-//! A WebSocket client that behaves like the browser app: it says hello, keeps a replica of the
-//! board by folding every event it receives, and checks the protocol's promise as it goes —
-//! events follow what it holds, without gaps or duplicates.
+//! A WebSocket client that behaves like the browser app: it says hello and keeps a replica of
+//! the board with warroom-core's `ClientSync` (the very state machine the browser drives),
+//! and checks the server's promise as it goes — events follow what it holds, without gaps or
+//! duplicates. What `ClientSync` would send by itself (resends, history pages) is left out:
+//! the tests send their own frames, to see what the server does with them.
 
 use std::collections::HashMap;
+use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{WebSocketStream, client_async};
-use warroom_core::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage};
+use warroom_core::client::{Board, ClientSync, Effect};
+use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use warroom_core::{
     Command, CommandId, Event, Incident, IncidentId, ParticipantId, Recorded, Rejection, Seq,
     State, TextId,
@@ -47,28 +51,17 @@ impl Replica {
             .map(|n| n.text.clone())
             .collect()
     }
+}
 
-    fn take_events(&mut self, who: &str, events: &[Recorded]) {
-        for recorded in events {
-            assert_eq!(
-                recorded.seq,
-                self.seq + 1,
-                "{who} holds seq {} and was sent seq {}: a gap or a duplicate",
-                self.seq,
-                recorded.seq
-            );
-            warroom_core::apply(&mut self.state, recorded);
-            self.seq = recorded.seq;
-            self.log.push(recorded.clone());
-        }
+impl Board for Replica {
+    fn update(&mut self, f: impl FnOnce(&mut State, &mut Vec<Recorded>)) {
+        f(&mut self.state, &mut self.log);
     }
-
-    fn take_snapshot(&mut self, seq: Seq, state: &Incident) {
-        assert_eq!(seq, state.seq, "a snapshot's seq is its board's seq");
-        self.state = Some(state.clone());
-        self.seq = seq;
-        self.log.clear();
-        self.snapshots += 1;
+    fn update_log(&mut self, f: impl FnOnce(&mut Vec<Recorded>)) {
+        f(&mut self.log);
+    }
+    fn oldest(&self) -> Option<Seq> {
+        self.log.first().map(|r| r.seq)
     }
 }
 
@@ -101,6 +94,9 @@ pub struct Client {
     pub present: Vec<ParticipantId>,
     /// The head announced by the latest `welcome`.
     pub welcome_head: Option<Seq>,
+    /// The protocol's state, from hello (or from the welcome, when a test said hello itself).
+    sync: Option<ClientSync>,
+    began: Instant,
 }
 
 impl Client {
@@ -135,6 +131,8 @@ impl Client {
             replica: Replica::default(),
             present: Vec::new(),
             welcome_head: None,
+            sync: None,
+            began: Instant::now(),
         })
     }
 
@@ -160,12 +158,20 @@ impl Client {
 
     /// Says hello, announcing the replica's sequence (who is speaking is the session's).
     pub async fn hello(&mut self, incident: &IncidentId) {
-        let hello = ClientMessage::Hello {
-            protocol: PROTOCOL_VERSION,
-            incident: incident.clone(),
-            last_seq: self.replica.seq,
-        };
-        self.send_text(&hello.to_json()).await;
+        let sync = self.start(incident);
+        let effects = sync.opened(0.0);
+        for effect in effects {
+            if let Effect::Send(hello) = effect {
+                self.send_text(&hello).await;
+            }
+        }
+    }
+
+    /// A fresh protocol state for a connection to `incident`, holding the replica.
+    fn start(&mut self, incident: &IncidentId) -> &mut ClientSync {
+        let mut sync = ClientSync::new(incident.clone(), self.replica.seq, Vec::new(), 0);
+        sync.connecting();
+        self.sync.insert(sync)
     }
 
     /// Reads until a `presence` that includes this client.
@@ -256,11 +262,40 @@ impl Client {
 
     fn observe(&mut self, message: &ServerMessage) {
         match message {
-            ServerMessage::Welcome { head, .. } => self.welcome_head = Some(*head),
-            ServerMessage::Events { events } => self.replica.take_events(&self.participant, events),
-            ServerMessage::Snapshot { seq, state } => self.replica.take_snapshot(*seq, state),
+            ServerMessage::Welcome { head, incident, .. } => {
+                self.welcome_head = Some(*head);
+                if self.sync.is_none() {
+                    // The test said hello with a frame of its own.
+                    self.start(incident).opened(0.0);
+                }
+            }
+            ServerMessage::Snapshot { seq, state } => {
+                assert_eq!(*seq, state.seq, "a snapshot's seq is its board's seq");
+            }
             ServerMessage::Presence { present } => self.present = present.clone(),
             _ => {}
+        }
+        let Some(sync) = &mut self.sync else {
+            return;
+        };
+        let now = self.began.elapsed().as_secs_f64() * 1_000.0;
+        let held = sync.head();
+        let effects = sync.received(&mut self.replica, message.clone(), now);
+        self.replica.seq = sync.head();
+        if let ServerMessage::Events { events } = message {
+            let (first, last) = (events.first().map(|r| r.seq), events.last().map(|r| r.seq));
+            let folded = Effect::Folded {
+                from: held + 1,
+                to: held + events.len() as Seq,
+            };
+            assert!(
+                events.is_empty() || effects.contains(&folded),
+                "{} holds seq {held} and was sent seqs {first:?}..={last:?}: a gap or a duplicate",
+                self.participant,
+            );
+        }
+        if effects.iter().any(|e| matches!(e, Effect::Adopted(_))) {
+            self.replica.snapshots += 1;
         }
     }
 
