@@ -49,6 +49,7 @@ pub mod room;
 pub mod rooms;
 pub mod shutdown;
 pub mod store;
+mod tcp;
 pub mod tls;
 
 pub use config::ServeArgs;

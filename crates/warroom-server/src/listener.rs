@@ -8,13 +8,13 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use axum::Router;
 use axum::serve::ListenerExt as _;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 use crate::config::ServeArgs;
+use crate::tcp::no_delay;
 use crate::tls::{self, TlsError, TlsListener};
 
 /// A bound socket, ready for [`crate::run`].
@@ -74,28 +74,4 @@ impl Listener {
             }
         }
     }
-}
-
-/// Without TCP_NODELAY, Nagle's algorithm holds a small frame (an ack) back while an earlier
-/// one (the events it acknowledges) is unacknowledged by the client's delayed ACK:
-/// milliseconds of latency on every command. Frames are whole messages; send them at once.
-pub(crate) fn no_delay(tcp: &TcpStream) {
-    if let Err(err) = tcp.set_nodelay(true) {
-        tracing::debug!(%err, "cannot set TCP_NODELAY");
-    }
-}
-
-/// What axum's own `TcpListener` does when `accept` fails: a connection that failed before it
-/// was taken is nobody's concern; anything else (out of file descriptors) is logged, and
-/// accepting pauses for a second rather than spinning.
-pub(crate) async fn accept_failed(err: io::Error) {
-    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
-    if matches!(
-        err.kind(),
-        ConnectionAborted | ConnectionRefused | ConnectionReset
-    ) {
-        return;
-    }
-    tracing::error!(%err, "cannot accept a connection");
-    tokio::time::sleep(Duration::from_secs(1)).await;
 }

@@ -138,7 +138,7 @@ impl TlsListener {
 
     fn start_handshake(&mut self, tcp: TcpStream, peer: SocketAddr) {
         // Before the handshake, so that its flights are not held back either.
-        super::listener::no_delay(&tcp);
+        crate::tcp::no_delay(&tcp);
         let handshake = self.acceptor.accept(tcp);
         self.handshakes.spawn(async move {
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
@@ -167,7 +167,7 @@ impl axum::serve::Listener for TlsListener {
             tokio::select! {
                 accepted = self.tcp.accept() => match accepted {
                     Ok((tcp, peer)) => self.start_handshake(tcp, peer),
-                    Err(err) => super::listener::accept_failed(err).await,
+                    Err(err) => crate::tcp::accept_failed(err).await,
                 },
                 // Disabled while no handshake is under way (`join_next` is then `None`).
                 Some(done) = self.handshakes.join_next() => {
