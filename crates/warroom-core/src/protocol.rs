@@ -21,7 +21,7 @@ use crate::rejection::Rejection;
 mod board;
 mod columns;
 
-pub use board::BoardWire;
+pub use board::{BoardFromWire, BoardWire};
 
 /// The protocol version this crate speaks; a client announces it in `hello`.
 ///

@@ -3,7 +3,8 @@
 //! It is the board's plain JSON with one difference, the notes, which travel column by column
 //! (`columns`), because a joining browser decodes every note of a long incident. The encoding
 //! is the protocol's (`docs/protocol.md` shows it), not the board's: `Incident`'s own serde is
-//! the plain form that the server stores and the export writes, so each can change on its own.
+//! the plain form that the export writes, so each can change on its own. (The server's store
+//! chooses this encoding for its snapshots too, under a format number of its own.)
 //!
 //! The two mirror structs below list every field of `Incident`, with its serde attributes, in
 //! its order. Both are built by exhaustive destructuring, so a field added to the board fails
@@ -77,6 +78,18 @@ impl Serialize for BoardWire<'_> {
             updated_at,
         }
         .serialize(serializer)
+    }
+}
+
+/// A board read from its wire form, as [`BoardWire`] writes it: for a reader of the encoding
+/// outside a `snapshot` message (the server keeps its stored snapshots in it, being three
+/// times smaller and faster to write and read than the plain form).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoardFromWire(pub Box<Incident>);
+
+impl<'de> Deserialize<'de> for BoardFromWire {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize(deserializer).map(BoardFromWire)
     }
 }
 

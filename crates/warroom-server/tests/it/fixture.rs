@@ -123,22 +123,25 @@ async fn the_frozen_version_1_database_opens_with_its_board() {
         "the reader's own join follows the fixture's events"
     );
     assert_fixture_board(&board);
-    // Snapshot used or rebuilt, the board is the one the whole log makes.
+    // The first release's snapshot is still this server's format: it is used, not rebuilt,
+    // and the board it gives is the one the whole log makes.
     let head = board.seq;
     reader.sync_to(head).await;
     assert_eq!(replayed(&server, &incident).await, board);
+    assert!(
+        !server.log().contains("stored snapshot ignored"),
+        "the version-1 snapshot decodes: {}",
+        server.log()
+    );
 }
 
 #[tokio::test]
 async fn a_snapshot_that_does_not_decode_or_is_of_another_format_is_rebuilt_from_the_log() {
-    // The fixture is of schema 3, before snapshots had a format (its rows are format 1, which
-    // this server no longer reads). Each change is what schema 4 would hold had a server
-    // written the row: of this server's format but undecodable, or of another format.
+    // The fixture is of schema 3, before snapshots had a format: the second change is what
+    // schema 4 would hold had a server of another board format written the row.
     let spoilt = [
         (
-            "ALTER TABLE snapshots ADD COLUMN format INTEGER NOT NULL DEFAULT 2; \
-             PRAGMA user_version = 4; \
-             UPDATE snapshots SET state = '{\"not\": \"a board\"';",
+            "UPDATE snapshots SET state = '{\"not\": \"a board\"';",
             "does not decode",
         ),
         (
