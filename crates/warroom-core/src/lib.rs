@@ -19,7 +19,7 @@
 //!    - [`ids`]: participant, incident and command ids (validated text), numbered ids.
 //!    - [`time`]: [`Timestamp`] and the duration helpers (`seconds`, `hms`, `t_plus`).
 //!    - [`incident`]: the board's state and read-only questions about it, in its plain serde
-//!      form (what storage and the export write).
+//!      form (what the export writes).
 //!    - [`rejection`]: a refusal in plain words, with a code.
 //!    - [`templates`]: built-in checklists.
 //!    - [`scenario`]: training scenarios: the file format and when injects fire.
