@@ -24,7 +24,7 @@
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
-//!   intervals), handed to rooms, connections and sessions.
+//!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
 //! - [`shutdown`]: the stop signal and the tracker of the tasks (rooms, WebSockets) that `run`
 //!   waits for.
 //!
@@ -81,9 +81,10 @@ pub async fn run(
     })?;
     args.check(listener.local_addr()?)?;
     let db = args.data_dir.join(config::DATABASE_FILE);
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
     let clock = Clock::system();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&db, clock).with_context(|| format!("cannot open {}", db.display()))?,
+    );
     let stopping = Shutdown::new();
     let rooms = Arc::new(Rooms::new(
         Arc::clone(&store),

@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use warroom_core::{IncidentId, TextId};
 use warroom_server::archive::{self, Format};
+use warroom_server::clock::Clock;
 use warroom_server::config::{DATABASE_FILE, defaults};
 use warroom_server::store::{SqliteStore, Store};
 use warroom_server::{Listener, ServeArgs};
@@ -119,7 +120,10 @@ fn open_store(data_dir: &Path, create: bool) -> anyhow::Result<Arc<dyn Store>> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let store = SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+    // `export` and `import` judge nothing by the time themselves; the store still reads the
+    // one clock (what has expired is pruned as it opens).
+    let store = SqliteStore::open(&db, Clock::system())
+        .with_context(|| format!("cannot open {}", db.display()))?;
     Ok(Arc::new(store))
 }
 

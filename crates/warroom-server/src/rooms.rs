@@ -293,15 +293,17 @@ mod tests {
     #[tokio::test]
     async fn events_are_stamped_by_the_injected_clock() {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(crate::store::SqliteStore::open(&dir.path().join("t.sqlite3")).unwrap());
         let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+        let clock = Clock::starting_at(start);
+        let store: Arc<dyn Store> = Arc::new(
+            crate::store::SqliteStore::open(&dir.path().join("t.sqlite3"), clock).unwrap(),
+        );
         let shutdown = Shutdown::new();
         let rooms = Arc::new(Rooms::new(
             Arc::clone(&store),
             RoomConfig::default(),
             shutdown.clone(),
-            Clock::starting_at(start),
+            clock,
         ));
         let alice = ParticipantId::parse("p-alice").unwrap();
         let declare = Command::Declare {
