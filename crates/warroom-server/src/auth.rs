@@ -166,7 +166,7 @@ impl Auth {
         let per_minute = f64::from(config.sign_ins_per_minute);
         Self {
             sign_ins: Buckets::new(per_minute / 60.0, per_minute),
-            oidc: config.oidc.clone().map(Oidc::new),
+            oidc: config.oidc.clone().map(|oidc| Oidc::new(oidc, clock)),
             config,
             store,
             ended: tokio::sync::broadcast::channel(ENDED_QUEUE).0,

@@ -24,7 +24,7 @@
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
-//!   intervals), handed to rooms, connections and sessions.
+//!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
 //! - [`shutdown`]: the stop signal and the tracker of the tasks (rooms, WebSockets) that `run`
 //!   waits for.
 //!
@@ -66,13 +66,19 @@ use crate::store::{SqliteStore, Store};
 /// and WebSockets to send their close frames.
 const STOP_LIMIT: Duration = Duration::from_secs(15);
 
-/// Serves on `listener` (made from the same `args`) until `shutdown` completes, then closes
-/// every WebSocket with "going away", lets the rooms finish their writes and closes the store.
-pub async fn run(
+/// A server made ready to serve by [`start`]: its data directory made, its store open, its
+/// state built. Nothing is served until [`Server::serve`].
+pub struct Server {
     listener: Listener,
-    args: ServeArgs,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> anyhow::Result<()> {
+    app: axum::Router,
+    rooms: Arc<Rooms>,
+    stopping: Shutdown,
+}
+
+/// Makes the data directory, opens the store and builds everything the server needs to serve
+/// on `listener` (made from the same `args`). Once this has returned, a stop asked for is a
+/// graceful one: the binary says it is up only then.
+pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server> {
     std::fs::create_dir_all(&args.data_dir).with_context(|| {
         format!(
             "cannot create the data directory {}",
@@ -81,9 +87,10 @@ pub async fn run(
     })?;
     args.check(listener.local_addr()?)?;
     let db = args.data_dir.join(config::DATABASE_FILE);
-    let store: Arc<dyn Store> =
-        Arc::new(SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?);
     let clock = Clock::system();
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&db, clock).with_context(|| format!("cannot open {}", db.display()))?,
+    );
     let stopping = Shutdown::new();
     let rooms = Arc::new(Rooms::new(
         Arc::clone(&store),
@@ -119,44 +126,77 @@ pub async fn run(
             "the app is not built there; run `cargo xtask run` or pass --static-dir"
         );
     }
-    let app = http::app(state);
-    let signal = stopping.clone();
-    listener
-        .serve(app, async move {
-            shutdown.await;
-            tracing::info!("shutting down: closing connections");
-            signal.signal();
-        })
-        .await
-        .context("the HTTP server failed")?;
-    // WebSockets outlive the HTTP connections they were upgraded from: wait for them to send
-    // their close frames, and for every room to finish its last write.
-    if !stopping.finished(STOP_LIMIT).await {
-        tracing::warn!("some rooms or connections had not finished; stopping anyway");
-    }
-    drop(rooms);
-    tracing::info!("stopped");
-    Ok(())
+    Ok(Server {
+        listener,
+        app: http::app(state),
+        rooms,
+        stopping,
+    })
 }
 
-/// Resolves on SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+impl Server {
+    /// Serves until `shutdown` completes, then closes every WebSocket with "going away", lets
+    /// the rooms finish their writes and closes the store.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self {
+            listener,
+            app,
+            rooms,
+            stopping,
+        } = self;
+        let signal = stopping.clone();
+        listener
+            .serve(app, async move {
+                shutdown.await;
+                tracing::info!("shutting down: closing connections");
+                signal.signal();
+            })
+            .await
+            .context("the HTTP server failed")?;
+        // WebSockets outlive the HTTP connections they were upgraded from: wait for them to
+        // send their close frames, and for every room to finish its last write.
+        if !stopping.finished(STOP_LIMIT).await {
+            tracing::warn!("some rooms or connections had not finished; stopping anyway");
         }
-    };
+        drop(rooms);
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// [`start`], then [`Server::serve`] until `shutdown` completes.
+pub async fn run(
+    listener: Listener,
+    args: ServeArgs,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    start(listener, args).await?.serve(shutdown).await
+}
+
+/// Installs the SIGINT and SIGTERM handlers now, and resolves on the first of them. From the
+/// moment this returns, either signal is a request to stop (not the default action, which
+/// would end the process there and then), even before the future is first polled: a signal
+/// that arrives early is kept until it is.
+pub fn shutdown_signal() -> anyhow::Result<impl Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

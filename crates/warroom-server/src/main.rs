@@ -1,5 +1,5 @@
 //! `warroom`: the server binary. It reads flags, sets up logging, binds and calls the library.
-//! Serving, exports and imports are the library's (`warroom_server::run`, `archive`).
+//! Serving, exports and imports are the library's (`warroom_server::start`, `archive`).
 
 use std::process::ExitCode;
 
@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 use warroom_core::{IncidentId, TextId};
 use warroom_server::archive::{self, Format};
+use warroom_server::clock::Clock;
 use warroom_server::config::{DATABASE_FILE, defaults};
 use warroom_server::store::{SqliteStore, Store};
 use warroom_server::{Listener, ServeArgs};
@@ -106,10 +107,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     args.check(addr)?;
     let listener = Listener::new(listener, &args)?;
     let scheme = listener.scheme();
-    tracing::info!(%addr, %scheme, data_dir = %args.data_dir.display(), "warroom listening");
+    // "Up" means a SIGTERM from then on is a graceful stop: the signal handlers are installed
+    // and the store is open (its directory made) before the line is printed.
+    let shutdown = warroom_server::shutdown_signal()?;
+    let data_dir = args.data_dir.display().to_string();
+    let server = warroom_server::start(listener, args).await?;
+    tracing::info!(%addr, %scheme, %data_dir, "warroom listening");
     // The one line a person (or a test) needs: where to point the browser.
     println!("Warroom is up: {scheme}://{addr}/");
-    warroom_server::run(listener, args, warroom_server::shutdown_signal()).await
+    server.serve(shutdown).await
 }
 
 fn open_store(data_dir: &Path, create: bool) -> anyhow::Result<Arc<dyn Store>> {
@@ -119,7 +125,10 @@ fn open_store(data_dir: &Path, create: bool) -> anyhow::Result<Arc<dyn Store>> {
     }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let store = SqliteStore::open(&db).with_context(|| format!("cannot open {}", db.display()))?;
+    // `export` and `import` judge nothing by the time themselves; the store still reads the
+    // one clock (what has expired is pruned as it opens).
+    let store = SqliteStore::open(&db, Clock::system())
+        .with_context(|| format!("cannot open {}", db.display()))?;
     Ok(Arc::new(store))
 }
 

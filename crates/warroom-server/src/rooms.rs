@@ -163,9 +163,11 @@ impl Rooms {
         incident: &IncidentId,
         participant: &ParticipantId,
     ) -> Result<Vec<warroom_core::api::UpcomingInject>, ScriptError> {
+        // A store failure is the server failing (500), not a reason to try again (503).
         let room = self.get(incident).await.map_err(|e| match e {
             RoomError::UnknownIncident(id) => ScriptError::UnknownIncident(id),
-            _ => ScriptError::Unavailable,
+            RoomError::ShuttingDown => ScriptError::Unavailable,
+            RoomError::Store(err) => ScriptError::Store(err),
         })?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let msg = crate::room::RoomMsg::Script {
@@ -290,18 +292,52 @@ mod tests {
         assert_ne!(a, b);
     }
 
+    /// `script` passes a store failure on as one (the HTTP edge answers it with a 500), and
+    /// an unknown incident as unknown.
+    #[tokio::test]
+    async fn the_script_of_a_store_that_fails_is_a_store_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.sqlite3");
+        let store: Arc<dyn Store> =
+            Arc::new(crate::store::SqliteStore::open(&db, Clock::system()).unwrap());
+        let rooms = Arc::new(Rooms::new(
+            store,
+            RoomConfig::default(),
+            Shutdown::new(),
+            Clock::system(),
+        ));
+        let id = IncidentId::parse("abc").unwrap();
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let unknown = rooms.script(&id, &alice).await;
+        assert!(
+            matches!(unknown, Err(ScriptError::UnknownIncident(_))),
+            "{unknown:?}"
+        );
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .execute_batch("DROP TABLE incidents")
+            .unwrap();
+        let failed = rooms.script(&id, &alice).await;
+        assert!(
+            matches!(failed, Err(ScriptError::Store(StoreError::Sqlite(_)))),
+            "{failed:?}"
+        );
+    }
+
     #[tokio::test]
     async fn events_are_stamped_by_the_injected_clock() {
         let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> =
-            Arc::new(crate::store::SqliteStore::open(&dir.path().join("t.sqlite3")).unwrap());
         let start = chrono::DateTime::from_timestamp(1_900_000_000, 0).unwrap();
+        let clock = Clock::starting_at(start);
+        let store: Arc<dyn Store> = Arc::new(
+            crate::store::SqliteStore::open(&dir.path().join("t.sqlite3"), clock).unwrap(),
+        );
         let shutdown = Shutdown::new();
         let rooms = Arc::new(Rooms::new(
             Arc::clone(&store),
             RoomConfig::default(),
             shutdown.clone(),
-            Clock::starting_at(start),
+            clock,
         ));
         let alice = ParticipantId::parse("p-alice").unwrap();
         let declare = Command::Declare {

@@ -29,6 +29,7 @@ use serde::Deserialize;
 use tokio::time::Instant;
 
 use super::session;
+use crate::clock::Clock;
 
 mod provider;
 mod verify;
@@ -132,6 +133,8 @@ pub struct Oidc {
     provider: tokio::sync::Mutex<Option<Provider>>,
     /// By CSRF state. Entries expire after `PENDING_LIFETIME`; at most `MAX_PENDING`.
     pending: Mutex<HashMap<String, Pending>>,
+    /// The server's clock: how old pending sign-ins and the provider's settings are.
+    clock: Clock,
 }
 
 struct Pending {
@@ -144,7 +147,7 @@ struct Pending {
 }
 
 impl Oidc {
-    pub fn new(config: OidcConfig) -> Self {
+    pub fn new(config: OidcConfig, clock: Clock) -> Self {
         let http = reqwest::Client::builder()
             // Following redirects would let a provider's answer point this server anywhere.
             .redirect(reqwest::redirect::Policy::none())
@@ -156,6 +159,7 @@ impl Oidc {
             http,
             provider: tokio::sync::Mutex::new(None),
             pending: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
@@ -194,7 +198,7 @@ impl Oidc {
             request = request.add_scope(Scope::new("groups".into()));
         }
         let (url, state, nonce) = request.url();
-        let now = Instant::now();
+        let now = self.clock.instant();
         let mut pending = self
             .pending
             .lock()
@@ -259,7 +263,7 @@ impl Oidc {
             return None;
         }
         let found = pending.remove(state)?;
-        (found.started.elapsed() < PENDING_LIFETIME).then_some(found)
+        (self.clock.since(found.started) < PENDING_LIFETIME).then_some(found)
     }
 }
 
@@ -307,14 +311,17 @@ mod tests {
     }
 
     fn oidc() -> Oidc {
-        Oidc::new(OidcConfig {
-            issuer: "https://login.example.com".into(),
-            client_id: "warroom".into(),
-            client_secret: "secret".into(),
-            redirect_url: "http://127.0.0.1:8080/auth/callback".into(),
-            allowed_domains: Vec::new(),
-            required_group: None,
-        })
+        Oidc::new(
+            OidcConfig {
+                issuer: "https://login.example.com".into(),
+                client_id: "warroom".into(),
+                client_secret: "secret".into(),
+                redirect_url: "http://127.0.0.1:8080/auth/callback".into(),
+                allowed_domains: Vec::new(),
+                required_group: None,
+            },
+            Clock::system(),
+        )
     }
 
     fn pending(browser: &str, started: Instant) -> Pending {
@@ -335,7 +342,7 @@ mod tests {
         oidc.pending
             .lock()
             .unwrap()
-            .insert("state-1".into(), pending(&mine, Instant::now()));
+            .insert("state-1".into(), pending(&mine, oidc.clock.instant()));
         assert!(
             oidc.take(Some("state-1"), Some(&theirs)).is_none(),
             "another browser"
@@ -355,8 +362,10 @@ mod tests {
         );
 
         // (A machine up for less than the lifetime has no such instant to make.)
-        if let Some(long_ago) =
-            Instant::now().checked_sub(PENDING_LIFETIME + Duration::from_secs(1))
+        if let Some(long_ago) = oidc
+            .clock
+            .instant()
+            .checked_sub(PENDING_LIFETIME + Duration::from_secs(1))
         {
             oidc.pending
                 .lock()

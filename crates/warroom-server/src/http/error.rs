@@ -193,7 +193,7 @@ impl From<DeleteError> for ApiError {
             DeleteError::Refused(refused @ DeleteRefused::NotAllowed) => {
                 Self::forbidden(refused.to_string())
             }
-            DeleteError::Refused(refused @ DeleteRefused::Failed(_)) => Self::internal(refused),
+            DeleteError::Refused(DeleteRefused::Failed(err)) => err.into(),
             DeleteError::Retry => Self::unavailable(err).saying("the incident is busy; try again"),
         }
     }
@@ -207,6 +207,7 @@ impl From<ScriptError> for ApiError {
             ScriptError::NoScenario => Self::new(Code::Conflict, message),
             ScriptError::NotFacilitator => Self::forbidden(message),
             ScriptError::Unavailable => Self::unavailable(&message).saying(message),
+            ScriptError::Store(err) => err.into(),
         }
     }
 }
@@ -305,10 +306,26 @@ mod tests {
             ),
             (DeleteError::Retry.into(), Code::Unavailable),
             (
-                DeleteError::Refused(DeleteRefused::Failed("x".into())).into(),
+                DeleteError::Refused(DeleteRefused::Failed(StoreError::Commit("x".into()))).into(),
                 Code::Internal,
             ),
+            (
+                DeleteError::Refused(DeleteRefused::Failed(StoreError::Closed)).into(),
+                Code::Unavailable,
+            ),
             (ScriptError::Unavailable.into(), Code::Unavailable),
+            (
+                ScriptError::Store(StoreError::Corrupt("x".into())).into(),
+                Code::Internal,
+            ),
+            (
+                ScriptError::Store(StoreError::from(rusqlite::Error::InvalidQuery)).into(),
+                Code::Internal,
+            ),
+            (
+                ScriptError::Store(StoreError::Closed).into(),
+                Code::Unavailable,
+            ),
             (
                 ScriptError::UnknownIncident(id.clone()).into(),
                 Code::NotFound,

@@ -9,9 +9,10 @@ use warroom_core::scenario::{self, When};
 use warroom_core::{Command, ParticipantId};
 
 use super::{Room, RoomStopped, Submission};
+use crate::store::StoreError;
 
 /// Why an incident was not deleted.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum DeleteRefused {
     #[error(
         "Real incidents are never deleted: their record is kept for the postmortem. Only \
@@ -22,12 +23,13 @@ pub enum DeleteRefused {
         "Only the exercise's facilitator, the person who declared it or an admin can delete it."
     )]
     NotAllowed,
-    #[error("the exercise could not be deleted: {0}")]
-    Failed(String),
+    /// The store failed to delete it (the store's error says why, and how to answer).
+    #[error("the exercise could not be deleted")]
+    Failed(#[source] StoreError),
 }
 
 /// Why the facilitator's view of the script was not given.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum ScriptError {
     #[error("there is no incident {0}")]
     UnknownIncident(warroom_core::IncidentId),
@@ -37,6 +39,9 @@ pub enum ScriptError {
     NotFacilitator,
     #[error("The script is not available; try again.")]
     Unavailable,
+    /// The store failed while the incident's room was started.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl Room {
@@ -136,7 +141,7 @@ impl Room {
         self.store
             .delete(&self.id)
             .await
-            .map_err(|e| DeleteRefused::Failed(e.to_string()))?;
+            .map_err(DeleteRefused::Failed)?;
         tracing::info!(incident = %self.id, participant = %by, admin, "exercise deleted");
         self.deleted = true;
         self.subscribers

@@ -16,11 +16,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
 use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, TextId};
+
+use crate::clock::Clock;
 
 use super::{
     Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
@@ -47,20 +49,23 @@ pub struct SqliteStore {
     readers: Arc<Mutex<Vec<Connection>>>,
     /// The incidents whose unusable snapshot has been warned about.
     warned: Arc<snapshot::Warned>,
+    /// The server's clock: session expiry and the de-duplication window are judged by it (the
+    /// writer thread has a copy, for what it stamps and prunes).
+    clock: Clock,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file `path`, runs pending migrations and starts
-    /// the writer thread.
-    pub fn open(path: &Path) -> Result<Self, StoreError> {
+    /// the writer thread. What expires (sessions, remembered command ids) is judged by `clock`.
+    pub fn open(path: &Path, clock: Clock) -> Result<Self, StoreError> {
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
-        schema::prune_commands(&conn)?;
+        schema::prune_commands(&conn, clock.unix_secs())?;
         let (tx, rx) = std_mpsc::channel::<WriteJob>();
         let writer_thread = std::thread::Builder::new()
             .name("warroom-sqlite-writer".into())
-            .spawn(move || writer::writer_loop(conn, rx))
+            .spawn(move || writer::writer_loop(conn, rx, clock))
             .map_err(StoreError::Thread)?;
         Ok(Self {
             path: path.to_owned(),
@@ -68,6 +73,7 @@ impl SqliteStore {
             writer_thread: Mutex::new(Some(writer_thread)),
             readers: Arc::default(),
             warned: Arc::default(),
+            clock,
         })
     }
 
@@ -138,12 +144,13 @@ impl Store for SqliteStore {
 
     fn session(&self, token_hash: &str) -> StoreFuture<'_, Option<SessionRecord>> {
         let token_hash = token_hash.to_owned();
+        let now = self.clock.unix_secs();
         Box::pin(self.read(move |conn| {
             conn.prepare_cached(
                 "SELECT participant, name, method, subject, email, expires_at FROM sessions \
                      WHERE token_hash = ?1 AND expires_at > ?2",
             )?
-            .query_row(params![token_hash, unix_now()], |row| {
+            .query_row(params![token_hash, now], |row| {
                 Ok((
                     row.get::<_, String>(0)?,
                     row.get::<_, String>(1)?,
@@ -239,8 +246,11 @@ impl Store for SqliteStore {
 
     fn commands(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {
         let incident = incident.clone();
+        let since = self
+            .clock
+            .unix_secs()
+            .saturating_sub(DEDUP_WINDOW.as_secs());
         Box::pin(self.read(move |conn| {
-            let since = unix_now().saturating_sub(DEDUP_WINDOW.as_secs());
             let mut stmt = conn.prepare_cached(
                 "SELECT participant, id, seq FROM commands \
                          WHERE incident = ?1 AND recorded_at >= ?2",
@@ -335,8 +345,64 @@ fn read_events(
     rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
 }
 
-pub(super) fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+
+    fn session(token_hash: &str, expires_at: u64) -> SessionRecord {
+        SessionRecord {
+            participant: ParticipantId::parse("p-ann").unwrap(),
+            token_hash: token_hash.into(),
+            name: "Ann".into(),
+            method: "open".into(),
+            subject: "ann".into(),
+            email: None,
+            expires_at,
+        }
+    }
+
+    /// Session expiry is the store's clock's, not the machine's: a session that has a day
+    /// left by the wall clock is expired for a store whose clock reads two days later, and is
+    /// pruned when that store opens.
+    #[tokio::test]
+    async fn what_expires_is_judged_by_the_injected_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.sqlite3");
+        let today = Utc::now();
+        let tomorrow = u64::try_from((today + chrono::Duration::days(1)).timestamp()).unwrap();
+        {
+            let store = SqliteStore::open(&db, Clock::starting_at(today)).unwrap();
+            store
+                .create_session(session("h-ann", tomorrow))
+                .await
+                .unwrap();
+            assert!(store.session("h-ann").await.unwrap().is_some(), "not yet");
+        }
+        let later: DateTime<Utc> = today + chrono::Duration::days(2);
+        {
+            let store = SqliteStore::open(&db, Clock::starting_at(today)).unwrap();
+            assert!(store.session("h-ann").await.unwrap().is_some(), "reopened");
+        }
+        let count = || {
+            Connection::open(&db)
+                .unwrap()
+                .query_row("SELECT COUNT(*) FROM sessions", [], |row| {
+                    row.get::<_, u32>(0)
+                })
+                .unwrap()
+        };
+        assert_eq!(count(), 1, "a store whose clock reads today keeps it");
+        let store = SqliteStore::open(&db, Clock::starting_at(later)).unwrap();
+        assert_eq!(count(), 0, "pruned as the store opened, two days on");
+        store
+            .create_session(session("h-ann-again", tomorrow))
+            .await
+            .unwrap();
+        assert!(
+            store.session("h-ann-again").await.unwrap().is_none(),
+            "expired by the store's clock"
+        );
+    }
 }

@@ -14,6 +14,7 @@
 //! - [`fixture`]: a frozen database of the first stored formats opens with its board; a
 //!   snapshot that no longer decodes is ignored and the board rebuilt from the log.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
+//! - [`startup`]: a SIGTERM right after the up-line is a graceful stop, the database made.
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
 //! - [`identity`]: nobody can act as somebody else — hello, every HTTP endpoint, the script,
 //!   delete, proxy headers — and sessions are issued, renamed and ended by the server.
@@ -39,6 +40,7 @@ mod identity;
 mod oidc;
 mod race;
 mod resume;
+mod startup;
 mod support;
 mod sync;
 mod tls;

@@ -76,7 +76,7 @@ impl Oidc {
         let mut provider = self.provider.lock().await;
         if let Some(p) = provider.as_ref()
             && !fresh
-            && p.read_at.elapsed() < METADATA_LIFETIME
+            && self.clock.since(p.read_at) < METADATA_LIFETIME
         {
             return Ok((Arc::clone(&p.client), p.groups_scope));
         }
@@ -87,7 +87,7 @@ impl Oidc {
                 Ok(answer)
             }
             Err(err) => match provider.as_ref() {
-                Some(p) if p.read_at.elapsed() < METADATA_LIFETIME * 4 => {
+                Some(p) if self.clock.since(p.read_at) < METADATA_LIFETIME * 4 => {
                     tracing::warn!(%err, "using the identity provider's earlier settings");
                     Ok((Arc::clone(&p.client), p.groups_scope))
                 }
@@ -116,7 +116,7 @@ impl Oidc {
         Ok(Provider {
             client: Arc::new(client),
             groups_scope,
-            read_at: Instant::now(),
+            read_at: self.clock.instant(),
         })
     }
 }

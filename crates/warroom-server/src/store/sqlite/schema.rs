@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::{DEDUP_WINDOW, unix_now};
+use super::DEDUP_WINDOW;
 use crate::store::StoreError;
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -111,9 +111,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Forgets command ids older than the de-duplication window, and expired sessions.
-pub(super) fn prune_commands(conn: &Connection) -> Result<(), StoreError> {
-    let before = unix_now().saturating_sub(DEDUP_WINDOW.as_secs());
+/// Forgets command ids older than the de-duplication window, and expired sessions, as of `now`
+/// (Unix seconds, from the store's clock).
+pub(super) fn prune_commands(conn: &Connection, now: u64) -> Result<(), StoreError> {
+    let before = now.saturating_sub(DEDUP_WINDOW.as_secs());
     let pruned = conn.execute("DELETE FROM commands WHERE recorded_at < ?1", [before])?;
     if pruned > 0 {
         tracing::info!(
@@ -121,7 +122,7 @@ pub(super) fn prune_commands(conn: &Connection) -> Result<(), StoreError> {
             "forgot command ids older than the de-duplication window"
         );
     }
-    let expired = conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [unix_now()])?;
+    let expired = conn.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
     if expired > 0 {
         tracing::info!(expired, "forgot expired sessions");
     }

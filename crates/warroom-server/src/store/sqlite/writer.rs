@@ -4,14 +4,15 @@
 //! each caller. What a write puts in which table is here too.
 
 use std::sync::mpsc as std_mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 use warroom_core::{IncidentId, ParticipantId, Seq};
 
 use super::schema::prune_commands;
-use super::{snapshot, unix_now};
+use super::snapshot;
+use crate::clock::Clock;
 use crate::store::{Append, SessionRecord, StoreError};
 
 /// The most appends one transaction takes; more wait for the next commit.
@@ -30,7 +31,10 @@ pub(super) enum WriteOp {
     Rename(ParticipantId, String),
 }
 
-fn insert_session(conn: &Connection, s: &SessionRecord) -> Result<(), StoreError> {
+/// How often the writer forgets what has expired (besides once when the store opens).
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+fn insert_session(conn: &Connection, s: &SessionRecord, now: u64) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO sessions (token_hash, participant, name, method, subject, email, \
              created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -41,16 +45,17 @@ fn insert_session(conn: &Connection, s: &SessionRecord) -> Result<(), StoreError
             s.method,
             s.subject,
             s.email,
-            unix_now(),
+            now,
             s.expires_at
         ],
     )?;
     Ok(())
 }
 
-/// The writer thread: group commit until every sender is gone.
-pub(super) fn writer_loop(mut conn: Connection, jobs: std_mpsc::Receiver<WriteJob>) {
-    let mut last_prune = Instant::now();
+/// The writer thread: group commit until every sender is gone. What it stamps (session
+/// creation, when a command id was recorded) and when it prunes follow `clock`.
+pub(super) fn writer_loop(mut conn: Connection, jobs: std_mpsc::Receiver<WriteJob>, clock: Clock) {
+    let mut last_prune = clock.instant();
     while let Ok(first) = jobs.recv() {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -59,13 +64,13 @@ pub(super) fn writer_loop(mut conn: Connection, jobs: std_mpsc::Receiver<WriteJo
                 Err(_) => break,
             }
         }
-        let results = commit_group(&mut conn, &group);
+        let results = commit_group(&mut conn, &group, clock.unix_secs());
         for (job, result) in group.into_iter().zip(results) {
             let _ = job.done.send(result);
         }
-        if last_prune.elapsed() > Duration::from_secs(3600) {
-            last_prune = Instant::now();
-            if let Err(err) = prune_commands(&conn) {
+        if clock.since(last_prune) > PRUNE_EVERY {
+            last_prune = clock.instant();
+            if let Err(err) = prune_commands(&conn, clock.unix_secs()) {
                 tracing::warn!(%err, "pruning old command ids failed");
             }
         }
@@ -73,8 +78,13 @@ pub(super) fn writer_loop(mut conn: Connection, jobs: std_mpsc::Receiver<WriteJo
     tracing::debug!("sqlite writer stopped");
 }
 
-/// Commits every job's append in one transaction; each job gets its own result.
-fn commit_group(conn: &mut Connection, group: &[WriteJob]) -> Vec<Result<(), StoreError>> {
+/// Commits every job's append in one transaction; each job gets its own result. `now` (Unix
+/// seconds) is what the group's writes are stamped with.
+fn commit_group(
+    conn: &mut Connection,
+    group: &[WriteJob],
+    now: u64,
+) -> Vec<Result<(), StoreError>> {
     let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(err) => {
@@ -90,9 +100,9 @@ fn commit_group(conn: &mut Connection, group: &[WriteJob]) -> Vec<Result<(), Sto
         let result = (|| {
             let sp = tx.savepoint()?;
             match &job.op {
-                WriteOp::Append(append) => write_append(&sp, append)?,
+                WriteOp::Append(append) => write_append(&sp, append, now)?,
                 WriteOp::Delete(incident) => delete_incident(&sp, incident)?,
-                WriteOp::CreateSession(session) => insert_session(&sp, session)?,
+                WriteOp::CreateSession(session) => insert_session(&sp, session, now)?,
                 WriteOp::DeleteSession(hash) => {
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
                 }
@@ -119,7 +129,7 @@ fn commit_group(conn: &mut Connection, group: &[WriteJob]) -> Vec<Result<(), Sto
     results
 }
 
-fn write_append(conn: &Connection, append: &Append) -> Result<(), StoreError> {
+fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), StoreError> {
     let id = append.incident.as_str();
     let actual = head_of(conn, &append.incident)?.unwrap_or(0);
     if actual != append.expected {
@@ -145,7 +155,6 @@ fn write_append(conn: &Connection, append: &Append) -> Result<(), StoreError> {
         }
     }
     if !append.commands.is_empty() {
-        let now = unix_now();
         let mut remember = conn.prepare_cached(
             "INSERT OR REPLACE INTO commands (incident, participant, id, seq, recorded_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
