@@ -15,8 +15,8 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use warroom_core::replay::Replay;
 use warroom_core::{
-    Action, ActionId, Checklist, ChecklistId, Command, CommandId, Concern, ConcernId, Incident,
-    Note, NoteId, ParticipantId, Recorded, Seq, State,
+    Action, ActionId, Checklist, ChecklistId, Command, CommandId, Concern, ConcernId, Event,
+    Incident, Note, NoteId, ParticipantId, Recorded, Seq, State,
 };
 
 use crate::sync::Session;
@@ -147,8 +147,8 @@ pub struct Board {
     /// Pinned notes, in note order.
     pinned: RwSignal<Vec<NoteId>>,
     names: RwSignal<BTreeMap<ParticipantId, String>>,
-    /// Moves on once the rows agree with the board and its log: the timeline reads the log
-    /// when it moves.
+    /// Moves on once the rows agree with a replayed board: the timeline reads the replay's
+    /// log when it moves.
     version: RwSignal<u64>,
     /// No controls: an observer's board, or the review page.
     pub read_only: Signal<bool>,
@@ -166,11 +166,23 @@ impl Board {
             Some(session),
         );
         // The session folds events into one whole-board signal; this is where that becomes
-        // per-row signals. It also waits for the log, which the session extends after folding.
-        Effect::new(move |_| {
-            session.state.track();
-            session.log.track();
-            board.refresh();
+        // per-row signals.
+        // Pins only move with a pin event: a batch without one skips the scan for them.
+        Effect::new(move |seen: Option<Seq>| {
+            let head = session.state.with(|s| s.as_ref().map_or(0, |i| i.seq));
+            let pins_moved = session.log.with_untracked(|log| {
+                let fresh = usize::try_from(head.saturating_sub(seen.unwrap_or(0))).unwrap_or(0);
+                let tail = log.len().checked_sub(fresh).map(|from| &log[from..]);
+                match tail {
+                    Some(tail) if seen.is_some() && log.last().is_some_and(|r| r.seq == head) => {
+                        tail.iter()
+                            .any(|r| matches!(r.event, Event::NotePinned { .. }))
+                    }
+                    _ => true,
+                }
+            });
+            board.refresh_rows(pins_moved);
+            head
         });
         board
     }
@@ -207,12 +219,26 @@ impl Board {
 
     /// Brings every watched row and id list in line with `state`, waking only what changed.
     pub fn refresh(&self) {
+        self.refresh_rows(true);
+    }
+
+    fn refresh_rows(&self, pins_moved: bool) {
         self.state.with_untracked(|s| {
             let incident = s.as_ref();
             self.notes.refresh(incident);
             self.actions.refresh(incident);
             self.concerns.refresh(incident);
             self.checklists.refresh(incident);
+            self.refresh_names(incident);
+            if pins_moved {
+                self.refresh_pins(incident);
+            }
+        });
+        self.version.update(|v| *v += 1);
+    }
+
+    fn refresh_pins(&self, incident: Option<&Incident>) {
+        {
             let pinned: Vec<NoteId> = incident
                 .map(|i| {
                     i.notes
@@ -225,6 +251,11 @@ impl Board {
             if self.pinned.with_untracked(|p| *p != pinned) {
                 self.pinned.set(pinned);
             }
+        }
+    }
+
+    fn refresh_names(&self, incident: Option<&Incident>) {
+        {
             let unchanged = self.names.with_untracked(|names| {
                 incident.is_none_or(|i| {
                     names.len() == i.participants.len()
@@ -242,8 +273,7 @@ impl Board {
                         .collect(),
                 );
             }
-        });
-        self.version.update(|v| *v += 1);
+        }
     }
 
     /// The pinned notes, in note order.
@@ -258,9 +288,14 @@ impl Board {
             .unwrap_or_else(|| who.to_string())
     }
 
-    /// Tracks the log: changes once the rows are in line after an event or an older page.
+    /// Tracks the log: a new event or an older page on the live board, another moment on a
+    /// replay. A row made for a new event is right at once: `watch` reads the board, which the
+    /// session folds before it extends the log.
     pub fn track_log(&self) {
-        self.version.track();
+        match (self.log, self.session) {
+            (Log::Live, Some(session)) => session.log.track(),
+            _ => self.version.track(),
+        }
     }
 
     /// Runs `f` on the events up to the moment shown, oldest first (untracked).
@@ -310,4 +345,78 @@ fn checklist_order(i: &Incident) -> Vec<ChecklistId> {
         .collect();
     ids.sort();
     ids.into_iter().map(|(_, id)| id.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use warroom_core::{Event, NoteKind, Severity, TextId, apply};
+
+    use super::*;
+
+    fn recorded(seq: Seq, event: Event) -> Recorded {
+        Recorded {
+            seq,
+            at: "2026-11-01T02:00:00Z".parse().unwrap(),
+            actor: ParticipantId::parse("p-ann").unwrap(),
+            event,
+        }
+    }
+
+    fn posted(seq: Seq, note: u32, text: &str) -> Recorded {
+        let (note, kind, text) = (NoteId(note), NoteKind::Observation, text.to_owned());
+        recorded(seq, Event::NotePosted { note, kind, text })
+    }
+
+    /// How often a memo over `signal` has run.
+    fn runs_of(signal: Signal<Option<Arc<Note>>>) -> (Memo<Option<String>>, Arc<AtomicUsize>) {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counted = runs.clone();
+        let memo = Memo::new(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+            signal.with(|n| n.as_ref().map(|n| n.text.clone()))
+        });
+        (memo, runs)
+    }
+
+    #[test]
+    fn given_two_watched_notes_when_one_is_pinned_then_only_its_row_wakes() {
+        Owner::new().with(|| {
+            let declared = Event::IncidentDeclared {
+                title: "Queue backlog".into(),
+                severity: Severity::Sev2,
+                drill: false,
+                name: "Ann".into(),
+            };
+            let mut state: State = None;
+            for r in [
+                recorded(1, declared),
+                posted(2, 1, "first"),
+                posted(3, 2, "second"),
+            ] {
+                apply(&mut state, &r);
+            }
+            let source = RwSignal::new(state.clone());
+            let board = Board::replayed(source, StoredValue::new(None), RwSignal::new(3));
+            board.refresh();
+            let (first, first_runs) = runs_of(board.notes.watch(&board, NoteId(1)));
+            let second = board.notes.watch(&board, NoteId(2));
+            assert_eq!(first.get_untracked().as_deref(), Some("first"));
+            assert_eq!(first_runs.load(Ordering::Relaxed), 1);
+
+            let pin = Event::NotePinned {
+                note: NoteId(2),
+                pinned: true,
+            };
+            apply(&mut state, &recorded(4, pin));
+            source.set(state);
+            board.refresh();
+
+            assert_eq!(first.get_untracked().as_deref(), Some("first"));
+            assert_eq!(first_runs.load(Ordering::Relaxed), 1, "note 1 was woken");
+            assert!(second.with_untracked(|n| n.as_ref().is_some_and(|n| n.pinned)));
+            assert_eq!(board.pinned.get_untracked(), vec![NoteId(2)]);
+        });
+    }
 }

@@ -51,29 +51,12 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
         };
         let pinned = move || with_note(&|n| n.pinned);
         let retracted = move || with_note(&|n| n.retracted.is_some());
-        let described = StoredValue::new(described.unwrap_or_default());
-        let text = move || match note {
-            Some(n) => n.with(|n| n.as_ref().map(|n| n.text.clone()).unwrap_or_default()),
-            None => described.get_value(),
-        };
         let actor = r.actor.clone();
         let author = move || source.clone().unwrap_or_else(|| board.name_of(&actor));
-        let retraction = move || {
-            note.and_then(|n| n.get())
-                .and_then(|n| n.retracted.clone())
-                .map(|x| view! { <p class="retraction">{format!("Retracted by {}: {}", board.name_of(&x.by), x.reason)}</p> })
-        };
-        let history = move || {
-            let history: Vec<String> = note
-                .and_then(|n| n.get())
-                .map(|n| n.history.iter().map(|h| h.text.clone()).collect())
-                .unwrap_or_default();
-            (!history.is_empty()).then(|| view! {
-                <details class="history">
-                    <summary>{format!("Amended — {} earlier version{}", history.len(), if history.len() == 1 { "" } else { "s" })}</summary>
-                    <ol>{history.into_iter().map(|h| view! { <li><del>{h}</del></li> }).collect_view()}</ol>
-                </details>
-            })
+        // A note's text, retraction and history redraw together when that note changes.
+        let body = match note {
+            Some(note) => (move || note.get().map(|n| note_body(board, &n))).into_any(),
+            None => view! { <p class="text">{described}</p> }.into_any(),
         };
         let last = RwSignal::new(None::<CommandId>);
         let at = r.at;
@@ -88,13 +71,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                     <span class="author">{author}</span>
                     {move || pinned().then(|| view! { <span class="badge">"pinned"</span> })}
                 </div>
-                {move || if retracted() {
-                    view! { <p class="text"><del>{text()}</del></p> }.into_any()
-                } else {
-                    view! { <p class="text">{text()}</p> }.into_any()
-                }}
-                {retraction}
-                {history}
+                {body}
                 // An observer reads the notes; it does not pin, amend or retract them.
                 {note.zip(note_id).map(|(note, id)| view! {
                     <Show when=move || !board.read_only.get() && note.with(|n| n.as_ref().is_some_and(|n| n.retracted.is_none()))>
@@ -105,6 +82,28 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
             </li>
         }
     })
+}
+
+/// A note's text (struck through once retracted), its retraction and its earlier versions.
+fn note_body(board: Board, n: &Note) -> impl IntoView + use<> {
+    let text = n.text.clone();
+    let text = if n.retracted.is_some() {
+        view! { <p class="text"><del>{text}</del></p> }.into_any()
+    } else {
+        view! { <p class="text">{text}</p> }.into_any()
+    };
+    let retraction = n.retracted.as_ref().map(|x| {
+        let line = format!("Retracted by {}: {}", board.name_of(&x.by), x.reason);
+        view! { <p class="retraction">{line}</p> }
+    });
+    let history: Vec<String> = n.history.iter().map(|h| h.text.clone()).collect();
+    let history = (!history.is_empty()).then(|| view! {
+        <details class="history">
+            <summary>{format!("Amended — {} earlier version{}", history.len(), if history.len() == 1 { "" } else { "s" })}</summary>
+            <ol>{history.into_iter().map(|h| view! { <li><del>{h}</del></li> }).collect_view()}</ol>
+        </details>
+    });
+    view! { {text} {retraction} {history} }
 }
 
 /// Pin, amend and retract, for a note that is not retracted.
@@ -124,10 +123,12 @@ fn NoteControls(
     let mine = note.with_untracked(|n| n.as_ref().is_some_and(|n| n.author == me));
     let amending = RwSignal::new(false);
     let retracting = RwSignal::new(false);
-    let amendment = drafts.get(DraftKey::Amend(id));
-    let reason = drafts.get(DraftKey::Retract(id));
+    // Drafts are made on first use: most notes are never amended or retracted.
+    let amendment = move || drafts.get(DraftKey::Amend(id));
+    let reason = move || drafts.get(DraftKey::Retract(id));
     let amend = move |_| {
         // The amendment starts from the current text the first time.
+        let amendment = amendment();
         if amendment.with_untracked(String::is_empty) {
             amendment.set(
                 note.with_untracked(|n| n.as_ref().map(|n| n.text.clone()).unwrap_or_default()),
@@ -147,7 +148,7 @@ fn NoteControls(
             <button type="button" class="ghost small" on:click=move |_| retracting.set(true)>"Retract"</button>
         </div>
         <Show when=move || amending.get()>
-            <InlineForm id=format!("amend-{id}") label="Amended text" draft=amendment submit="Save amendment"
+            <InlineForm id=format!("amend-{id}") label="Amended text" draft=amendment() submit="Save amendment"
                 on_submit=Callback::new(move |text| {
                     last.set(board.submit(Command::AmendNote { note: id, text }));
                     amending.set(false);
@@ -155,7 +156,7 @@ fn NoteControls(
                 on_cancel=Callback::new(move |()| amending.set(false)) />
         </Show>
         <Show when=move || retracting.get()>
-            <InlineForm id=format!("retract-{id}") label="Why retract it?" draft=reason submit="Retract" submit_class="warn"
+            <InlineForm id=format!("retract-{id}") label="Why retract it?" draft=reason() submit="Retract" submit_class="warn"
                 on_submit=Callback::new(move |reason| {
                     last.set(board.submit(Command::RetractNote { note: id, reason }));
                     retracting.set(false);
