@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use warroom_core::{Command, CommandId};
 
 use crate::api::{self, ScenarioInfo, UpcomingInject};
+use crate::board::drafts::DraftInput;
 use crate::board::{Board, slice};
 use crate::clock::{Clock, hms};
 use crate::identity::Identity;
@@ -203,10 +204,9 @@ fn FacilitatorControls() -> impl IntoView {
                 text.set(String::new());
             }>
                 <label for="adhoc-source">"Ad-hoc inject from"</label>
-                <input id="adhoc-source" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) />
+                <DraftInput draft=source id="adhoc-source" />
                 <label for="adhoc-text" class="sr-only">"Ad-hoc inject text"</label>
-                <input id="adhoc-text" required placeholder="What happens" prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev)) />
+                <DraftInput draft=text id="adhoc-text" required=true placeholder="What happens" />
                 <button type="submit">"Send inject"</button>
             </form>
             <CommandResult id=last />

@@ -14,6 +14,7 @@ use warroom_core::narrate::describe;
 use warroom_core::templates::TRANSFER_OF_COMMAND;
 use warroom_core::{Command, CommandId, Event, HandoffBrief, ParticipantId, Role, draft_brief};
 
+use crate::board::drafts::DraftInput;
 use crate::board::{Board, slice};
 use crate::clock::Clock;
 use crate::identity::Identity;
@@ -230,8 +231,7 @@ pub fn IncomingOffer() -> impl IntoView {
                                     reason.set(String::new());
                                 }>
                                     <label for="decline-reason">"Why are you declining?"</label>
-                                    <input id="decline-reason" required prop:value=move || reason.get()
-                                        on:input=move |ev| reason.set(event_target_value(&ev)) />
+                                    <DraftInput draft=reason id="decline-reason" required=true />
                                     <div class="row">
                                         <button type="submit" class="warn">"Decline"</button>
                                         <button type="button" class="ghost" on:click=move |_| declining.set(false)>"Back"</button>
