@@ -288,6 +288,11 @@ impl Board {
             .unwrap_or_else(|| who.to_string())
     }
 
+    /// Tracks the names people go by: changes when someone joins or is renamed.
+    pub fn track_names(&self) {
+        self.names.track();
+    }
+
     /// Tracks the log: a new event or an older page on the live board, another moment on a
     /// replay. A row made for a new event is right at once: `watch` reads the board, which the
     /// session folds before it extends the log.

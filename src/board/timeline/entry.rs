@@ -37,13 +37,12 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                     Event::InjectFired { source, .. } => Some(source.clone()),
                     _ => None,
                 };
-                let text = note.is_none().then(|| describe(i, &r));
                 let kind = kind_of(i, &r.event);
-                (r, i.declared_at, kind, note, source, text)
+                (r, i.declared_at, kind, note, source)
             })
         })
     });
-    shown.map(|(r, declared_at, kind, note_id, source, described)| {
+    shown.map(|(r, declared_at, kind, note_id, source)| {
         let (icon, label) = kind_badge(kind);
         let note = note_id.map(|id| board.notes.watch(&board, id));
         let with_note = move |f: &dyn Fn(&Note) -> bool| {
@@ -56,7 +55,17 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
         // A note's text, retraction and history redraw together when that note changes.
         let body = match note {
             Some(note) => (move || note.get().map(|n| note_body(board, &n))).into_any(),
-            None => view! { <p class="text">{described}</p> }.into_any(),
+            // Other entries name people: said again when someone joins or is renamed.
+            None => {
+                let event = StoredValue::new(r.clone());
+                let described = move || {
+                    board.track_names();
+                    board.state.with_untracked(|s| {
+                        s.as_ref().map(|i| event.with_value(|r| describe(i, r)))
+                    })
+                };
+                view! { <p class="text">{described}</p> }.into_any()
+            }
         };
         let last = RwSignal::new(None::<CommandId>);
         let at = r.at;
