@@ -139,7 +139,9 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                 {match view.holder.clone() {
                     Some((_, name)) => view! {
                         <span class="holder" class:absent=move || !holder_present.get()>
-                            <span aria-hidden="true">{move || if holder_present.get() { "● " } else { "○ " }}</span>
+                            {live.then(|| view! {
+                                <span aria-hidden="true">{move || if holder_present.get() { "● " } else { "○ " }}</span>
+                            })}
                             {name}
                             {live.then(|| view! {
                                 <span class="presence-text">{move || if holder_present.get() { " — connected" } else { " — not connected" }}</span>
