@@ -104,9 +104,12 @@ fn Recorder(
     let go = move |seq: Seq| {
         at.set(seq);
         let started = now_ms();
-        state.set(replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(seq))));
+        let moment = replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(seq)));
+        // The board it replaces is freed after the figure is taken: freeing is not rebuilding.
+        let previous = state.try_update(|s| std::mem::replace(s, moment));
         board.refresh();
         rebuild_ms.set(now_ms() - started);
+        drop(previous);
     };
     go(at.get_untracked());
     let title = slice(board, |b| b.title.clone());

@@ -146,6 +146,8 @@ pub struct Board {
     pub checklists: Keyed<ChecklistId, Checklist>,
     /// Pinned notes, in note order.
     pinned: RwSignal<Vec<NoteId>>,
+    /// On a replay, every note pinned at some moment, in note order.
+    ever_pinned: Option<StoredValue<Vec<NoteId>>>,
     names: RwSignal<BTreeMap<ParticipantId, String>>,
     /// Moves on once the rows agree with a replayed board: the timeline reads the replay's
     /// log when it moves.
@@ -195,8 +197,20 @@ impl Board {
         at: RwSignal<Seq>,
     ) -> Self {
         let board = Self::new(state.into(), Signal::stored(true), None);
+        let ever_pinned = replay.with_value(|r| {
+            let ids: std::collections::BTreeSet<NoteId> = r
+                .iter()
+                .flat_map(|r| r.events())
+                .filter_map(|r| match r.event {
+                    Event::NotePinned { note, .. } => Some(note),
+                    _ => None,
+                })
+                .collect();
+            ids.into_iter().collect()
+        });
         Self {
             log: Log::Replay { replay, at },
+            ever_pinned: Some(StoredValue::new(ever_pinned)),
             ..board
         }
     }
@@ -209,6 +223,7 @@ impl Board {
             concerns: Keyed::new(|i| &i.concerns, PartialEq::eq, Some(concern_order)),
             checklists: Keyed::new(|i| &i.checklists, PartialEq::eq, Some(checklist_order)),
             pinned: RwSignal::new(Vec::new()),
+            ever_pinned: None,
             names: RwSignal::new(BTreeMap::new()),
             version: RwSignal::new(0),
             read_only,
@@ -238,41 +253,45 @@ impl Board {
     }
 
     fn refresh_pins(&self, incident: Option<&Incident>) {
-        {
-            let pinned: Vec<NoteId> = incident
-                .map(|i| {
-                    i.notes
-                        .iter()
-                        .filter(|(_, n)| n.pinned)
-                        .map(|(id, _)| *id)
+        let pinned: Vec<NoteId> = incident
+            .map(|i| match self.ever_pinned {
+                // A replay knows every note that is ever pinned: the others need no look.
+                Some(ids) => ids.with_value(|ids| {
+                    ids.iter()
+                        .filter(|id| i.notes.get(id).is_some_and(|n| n.pinned))
+                        .copied()
                         .collect()
-                })
-                .unwrap_or_default();
-            if self.pinned.with_untracked(|p| *p != pinned) {
-                self.pinned.set(pinned);
-            }
+                }),
+                None => i
+                    .notes
+                    .iter()
+                    .filter(|(_, n)| n.pinned)
+                    .map(|(id, _)| *id)
+                    .collect(),
+            })
+            .unwrap_or_default();
+        if self.pinned.with_untracked(|p| *p != pinned) {
+            self.pinned.set(pinned);
         }
     }
 
     fn refresh_names(&self, incident: Option<&Incident>) {
-        {
-            let unchanged = self.names.with_untracked(|names| {
-                incident.is_none_or(|i| {
-                    names.len() == i.participants.len()
-                        && i.participants
-                            .iter()
-                            .zip(names)
-                            .all(|((id, p), (known, name))| id == known && p.name == *name)
-                })
-            });
-            if !unchanged && let Some(i) = incident {
-                self.names.set(
-                    i.participants
+        let unchanged = self.names.with_untracked(|names| {
+            incident.is_none_or(|i| {
+                names.len() == i.participants.len()
+                    && i.participants
                         .iter()
-                        .map(|(id, p)| (id.clone(), p.name.clone()))
-                        .collect(),
-                );
-            }
+                        .zip(names)
+                        .all(|((id, p), (known, name))| id == known && p.name == *name)
+            })
+        });
+        if !unchanged && let Some(i) = incident {
+            self.names.set(
+                i.participants
+                    .iter()
+                    .map(|(id, p)| (id.clone(), p.name.clone()))
+                    .collect(),
+            );
         }
     }
 
@@ -394,27 +413,30 @@ mod tests {
                 drill: false,
                 name: "Ann".into(),
             };
-            let mut state: State = None;
-            for r in [
+            let pin = Event::NotePinned {
+                note: NoteId(2),
+                pinned: true,
+            };
+            let log = vec![
                 recorded(1, declared),
                 posted(2, 1, "first"),
                 posted(3, 2, "second"),
-            ] {
-                apply(&mut state, &r);
+                recorded(4, pin),
+            ];
+            let mut state: State = None;
+            for r in &log[..3] {
+                apply(&mut state, r);
             }
             let source = RwSignal::new(state.clone());
-            let board = Board::replayed(source, StoredValue::new(None), RwSignal::new(3));
+            let replay = StoredValue::new(Some(Replay::new(log.clone())));
+            let board = Board::replayed(source, replay, RwSignal::new(3));
             board.refresh();
             let (first, first_runs) = runs_of(board.notes.watch(&board, NoteId(1)));
             let second = board.notes.watch(&board, NoteId(2));
             assert_eq!(first.get_untracked().as_deref(), Some("first"));
             assert_eq!(first_runs.load(Ordering::Relaxed), 1);
 
-            let pin = Event::NotePinned {
-                note: NoteId(2),
-                pinned: true,
-            };
-            apply(&mut state, &recorded(4, pin));
+            apply(&mut state, &log[3]);
             source.set(state);
             board.refresh();
 
