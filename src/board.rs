@@ -1,6 +1,7 @@
 //! The war-room board for one incident: the command strip that says at a glance who is in
 //! command and what is happening, the crew panel, the timeline, and the prompts of the
-//! positive exchange. Each panel reads a narrow slice of the folded board through memos.
+//! positive exchange. Each panel reads a narrow part of the [`store::Board`] context: its
+//! rows watch their own entity, keyed by id; drafts live in [`drafts::Drafts`].
 
 use leptos::prelude::*;
 use warroom_core::{Command, CommandId, Incident, IncidentId, Role, Severity, Status};
@@ -17,19 +18,21 @@ pub mod annunciator;
 pub mod checklists;
 pub mod concerns;
 pub mod crew;
+pub mod drafts;
 pub mod exercise;
 pub mod handoff;
+pub mod store;
 pub mod timeline;
 
-/// A memo over one slice of the board; `None` until the board has arrived.
-pub fn slice<T>(
-    session: Session,
-    f: impl Fn(&Incident) -> T + Send + Sync + 'static,
-) -> Memo<Option<T>>
+pub use store::Board;
+
+/// A memo over a few small fields of the board; `None` until the board has arrived. Lists
+/// are not read this way: their rows watch their own entity in [`Board`].
+pub fn slice<T>(board: Board, f: impl Fn(&Incident) -> T + Send + Sync + 'static) -> Memo<Option<T>>
 where
     T: PartialEq + Clone + Send + Sync + 'static,
 {
-    Memo::new(move |_| session.state.with(|s| s.as_ref().map(&f)))
+    Memo::new(move |_| board.state.with(|s| s.as_ref().map(&f)))
 }
 
 /// The page for `/incidents/<id>` (only shown signed in): opens the link to the incident.
@@ -42,12 +45,15 @@ pub fn BoardPage(
     let clock = expect_context::<Clock>();
     let session = Session::connect(incident, identity, clock);
     provide_context(session);
+    let board = Board::live(session);
+    provide_context(board);
+    provide_context(drafts::Drafts::new());
     let declared = Memo::new(move |_| session.state.with(Option::is_some));
     // A board whose link the server refused for good (access taken away) stops showing.
     let refused = Memo::new(move |_| matches!(session.link.get(), Link::Refused(_)));
-    let drill = slice(session, |i| i.drill);
+    let drill = slice(board, |i| i.drill);
     // The browser tab says what this is, and an exercise says so there too.
-    let tab_title = slice(session, |i| {
+    let tab_title = slice(board, |i| {
         format!(
             "{}{} — Warroom",
             if i.drill { "EXERCISE — " } else { "" },
@@ -145,11 +151,12 @@ fn CommandStrip() -> impl IntoView {
     let session = expect_context::<Session>();
     let clock = expect_context::<Clock>();
     let identity = expect_context::<Identity>();
-    let title = slice(session, |i| i.title.clone());
-    let severity = slice(session, |i| i.severity);
-    let status = slice(session, |i| i.status);
-    let declared_at = slice(session, |i| i.declared_at);
-    let commander = slice(session, |i| {
+    let board = expect_context::<Board>();
+    let title = slice(board, |i| i.title.clone());
+    let severity = slice(board, |i| i.severity);
+    let status = slice(board, |i| i.status);
+    let declared_at = slice(board, |i| i.declared_at);
+    let commander = slice(board, |i| {
         (
             i.commander.holder.clone(),
             i.name_of(&i.commander.holder).to_owned(),
@@ -269,8 +276,8 @@ fn LinkIndicator() -> impl IntoView {
 }
 
 /// Whether `who` holds `role` on the board now.
-pub fn holds(session: Session, who: &warroom_core::ParticipantId, role: Role) -> bool {
-    session
+pub fn holds(board: Board, who: &warroom_core::ParticipantId, role: Role) -> bool {
+    board
         .state
         .with(|s| s.as_ref().is_some_and(|i| i.holds(who, role)))
 }

@@ -106,15 +106,13 @@ impl Identity {
         }
     }
 
-    /// Ends the session. Commands this person left unsent go too: whoever signs in next is
-    /// someone else to the server.
-    pub async fn sign_out(self) -> Result<(), String> {
+    /// Ends the session; who it was, if anyone. The caller forgets the commands they left
+    /// unsent (`sync::forget_pending`): whoever signs in next is someone else to the server.
+    pub async fn sign_out(self) -> Result<Option<ParticipantId>, String> {
         api::sign_out().await?;
-        if let Some(me) = self.id.get_untracked() {
-            crate::sync::forget_pending(&me);
-        }
+        let me = self.id.get_untracked();
         self.signed_out();
-        Ok(())
+        Ok(me)
     }
 
     /// Whether this browser only watches an incident through an observer link, with nobody

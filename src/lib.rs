@@ -12,9 +12,10 @@
 //! - [`sync`]: the WebSocket session — folds server events with warroom-core's `apply`,
 //!   pending commands, reconnects, gap checks.
 //! - [`lobby`]: who you are (rename, sign out), incident list, declare.
-//! - [`board`]: the war-room board and its panels.
-//! - [`review`]: the flight recorder — the board at any moment, metrics, exports, and the
-//!   scorecard of an exercise.
+//! - [`board`]: the war-room board and its panels, which read the id-keyed [`board::Board`]
+//!   store (live, or a replayed moment) and keep what is typed in [`board::drafts`].
+//! - [`review`]: the flight recorder — the board's own panels, read-only, at any moment;
+//!   metrics, exports, and the scorecard of an exercise.
 //! - [`scenarios`]: the training scenario library and the scenario-file checker.
 //! - [`widgets`]: small shared controls.
 //!

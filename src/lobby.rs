@@ -130,9 +130,13 @@ fn Who() -> impl IntoView {
         busy.set(true);
         error.set(None);
         spawn_local(async move {
-            if let Err(e) = identity.sign_out().await {
-                error.set(Some(e));
-                busy.set(false);
+            match identity.sign_out().await {
+                // Commands this person left unsent go with them.
+                Ok(me) => me.iter().for_each(crate::sync::forget_pending),
+                Err(e) => {
+                    error.set(Some(e));
+                    busy.set(false);
+                }
             }
         });
     };

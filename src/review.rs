@@ -3,19 +3,21 @@
 //! jump between key moments (pinned notes, handoffs, status changes), or play back at 1×, 10×
 //! and 60×. The position is in the URL, so a moment can be linked. Below: the metrics, and the
 //! Markdown and JSON exports.
+//!
+//! The board at a moment is the live board's own panels, read-only, over a [`Board`] made
+//! from the replay: moving to another moment refreshes only the rows that differ.
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use warroom_core::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
-use warroom_core::narrate::{describe, kind_of};
+use warroom_core::narrate::describe;
 use warroom_core::replay::Replay;
-use warroom_core::{Event, Incident, IncidentId, ItemState, Recorded, Role, Seq};
+use warroom_core::{Event, Incident, IncidentId, Role, Seq};
 
 use crate::api;
-use crate::board::ObserverBanner;
-use crate::board::actions::state_words;
-use crate::board::timeline::kind_badge;
+use crate::board::drafts::Drafts;
+use crate::board::{Board, ObserverBanner, actions, checklists, concerns, crew, slice, timeline};
 use crate::clock::utc_time;
 use crate::identity::Identity;
 use crate::route::Route;
@@ -93,13 +95,24 @@ fn Recorder(
     at: RwSignal<Seq>,
 ) -> impl IntoView {
     let rebuild_ms = RwSignal::new(0.0_f64);
-    let board = Memo::new(move |_| {
-        let seq = at.get();
+    let state = RwSignal::new(None);
+    let board = Board::replayed(state, replay, at);
+    provide_context(board);
+    provide_context(Drafts::new());
+    // Every move to another moment comes through here, which times the rebuild: the replay
+    // to that moment and the refresh of the rows that differ.
+    let go = move |seq: Seq| {
+        at.set(seq);
         let started = now_ms();
-        let state = replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(seq)));
+        let moment = replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(seq)));
+        // The board it replaces is freed after the figure is taken: freeing is not rebuilding.
+        let previous = state.try_update(|s| std::mem::replace(s, moment));
+        board.refresh();
         rebuild_ms.set(now_ms() - started);
-        state
-    });
+        drop(previous);
+    };
+    go(at.get_untracked());
+    let title = slice(board, |b| b.title.clone());
     // The moment, in the address bar, so it can be linked.
     let path = format!("/incidents/{incident}/review");
     Effect::new(move |_| {
@@ -120,7 +133,7 @@ fn Recorder(
             }
         });
         if let Some(t) = target {
-            at.set(t);
+            go(t);
         }
     };
 
@@ -159,7 +172,7 @@ fn Recorder(
                 (upto as Seq, upto >= r.events().len())
             });
             if next > at.get_untracked() {
-                at.set(next);
+                go(next);
             }
             if end {
                 speed.set(0);
@@ -184,12 +197,12 @@ fn Recorder(
     });
     view! {
         <section class="card recorder" aria-labelledby="recorder-h">
-            <h1 id="recorder-h">{move || board.with(|b| b.as_ref().map(|b| b.title.clone()).unwrap_or_default())}</h1>
+            <h1 id="recorder-h">{move || title.get().unwrap_or_default()}</h1>
             <div class="scrubber">
                 <label for="moment">"Moment"</label>
                 <input id="moment" type="range" min="1" max=move || head.get() step="1"
                     prop:value=move || at.get().to_string()
-                    on:input=move |ev| { stop(); if let Ok(v) = event_target_value(&ev).parse() { at.set(v); } } />
+                    on:input=move |ev| { stop(); if let Ok(v) = event_target_value(&ev).parse() { go(v); } } />
                 <output for="moment" class="mono" aria-live="polite">
                     {move || format!("Event {} of {}", at.get(), head.get())}
                     {move || position.get().map(|(t, utc)| format!(" · {t} · {utc}"))}
@@ -197,8 +210,8 @@ fn Recorder(
             </div>
             <div class="row controls">
                 <button type="button" on:click=move |_| { stop(); jump(false); }>"◀◀ Previous key moment"</button>
-                <button type="button" on:click=move |_| { stop(); at.update(|a| *a = a.saturating_sub(1).max(1)); }>"◀ Step back"</button>
-                <button type="button" on:click=move |_| { stop(); at.update(|a| *a = (*a + 1).min(head.get_untracked())); }>"Step forward ▶"</button>
+                <button type="button" on:click=move |_| { stop(); go(at.get_untracked().saturating_sub(1).max(1)); }>"◀ Step back"</button>
+                <button type="button" on:click=move |_| { stop(); go((at.get_untracked() + 1).min(head.get_untracked())); }>"Step forward ▶"</button>
                 <button type="button" on:click=move |_| { stop(); jump(true); }>"Next key moment ▶▶"</button>
                 {[1u32, 10, 60].into_iter().map(|f| view! {
                     <button type="button" aria-pressed=move || (speed.get() == f).to_string() on:click=move |_| play(f)>
@@ -208,9 +221,9 @@ fn Recorder(
                 <button type="button" on:click=move |_| stop() disabled=move || speed.get() == 0>"Pause"</button>
             </div>
             <p class="hint" role="status">{move || format!("Board rebuilt in {:.2} ms", rebuild_ms.get())}</p>
-            <KeyMoments moments=key_moments at=at />
+            <KeyMoments moments=key_moments go=Callback::new(go) />
         </section>
-        {move || board.get().map(|b| view! { <BoardAt board=b replay=replay at=at /> })}
+        <BoardAt />
         <Scorecard replay=replay />
         <Totals totals=totals final_board=replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(r.head()))) />
         <section class="card" aria-labelledby="export-h">
@@ -250,126 +263,54 @@ fn key_moments(replay: &Replay) -> Vec<(Seq, String)> {
 }
 
 #[component]
-fn KeyMoments(moments: StoredValue<Vec<(Seq, String)>>, at: RwSignal<Seq>) -> impl IntoView {
+fn KeyMoments(moments: StoredValue<Vec<(Seq, String)>>, go: Callback<Seq>) -> impl IntoView {
     view! {
         <details class="key-moments">
             <summary>{move || format!("Key moments ({})", moments.with_value(Vec::len))}</summary>
             <ol>
                 {moments.get_value().into_iter().map(|(seq, text)| view! {
-                    <li><button type="button" class="ghost small" on:click=move |_| at.set(seq)>{format!("#{seq}")}</button> " " {text}</li>
+                    <li><button type="button" class="ghost small" on:click=move |_| go.run(seq)>{format!("#{seq}")}</button> " " {text}</li>
                 }).collect_view()}
             </ol>
         </details>
     }
 }
 
-/// The board as it was: command, crew, offers, actions, concerns, checklists and the timeline
-/// up to this moment.
+/// The board as it was: the strip, then the live board's panels, read-only.
 #[component]
-fn BoardAt(
-    board: Incident,
-    replay: StoredValue<Option<Replay>>,
-    at: RwSignal<Seq>,
-) -> impl IntoView {
-    let b = board;
-    let entries: Vec<(Seq, String, String, String, &'static str)> = replay.with_value(|r| {
-        r.as_ref()
-            .map(|r| {
-                r.events_to(at.get_untracked())
-                    .iter()
-                    .rev()
-                    .take(100)
-                    .map(|e| entry_line(&b, e))
-                    .collect()
-            })
-            .unwrap_or_default()
+fn BoardAt() -> impl IntoView {
+    let board = expect_context::<Board>();
+    let strip = slice(board, |b| {
+        (
+            b.drill,
+            b.severity,
+            b.status,
+            b.name_of(&b.commander.holder).to_owned(),
+            b.commander.since,
+        )
     });
     view! {
         <section class="card board-at" aria-label="Board at this moment">
-            <div class="row board-at-strip">
-                {b.drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> })}
-                <span class=format!("sev sev-{}", b.severity.label().to_lowercase())>{b.severity.label()}</span>
-                <span>{b.status.label()}</span>
-                <span>"In command: " <strong class="review-commander">{b.name_of(&b.commander.holder).to_owned()}</strong>
-                    {format!(" since {}", utc_time(b.commander.since))}</span>
-            </div>
-            <div class="review-grid">
-                <div>
-                    <h2>"Crew"</h2>
-                    <table class="incidents">
-                        <tbody>
-                            {Role::ALL.into_iter().map(|role| {
-                                let holder = b.holder(role).map_or("vacant".to_owned(), |h| b.name_of(h).to_owned());
-                                let offer = b.offers.get(&role).map(|o| format!(
-                                    "offered to {}{}", b.name_of(&o.to), if o.accepted_at.is_some() { " (accepted)" } else { "" }
-                                ));
-                                view! { <tr><th scope="row">{role.label()}</th><td>{holder}</td><td>{offer}</td></tr> }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <h2>"Actions"</h2>
-                    <ul class="plain">
-                        {b.actions.values().map(|a| view! {
-                            <li>{format!("[{}] {} — {} ({})", a.lane.label(), a.text, b.name_of(&a.assignee), state_words(a.state))}</li>
-                        }).collect_view()}
-                    </ul>
-                    <h2>"Concerns"</h2>
-                    <ul class="plain">
-                        {b.concerns.values().map(|c| view! {
-                            <li>{format!("{} — {}{}", c.level.label(), c.text, if c.is_open() { " (open)" } else { " (acknowledged)" })}</li>
-                        }).collect_view()}
-                    </ul>
-                    <h2>"Checklists"</h2>
-                    <ul class="plain">
-                        {b.checklists.values().map(|c| {
-                            let (done, total) = c.progress();
-                            let items = c.items.iter().map(|i| format!("{} {}", match i.state {
-                                ItemState::Open => "☐",
-                                ItemState::Checked { .. } => "☑",
-                                ItemState::NotApplicable { .. } => "N/A",
-                            }, i.text)).collect::<Vec<_>>().join(" · ");
-                            view! { <li><strong>{format!("{} {done}/{total}", c.title)}</strong><br/><span class="hint">{items}</span></li> }
-                        }).collect_view()}
-                    </ul>
+            {move || strip.get().map(|(drill, severity, status, commander, since)| view! {
+                <div class="row board-at-strip">
+                    {drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> })}
+                    <span class=format!("sev sev-{}", severity.label().to_lowercase())>{severity.label()}</span>
+                    <span>{status.label()}</span>
+                    <span>"In command: " <strong class="review-commander">{commander}</strong>
+                        {format!(" since {}", utc_time(since))}</span>
                 </div>
-                <div>
-                    <h2>"Timeline to this moment"</h2>
-                    <ol class="entries" aria-label="Timeline at this moment, newest first">
-                        {entries.into_iter().map(|(seq, when, who, text, class)| view! {
-                            <li class=format!("entry {class}")>
-                                <div class="entry-meta"><span class="mono">{format!("#{seq} · {when}")}</span><span class="author">{who}</span></div>
-                                <p class="text">{text}</p>
-                            </li>
-                        }).collect_view()}
-                    </ol>
+            })}
+            <div class="board-grid">
+                <crew::CrewPanel />
+                <timeline::TimelinePanel />
+                <div class="instruments">
+                    <actions::ActionsPanel />
+                    <concerns::ConcernsPanel />
+                    <checklists::ChecklistsPanel />
                 </div>
             </div>
         </section>
     }
-}
-
-fn entry_line(board: &Incident, r: &Recorded) -> (Seq, String, String, String, &'static str) {
-    let kind = kind_of(board, &r.event);
-    let text = match &r.event {
-        Event::NotePosted { note, .. } => board.notes.get(note).map_or_else(
-            || describe(board, r),
-            |n| {
-                if n.retracted.is_some() {
-                    format!("{} (retracted)", n.text)
-                } else {
-                    n.text.clone()
-                }
-            },
-        ),
-        _ => describe(board, r),
-    };
-    (
-        r.seq,
-        format!("{} · {}", t_plus(board.declared_at, r.at), utc_time(r.at)),
-        board.name_of(&r.actor).to_owned(),
-        format!("{} {}: {text}", kind_badge(kind).0, kind_badge(kind).1),
-        "k-review",
-    )
 }
 
 #[component]

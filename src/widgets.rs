@@ -280,10 +280,11 @@ pub fn CommandResult(
     /// The last command sent from this spot.
     id: RwSignal<Option<CommandId>>,
 ) -> impl IntoView {
-    let session = expect_context::<Session>();
+    // A replayed board has no session, and sends nothing.
+    let session = use_context::<Session>();
     let outcome = Memo::new(move |_| {
         let id = id.get()?;
-        session.outcomes.with(|o| o.get(&id).cloned())
+        session?.outcomes.with(|o| o.get(&id).cloned())
     });
     view! {
         {move || match outcome.get() {

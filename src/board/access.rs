@@ -13,7 +13,7 @@ use warroom_core::{Command, CommandId, LinkId, LinkKind, ParticipantId, Role, Ti
 use wasm_bindgen::JsCast;
 
 use crate::api::{self, LinkMade};
-use crate::board::slice;
+use crate::board::{Board, slice};
 use crate::clock::Clock;
 use crate::identity::Identity;
 use crate::sync::Session;
@@ -47,13 +47,14 @@ fn until(at: Timestamp) -> String {
 #[component]
 pub fn AccessSection() -> impl IntoView {
     let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let me = identity.participant();
-    let restricted = slice(session, |i| i.access.restricted);
-    let members = slice(session, |i| {
+    let restricted = slice(board, |i| i.access.restricted);
+    let members = slice(board, |i| {
         i.access.members.iter().cloned().collect::<Vec<_>>()
     });
-    let commander = slice(session, move |i| i.holds(&me, Role::Commander));
+    let commander = slice(board, move |i| i.holds(&me, Role::Commander));
     let manages = Memo::new(move |_| commander.get() == Some(true) && !session.read_only.get());
     let made = RwSignal::new(None::<LinkMade>);
     let state_line = move || match (restricted.get(), members.with(|m| m.as_ref().map(Vec::len))) {
@@ -97,10 +98,11 @@ pub fn AccessSection() -> impl IntoView {
 #[component]
 fn MemberRow(participant: ParticipantId, manages: Memo<bool>) -> impl IntoView {
     let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let you = participant == identity.participant();
     let who = participant.clone();
-    let person = slice(session, move |i| {
+    let person = slice(board, move |i| {
         (i.name_of(&who).to_owned(), !i.roles_of(&who).is_empty())
     });
     let name = move || person.get().map(|p| p.0).unwrap_or_default();
@@ -131,7 +133,8 @@ fn MemberRow(participant: ParticipantId, manages: Memo<bool>) -> impl IntoView {
 #[component]
 fn Restrict() -> impl IntoView {
     let session = expect_context::<Session>();
-    let joined = slice(session, |i| i.participants.len());
+    let board = expect_context::<Board>();
+    let joined = slice(board, |i| i.participants.len());
     let confirming = RwSignal::new(false);
     let last = RwSignal::new(None::<CommandId>);
     view! {

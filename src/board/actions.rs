@@ -2,53 +2,32 @@
 //! assignee reads it back in their own words; the assigner confirms or corrects; then done or
 //! cancelled with an outcome. Countdowns tick; overdue actions stand out; the panel warns when
 //! nobody is mitigating.
+//!
+//! Each row watches its own action, keyed by id; readbacks, corrections and outcomes being
+//! typed are drafts of the board, so they survive whatever else happens meanwhile.
 
 use leptos::prelude::*;
 use warroom_core::{
     Action, ActionId, ActionState, Command, CommandId, Lane, ParticipantId, Role, Status,
 };
 
-use crate::board::slice;
+use crate::board::drafts::{DraftInput, DraftKey, InlineForm, drafts};
+use crate::board::{Board, slice};
 use crate::clock::{Clock, countdown, utc_time};
 use crate::identity::Identity;
-use crate::sync::Session;
 use crate::widgets::CommandResult;
-
-/// An action as the panel shows it.
-#[derive(Debug, Clone, PartialEq)]
-struct ActionView {
-    id: ActionId,
-    action: Action,
-    assignee: String,
-    assigner: String,
-}
 
 #[component]
 pub fn ActionsPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let me = identity.participant();
-    let actions = slice(session, |i| {
-        let mut list: Vec<ActionView> = i
-            .actions
-            .iter()
-            .map(|(id, a)| ActionView {
-                id: *id,
-                action: a.clone(),
-                assignee: i.name_of(&a.assignee).to_owned(),
-                assigner: i.name_of(&a.assigner).to_owned(),
-            })
-            .collect();
-        // Open ones first, newest first within each group.
-        list.sort_by_key(|a| (!a.action.state.is_open(), std::cmp::Reverse(a.id)));
-        list
-    });
-    let can_assign = slice(session, move |i| {
+    let can_assign = slice(board, move |i| {
         [Role::Commander, Role::Deputy, Role::Operations]
             .iter()
             .any(|r| i.holds(&me, *r))
     });
-    let nobody_mitigating = slice(session, |i| {
+    let nobody_mitigating = slice(board, |i| {
         i.status < Status::Mitigated && i.mitigating_actions().next().is_none()
     });
     view! {
@@ -59,15 +38,13 @@ pub fn ActionsPanel() -> impl IntoView {
                     "⚠ Nobody is mitigating: no open action in the mitigate lane."
                 </p>
             </Show>
-            <Show when=move || can_assign.get() == Some(true) && !session.read_only.get()>
+            <Show when=move || can_assign.get() == Some(true) && !board.read_only.get()>
                 <AssignForm />
             </Show>
             <ul class="action-list">
-                <For
-                    each=move || actions.get().unwrap_or_default()
-                    key=|a| (a.id, a.action.state, a.action.corrections.len())
-                    children=move |a| view! { <ActionRow view=a /> }
-                />
+                <For each=move || board.actions.ids() key=|id| *id let:id>
+                    <ActionRow id=id />
+                </For>
             </ul>
         </section>
     }
@@ -75,15 +52,15 @@ pub fn ActionsPanel() -> impl IntoView {
 
 #[component]
 fn AssignForm() -> impl IntoView {
-    let session = expect_context::<Session>();
-    let people = slice(session, |i| {
+    let board = expect_context::<Board>();
+    let people = slice(board, |i| {
         i.participants
             .iter()
             .map(|(id, p)| (id.clone(), p.name.clone()))
             .collect::<Vec<_>>()
     });
     let to = RwSignal::new(None::<ParticipantId>);
-    let text = RwSignal::new(String::new());
+    let text = drafts().get(DraftKey::AssignAction);
     let lane = RwSignal::new(Lane::Mitigate);
     let minutes = RwSignal::new(String::from("15"));
     let error = RwSignal::new(None::<&'static str>);
@@ -107,12 +84,12 @@ fn AssignForm() -> impl IntoView {
             }
         };
         error.set(None);
-        last.set(Some(session.submit(Command::AssignAction {
+        last.set(board.submit(Command::AssignAction {
             to: assignee,
             text: text.get_untracked(),
             lane: lane.get_untracked(),
             minutes,
-        })));
+        }));
         text.set(String::new());
     };
     view! {
@@ -131,8 +108,7 @@ fn AssignForm() -> impl IntoView {
             </div>
             <div class="field grow">
                 <label for="assign-text">"Action"</label>
-                <input id="assign-text" required placeholder="Roll back deploy 4711"
-                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+                <DraftInput draft=text id="assign-text" required=true placeholder="Roll back deploy 4711" />
             </div>
             <div class="field">
                 <label for="assign-lane">"Lane"</label>
@@ -167,21 +143,27 @@ pub(crate) fn state_words(state: ActionState) -> &'static str {
     }
 }
 
+/// One action, redrawn when it changes; what is typed into it is kept in the board's drafts.
 #[component]
-fn ActionRow(view: ActionView) -> impl IntoView {
-    let session = expect_context::<Session>();
+fn ActionRow(id: ActionId) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let action = board.actions.watch(&board, id);
+    let last = RwSignal::new(None::<CommandId>);
+    view! {
+        {move || action.get().map(|a| view! { <ActionBody id=id action=a last=last /> })}
+    }
+}
+
+#[component]
+fn ActionBody(id: ActionId, action: Action, last: RwSignal<Option<CommandId>>) -> impl IntoView {
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
+    let drafts = drafts();
     let me = identity.participant();
-    let ActionView {
-        id,
-        action,
-        assignee,
-        assigner,
-    } = view;
     let mine = action.assignee == me;
     let i_assigned = action.assigner == me;
-    let commander = slice(session, {
+    let commander = slice(board, {
         let me = me.clone();
         move |i| i.holds(&me, Role::Commander)
     });
@@ -189,11 +171,13 @@ fn ActionRow(view: ActionView) -> impl IntoView {
     let state = action.state;
     let due = action.due_at;
     let overdue = Memo::new(move |_| state.is_open() && due.is_some_and(|d| clock.now() > d));
-    let last = RwSignal::new(None::<CommandId>);
-    let draft = RwSignal::new(String::new());
-    let closing = RwSignal::new(None::<bool>); // Some(true) = done, Some(false) = cancel
+    let closing = RwSignal::new(None::<Closing>);
     let correcting = RwSignal::new(false);
+    let readback = drafts.get(DraftKey::Readback(id));
+    let correction = drafts.get(DraftKey::Correction(id));
+    let outcome = drafts.get(DraftKey::CloseAction(id));
     let lane_class = format!("lane lane-{}", action.lane.label().to_lowercase());
+    let (assignee, assigner) = (action.assignee.clone(), action.assigner.clone());
     view! {
         <li class="action" class:overdue=move || overdue.get() class:closed=!state.is_open()
             aria-label=format!("Action {id}: {}", action.text)>
@@ -202,7 +186,7 @@ fn ActionRow(view: ActionView) -> impl IntoView {
                 <span class="action-text">{action.text.clone()}</span>
             </div>
             <div class="action-meta">
-                <span>{format!("{assignee} ← {assigner}")}</span>
+                <span>{move || format!("{} ← {}", board.name_of(&assignee), board.name_of(&assigner))}</span>
                 <span class="badge">{state_words(state)}</span>
                 {due.filter(|_| state.is_open()).map(|d| view! {
                     <span class="mono countdown" class:overdue=move || overdue.get()>
@@ -221,72 +205,63 @@ fn ActionRow(view: ActionView) -> impl IntoView {
                 <p class="outcome">{format!("{}: {o}", if state == ActionState::Done { "Outcome" } else { "Cancelled" })}
                 {action.closed_at.map(|t| format!(" ({})", utc_time(t)))}</p>
             })}
-            <Show when=move || !session.read_only.get()>
+            <Show when=move || !board.read_only.get()>
             // The assignee reads it back in their own words.
             {(mine && state == ActionState::AwaitingReadback).then(|| view! {
-                <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                    ev.prevent_default();
-                    last.set(Some(session.submit(Command::ReadBackAction { action: id, readback: draft.get_untracked() })));
-                }>
-                    <label for=format!("readback-{id}")>"Read it back in your own words"</label>
-                    <input id=format!("readback-{id}") required prop:value=move || draft.get()
-                        on:input=move |ev| draft.set(event_target_value(&ev)) />
-                    <button type="submit" class="primary">"Read back"</button>
-                </form>
+                <InlineForm id=format!("readback-{id}") label="Read it back in your own words" draft=readback
+                    submit="Read back" submit_class="primary"
+                    on_submit=Callback::new(move |readback| last.set(board.submit(Command::ReadBackAction { action: id, readback }))) />
             })}
             // The assigner hears the readback.
             {(state == ActionState::ReadBack).then(|| view! {
                 <Show when=can_close_loop>
                     <div class="row">
-                        <button type="button" class="primary" on:click=move |_| last.set(Some(session.submit(Command::ConfirmReadback { action: id })))>
+                        <button type="button" class="primary" on:click=move |_| last.set(board.submit(Command::ConfirmReadback { action: id }))>
                             "Confirm readback"
                         </button>
                         <button type="button" class="ghost" on:click=move |_| correcting.set(true)>"Correct"</button>
                     </div>
                     <Show when=move || correcting.get()>
-                        <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                            ev.prevent_default();
-                            last.set(Some(session.submit(Command::CorrectReadback { action: id, correction: draft.get_untracked() })));
-                            correcting.set(false);
-                        }>
-                            <label for=format!("correct-{id}")>"Correction"</label>
-                            <input id=format!("correct-{id}") required prop:value=move || draft.get()
-                                on:input=move |ev| draft.set(event_target_value(&ev)) />
-                            <button type="submit">"Send correction"</button>
-                        </form>
+                        <InlineForm id=format!("correct-{id}") label="Correction" draft=correction submit="Send correction"
+                            on_submit=Callback::new(move |correction| {
+                                last.set(board.submit(Command::CorrectReadback { action: id, correction }));
+                                correcting.set(false);
+                            }) />
                     </Show>
                 </Show>
             })}
             {(state == ActionState::InProgress).then(|| view! {
                 <Show when=move || mine || can_close_loop()>
-                    <button type="button" on:click=move |_| closing.set(Some(true))>"Done"</button>
+                    <button type="button" on:click=move |_| closing.set(Some(Closing::Done))>"Done"</button>
                 </Show>
             })}
             {state.is_open().then(|| view! {
                 <Show when=can_close_loop>
-                    <button type="button" class="ghost small" on:click=move |_| closing.set(Some(false))>"Cancel action"</button>
+                    <button type="button" class="ghost small" on:click=move |_| closing.set(Some(Closing::Cancel))>"Cancel action"</button>
                 </Show>
             })}
-            <Show when=move || closing.get().is_some()>
-                <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                    ev.prevent_default();
-                    let text = draft.get_untracked();
-                    let command = if closing.get_untracked() == Some(true) {
-                        Command::CompleteAction { action: id, outcome: text }
-                    } else {
-                        Command::CancelAction { action: id, reason: text }
-                    };
-                    last.set(Some(session.submit(command)));
-                    closing.set(None);
-                }>
-                    <label for=format!("close-{id}")>{move || if closing.get() == Some(true) { "Outcome" } else { "Why cancel it?" }}</label>
-                    <input id=format!("close-{id}") required prop:value=move || draft.get()
-                        on:input=move |ev| draft.set(event_target_value(&ev)) />
-                    <button type="submit">{move || if closing.get() == Some(true) { "Mark done" } else { "Cancel it" }}</button>
-                </form>
-            </Show>
+            {move || closing.get().map(|how| view! {
+                <InlineForm id=format!("close-{id}") draft=outcome
+                    label=if how == Closing::Done { "Outcome" } else { "Why cancel it?" }
+                    submit=if how == Closing::Done { "Mark done" } else { "Cancel it" }
+                    on_submit=Callback::new(move |text| {
+                        let command = match how {
+                            Closing::Done => Command::CompleteAction { action: id, outcome: text },
+                            Closing::Cancel => Command::CancelAction { action: id, reason: text },
+                        };
+                        last.set(board.submit(command));
+                        closing.set(None);
+                    }) />
+            })}
             </Show>
             <CommandResult id=last />
         </li>
     }
+}
+
+/// How an open action is being closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    Done,
+    Cancel,
 }

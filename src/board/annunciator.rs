@@ -13,7 +13,7 @@ use leptos::prelude::*;
 use warroom_core::alerts::{Alert, Tier, Viewer, evaluate};
 use warroom_core::{Command, CommandId, Role};
 
-use crate::board::slice;
+use crate::board::{Board, slice};
 use crate::clock::{Clock, countdown};
 use crate::identity::Identity;
 use crate::sync::{Link, Session};
@@ -192,14 +192,15 @@ impl Tone {
 #[component]
 pub fn Cadence() -> impl IntoView {
     let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
     let me = identity.participant();
-    let due = slice(session, |i| {
+    let due = slice(board, |i| {
         i.next_update_due()
             .map(|d| (d, i.cadence.as_ref().map_or(0, |c| c.every_minutes)))
     });
-    let can_set = slice(session, move |i| {
+    let can_set = slice(board, move |i| {
         i.holds(&me, Role::Commander) || i.holds(&me, Role::Communications)
     });
     let last = RwSignal::new(None::<CommandId>);

@@ -2,6 +2,9 @@
 //! point are shown; each item is checked (with an observed value where it asks for one) or
 //! marked not applicable with a reason, and says who did it and when; killer items stand out;
 //! progress per checklist; a warning past nine items.
+//!
+//! A card watches its checklist and each item row watches its own item, so ticking one item
+//! redraws that row alone; answers and reasons being typed are drafts of the board.
 
 use leptos::prelude::*;
 use warroom_core::templates::TEMPLATES;
@@ -9,50 +12,39 @@ use warroom_core::{
     Checklist, ChecklistId, ChecklistItem, ChecklistKind, Command, CommandId, ItemState, PausePoint,
 };
 
-use crate::board::slice;
+use crate::board::Board;
+use crate::board::drafts::{DraftInput, DraftKey, InlineForm, drafts};
 use crate::clock::utc_time;
-use crate::sync::Session;
 use crate::widgets::CommandResult;
 
 #[component]
 pub fn ChecklistsPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
-    let ids = slice(session, |i| {
-        let mut ids: Vec<(ChecklistId, bool)> = i
-            .checklists
-            .iter()
-            .map(|(id, c)| (*id, c.is_complete()))
-            .collect();
-        ids.sort_by_key(|(id, complete)| (*complete, std::cmp::Reverse(*id)));
-        ids
-    });
+    let board = expect_context::<Board>();
     view! {
         <section class="panel checklists" aria-labelledby="checklists-h">
             <h2 id="checklists-h">"Checklists"</h2>
-            <Show when=move || !session.read_only.get()>
+            <Show when=move || !board.read_only.get()>
                 <StartChecklist />
             </Show>
-            <For
-                each=move || ids.get().unwrap_or_default()
-                key=|(id, _)| *id
-                children=move |(id, _)| view! { <ChecklistCard id=id /> }
-            />
+            <For each=move || board.checklists.ids() key=|id| *id let:id>
+                <ChecklistCard id=id />
+            </For>
         </section>
     }
 }
 
 #[component]
 fn StartChecklist() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let template = RwSignal::new(TEMPLATES[0].id.to_owned());
     let building = RwSignal::new(false);
-    let title = RwSignal::new(String::new());
+    let title = drafts().get(DraftKey::NewChecklist);
     let kind = RwSignal::new(ChecklistKind::ReadDo);
     let last = RwSignal::new(None::<CommandId>);
     view! {
         <form class="start-checklist row" on:submit=move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
-            last.set(Some(session.submit(Command::StartChecklist { template: template.get_untracked() })));
+            last.set(board.submit(Command::StartChecklist { template: template.get_untracked() }));
         }>
             <label for="template">"Template"</label>
             <select id="template" on:change=move |ev| template.set(event_target_value(&ev))>
@@ -64,27 +56,22 @@ fn StartChecklist() -> impl IntoView {
             <button type="button" class="ghost" on:click=move |_| building.update(|b| *b = !*b)>"Build one…"</button>
         </form>
         <Show when=move || building.get()>
-            <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                ev.prevent_default();
-                last.set(Some(session.submit(Command::CreateChecklist {
-                    title: title.get_untracked(),
-                    kind: kind.get_untracked(),
-                    pause_point: PausePoint::AdHoc,
-                })));
-                title.set(String::new());
-                building.set(false);
-            }>
-                <label for="new-checklist">"New checklist title"</label>
-                <input id="new-checklist" required prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev)) />
+            <InlineForm id="new-checklist" label="New checklist title" draft=title submit="Create"
+                on_submit=Callback::new(move |title| {
+                    last.set(board.submit(Command::CreateChecklist {
+                        title,
+                        kind: kind.get_untracked(),
+                        pause_point: PausePoint::AdHoc,
+                    }));
+                    building.set(false);
+                })>
                 <select aria-label="Checklist type" on:change=move |ev| {
                     kind.set(if event_target_value(&ev) == "do-confirm" { ChecklistKind::DoConfirm } else { ChecklistKind::ReadDo });
                 }>
                     <option value="read-do">"Read-do"</option>
                     <option value="do-confirm">"Do-confirm"</option>
                 </select>
-                <button type="submit">"Create"</button>
-            </form>
+            </InlineForm>
         </Show>
         <CommandResult id=last />
     }
@@ -92,175 +79,161 @@ fn StartChecklist() -> impl IntoView {
 
 #[component]
 fn ChecklistCard(id: ChecklistId) -> impl IntoView {
-    let session = expect_context::<Session>();
-    let checklist = slice(session, move |i| {
-        i.checklists.get(&id).map(|c| {
-            let names: Vec<Option<String>> = c
-                .items
-                .iter()
-                .map(|it| match &it.state {
-                    ItemState::Open => None,
-                    ItemState::Checked { by, .. } | ItemState::NotApplicable { by, .. } => {
-                        Some(i.name_of(by).to_owned())
-                    }
-                })
-                .collect();
-            (c.clone(), names)
-        })
-    });
+    let board = expect_context::<Board>();
+    let checklist = board.checklists.watch(&board, id);
+    let drafts = drafts();
     let adding = RwSignal::new(false);
-    let text = RwSignal::new(String::new());
     let killer = RwSignal::new(false);
-    let prompt = RwSignal::new(String::new());
+    let text = drafts.get(DraftKey::NewItem(id));
+    let prompt = drafts.get(DraftKey::NewItemPrompt(id));
     let last = RwSignal::new(None::<CommandId>);
-    view! {
-        {move || checklist.get().flatten().map(|(c, names)| {
-            // An observer sees the checklist, not its controls.
-            let read_only = session.read_only.get();
-            let Checklist { title, kind, pause_point, items, .. } = c.clone();
-            let (done, total) = c.progress();
-            let heading_id = format!("checklist-{id}");
-            view! {
-                <article class="checklist" class:complete=c.is_complete() aria-labelledby=heading_id>
-                    <h3 id=heading_id.clone()>{title}</h3>
-                    <p class="checklist-meta">
-                        <span class="badge">{kind.label()}</span>
-                        <span class="badge">{pause_point.label()}</span>
-                        <span class="progress" role="status">{format!("{done}/{total} done")}</span>
-                        <progress max=total.max(1) value=done aria-hidden="true"></progress>
-                    </p>
-                    {c.is_too_long().then(|| view! {
-                        <p class="caution-line">{format!("⚠ {total} items: past nine, a checklist is too long to run under stress.")}</p>
-                    })}
-                    <ol class="items">
-                        {items.into_iter().zip(names).enumerate().map(|(n, (item, by))| view! {
-                            <ItemRow checklist=id index=n as u32 item=item by=by read_only=read_only />
-                        }).collect_view()}
-                    </ol>
-                    {(!read_only).then(|| view! {
-                        <button type="button" class="ghost small" on:click=move |_| adding.update(|a| *a = !*a)>"Add item"</button>
-                    })}
-                </article>
-            }
-        })}
-        <Show when=move || adding.get() && !session.read_only.get()>
-            <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                ev.prevent_default();
-                let p = prompt.get_untracked();
-                last.set(Some(session.submit(Command::AddChecklistItem {
-                    checklist: id,
-                    text: text.get_untracked(),
-                    killer: killer.get_untracked(),
-                    asks_value: (!p.trim().is_empty()).then_some(p),
-                })));
-                text.set(String::new());
-                prompt.set(String::new());
-            }>
+    let count = Memo::new(move |_| checklist.with(|c| c.as_ref().map_or(0, |c| c.items.len())));
+    let progress = Memo::new(move |_| checklist.with(|c| c.as_ref().map(Checklist::progress)));
+    let complete =
+        Memo::new(move |_| checklist.with(|c| c.as_ref().is_some_and(Checklist::is_complete)));
+    let too_long =
+        Memo::new(move |_| checklist.with(|c| c.as_ref().is_some_and(Checklist::is_too_long)));
+    let heading_id = format!("checklist-{id}");
+    let labelled_by = heading_id.clone();
+    let add = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let p = prompt.get_untracked();
+        last.set(board.submit(Command::AddChecklistItem {
+            checklist: id,
+            text: text.get_untracked(),
+            killer: killer.get_untracked(),
+            asks_value: (!p.trim().is_empty()).then_some(p),
+        }));
+        text.set(String::new());
+        prompt.set(String::new());
+    };
+    checklist.with_untracked(|c| c.as_ref().map(|c| (c.title.clone(), c.kind, c.pause_point))).map(|(title, kind, pause_point)| view! {
+        <article class="checklist" class:complete=move || complete.get() aria-labelledby=labelled_by>
+            <h3 id=heading_id>{title}</h3>
+            <p class="checklist-meta">
+                <span class="badge">{kind.label()}</span>
+                <span class="badge">{pause_point.label()}</span>
+                {move || progress.get().map(|(done, total)| view! {
+                    <span class="progress" role="status">{format!("{done}/{total} done")}</span>
+                    <progress max=total.max(1) value=done aria-hidden="true"></progress>
+                })}
+            </p>
+            {move || too_long.get().then(|| view! {
+                <p class="caution-line">{format!("⚠ {} items: past nine, a checklist is too long to run under stress.", count.get())}</p>
+            })}
+            <ol class="items">
+                <For each=move || 0..count.get() as u32 key=|n| *n let:n>
+                    <ItemRow checklist=id index=n card=checklist />
+                </For>
+            </ol>
+            <Show when=move || !board.read_only.get()>
+                <button type="button" class="ghost small" on:click=move |_| adding.update(|a| *a = !*a)>"Add item"</button>
+            </Show>
+        </article>
+        <Show when=move || adding.get() && !board.read_only.get()>
+            <form class="inline-form" on:submit=add>
                 <label for=format!("item-{id}")>"New item"</label>
-                <input id=format!("item-{id}") required prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
-                <input aria-label="Asks for a value (optional prompt)" placeholder="Asks for a value? (prompt)" prop:value=move || prompt.get()
-                    on:input=move |ev| prompt.set(event_target_value(&ev)) />
+                <DraftInput draft=text id=format!("item-{id}") required=true />
+                <DraftInput draft=prompt aria_label="Asks for a value (optional prompt)" placeholder="Asks for a value? (prompt)" />
                 <label class="check-inline"><input type="checkbox" prop:checked=move || killer.get()
                     on:change=move |ev| killer.set(event_target_checked(&ev)) />" Killer item"</label>
                 <button type="submit">"Add"</button>
             </form>
         </Show>
         <CommandResult id=last />
-    }
+    })
 }
 
 #[component]
 fn ItemRow(
+    /// The checklist it belongs to.
     checklist: ChecklistId,
+    /// Its place in the checklist (items are only ever added at the end).
     index: u32,
-    item: ChecklistItem,
-    by: Option<String>,
-    /// An observer's view: no controls.
-    read_only: bool,
+    /// The checklist, as its card watches it.
+    card: Signal<Option<Checklist>>,
 ) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
+    let drafts = drafts();
+    // This item alone: another item's change does not wake it.
+    let item = Memo::new(move |_| {
+        card.with(|c| {
+            c.as_ref()
+                .and_then(|c| c.items.get(index as usize).cloned())
+        })
+    });
     let last = RwSignal::new(None::<CommandId>);
-    let value = RwSignal::new(String::new());
+    let value = drafts.get(DraftKey::ItemValue(checklist, index));
+    let reason = drafts.get(DraftKey::ItemNotApplicable(checklist, index));
     let marking_na = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
-    let field = format!("item-{checklist}-{index}");
-    let asks = item.asks_value.clone();
-    let text = item.text.clone();
-    let state_line = match &item.state {
-        ItemState::Open => None,
-        ItemState::Checked { at, value, .. } => Some(format!(
-            "✓ {} at {}{}",
-            by.clone().unwrap_or_default(),
-            utc_time(*at),
-            value
-                .as_ref()
-                .map(|v| format!(" — {v}"))
-                .unwrap_or_default()
-        )),
-        ItemState::NotApplicable { at, reason, .. } => Some(format!(
-            "N/A — {} at {}: {reason}",
-            by.clone().unwrap_or_default(),
-            utc_time(*at)
-        )),
+    let field = StoredValue::new(format!("item-{checklist}-{index}"));
+    let open = Memo::new(move |_| item.with(|i| i.as_ref().is_some_and(ChecklistItem::is_open)));
+    let state_line = move || {
+        item.with(|i| match i.as_ref().map(|i| &i.state) {
+            None | Some(ItemState::Open) => None,
+            Some(ItemState::Checked { by, at, value }) => Some(format!(
+                "✓ {} at {}{}",
+                board.name_of(by),
+                utc_time(*at),
+                value
+                    .as_ref()
+                    .map(|v| format!(" — {v}"))
+                    .unwrap_or_default()
+            )),
+            Some(ItemState::NotApplicable { by, at, reason }) => Some(format!(
+                "N/A — {} at {}: {reason}",
+                board.name_of(by),
+                utc_time(*at)
+            )),
+        })
+        .map(|s| view! { <p class="item-state">{s}</p> })
     };
-    let open = item.is_open();
-    view! {
-        <li class="item" class:killer=item.killer class:done=!open aria-label=text.clone()>
-            <div class="item-text">
-                {item.killer.then(|| view! { <span class="killer-badge">"KILLER"</span> " " })}
-                <span>{text.clone()}</span>
-            </div>
-            {state_line.map(|s| view! { <p class="item-state">{s}</p> })}
-            {if read_only {
-                ().into_any()
-            } else if open {
-                let check = {
-                    let asks = asks.clone();
-                    move |ev: web_sys::SubmitEvent| {
-                        ev.prevent_default();
-                        let v = value.get_untracked();
-                        last.set(Some(session.submit(Command::CheckItem {
-                            checklist,
-                            item: index,
-                            value: asks.is_some().then_some(v),
-                        })));
-                    }
-                };
-                view! {
+    item.get_untracked().map(|ChecklistItem { text, killer, asks_value, .. }| {
+        let asks = StoredValue::new(asks_value);
+        let name = StoredValue::new(text.clone());
+        let check = move |ev: web_sys::SubmitEvent| {
+            ev.prevent_default();
+            last.set(board.submit(Command::CheckItem {
+                checklist,
+                item: index,
+                value: asks.with_value(Option::is_some).then(|| value.get_untracked()),
+            }));
+            value.set(String::new());
+        };
+        let uncheck = move || view! {
+            <Show when=move || !board.read_only.get()>
+                <button type="button" class="ghost small" on:click=move |_| last.set(board.submit(Command::UncheckItem { checklist, item: index }))>
+                    "Uncheck"
+                </button>
+            </Show>
+        };
+        view! {
+            <li class="item" class:killer=killer class:done=move || !open.get() aria-label=text.clone()>
+                <div class="item-text">
+                    {killer.then(|| view! { <span class="killer-badge">"KILLER"</span> " " })}
+                    <span>{text.clone()}</span>
+                </div>
+                {state_line}
+                // An observer sees the checklist, not its controls.
+                <Show when=move || open.get() && !board.read_only.get() fallback=uncheck>
                     <form class="item-actions" on:submit=check>
-                        {asks.clone().map(|prompt| view! {
-                            <label for=field.clone() class="sr-only">{prompt.clone()}</label>
-                            <input id=field.clone() required placeholder=prompt prop:value=move || value.get()
-                                on:input=move |ev| value.set(event_target_value(&ev)) />
+                        {asks.get_value().map(|prompt| view! {
+                            <label for=field.get_value() class="sr-only">{prompt.clone()}</label>
+                            <DraftInput draft=value id=field.get_value() required=true placeholder=prompt />
                         })}
-                        <button type="submit" class="small" aria-label=format!("Check: {text}")>"Check"</button>
-                        <button type="button" class="ghost small" aria-label=format!("Not applicable: {text}") on:click=move |_| marking_na.set(true)>"N/A"</button>
+                        <button type="submit" class="small" aria-label=format!("Check: {}", name.get_value())>"Check"</button>
+                        <button type="button" class="ghost small" aria-label=format!("Not applicable: {}", name.get_value()) on:click=move |_| marking_na.set(true)>"N/A"</button>
                     </form>
                     <Show when=move || marking_na.get()>
-                        <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                            ev.prevent_default();
-                            last.set(Some(session.submit(Command::MarkItemNotApplicable {
-                                checklist,
-                                item: index,
-                                reason: reason.get_untracked(),
-                            })));
-                            marking_na.set(false);
-                        }>
-                            <label for=format!("na-{checklist}-{index}")>"Why not applicable?"</label>
-                            <input id=format!("na-{checklist}-{index}") required prop:value=move || reason.get()
-                                on:input=move |ev| reason.set(event_target_value(&ev)) />
-                            <button type="submit">"Mark not applicable"</button>
-                        </form>
+                        <InlineForm id=format!("na-{checklist}-{index}") label="Why not applicable?" draft=reason submit="Mark not applicable"
+                            on_submit=Callback::new(move |reason| {
+                                last.set(board.submit(Command::MarkItemNotApplicable { checklist, item: index, reason }));
+                                marking_na.set(false);
+                            }) />
                     </Show>
-                }.into_any()
-            } else {
-                view! {
-                    <button type="button" class="ghost small" on:click=move |_| last.set(Some(session.submit(Command::UncheckItem { checklist, item: index })))>
-                        "Uncheck"
-                    </button>
-                }.into_any()
-            }}
-            <CommandResult id=last />
-        </li>
-    }
+                </Show>
+                <CommandResult id=last />
+            </li>
+        }
+    })
 }

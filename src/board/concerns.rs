@@ -2,62 +2,32 @@
 //! uncomfortable", "This is a safety issue"; raising it again escalates it; the commander
 //! acknowledges with a response. An open safety issue stops the line: a red banner on every
 //! screen until it is acknowledged.
+//!
+//! Each row watches its own concern, keyed by id; a response being typed is a draft of the
+//! board.
 
 use leptos::prelude::*;
 use warroom_core::{Command, CommandId, Concern, ConcernId, ConcernLevel, Role};
 
-use crate::board::slice;
+use crate::board::drafts::{DraftInput, DraftKey, InlineForm, drafts};
+use crate::board::{Board, slice};
 use crate::clock::{Clock, hms};
 use crate::identity::Identity;
-use crate::sync::Session;
 use crate::widgets::CommandResult;
-
-#[derive(Debug, Clone, PartialEq)]
-struct ConcernView {
-    id: ConcernId,
-    concern: Concern,
-    raised_by: String,
-    acknowledged_by: Option<String>,
-}
 
 #[component]
 pub fn ConcernsPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
-    let concerns = slice(session, |i| {
-        let mut list: Vec<ConcernView> = i
-            .concerns
-            .iter()
-            .map(|(id, c)| ConcernView {
-                id: *id,
-                concern: c.clone(),
-                raised_by: i.name_of(&c.raised_by).to_owned(),
-                acknowledged_by: c
-                    .acknowledgement
-                    .as_ref()
-                    .map(|a| i.name_of(&a.by).to_owned()),
-            })
-            .collect();
-        list.sort_by_key(|c| {
-            (
-                !c.concern.is_open(),
-                std::cmp::Reverse(c.concern.level),
-                c.id,
-            )
-        });
-        list
-    });
+    let board = expect_context::<Board>();
     view! {
         <section class="panel concerns" aria-labelledby="concerns-h">
             <h2 id="concerns-h">"Concerns"</h2>
-            <Show when=move || !session.read_only.get()>
+            <Show when=move || !board.read_only.get()>
                 <RaiseConcern />
             </Show>
             <ul class="concern-list">
-                <For
-                    each=move || concerns.get().unwrap_or_default()
-                    key=|c| (c.id, c.concern.level, c.concern.escalations.len(), c.concern.acknowledgement.is_some())
-                    children=move |c| view! { <ConcernRow view=c /> }
-                />
+                <For each=move || board.concerns.ids() key=|id| *id let:id>
+                    <ConcernRow id=id />
+                </For>
             </ul>
         </section>
     }
@@ -65,16 +35,16 @@ pub fn ConcernsPanel() -> impl IntoView {
 
 #[component]
 fn RaiseConcern() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let level = RwSignal::new(ConcernLevel::Concerned);
-    let text = RwSignal::new(String::new());
+    let text = drafts().get(DraftKey::RaiseConcern);
     let last = RwSignal::new(None::<CommandId>);
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
-        last.set(Some(session.submit(Command::RaiseConcern {
+        last.set(board.submit(Command::RaiseConcern {
             level: level.get_untracked(),
             text: text.get_untracked(),
-        })));
+        }));
         text.set(String::new());
     };
     view! {
@@ -93,8 +63,7 @@ fn RaiseConcern() -> impl IntoView {
                 }).collect_view()}
             </fieldset>
             <label for="concern-text" class="sr-only">"What worries you"</label>
-            <input id="concern-text" required placeholder="What worries you, in one sentence"
-                prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) />
+            <DraftInput draft=text id="concern-text" required=true placeholder="What worries you, in one sentence" />
             <button type="submit" class="warn">"Raise concern"</button>
             <CommandResult id=last />
         </form>
@@ -109,24 +78,35 @@ fn level_class(level: ConcernLevel) -> &'static str {
     }
 }
 
+/// One concern, redrawn when it changes.
 #[component]
-fn ConcernRow(view: ConcernView) -> impl IntoView {
-    let session = expect_context::<Session>();
+fn ConcernRow(id: ConcernId) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let concern = board.concerns.watch(&board, id);
+    let last = RwSignal::new(None::<CommandId>);
+    move || {
+        concern
+            .get()
+            .map(|c| view! { <ConcernBody id=id concern=c last=last /> })
+    }
+}
+
+#[component]
+fn ConcernBody(
+    id: ConcernId,
+    concern: Concern,
+    last: RwSignal<Option<CommandId>>,
+) -> impl IntoView {
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
     let me = identity.participant();
-    let commander = slice(session, move |i| i.holds(&me, Role::Commander));
-    let ConcernView {
-        id,
-        concern,
-        raised_by,
-        acknowledged_by,
-    } = view;
+    let commander = slice(board, move |i| i.holds(&me, Role::Commander));
     let open = concern.is_open();
     let since = concern.last_raised_at();
-    let last = RwSignal::new(None::<CommandId>);
-    let response = RwSignal::new(String::new());
+    let response = drafts().get(DraftKey::AcknowledgeConcern(id));
     let answering = RwSignal::new(false);
+    let raised_by = concern.raised_by.clone();
     view! {
         <li class=format!("concern {}", level_class(concern.level)) class:open=open
             aria-label=format!("Concern {id}: {}", concern.text)>
@@ -138,17 +118,17 @@ fn ConcernRow(view: ConcernView) -> impl IntoView {
             </div>
             <p class="concern-text">{concern.text.clone()}</p>
             <p class="concern-meta">
-                {format!("Raised by {raised_by}")}
+                {move || format!("Raised by {}", board.name_of(&raised_by))}
                 {open.then(|| view! {
                     <span class="mono">{move || format!(" — waiting {}", hms((clock.now() - since).num_seconds()))}</span>
                 })}
             </p>
             {concern.acknowledgement.clone().map(|a| view! {
-                <p class="ack">{format!("Acknowledged by {}: {}", acknowledged_by.clone().unwrap_or_default(), a.response)}</p>
+                <p class="ack">{move || format!("Acknowledged by {}: {}", board.name_of(&a.by), a.response)}</p>
             })}
-            <Show when=move || !session.read_only.get()>
+            <Show when=move || !board.read_only.get()>
                 <div class="row">
-                    <button type="button" class="warn small" on:click=move |_| last.set(Some(session.submit(Command::RaiseConcernAgain { concern: id })))>
+                    <button type="button" class="warn small" on:click=move |_| last.set(board.submit(Command::RaiseConcernAgain { concern: id }))>
                         "Raise again"
                     </button>
                     {open.then(|| view! {
@@ -158,17 +138,13 @@ fn ConcernRow(view: ConcernView) -> impl IntoView {
                     })}
                 </div>
             </Show>
-            <Show when=move || answering.get() && !session.read_only.get()>
-                <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                    ev.prevent_default();
-                    last.set(Some(session.submit(Command::AcknowledgeConcern { concern: id, response: response.get_untracked() })));
-                    answering.set(false);
-                }>
-                    <label for=format!("ack-{id}")>"Your response"</label>
-                    <input id=format!("ack-{id}") required prop:value=move || response.get()
-                        on:input=move |ev| response.set(event_target_value(&ev)) />
-                    <button type="submit" class="primary">"Send acknowledgement"</button>
-                </form>
+            <Show when=move || answering.get() && !board.read_only.get()>
+                <InlineForm id=format!("ack-{id}") label="Your response" draft=response
+                    submit="Send acknowledgement" submit_class="primary"
+                    on_submit=Callback::new(move |response| {
+                        last.set(board.submit(Command::AcknowledgeConcern { concern: id, response }));
+                        answering.set(false);
+                    }) />
             </Show>
             <CommandResult id=last />
         </li>
@@ -178,8 +154,8 @@ fn ConcernRow(view: ConcernView) -> impl IntoView {
 /// The stop-the-line banner: every open safety issue, on every screen, until acknowledged.
 #[component]
 pub fn StopTheLine() -> impl IntoView {
-    let session = expect_context::<Session>();
-    let issues = slice(session, |i| {
+    let board = expect_context::<Board>();
+    let issues = slice(board, |i| {
         i.open_safety_issues()
             .map(|(id, c)| (*id, i.name_of(&c.raised_by).to_owned(), c.text.clone()))
             .collect::<Vec<_>>()

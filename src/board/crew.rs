@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use warroom_core::{Command, CommandId, Incident, ParticipantId, Role};
 
 use crate::board::access::AccessSection;
+use crate::board::drafts::{DraftKey, InlineForm, drafts};
 use crate::board::handoff::HandoffDialog;
-use crate::board::slice;
+use crate::board::{Board, slice};
 use crate::clock::utc_time;
 use crate::identity::Identity;
-use crate::sync::Session;
 use crate::widgets::CommandResult;
 
 /// One role as the panel shows it.
@@ -23,36 +23,24 @@ struct RoleView {
     offer: Option<(String, bool)>,
 }
 
-fn roles_of(incident: &Incident) -> Vec<RoleView> {
-    Role::ALL
-        .into_iter()
-        .map(|role| {
-            let tenure = incident.tenure(role);
-            RoleView {
-                role,
-                holder: tenure.map(|t| (t.holder.clone(), incident.name_of(&t.holder).to_owned())),
-                since: tenure.map(|t| t.since),
-                offer: incident
-                    .offers
-                    .get(&role)
-                    .map(|o| (incident.name_of(&o.to).to_owned(), o.accepted_at.is_some())),
-            }
-        })
-        .collect()
+fn role_of(incident: &Incident, role: Role) -> RoleView {
+    let tenure = incident.tenure(role);
+    RoleView {
+        role,
+        holder: tenure.map(|t| (t.holder.clone(), incident.name_of(&t.holder).to_owned())),
+        since: tenure.map(|t| t.since),
+        offer: incident
+            .offers
+            .get(&role)
+            .map(|o| (incident.name_of(&o.to).to_owned(), o.accepted_at.is_some())),
+    }
 }
 
 #[component]
 pub fn CrewPanel() -> impl IntoView {
-    let session = expect_context::<Session>();
-    let roles = slice(session, roles_of);
-    let people = slice(session, |i| {
-        i.participants
-            .iter()
-            .map(|(id, p)| {
-                let roles: Vec<&'static str> = i.roles_of(id).iter().map(|r| r.label()).collect();
-                (id.clone(), p.name.clone(), roles.join(", "))
-            })
-            .collect::<Vec<_>>()
+    let board = expect_context::<Board>();
+    let people = slice(board, |i| {
+        i.participants.keys().cloned().collect::<Vec<_>>()
     });
     // The role being handed over from this browser, if the dialog is open.
     let handing = RwSignal::new(None::<Role>);
@@ -60,40 +48,68 @@ pub fn CrewPanel() -> impl IntoView {
         <section class="panel crew" aria-labelledby="crew-h">
             <h2 id="crew-h">"Crew"</h2>
             <ul class="roles">
-                <For
-                    each=move || roles.get().unwrap_or_default()
-                    key=|r| r.clone()
-                    children=move |r| view! { <RoleRow view=r handing=handing /> }
-                />
+                <For each=move || Role::ALL key=|r| *r let:role>
+                    <RoleSlot role=role handing=handing />
+                </For>
             </ul>
             <h3>"People"</h3>
             <ul class="people">
-                <For
-                    each=move || people.get().unwrap_or_default()
-                    key=|p| p.clone()
-                    children=move |(id, name, roles)| {
-                        let id2 = id.clone();
-                        let here = Memo::new(move |_| session.present.with(|p| p.contains(&id2)));
-                        view! {
-                            <li class:present=move || here.get()>
-                                <span class="presence" aria-hidden="true">{move || if here.get() { "●" } else { "○" }}</span>
-                                <span class="person-name">{name}</span>
-                                <span class="sr-only">{move || if here.get() { " (connected)" } else { " (not connected)" }}</span>
-                                {(!roles.is_empty()).then(|| view! { <span class="person-roles">{roles}</span> })}
-                            </li>
-                        }
-                    }
-                />
+                <For each=move || people.get().unwrap_or_default() key=|id| id.clone() let:id>
+                    <PersonRow id=id />
+                </For>
             </ul>
             {move || handing.get().map(|role| view! { <HandoffDialog role=role on_close=move || handing.set(None) /> })}
-            <AccessSection />
+            {board.session.is_some().then(|| view! { <AccessSection /> })}
         </section>
+    }
+}
+
+/// Someone who joined: their name, their roles and, on the live board, whether they are
+/// connected.
+#[component]
+fn PersonRow(id: ParticipantId) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let person = {
+        let id = id.clone();
+        slice(board, move |i| {
+            let roles: Vec<&'static str> = i.roles_of(&id).iter().map(|r| r.label()).collect();
+            (i.name_of(&id).to_owned(), roles.join(", "))
+        })
+    };
+    let here = Memo::new(move |_| {
+        board
+            .session
+            .is_some_and(|s| s.present.with(|p| p.contains(&id)))
+    });
+    let live = board.session.is_some();
+    view! {
+        <li class:present=move || here.get()>
+            {live.then(|| view! {
+                <span class="presence" aria-hidden="true">{move || if here.get() { "●" } else { "○" }}</span>
+            })}
+            <span class="person-name">{move || person.get().map(|p| p.0)}</span>
+            {live.then(|| view! {
+                <span class="sr-only">{move || if here.get() { " (connected)" } else { " (not connected)" }}</span>
+            })}
+            {move || person.get().filter(|p| !p.1.is_empty()).map(|p| view! { <span class="person-roles">{p.1}</span> })}
+        </li>
+    }
+}
+
+/// One role, redrawn when its holder or its offer changes.
+#[component]
+fn RoleSlot(role: Role, handing: RwSignal<Option<Role>>) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let view = slice(board, move |i| role_of(i, role));
+    move || {
+        view.get()
+            .map(|v| view! { <RoleRow view=v handing=handing /> })
     }
 }
 
 #[component]
 fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let me = identity.participant();
     let role = view.role;
@@ -101,11 +117,17 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
     let holder_id = view.holder.as_ref().map(|(h, _)| h.clone());
     let holder_present = {
         let holder_id = holder_id.clone();
-        Memo::new(move |_| holder_id.as_ref().is_some_and(|h| !session.is_absent(h)))
+        // A replayed board knows nothing of who was connected.
+        Memo::new(move |_| {
+            holder_id
+                .as_ref()
+                .is_some_and(|h| board.session.is_none_or(|s| !s.is_absent(h)))
+        })
     };
     let last = RwSignal::new(None::<CommandId>);
     let assuming = RwSignal::new(false);
-    let reason = RwSignal::new(String::new());
+    let reason = drafts().get(DraftKey::AssumeRole(role));
+    let live = board.session.is_some();
     let vacant = view.holder.is_none();
     let offered = view.offer.is_some();
     let label = role.label();
@@ -117,9 +139,13 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                 {match view.holder.clone() {
                     Some((_, name)) => view! {
                         <span class="holder" class:absent=move || !holder_present.get()>
-                            <span aria-hidden="true">{move || if holder_present.get() { "● " } else { "○ " }}</span>
+                            {live.then(|| view! {
+                                <span aria-hidden="true">{move || if holder_present.get() { "● " } else { "○ " }}</span>
+                            })}
                             {name}
-                            <span class="presence-text">{move || if holder_present.get() { " — connected" } else { " — not connected" }}</span>
+                            {live.then(|| view! {
+                                <span class="presence-text">{move || if holder_present.get() { " — connected" } else { " — not connected" }}</span>
+                            })}
                         </span>
                     }.into_any(),
                     None => view! { <span class="holder vacant">"vacant"</span> }.into_any(),
@@ -131,7 +157,7 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                     {if accepted { format!("{to} has said \"I have control\" — awaiting confirmation") } else { format!("Offered to {to} — waiting for an answer") }}
                 </div>
             })}
-            <Show when=move || !session.read_only.get()>
+            <Show when=move || !board.read_only.get()>
             <div class="role-actions">
                 {(mine && !offered).then(|| view! {
                     <button type="button" on:click=move |_| handing.set(Some(role))>
@@ -139,12 +165,12 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                     </button>
                 })}
                 {(mine && role != Role::Commander).then(|| view! {
-                    <button type="button" class="ghost" on:click=move |_| last.set(Some(session.submit(Command::ReleaseRole { role })))>
+                    <button type="button" class="ghost" on:click=move |_| last.set(board.submit(Command::ReleaseRole { role }))>
                         {format!("Release {label}")}
                     </button>
                 })}
                 {(vacant && role != Role::Commander).then(|| view! {
-                    <button type="button" on:click=move |_| last.set(Some(session.submit(Command::ClaimRole { role })))>
+                    <button type="button" on:click=move |_| last.set(board.submit(Command::ClaimRole { role }))>
                         {format!("Claim {label}")}
                     </button>
                 })}
@@ -157,20 +183,15 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                 })}
             </div>
             </Show>
-            <Show when=move || assuming.get() && !session.read_only.get()>
-                <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
-                    ev.prevent_default();
-                    last.set(Some(session.submit(Command::AssumeRole { role, reason: reason.get_untracked() })));
-                    assuming.set(false);
-                    reason.set(String::new());
-                }>
-                    <label for=format!("assume-{}", label.to_lowercase())>{format!("Why are you assuming {label}?")}</label>
-                    <input id=format!("assume-{}", label.to_lowercase()) required
-                        placeholder="Commander's laptop went dark; no answer on the phone"
-                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
-                    <button type="submit" class="warn">{format!("Assume {label} now")}</button>
-                    <button type="button" class="ghost" on:click=move |_| assuming.set(false)>"Cancel"</button>
-                </form>
+            <Show when=move || assuming.get() && !board.read_only.get()>
+                <InlineForm id=format!("assume-{}", label.to_lowercase()) label=format!("Why are you assuming {label}?")
+                    draft=reason placeholder="Commander's laptop went dark; no answer on the phone"
+                    submit=format!("Assume {label} now") submit_class="warn"
+                    on_submit=Callback::new(move |reason| {
+                        last.set(board.submit(Command::AssumeRole { role, reason }));
+                        assuming.set(false);
+                    })
+                    on_cancel=Callback::new(move |()| assuming.set(false)) />
             </Show>
             <CommandResult id=last />
         </li>

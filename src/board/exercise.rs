@@ -8,7 +8,8 @@ use leptos::task::spawn_local;
 use warroom_core::{Command, CommandId};
 
 use crate::api::{self, ScenarioInfo, UpcomingInject};
-use crate::board::slice;
+use crate::board::drafts::DraftInput;
+use crate::board::{Board, slice};
 use crate::clock::{Clock, hms};
 use crate::identity::Identity;
 use crate::route::{Route, Router};
@@ -18,7 +19,8 @@ use crate::widgets::CommandResult;
 #[component]
 pub fn ExercisePanel() -> impl IntoView {
     let session = expect_context::<Session>();
-    let started = slice(session, |i| i.scenario.is_some());
+    let board = expect_context::<Board>();
+    let started = slice(board, |i| i.scenario.is_some());
     view! {
         <section class="panel exercise" aria-labelledby="exercise-h">
             <h2 id="exercise-h">"Exercise"</h2>
@@ -91,12 +93,12 @@ fn StartScenario() -> impl IntoView {
 
 #[component]
 fn RunningScenario() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
     let me = identity.participant();
-    let run = slice(session, |i| i.scenario.clone());
-    let facilitator = slice(session, move |i| {
+    let run = slice(board, |i| i.scenario.clone());
+    let facilitator = slice(board, move |i| {
         i.scenario
             .as_ref()
             .map(|r| (r.facilitator == me, i.name_of(&r.facilitator).to_owned()))
@@ -127,7 +129,8 @@ fn RunningScenario() -> impl IntoView {
 #[component]
 fn FacilitatorControls() -> impl IntoView {
     let session = expect_context::<Session>();
-    let run = slice(session, |i| {
+    let board = expect_context::<Board>();
+    let run = slice(board, |i| {
         i.scenario
             .as_ref()
             .map(|r| (r.paused_at.is_some(), r.ended_at.is_some(), r.fired.len()))
@@ -201,10 +204,9 @@ fn FacilitatorControls() -> impl IntoView {
                 text.set(String::new());
             }>
                 <label for="adhoc-source">"Ad-hoc inject from"</label>
-                <input id="adhoc-source" prop:value=move || source.get() on:input=move |ev| source.set(event_target_value(&ev)) />
+                <DraftInput draft=source id="adhoc-source" />
                 <label for="adhoc-text" class="sr-only">"Ad-hoc inject text"</label>
-                <input id="adhoc-text" required placeholder="What happens" prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev)) />
+                <DraftInput draft=text id="adhoc-text" required=true placeholder="What happens" />
                 <button type="submit">"Send inject"</button>
             </form>
             <CommandResult id=last />

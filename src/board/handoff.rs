@@ -14,7 +14,8 @@ use warroom_core::narrate::describe;
 use warroom_core::templates::TRANSFER_OF_COMMAND;
 use warroom_core::{Command, CommandId, Event, HandoffBrief, ParticipantId, Role, draft_brief};
 
-use crate::board::slice;
+use crate::board::drafts::DraftInput;
+use crate::board::{Board, slice};
 use crate::clock::Clock;
 use crate::identity::Identity;
 use crate::sync::Session;
@@ -39,6 +40,7 @@ pub fn HandoffDialog(
     on_close: impl Fn() + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
     let me = identity.participant();
@@ -70,9 +72,7 @@ pub fn HandoffDialog(
         }
     });
     // Close as soon as the offer is on the board.
-    let offered = slice(session, move |i| {
-        i.offers.get(&role).map(|o| o.from.clone())
-    });
+    let offered = slice(board, move |i| i.offers.get(&role).map(|o| o.from.clone()));
     let close_when_offered = on_close.clone();
     Effect::new(move |_| {
         if offered
@@ -176,9 +176,10 @@ fn BriefView(brief: HandoffBrief) -> impl IntoView {
 #[component]
 pub fn IncomingOffer() -> impl IntoView {
     let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let me = identity.participant();
-    let offer = slice(session, move |i| {
+    let offer = slice(board, move |i| {
         i.offers.iter().find(|(_, o)| o.to == me).map(|(role, o)| {
             (
                 *role,
@@ -230,8 +231,7 @@ pub fn IncomingOffer() -> impl IntoView {
                                     reason.set(String::new());
                                 }>
                                     <label for="decline-reason">"Why are you declining?"</label>
-                                    <input id="decline-reason" required prop:value=move || reason.get()
-                                        on:input=move |ev| reason.set(event_target_value(&ev)) />
+                                    <DraftInput draft=reason id="decline-reason" required=true />
                                     <div class="row">
                                         <button type="submit" class="warn">"Decline"</button>
                                         <button type="button" class="ghost" on:click=move |_| declining.set(false)>"Back"</button>
@@ -250,10 +250,10 @@ pub fn IncomingOffer() -> impl IntoView {
 /// Step 3, for the offerer: waiting, then "<name> says: I have control" and *You have control*.
 #[component]
 pub fn OutgoingOffer() -> impl IntoView {
-    let session = expect_context::<Session>();
+    let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let me = identity.participant();
-    let offers = slice(session, move |i| {
+    let offers = slice(board, move |i| {
         i.offers
             .iter()
             .filter(|(_, o)| o.from == me)
@@ -308,7 +308,8 @@ fn OutgoingRow(role: Role, to: String, accepted: bool) -> impl IntoView {
 #[component]
 fn TransferChecklistOffer() -> impl IntoView {
     let session = expect_context::<Session>();
-    let open = slice(session, |i| {
+    let board = expect_context::<Board>();
+    let open = slice(board, |i| {
         i.checklists
             .values()
             .any(|c| c.template.as_deref() == Some(TRANSFER_OF_COMMAND) && !c.is_complete())
