@@ -67,3 +67,11 @@ fn nesting_comments_and_test_code_are_not_cycles() {
     ]);
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn the_workspace_has_no_module_cycle_and_no_long_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    if let Err(err) = check(root) {
+        panic!("{err:#}");
+    }
+}
