@@ -5,7 +5,7 @@
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use warroom_core::Severity;
+use warroom_core::{IncidentId, Severity};
 
 use crate::api::{self, DeclareRequest, Summary};
 use crate::clock::{Clock, t_plus};
@@ -227,7 +227,8 @@ fn IncidentTable(
     /// What to say when there are none.
     empty: &'static str,
 ) -> impl IntoView {
-    let clock = expect_context::<Clock>();
+    // The rows, by incident id: each reads its own summary as it changes.
+    let ids = Memo::new(move |_| rows.with(|r| r.iter().map(|s| s.id.clone()).collect::<Vec<_>>()));
     view! {
         <Show when=move || !rows.with(Vec::is_empty) fallback=move || view! { <p class="hint">{empty}</p> }>
             <table class="incidents">
@@ -241,28 +242,49 @@ fn IncidentTable(
                     </tr>
                 </thead>
                 <tbody>
-                    <For each=move || rows.get() key=|s| (s.id.clone(), s.head) let:s>
-                        <tr class:inactive=!s.status.is_active()>
-                            <td><span class=format!("sev sev-{}", s.severity.label().to_lowercase())>{s.severity.label()}</span></td>
-                            <td>
-                                {s.drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> " " })}
-                                <AppLink to=Route::Board(s.id.clone())>{s.title.clone()}</AppLink>
-                                {s.restricted.then(|| view! {
-                                    " " <span class="badge restricted-badge" title="Only its members see it">"Restricted"</span>
-                                })}
-                            </td>
-                            <td>{s.status.label()}</td>
-                            <td>{s.commander.clone()}</td>
-                            <td class="mono">{
-                                let declared = s.declared_at;
-                                let active = s.status.is_active();
-                                let updated = s.updated_at;
-                                move || t_plus(declared, if active { clock.now() } else { updated })
-                            }</td>
-                        </tr>
+                    <For each=move || ids.get() key=|id| id.clone() let:id>
+                        <IncidentRow id=id rows=rows />
                     </For>
                 </tbody>
             </table>
+        </Show>
+    }
+}
+
+/// One incident of the table, read by its id; nothing once it has left the list.
+#[component]
+fn IncidentRow(id: IncidentId, rows: Memo<Vec<Summary>>) -> impl IntoView {
+    let clock = expect_context::<Clock>();
+    let to = Route::Board(id.clone());
+    let summary = Memo::new(move |_| rows.with(|r| r.iter().find(|s| s.id == id).cloned()));
+    let present = Memo::new(move |_| summary.with(Option::is_some));
+    let read = move |f: fn(&Summary) -> String| {
+        move || summary.with(|s| s.as_ref().map(f)).unwrap_or_default()
+    };
+    let flag = move |f: fn(&Summary) -> bool| move || summary.with(|s| s.as_ref().is_some_and(f));
+    let elapsed = Memo::new(move |_| {
+        summary.with(|s| {
+            s.as_ref()
+                .map(|s| (s.declared_at, s.status.is_active(), s.updated_at))
+        })
+    });
+    view! {
+        <Show when=move || present.get()>
+            <tr class:inactive=move || !flag(|s| s.status.is_active())()>
+                <td><span class=move || format!("sev sev-{}", read(|s| s.severity.label().to_lowercase())())>{read(|s| s.severity.label().to_owned())}</span></td>
+                <td>
+                    {move || flag(|s| s.drill)().then(|| view! { <span class="exercise-badge">"EXERCISE"</span> " " })}
+                    <AppLink to=to.clone()>{read(|s| s.title.clone())}</AppLink>
+                    {move || flag(|s| s.restricted)().then(|| view! {
+                        " " <span class="badge restricted-badge" title="Only its members see it">"Restricted"</span>
+                    })}
+                </td>
+                <td>{read(|s| s.status.label().to_owned())}</td>
+                <td>{read(|s| s.commander.clone())}</td>
+                <td class="mono">{move || {
+                    elapsed.get().map(|(declared, active, updated)| t_plus(declared, if active { clock.now() } else { updated }))
+                }}</td>
+            </tr>
         </Show>
     }
 }

@@ -47,6 +47,9 @@ pub fn Annunciator() -> impl IntoView {
             })
         })
     });
+    // The rows, by the alerts' stable keys: a row stays while its condition holds.
+    let keys =
+        Memo::new(move |_| alerts.with(|a| a.iter().map(|a| a.key.clone()).collect::<Vec<_>>()));
     // Acknowledged alert keys; forgotten once their condition clears, so a recurrence sounds.
     let acked = RwSignal::new(BTreeSet::<String>::new());
     Effect::new(move |_| {
@@ -101,12 +104,15 @@ pub fn Annunciator() -> impl IntoView {
             </Show>
             <ul class="alerts" role="list">
                 <For
-                    each=move || alerts.get()
-                    key=|a| (a.key.clone(), a.detail.clone(), a.title.clone())
-                    children=move |a| {
-                        let key = a.key.clone();
+                    each=move || keys.get()
+                    key=|key| key.clone()
+                    children=move |key| {
+                        let alert = Memo::new({
+                            let key = key.clone();
+                            move |_| alerts.with(|a| a.iter().find(|a| a.key == key).cloned())
+                        });
                         let is_acked = Memo::new(move |_| acked.with(|k| k.contains(&key)));
-                        view! { <AlertLine alert=a acked=is_acked /> }
+                        view! { <AlertLine alert=alert acked=is_acked /> }
                     }
                 />
             </ul>
@@ -114,25 +120,32 @@ pub fn Annunciator() -> impl IntoView {
     }
 }
 
+/// One alert, read by its key; nothing once it has cleared (its row is going).
 #[component]
-fn AlertLine(alert: Alert, acked: Memo<bool>) -> impl IntoView {
-    let (class, word) = match alert.tier {
-        Tier::Warning => ("alert warning", "WARNING"),
-        Tier::Caution => ("alert caution", "CAUTION"),
-        Tier::Advisory => ("alert advisory", "ADVISORY"),
-    };
-    let live = if alert.tier == Tier::Warning {
-        "assertive"
-    } else {
-        "polite"
-    };
-    view! {
-        <li class=class class:acked=move || acked.get() aria-live=live>
-            <span class="tier">{word}</span>
-            <strong class="alert-title">{alert.title}</strong>
-            <span class="alert-detail">{alert.detail}</span>
-            {move || acked.get().then(|| view! { <span class="badge">"acknowledged"</span> })}
-        </li>
+fn AlertLine(alert: Memo<Option<Alert>>, acked: Memo<bool>) -> impl IntoView {
+    let tier = Memo::new(move |_| alert.with(|a| a.as_ref().map(|a| a.tier)));
+    move || {
+        let tier = tier.get()?;
+        let (class, word) = match tier {
+            Tier::Warning => ("alert warning", "WARNING"),
+            Tier::Caution => ("alert caution", "CAUTION"),
+            Tier::Advisory => ("alert advisory", "ADVISORY"),
+        };
+        let live = if tier == Tier::Warning {
+            "assertive"
+        } else {
+            "polite"
+        };
+        let title = move || alert.with(|a| a.as_ref().map(|a| a.title.clone()));
+        let detail = move || alert.with(|a| a.as_ref().map(|a| a.detail.clone()));
+        Some(view! {
+            <li class=class class:acked=move || acked.get() aria-live=live>
+                <span class="tier">{word}</span>
+                <strong class="alert-title">{title}</strong>
+                <span class="alert-detail">{detail}</span>
+                {move || acked.get().then(|| view! { <span class="badge">"acknowledged"</span> })}
+            </li>
+        })
     }
 }
 

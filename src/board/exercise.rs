@@ -154,6 +154,9 @@ fn FacilitatorControls() -> impl IntoView {
         }
     });
     StoredValue::new_local(gloo_timers::callback::Interval::new(5_000, refresh));
+    // The rows, by inject index: the countdown ticks inside a row, never rebuilding it.
+    let indices =
+        Memo::new(move |_| upcoming.with(|u| u.iter().map(|u| u.index).collect::<Vec<_>>()));
     let last = RwSignal::new(None::<CommandId>);
     let source = RwSignal::new(String::from("Facilitator"));
     let text = RwSignal::new(String::new());
@@ -176,22 +179,8 @@ fn FacilitatorControls() -> impl IntoView {
             </div>
             <h4>"Script (players never see this)"</h4>
             <ol class="script">
-                <For each=move || upcoming.get() key=|u| (u.index, u.fired, u.due_in) let:u>
-                    <li class:fired=u.fired aria-label=format!("Inject {}: {}", u.index + 1, u.text)>
-                        <span class="mono">{u.when.clone()}</span>
-                        {u.due_in.map(|d| view! { <span class="hint">{format!(" (in {})", hms(d.max(0)))}</span> })}
-                        " " <strong>{u.source.clone()}</strong> ": " {u.text.clone()}
-                        {if u.fired {
-                            view! { <span class="badge">"fired"</span> }.into_any()
-                        } else {
-                            let (index, source, text) = (u.index, u.source.clone(), u.text.clone());
-                            view! {
-                                <button type="button" class="small" on:click=move |_| last.set(Some(session.submit(Command::FireInject {
-                                    inject: Some(index), source: source.clone(), text: text.clone(),
-                                })))>"Fire now"</button>
-                            }.into_any()
-                        }}
-                    </li>
+                <For each=move || indices.get() key=|index| *index let:index>
+                    <UpcomingRow index=index upcoming=upcoming last=last />
                 </For>
             </ol>
             <form class="inline-form" on:submit=move |ev: web_sys::SubmitEvent| {
@@ -211,6 +200,49 @@ fn FacilitatorControls() -> impl IntoView {
             </form>
             <CommandResult id=last />
         </div>
+    }
+}
+
+/// One inject of the script, read by its index; nothing once it has left the list.
+#[component]
+fn UpcomingRow(
+    index: u32,
+    upcoming: RwSignal<Vec<UpcomingInject>>,
+    last: RwSignal<Option<CommandId>>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let inject =
+        Memo::new(move |_| upcoming.with(|u| u.iter().find(|u| u.index == index).cloned()));
+    let present = Memo::new(move |_| inject.with(Option::is_some));
+    let read = move |f: fn(&UpcomingInject) -> String| {
+        move || inject.with(|u| u.as_ref().map(f)).unwrap_or_default()
+    };
+    let fired = Memo::new(move |_| inject.with(|u| u.as_ref().is_some_and(|u| u.fired)));
+    let due_in = Memo::new(move |_| inject.with(|u| u.as_ref().and_then(|u| u.due_in)));
+    let fire = move |_| {
+        if let Some((source, text)) =
+            inject.with_untracked(|u| u.as_ref().map(|u| (u.source.clone(), u.text.clone())))
+        {
+            last.set(Some(session.submit(Command::FireInject {
+                inject: Some(index),
+                source,
+                text,
+            })));
+        }
+    };
+    view! {
+        <Show when=move || present.get()>
+            <li class:fired=move || fired.get() aria-label=move || format!("Inject {}: {}", index + 1, read(|u| u.text.clone())())>
+                <span class="mono">{read(|u| u.when.clone())}</span>
+                {move || due_in.get().map(|d| view! { <span class="hint">{format!(" (in {})", hms(d.max(0)))}</span> })}
+                " " <strong>{read(|u| u.source.clone())}</strong> ": " {read(|u| u.text.clone())}
+                {move || if fired.get() {
+                    view! { <span class="badge">"fired"</span> }.into_any()
+                } else {
+                    view! { <button type="button" class="small" on:click=fire>"Fire now"</button> }.into_any()
+                }}
+            </li>
+        </Show>
     }
 }
 

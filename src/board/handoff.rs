@@ -260,15 +260,42 @@ pub fn OutgoingOffer() -> impl IntoView {
             .map(|(role, o)| (*role, i.name_of(&o.to).to_owned(), o.accepted_at.is_some()))
             .collect::<Vec<_>>()
     });
+    // One open offer per role: the rows are keyed by it and each reads its own offer.
+    let roles =
+        Memo::new(move |_| offers.with(|o| o.iter().flatten().map(|o| o.0).collect::<Vec<_>>()));
     view! {
-        <For each=move || offers.get().unwrap_or_default() key=|o| o.clone() let:o>
-            <OutgoingRow role=o.0 to=o.1 accepted=o.2 />
+        <For each=move || roles.get() key=|role| *role let:role>
+            <OutgoingRow role=role offers=offers />
         </For>
     }
 }
 
+/// The offer of `role`, read from the offerer's open offers; nothing once it has gone.
 #[component]
-fn OutgoingRow(role: Role, to: String, accepted: bool) -> impl IntoView {
+fn OutgoingRow(role: Role, offers: Memo<Option<Vec<(Role, String, bool)>>>) -> impl IntoView {
+    let offer = Memo::new(move |_| {
+        offers.with(|o| {
+            o.iter()
+                .flatten()
+                .find(|o| o.0 == role)
+                .map(|o| (o.1.clone(), o.2))
+        })
+    });
+    move || {
+        offer.with(Option::is_some).then(|| {
+            let to = Memo::new(move |_| {
+                offer
+                    .with(|o| o.as_ref().map(|o| o.0.clone()))
+                    .unwrap_or_default()
+            });
+            let accepted = Memo::new(move |_| offer.with(|o| o.as_ref().is_some_and(|o| o.1)));
+            view! { <OutgoingBanner role=role to=to accepted=accepted /> }
+        })
+    }
+}
+
+#[component]
+fn OutgoingBanner(role: Role, to: Memo<String>, accepted: Memo<bool>) -> impl IntoView {
     let session = expect_context::<Session>();
     let last = RwSignal::new(None::<CommandId>);
     let confirm_ref = NodeRef::<html::Button>::new();
@@ -279,10 +306,10 @@ fn OutgoingRow(role: Role, to: String, accepted: bool) -> impl IntoView {
     });
     let cancel = move |_| last.set(Some(session.submit(Command::CancelOffer { role })));
     view! {
-        <div class="handoff-banner outgoing" class:accepted=accepted role="region" aria-label=format!("Handover of {}", role.label())>
-            {if accepted {
+        <div class="handoff-banner outgoing" class:accepted=move || accepted.get() role="region" aria-label=format!("Handover of {}", role.label())>
+            {move || if accepted.get() {
                 view! {
-                    <p class="handoff-says" role="alert">{format!("{to} says: I have control")}</p>
+                    <p class="handoff-says" role="alert">{move || format!("{} says: I have control", to.get())}</p>
                     <div class="row">
                         <button type="button" class="primary big" node_ref=confirm_ref
                             on:click=move |_| last.set(Some(session.submit(Command::ConfirmHandover { role })))>
@@ -293,7 +320,7 @@ fn OutgoingRow(role: Role, to: String, accepted: bool) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <p>{format!("Waiting for {to} to accept {}…", role_words(role))}</p>
+                    <p>{move || format!("Waiting for {} to accept {}…", to.get(), role_words(role))}</p>
                     <button type="button" class="ghost" on:click=cancel>"Cancel offer"</button>
                 }.into_any()
             }}
