@@ -213,28 +213,33 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(mut self, mut stream: Stream) {
-        loop {
-            let deadline = self.last_heard + self.config.heartbeat_timeout;
-            let message = tokio::select! {
-                m = stream.next() => m,
-                () = self.sign_out.happened(self.rooms.store().as_ref()) => {
-                    tracing::info!(conn = self.conn, participant = %self.participant, "session ended; closing");
-                    self.close(close::SIGNED_OUT, "signed out").await;
+    // Not an `async fn`: its arguments would be moved into the body and so held twice in the
+    // future for the connection's whole life; the block uses `self` where it was captured.
+    #[expect(clippy::manual_async_fn, reason = "an async fn holds `self` twice")]
+    fn run(mut self, mut stream: Stream) -> impl Future<Output = ()> {
+        async move {
+            loop {
+                let deadline = self.last_heard + self.config.heartbeat_timeout;
+                let message = tokio::select! {
+                    m = stream.next() => m,
+                    () = self.sign_out.happened(self.rooms.store().as_ref()) => {
+                        tracing::info!(conn = self.conn, participant = %self.participant, "session ended; closing");
+                        self.close(close::SIGNED_OUT, "signed out").await;
+                        return;
+                    }
+                    () = tokio::time::sleep_until(deadline) => {
+                        tracing::info!(conn = self.conn, incident = %self.incident, "no heartbeat; closing");
+                        self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
+                        return;
+                    }
+                    () = self.shutdown.signalled() => {
+                        self.close(close::GOING_AWAY, "server shutting down").await;
+                        return;
+                    }
+                };
+                if self.received(message).await.is_break() {
                     return;
                 }
-                () = tokio::time::sleep_until(deadline) => {
-                    tracing::info!(conn = self.conn, incident = %self.incident, "no heartbeat; closing");
-                    self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
-                    return;
-                }
-                () = self.shutdown.signalled() => {
-                    self.close(close::GOING_AWAY, "server shutting down").await;
-                    return;
-                }
-            };
-            if self.received(message).await.is_break() {
-                return;
             }
         }
     }

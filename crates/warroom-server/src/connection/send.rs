@@ -41,62 +41,71 @@ pub(super) struct FromRoom {
 
 /// Writes to the client until told to close, the room or the receive half goes away, or the
 /// client stops reading.
-pub(super) async fn run(
+///
+/// Not an `async fn`: its arguments would be moved into the body and so held twice in the
+/// task for the connection's whole life; the block uses them where they were captured.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn holds its arguments twice"
+)]
+pub(super) fn run(
     conn: ConnId,
     mut sink: Sink,
     mut from_room: FromRoom,
     mut control: mpsc::Receiver<Control>,
     heartbeat: Duration,
     write_timeout: Duration,
-) {
-    let mut ping = tokio::time::interval(heartbeat);
-    ping.tick().await;
-    let reason = loop {
-        let sent = tokio::select! {
-            biased;
-            kick = &mut from_room.kicked => match kick {
-                Ok((code, why)) => break Some((code, why)),
-                // The room ended without a word: it unloaded or failed. Reconnect.
-                Err(_) => break Some((close::GOING_AWAY, "room closed; reconnect")),
-            },
-            c = control.recv() => match c {
-                Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
-                Some(Control::Close(code, why)) => break Some((code, why)),
-                None => break None,
-            },
-            f = from_room.frames.recv() => match f {
-                Some(f) => send_frame(&mut sink, f, write_timeout).await,
-                None => break Some((close::GOING_AWAY, "room closed; reconnect")),
-            },
-            _ = ping.tick() => {
-                tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
-                    .await
-                    .is_ok_and(|r| r.is_ok())
-            }
-        };
-        if !sent {
-            // Not writable in time (or gone): the client has stopped reading. Dropping the
-            // socket frees what it holds; there is no point queueing a close frame behind.
-            tracing::info!(conn, "dropping a client that stopped reading");
-            return;
-        }
-    };
-    if let Some((code, why)) = reason {
-        // What the room queued before telling us to close goes first (the `error` of a write
-        // that failed, say), briefly; a slow consumer is cut off for not reading it.
-        if code != close::SLOW_CONSUMER {
-            let flush = async {
-                while let Ok(f) = from_room.frames.try_recv() {
-                    if !send_frame(&mut sink, f, write_timeout).await {
-                        break;
-                    }
+) -> impl Future<Output = ()> {
+    async move {
+        let mut ping = tokio::time::interval(heartbeat);
+        ping.tick().await;
+        let reason = loop {
+            let sent = tokio::select! {
+                biased;
+                kick = &mut from_room.kicked => match kick {
+                    Ok((code, why)) => break Some((code, why)),
+                    // The room ended without a word: it unloaded or failed. Reconnect.
+                    Err(_) => break Some((close::GOING_AWAY, "room closed; reconnect")),
+                },
+                c = control.recv() => match c {
+                    Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
+                    Some(Control::Close(code, why)) => break Some((code, why)),
+                    None => break None,
+                },
+                f = from_room.frames.recv() => match f {
+                    Some(f) => send_frame(&mut sink, f, write_timeout).await,
+                    None => break Some((close::GOING_AWAY, "room closed; reconnect")),
+                },
+                _ = ping.tick() => {
+                    tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
+                        .await
+                        .is_ok_and(|r| r.is_ok())
                 }
             };
-            let _ = tokio::time::timeout(FLUSH_BEFORE_CLOSE, flush).await;
+            if !sent {
+                // Not writable in time (or gone): the client has stopped reading. Dropping the
+                // socket frees what it holds; there is no point queueing a close frame behind.
+                tracing::info!(conn, "dropping a client that stopped reading");
+                return;
+            }
+        };
+        if let Some((code, why)) = reason {
+            // What the room queued before telling us to close goes first (the `error` of a write
+            // that failed, say), briefly; a slow consumer is cut off for not reading it.
+            if code != close::SLOW_CONSUMER {
+                let flush = async {
+                    while let Ok(f) = from_room.frames.try_recv() {
+                        if !send_frame(&mut sink, f, write_timeout).await {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(FLUSH_BEFORE_CLOSE, flush).await;
+            }
+            let _ = tokio::time::timeout(write_timeout, sink.send(close_message(code, why))).await;
         }
-        let _ = tokio::time::timeout(write_timeout, sink.send(close_message(code, why))).await;
+        let _ = tokio::time::timeout(write_timeout, sink.close()).await;
     }
-    let _ = tokio::time::timeout(write_timeout, sink.close()).await;
 }
 
 /// Writes one frame, in fragments of [`FRAGMENT_BYTES`] when it is larger, each within
