@@ -26,6 +26,19 @@ pub mod timeline;
 
 pub use store::Board;
 
+/// "Now" as a row of `board` counts it: the wall clock on the live board; on the review page,
+/// the moment shown (the time of its last event), so a countdown reads as it did then rather
+/// than against today.
+pub fn now_on(board: Board, clock: Clock) -> warroom_core::Timestamp {
+    if board.session.is_some() {
+        return clock.now();
+    }
+    board
+        .state
+        .with(|s| s.as_ref().map(|i| i.updated_at))
+        .unwrap_or_else(|| clock.now())
+}
+
 /// A memo over a few small fields of the board; `None` until the board has arrived. Lists
 /// are not read this way: their rows watch their own entity in [`Board`].
 pub fn slice<T>(board: Board, f: impl Fn(&Incident) -> T + Send + Sync + 'static) -> Memo<Option<T>>

@@ -23,7 +23,7 @@ use web_sys::{CloseEvent, MessageEvent, WebSocket};
 use crate::clock::Clock;
 use crate::identity::{Identity, random_token};
 
-pub use warroom_core::client::{HISTORY_PAGE, Link, Outcome};
+pub use warroom_core::client::{Link, Outcome};
 
 /// A command not yet acknowledged by the server.
 ///
@@ -199,12 +199,6 @@ impl Session {
             session.discard_socket();
         });
         session
-    }
-
-    /// The board's sequence: the last event folded in.
-    pub fn head(&self) -> Seq {
-        self.state
-            .with_untracked(|s| s.as_ref().map_or(0, |i| i.seq))
     }
 
     /// Known not to be connected; `false` until the server has said who is present, so that

@@ -149,13 +149,30 @@ fn ActionRow(id: ActionId) -> impl IntoView {
     let board = expect_context::<Board>();
     let action = board.actions.watch(&board, id);
     let last = RwSignal::new(None::<CommandId>);
+    // Which form is open belongs to the row, not to the body that a remote change redraws.
+    let open = OpenForm {
+        closing: RwSignal::new(None),
+        correcting: RwSignal::new(false),
+    };
     view! {
-        {move || action.get().map(|a| view! { <ActionBody id=id action=a last=last /> })}
+        {move || action.get().map(|a| view! { <ActionBody id=id action=a last=last open=open /> })}
     }
 }
 
+/// The forms an action row may have open.
+#[derive(Clone, Copy)]
+struct OpenForm {
+    closing: RwSignal<Option<Closing>>,
+    correcting: RwSignal<bool>,
+}
+
 #[component]
-fn ActionBody(id: ActionId, action: Action, last: RwSignal<Option<CommandId>>) -> impl IntoView {
+fn ActionBody(
+    id: ActionId,
+    action: Action,
+    last: RwSignal<Option<CommandId>>,
+    open: OpenForm,
+) -> impl IntoView {
     let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
     let clock = expect_context::<Clock>();
@@ -170,9 +187,12 @@ fn ActionBody(id: ActionId, action: Action, last: RwSignal<Option<CommandId>>) -
     let can_close_loop = move || i_assigned || commander.get() == Some(true);
     let state = action.state;
     let due = action.due_at;
-    let overdue = Memo::new(move |_| state.is_open() && due.is_some_and(|d| clock.now() > d));
-    let closing = RwSignal::new(None::<Closing>);
-    let correcting = RwSignal::new(false);
+    let overdue =
+        Memo::new(move |_| state.is_open() && due.is_some_and(|d| super::now_on(board, clock) > d));
+    let OpenForm {
+        closing,
+        correcting,
+    } = open;
     let readback = drafts.get(DraftKey::Readback(id));
     let correction = drafts.get(DraftKey::Correction(id));
     let outcome = drafts.get(DraftKey::CloseAction(id));
@@ -191,7 +211,7 @@ fn ActionBody(id: ActionId, action: Action, last: RwSignal<Option<CommandId>>) -
                 {due.filter(|_| state.is_open()).map(|d| view! {
                     <span class="mono countdown" class:overdue=move || overdue.get()>
                         {move || {
-                            let left = (d - clock.now()).num_seconds();
+                            let left = (d - super::now_on(board, clock)).num_seconds();
                             if left < 0 { format!("OVERDUE {}", countdown(-left)) } else { format!("due in {}", countdown(left)) }
                         }}
                     </span>

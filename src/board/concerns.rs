@@ -84,10 +84,13 @@ fn ConcernRow(id: ConcernId) -> impl IntoView {
     let board = expect_context::<Board>();
     let concern = board.concerns.watch(&board, id);
     let last = RwSignal::new(None::<CommandId>);
+    // Whether the acknowledgement form is open belongs to the row, not to the body that a
+    // remote change (a raise again) redraws.
+    let answering = RwSignal::new(false);
     move || {
         concern
             .get()
-            .map(|c| view! { <ConcernBody id=id concern=c last=last /> })
+            .map(|c| view! { <ConcernBody id=id concern=c last=last answering=answering /> })
     }
 }
 
@@ -96,6 +99,7 @@ fn ConcernBody(
     id: ConcernId,
     concern: Concern,
     last: RwSignal<Option<CommandId>>,
+    answering: RwSignal<bool>,
 ) -> impl IntoView {
     let board = expect_context::<Board>();
     let identity = expect_context::<Identity>();
@@ -105,7 +109,6 @@ fn ConcernBody(
     let open = concern.is_open();
     let since = concern.last_raised_at();
     let response = drafts().get(DraftKey::AcknowledgeConcern(id));
-    let answering = RwSignal::new(false);
     let raised_by = concern.raised_by.clone();
     view! {
         <li class=format!("concern {}", level_class(concern.level)) class:open=open
@@ -120,7 +123,7 @@ fn ConcernBody(
             <p class="concern-meta">
                 {move || format!("Raised by {}", board.name_of(&raised_by))}
                 {open.then(|| view! {
-                    <span class="mono">{move || format!(" — waiting {}", hms((clock.now() - since).num_seconds()))}</span>
+                    <span class="mono">{move || format!(" — waiting {}", hms((super::now_on(board, clock) - since).num_seconds()))}</span>
                 })}
             </p>
             {concern.acknowledgement.clone().map(|a| view! {

@@ -281,8 +281,10 @@ fn OutgoingRow(role: Role, offers: Memo<Option<Vec<(Role, String, bool)>>>) -> i
                 .map(|o| (o.1.clone(), o.2))
         })
     });
+    // The banner is drawn again only when an offer comes or goes, not when it changes.
+    let present = Memo::new(move |_| offer.with(Option::is_some));
     move || {
-        offer.with(Option::is_some).then(|| {
+        present.get().then(|| {
             let to = Memo::new(move |_| {
                 offer
                     .with(|o| o.as_ref().map(|o| o.0.clone()))

@@ -174,6 +174,10 @@ impl ClientSync {
 
     /// A text frame arrived: decode it and take it in.
     pub fn received_text(&mut self, board: &mut impl Board, text: &str, now: f64) -> Vec<Effect> {
+        if matches!(self.conn, Conn::Down | Conn::Stopped) {
+            // Even unreadable, what an abandoned socket delivers is not listened to.
+            return Vec::new();
+        }
         match serde_json::from_str::<ServerMessage>(text) {
             Ok(message) => self.received(board, message, now),
             Err(err) => {

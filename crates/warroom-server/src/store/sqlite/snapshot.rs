@@ -47,6 +47,16 @@ pub(super) fn write(
 #[derive(Default)]
 pub(super) struct Warned(Mutex<HashSet<IncidentId>>);
 
+impl Warned {
+    /// Whether this is the first unusable snapshot of `incident` this process has seen.
+    fn first(&self, incident: &IncidentId) -> bool {
+        self.0
+            .lock()
+            .expect("the warned set is never poisoned")
+            .insert(incident.clone())
+    }
+}
+
 /// The incident's snapshot if it is one this server can use; `None` when there is none, or
 /// when it is of another format or does not decode (then the caller reads the whole log).
 pub(super) fn read(
@@ -72,11 +82,7 @@ pub(super) fn read(
     } else {
         format!("it is of format {format}, and this server reads format {FORMAT}")
     };
-    let first = warned
-        .0
-        .lock()
-        .expect("the warned set is never poisoned")
-        .insert(incident.clone());
+    let first = warned.first(incident);
     if first {
         tracing::warn!(
             %incident,
@@ -140,10 +146,8 @@ mod tests {
         for sql in unusable {
             assert_eq!(spoil(sql), None, "{sql}");
         }
-        assert_eq!(
-            warned.0.lock().unwrap().len(),
-            1,
-            "one warning per incident"
-        );
+        // The first spoilt read warned; every later one of this incident is quiet.
+        assert!(!warned.first(&id), "one warning per incident");
+        assert!(warned.first(&IncidentId::parse("other").unwrap()));
     }
 }
