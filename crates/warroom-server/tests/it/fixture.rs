@@ -1,8 +1,8 @@
 //! Stored data outlives the code that wrote it. `tests/fixtures/incident-v1.sql` is a frozen
 //! database written by the first version of the stored formats (see the README beside it):
-//! the real server must open it and serve the board it records, whether it uses the old
-//! snapshot or rebuilds from the log. And a snapshot is only a cache: one that no longer
-//! decodes is ignored, and the incident is rebuilt from its whole log.
+//! the real server must open it and serve the board it records, using its snapshot (which is
+//! still the store's format). And a snapshot is only a cache: one that no longer decodes, or
+//! of another format, is ignored, and the incident is rebuilt from its whole log.
 
 use warroom_core::{
     ActionId, ActionState, ChecklistId, Incident, IncidentId, ItemState, NoteId, ParticipantId,
