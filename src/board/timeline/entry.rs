@@ -150,10 +150,13 @@ fn NoteControls(
     };
     view! {
         <div class="entry-actions">
-            <button type="button" class="ghost small" aria-pressed=move || pinned().to_string()
-                on:click=move |_| last.set(board.submit(Command::PinNote { note: id, pinned: !pinned() }))>
-                {move || if pinned() { "Unpin" } else { "Pin" }}
-            </button>
+            // A note queued by a sterile phase is pinned once it is on the shared timeline.
+            <Show when=move || note.with(|n| n.as_ref().is_none_or(|n| !n.is_queued()))>
+                <button type="button" class="ghost small" aria-pressed=move || pinned().to_string()
+                    on:click=move |_| last.set(board.submit(Command::PinNote { note: id, pinned: !pinned() }))>
+                    {move || if pinned() { "Unpin" } else { "Pin" }}
+                </button>
+            </Show>
             {mine.then(|| view! {
                 <button type="button" class="ghost small" on:click=amend>"Amend"</button>
             })}
