@@ -199,7 +199,8 @@ describe('restricted incidents and links', () => {
       await access.getByRole('button', { name: 'Restrict now', exact: true }).click();
       await access.getByText('Restricted to 2 members', { exact: true }).waitFor();
       await accessOf(dan.page).getByText('Restricted to 2 members', { exact: true }).waitFor();
-      await timeline(alice.page).locator('li.entry', { hasText: 'Alice restricted the incident to its 2 members' }).waitFor();
+      await timeline(alice.page).locator('li.entry', { hasText: 'You restricted the incident to its 2 members' }).waitFor();
+      await timeline(dan.page).locator('li.entry', { hasText: 'Alice restricted the incident to its 2 members' }).waitFor();
       // The commander holds a role: no "Remove" beside her.
       assert.equal(await access.getByRole('button', { name: 'Remove Alice' }).count(), 0);
 

@@ -56,13 +56,16 @@ describe('command and crew', () => {
       await shot(alice.page, 'handoff-confirm');
       await alice.page.getByRole('button', { name: 'You have control' }).click();
 
+      // Each is told their own part in the second person, the other's by name.
+      const told = {
+        Alice: ['You offered COMMAND to Bob', 'Bob: "I have control" (Commander)', 'You: "You have control" — Bob is now Commander'],
+        Bob: ['Alice offered COMMAND to you', 'You: "I have control" (Commander)', 'Alice: "You have control" — you are now Commander'],
+      };
       for (const p of [alice, bob]) {
         await p.page.locator('.commander-name', { hasText: 'Bob' }).waitFor();
         await p.page.locator('.announcement', { hasText: 'Bob is now in COMMAND' }).waitFor();
         const entries = timeline(p.page);
-        await entries.getByText('Alice offered COMMAND to Bob').waitFor();
-        await entries.getByText('Bob: "I have control" (Commander)').waitFor();
-        await entries.getByText('Alice: "You have control" — Bob is now Commander').waitFor();
+        for (const line of told[p.name]) await entries.getByText(line, { exact: true }).waitFor();
       }
       // Only the commander may change the severity now.
       assert.equal(await alice.page.getByLabel('Severity', { exact: true }).isDisabled(), true);
@@ -82,8 +85,8 @@ describe('command and crew', () => {
       await prompt.getByLabel('Why are you declining?').fill('I am driving the rollback');
       await prompt.getByRole('button', { name: 'Decline' }).click();
       await prompt.waitFor({ state: 'detached' });
-      for (const p of [alice, bob]) {
-        await timeline(p.page).getByText('Bob declined COMMAND: I am driving the rollback').waitFor();
+      for (const [p, who] of [[alice, 'Bob'], [bob, 'You']]) {
+        await timeline(p.page).getByText(`${who} declined COMMAND: I am driving the rollback`).waitFor();
         assert.equal(await commanderName(p.page).textContent(), 'Alice');
       }
       await alice.page.locator('.announcement', { hasText: 'Bob declined COMMAND' }).waitFor();
@@ -125,7 +128,7 @@ describe('command and crew', () => {
       await bob.page.getByRole('button', { name: 'Assume Commander now' }).click();
       await bob.page.locator('.commander-name', { hasText: 'Bob' }).waitFor();
       await timeline(bob.page)
-        .getByText('Bob assumed COMMAND from Alice (not connected): Alice dropped off the bridge')
+        .getByText('You assumed COMMAND from Alice (not connected): Alice dropped off the bridge')
         .waitFor();
     });
     await bob.context.close();

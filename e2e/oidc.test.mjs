@@ -184,9 +184,13 @@ describe('signing in with an OpenID Connect provider', () => {
       await prompt.waitFor({ state: 'detached' });
       await alice.page.getByText('Bob says: I have control').waitFor();
       await alice.page.getByRole('button', { name: 'You have control' }).click();
-      for (const p of [alice, bob]) {
+      // Each is told their own part in the second person.
+      for (const [p, line] of [
+        [alice, 'You: "You have control" — Bob is now Commander'],
+        [bob, 'Alice: "You have control" — you are now Commander'],
+      ]) {
         await commanderName(p.page).filter({ hasText: 'Bob' }).waitFor();
-        await timeline(p.page).getByText('Alice: "You have control" — Bob is now Commander').waitFor();
+        await timeline(p.page).getByText(line).waitFor();
       }
 
       // Someone with no session who opens the link is offered the organisation's sign-in.

@@ -21,6 +21,7 @@ pub mod crew;
 pub mod drafts;
 pub mod exercise;
 pub mod handoff;
+pub mod sterile;
 pub mod store;
 pub mod timeline;
 
@@ -244,6 +245,7 @@ fn CommandStrip() -> impl IntoView {
                     })}
                     {move || is_commander.get().then(|| view! { <span class="badge you">"you"</span> })}
                 </div>
+                <sterile::SterileBadge />
                 <annunciator::Cadence />
                 <LinkIndicator />
                 <ThemeToggle />

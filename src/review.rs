@@ -1,6 +1,7 @@
 //! The review page, `/incidents/<id>/review?at=<seq>`: the flight recorder. It loads the whole
 //! log, then shows the full board exactly as it was at any moment — scrub, step event by event,
-//! jump between key moments (pinned notes, handoffs, status changes), or play back at 1×, 10×
+//! jump between key moments (pinned notes, handoffs, status changes, safety issues, sterile
+//! phases), or play back at 1×, 10×
 //! and 60×. The position is in the URL, so a moment can be linked. Below: the metrics, and the
 //! Markdown and JSON exports.
 //!
@@ -11,9 +12,9 @@ use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use warroom_core::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
-use warroom_core::narrate::describe;
+use warroom_core::narrate::moments::key_moments;
 use warroom_core::replay::Replay;
-use warroom_core::{Event, Incident, IncidentId, Role, Seq};
+use warroom_core::{Incident, IncidentId, Seq};
 
 use crate::api;
 use crate::board::drafts::Drafts;
@@ -121,8 +122,13 @@ fn Recorder(
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }
     });
-    let key_moments =
-        StoredValue::new(replay.with_value(|r| r.as_ref().map(key_moments).unwrap_or_default()));
+    // Pinned notes, handoffs, status changes, safety issues and sterile phases, told to me.
+    let me = expect_context::<Identity>().participant();
+    let key_moments = StoredValue::new(replay.with_value(|r| {
+        r.as_ref()
+            .map(|r| key_moments(r.events(), Some(&me)))
+            .unwrap_or_default()
+    }));
     let jump = move |forward: bool| {
         let now = at.get_untracked();
         let target = key_moments.with_value(|k| {
@@ -236,32 +242,6 @@ fn Recorder(
     }
 }
 
-/// Pinned notes, handoffs and status changes: (seq, what).
-fn key_moments(replay: &Replay) -> Vec<(Seq, String)> {
-    let last = replay.board_at(replay.head());
-    let Some(board) = last.as_ref() else {
-        return Vec::new();
-    };
-    replay
-        .events()
-        .iter()
-        .filter(|r| match &r.event {
-            Event::NotePosted { note, .. } => board.notes.get(note).is_some_and(|n| n.pinned),
-            Event::RoleHandedOver {
-                role: Role::Commander,
-                ..
-            }
-            | Event::RoleAssumed {
-                role: Role::Commander,
-                ..
-            }
-            | Event::StatusChanged { .. } => true,
-            _ => false,
-        })
-        .map(|r| (r.seq, describe(board, r)))
-        .collect()
-}
-
 #[component]
 fn KeyMoments(moments: StoredValue<Vec<(Seq, String)>>, go: Callback<Seq>) -> impl IntoView {
     view! {
@@ -294,6 +274,7 @@ fn BoardAt() -> impl IntoView {
             {move || strip.get().map(|(drill, severity, status, commander, since)| view! {
                 <div class="row board-at-strip">
                     {drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> })}
+                    <crate::board::sterile::SterileBadge />
                     <span class=format!("sev sev-{}", severity.label().to_lowercase())>{severity.label()}</span>
                     <span>{status.label()}</span>
                     <span>"In command: " <strong class="review-commander">{commander}</strong>

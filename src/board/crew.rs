@@ -60,6 +60,7 @@ pub fn CrewPanel() -> impl IntoView {
             </ul>
             {move || handing.get().map(|role| view! { <HandoffDialog role=role on_close=move || handing.set(None) /> })}
             {board.session.is_some().then(|| view! { <AccessSection /> })}
+            {board.session.is_some().then(|| view! { <crate::board::sterile::DisciplineControls /> })}
         </section>
     }
 }

@@ -31,6 +31,8 @@ pub enum DraftKey {
     RaiseConcern,
     AcknowledgeConcern(ConcernId),
     AssumeRole(Role),
+    /// The reason for a sterile phase the commander is about to declare.
+    SterileReason,
 }
 
 /// The board page's drafts, provided as context.

@@ -388,9 +388,10 @@ mod tests {
         }
     }
 
+    #[rustfmt::skip]
     fn posted(seq: Seq, note: u32, text: &str) -> Recorded {
         let (note, kind, text) = (NoteId(note), NoteKind::Observation, text.to_owned());
-        recorded(seq, Event::NotePosted { note, kind, text })
+        recorded(seq, Event::NotePosted { note, kind, text, held: false })
     }
 
     /// How often a memo over `signal` has run.

@@ -7,10 +7,12 @@
 
 use leptos::prelude::*;
 use warroom_core::NoteKind;
+use warroom_core::narrate::moments::timeline;
 use warroom_core::narrate::{EntryKind, kind_of};
 
 use crate::board::Board;
 use crate::clock::t_plus;
+use crate::identity::Identity;
 
 mod composer;
 mod entry;
@@ -26,6 +28,7 @@ pub fn kind_badge(kind: EntryKind) -> (&'static str, &'static str) {
         EntryKind::Note(NoteKind::Decision) => "◆",
         EntryKind::Note(NoteKind::Action) => "▶",
         EntryKind::Note(NoteKind::StatusUpdate) => "✉",
+        EntryKind::Pin(_) => "📌",
         EntryKind::Incident => "⚑",
         EntryKind::Crew => "⇄",
         EntryKind::Joined => "+",
@@ -44,6 +47,7 @@ pub(crate) fn kind_class(kind: EntryKind) -> &'static str {
         EntryKind::Note(NoteKind::Decision) => "k-decision",
         EntryKind::Note(NoteKind::Action) => "k-action",
         EntryKind::Note(NoteKind::StatusUpdate) => "k-status",
+        EntryKind::Pin(_) => "k-pin",
         EntryKind::Incident => "k-incident",
         EntryKind::Crew => "k-crew",
         EntryKind::Joined => "k-joined",
@@ -90,8 +94,8 @@ impl Filter {
     fn keeps(self, kind: EntryKind) -> bool {
         match (self, kind) {
             (Self::All, _) => true,
-            (Self::Notes, EntryKind::Note(_)) => true,
-            (Self::Kind(k), EntryKind::Note(n)) => k == n,
+            (Self::Notes, EntryKind::Note(_) | EntryKind::Pin(_)) => true,
+            (Self::Kind(k), EntryKind::Note(n) | EntryKind::Pin(n)) => k == n,
             (Self::Crew, EntryKind::Crew | EntryKind::Incident | EntryKind::Joined) => true,
             (
                 Self::Other,
@@ -105,6 +109,7 @@ impl Filter {
 #[component]
 pub fn TimelinePanel() -> impl IntoView {
     let board = expect_context::<Board>();
+    let me = expect_context::<Identity>().participant();
     let filter = RwSignal::new(Filter::All);
     let limit = RwSignal::new(PAGE);
     // The sequence numbers shown: only new entries, paging or the filter change it.
@@ -114,9 +119,10 @@ pub fn TimelinePanel() -> impl IntoView {
         let limit = limit.get();
         board.state.with_untracked(|s| {
             let Some(incident) = s else { return Vec::new() };
+            // Newest first, with the notes a sterile phase held where the shared timeline shows
+            // them (queued: to their author and the commander only; released: at the phase's end).
             board.with_log(|log| {
-                log.iter()
-                    .rev()
+                timeline(incident, log, Some(&me))
                     .filter(|r| filter.keeps(kind_of(incident, &r.event)))
                     .take(limit)
                     .map(|r| r.seq)

@@ -7,7 +7,8 @@
 //! - **Caution** (amber): a handoff waits on you, the status update is overdue, an action is
 //!   overdue or waits on your readback or your confirmation, a concern is unacknowledged,
 //!   nobody is mitigating.
-//! - **Advisory** (neutral): worth knowing, never urgent.
+//! - **Advisory** (neutral): worth knowing, never urgent — the commander's span of control is
+//!   past its limit (see [`span`]), a checklist is over nine items, no cadence is set.
 //!
 //! Alerts of the same kind collapse into one line that lists its instances. Each alert has a
 //! stable `key`, so a viewer's acknowledgement sticks to it until the condition clears.
@@ -18,6 +19,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::ParticipantId;
 use crate::incident::{ActionState, ConcernLevel, Incident, Role, Timestamp};
+
+pub mod span;
+
+/// How many open actions, or direct reports, the commander may personally hold before the
+/// span-of-control advisory suggests a deputy or an operations lead: ICS puts a supervisor's
+/// span at 3–7 direct reports (5 at best), and past 7 attention to each of them drops. The
+/// commander changes it per incident (`set_span_of_control`, between 1 and 20); the board's
+/// `span_of_control` holds the setting, `None` meaning this default.
+pub const SPAN_OF_CONTROL: u32 = 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -219,6 +229,7 @@ pub fn evaluate(incident: &Incident, viewer: &Viewer<'_>, now: Timestamp) -> Vec
     }
 
     // Advisories.
+    alerts.extend(span::advisory(incident, viewer));
     let long: Vec<_> = incident
         .checklists
         .iter()

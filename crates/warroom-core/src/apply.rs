@@ -3,7 +3,8 @@
 //! way the event says. The server, the browser and the replay all run this same function,
 //! which is why the live board, the replayed board and the export can never disagree.
 //!
-//! The checklist and exercise events are folded in `checklists` and `exercise`.
+//! The checklist, exercise and crew-discipline events are folded in `checklists`, `exercise`
+//! and `discipline`.
 //!
 //! An event that does not fit the state (which a log written by `decide` never contains) is
 //! ignored rather than trusted halfway.
@@ -15,12 +16,13 @@ use chrono::Duration;
 use crate::event::{Event, Recorded};
 use crate::ids::{ActionId, ParticipantId};
 use crate::incident::{
-    Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Incident, Note, NoteKind,
-    Participant, Retraction, Revision, Role, State, Status, Tenure,
+    Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Hold, Incident, Note,
+    NoteKind, Participant, Retraction, Revision, Role, State, Status, Tenure,
 };
 use crate::time::Timestamp;
 
 mod checklists;
+mod discipline;
 mod exercise;
 
 /// Applies one recorded event to the incident.
@@ -72,6 +74,8 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 last_status_update: None,
                 scenario: None,
                 access: Default::default(),
+                sterile: None,
+                span_of_control: None,
                 seq: *seq,
                 updated_at: at,
             });
@@ -162,8 +166,13 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             set_holder(incident, *role, actor.clone(), at);
             count_handoff(incident, *role);
         }
-        Event::NotePosted { note, kind, text } => {
-            if *kind == NoteKind::StatusUpdate {
+        Event::NotePosted {
+            note,
+            kind,
+            text,
+            held,
+        } => {
+            if *kind == NoteKind::StatusUpdate && !*held {
                 incident.last_status_update = Some(at);
             }
             incident.notes.insert(
@@ -177,6 +186,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                     history: Vec::new(),
                     pinned: false,
                     retracted: None,
+                    held: held.then(Hold::default),
                 }),
             );
         }
@@ -301,6 +311,9 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         | Event::ScenarioResumed
         | Event::ScenarioEnded
         | Event::InjectFired { .. } => exercise::apply(incident, event, actor, at),
+        Event::SterilePhaseStarted { .. }
+        | Event::SterilePhaseEnded { .. }
+        | Event::SpanOfControlSet { .. } => discipline::apply(incident, event, actor, at, *seq),
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,

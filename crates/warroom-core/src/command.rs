@@ -98,6 +98,10 @@ pub enum Command {
     PostNote {
         kind: NoteKind,
         text: String,
+        /// During a sterile phase, post it to the shared timeline now rather than hold it
+        /// until the phase ends. Ignored outside a phase; left out, false.
+        #[serde(default, skip_serializing_if = "is_false")]
+        essential: bool,
     },
     AmendNote {
         note: NoteId,
@@ -183,6 +187,18 @@ pub enum Command {
         item: u32,
         reason: String,
     },
+    /// Declare a critical phase (the sterile cockpit): until it ends, notes that are not
+    /// essential are held back from the shared timeline.
+    StartSterilePhase {
+        reason: String,
+    },
+    /// End the sterile phase; the notes it held enter the timeline.
+    EndSterilePhase,
+    /// Set (or with `None`, restore to the default) how many open actions or direct reports
+    /// the commander may hold before the span-of-control advisory stands.
+    SetSpanOfControl {
+        limit: Option<u32>,
+    },
     /// Set (or with `None`, clear) the status-update cadence.
     SetCadence {
         every_minutes: Option<u32>,
@@ -239,4 +255,9 @@ impl Command {
     pub fn kind(&self) -> CommandKind {
         self.into()
     }
+}
+
+/// For `skip_serializing_if`: a flag left out of the JSON while false.
+pub(crate) fn is_false(flag: &bool) -> bool {
+    !*flag
 }

@@ -17,6 +17,7 @@ use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitte
 
 mod access;
 mod checklists;
+mod discipline;
 mod roles;
 mod scenario;
 mod tasks;
@@ -129,10 +130,16 @@ pub fn decide(
                     "A safety issue is still open: acknowledge it before closing the incident.",
                 ));
             }
-            Ok(vec![Event::StatusChanged {
+            // Closing ends a sterile phase first: the notes it held enter the record.
+            let mut events = match status {
+                Status::Closed => discipline::end_phase(incident).unwrap_or_default(),
+                _ => Vec::new(),
+            };
+            events.push(Event::StatusChanged {
                 from: incident.status,
                 to: *status,
-            }])
+            });
+            Ok(events)
         }
         Command::SetSummary { text } => {
             require_any_role(
@@ -164,6 +171,9 @@ pub fn decide(
                 }]),
             }
         }
+        Command::StartSterilePhase { .. }
+        | Command::EndSterilePhase
+        | Command::SetSpanOfControl { .. } => discipline::decide(incident, command, ctx),
         Command::OfferRole { .. }
         | Command::AcceptRole { .. }
         | Command::DeclineRole { .. }

@@ -118,6 +118,10 @@ pub enum Event {
         note: NoteId,
         kind: NoteKind,
         text: String,
+        /// Held back from the shared timeline by the sterile phase on when it was posted,
+        /// until `SterilePhaseEnded` releases it. Left out, false.
+        #[serde(default, skip_serializing_if = "crate::command::is_false")]
+        held: bool,
     },
     NoteAmended {
         note: NoteId,
@@ -198,6 +202,19 @@ pub enum Event {
     },
     CadenceSet {
         every_minutes: Option<u32>,
+    },
+    /// The commander declared a critical phase.
+    SterilePhaseStarted {
+        reason: String,
+    },
+    /// The sterile phase ended (by the commander, or because the incident closed); `released`
+    /// are the notes it held, in the order they were written, which enter the timeline here.
+    SterilePhaseEnded {
+        released: Vec<NoteId>,
+    },
+    /// The commander's span-of-control limit for this incident; `None`: the default.
+    SpanOfControlSet {
+        limit: Option<u32>,
     },
     /// The actor started a training scenario and facilitates it. The script stays on the
     /// server; only what players may know is here.

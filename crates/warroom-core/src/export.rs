@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Recorded};
 use crate::ids::IncidentId;
-use crate::incident::{ActionState, Incident, NoteKind, Role};
+use crate::incident::{ActionState, Hold, Incident, NoteKind, Role};
 use crate::metrics::{HandoffKind, Metrics, metrics};
 use crate::narrate::{describe, kind_of};
 use crate::time::{hms, t_plus};
@@ -333,10 +333,29 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     for r in events {
         let kind = kind_of(&board, &r.event);
         let text = match &r.event {
-            Event::NotePosted { note, text, .. } => match board.notes.get(note) {
-                Some(n) if n.retracted.is_some() => format!("~~{}~~ (retracted)", md_escape(text)),
-                _ => md_escape(text),
-            },
+            Event::NotePosted { note, text, .. } => {
+                let note = board.notes.get(note);
+                let mut text = match note {
+                    Some(n) if n.retracted.is_some() => {
+                        format!("~~{}~~ (retracted)", md_escape(text))
+                    }
+                    _ => md_escape(text),
+                };
+                match note.and_then(|n| n.held.as_ref()) {
+                    Some(Hold { released: Some(r) }) => {
+                        let _ = write!(
+                            text,
+                            " (held by the sterile phase; released at {})",
+                            t_plus(m.declared_at, r.at)
+                        );
+                    }
+                    Some(Hold { released: None }) => {
+                        text.push_str(" (held by the sterile phase, still on)");
+                    }
+                    None => {}
+                }
+                text
+            }
             _ => md_escape(&describe(&board, r)),
         };
         let _ = writeln!(

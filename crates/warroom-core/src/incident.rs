@@ -20,6 +20,7 @@ use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 
 mod access;
 mod checklists;
+mod discipline;
 mod exercise;
 mod roles;
 mod tasks;
@@ -31,10 +32,11 @@ pub use access::{Access, Link, LinkKind, MAX_LINK_HOURS, MAX_LINKS};
 pub use checklists::{
     CHECKLIST_SWEET_SPOT, Checklist, ChecklistItem, ChecklistKind, ItemState, PausePoint,
 };
+pub use discipline::{SPAN_OF_CONTROL_LIMITS, SterilePhase};
 pub use exercise::{Expectation, ScenarioRun};
 pub use roles::{HandoffBrief, Offer, Participant, Role, Tenure};
 pub use tasks::{Acknowledgement, Action, ActionState, Concern, ConcernLevel, Escalation, Lane};
-pub use timeline::{Note, NoteKind, Retraction, Revision};
+pub use timeline::{Hold, Note, NoteKind, Release, Retraction, Revision};
 
 /// The longest text a note, reason, readback or brief field may hold, in characters.
 pub const MAX_TEXT_CHARS: usize = 4_000;
@@ -81,6 +83,13 @@ pub struct Incident {
     /// while nothing about it was ever set.
     #[serde(default, skip_serializing_if = "Access::is_untouched")]
     pub access: Access,
+    /// The sterile phase on now, if any (see [`SterilePhase`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sterile: Option<SterilePhase>,
+    /// The commander's span-of-control limit for this incident; `None` is the default,
+    /// `alerts::SPAN_OF_CONTROL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub span_of_control: Option<u32>,
     /// The sequence of the last event applied.
     pub seq: Seq,
     /// The time of the last event applied.

@@ -56,7 +56,7 @@
 //! | --- | --- | --- |
 //! | declare | anyone | already declared; title or name empty or too long |
 //! | join | anyone (sent by the server on hello) | name empty or too long |
-//! | set severity, set status | the commander | unchanged; closing before resolved or with a safety issue open |
+//! | set severity, set status | the commander (closing ends a sterile phase, releasing its notes) | unchanged; closing before resolved or with a safety issue open |
 //! | set summary, set cadence | commander or communications | empty text; cadence outside 1–240 min |
 //! | offer role | its holder | recipient absent, not joined or oneself; an offer already open; Commander without a brief; Deputy to the commander |
 //! | accept, decline | the offer's recipient | no open offer; accepted twice; decline without reason |
@@ -65,10 +65,13 @@
 //! | claim role | anyone | Commander; role held; Deputy by the commander |
 //! | release role | its holder | Commander (hand it over instead) |
 //! | assume role | anyone present | holder connected; role vacant; no reason; Deputy by the commander |
-//! | post note | anyone | text empty or over 4,000 characters |
+//! | start sterile phase | the commander | a phase on already; no reason |
+//! | end sterile phase | the commander | no phase on |
+//! | set span of control | the commander | outside 1–20; unchanged |
+//! | post note | anyone (held back during a sterile phase unless essential) | text empty or over 4,000 characters |
 //! | amend note | its author | retracted; unchanged |
 //! | retract note | its author or the commander | retracted already; no reason |
-//! | pin / unpin note | anyone | retracted; already so |
+//! | pin / unpin note | anyone | retracted; already so; queued by a sterile phase |
 //! | assign action | commander, deputy or operations | assignee never joined; time box outside 1–1440 min |
 //! | read back | the assignee | not awaiting a readback |
 //! | confirm / correct readback | the assigner or the commander | no readback to hear |
@@ -77,7 +80,7 @@
 //! | raise concern, raise again | anyone | empty text |
 //! | acknowledge concern | the commander | acknowledged already; empty response |
 //! | start / create checklist, add item | anyone | unknown template; empty text |
-//! | check item | anyone | checked already; value missing where asked, or given to a tick |
+//! | check item | anyone (a cadence item changing the cadence: commander or communications) | checked already; value missing where asked, or given to a tick; a cadence item's value not 1–240 minutes |
 //! | uncheck item | anyone | not checked |
 //! | mark not applicable | anyone | not open; no reason |
 //! | start scenario | anyone holding no role, on an exercise | real incident; one ran already; bad file |

@@ -1,18 +1,32 @@
 //! Every event as a timeline line in plain words, and the category it is filed under.
 //!
 //! The board, the review page and the Markdown export all tell the story with these same
-//! sentences, so a handoff reads the same wherever it is read.
+//! sentences, so a handoff reads the same wherever it is read. On a person's own board their
+//! own doings are told to them in the second person ("You pinned …"), everyone else's in the
+//! third ([`describe_for`]); the exports, read by anyone, stay in the third ([`describe`]).
+//! Notes are never named by number (nobody sees the numbers): by their text, shortened.
+//!
+//! [`moments`] holds the review's key moments and the order of the shared timeline.
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Recorded};
+use crate::ids::{NoteId, ParticipantId};
 use crate::incident::{Incident, NoteKind, Role};
+
+pub mod moments;
+
+/// How many characters of a note a sentence about it quotes.
+const QUOTE_CHARS: usize = 60;
 
 /// What a timeline entry is about, for icons and filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     Note(NoteKind),
+    /// A note pinned to (or unpinned from) the key events; with the pinned note's kind, for
+    /// filters.
+    Pin(NoteKind),
     /// Declaration, severity, status, summary, cadence, who may see the incident.
     Incident,
     /// Roles: offers, handovers, claims, assumptions.
@@ -31,6 +45,7 @@ impl EntryKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::Note(k) => k.label(),
+            Self::Pin(_) => "Pin",
             Self::Incident => "Incident",
             Self::Crew => "Crew",
             Self::Joined => "Joined",
@@ -42,23 +57,29 @@ impl EntryKind {
     }
 }
 
-/// The category of `event`; changes to a note are filed under the note's kind.
+/// The category of `event`; amendments and retractions of a note are filed under the note's
+/// kind, pins as pins.
 pub fn kind_of(incident: &Incident, event: &Event) -> EntryKind {
+    let kind = |note| {
+        incident
+            .notes
+            .get(note)
+            .map_or(NoteKind::Observation, |n| n.kind)
+    };
     match event {
         Event::NotePosted { kind, .. } => EntryKind::Note(*kind),
-        Event::NoteAmended { note, .. }
-        | Event::NoteRetracted { note, .. }
-        | Event::NotePinned { note, .. } => EntryKind::Note(
-            incident
-                .notes
-                .get(note)
-                .map_or(NoteKind::Observation, |n| n.kind),
-        ),
+        Event::NoteAmended { note, .. } | Event::NoteRetracted { note, .. } => {
+            EntryKind::Note(kind(note))
+        }
+        Event::NotePinned { note, .. } => EntryKind::Pin(kind(note)),
         Event::IncidentDeclared { .. }
         | Event::SeverityChanged { .. }
         | Event::StatusChanged { .. }
         | Event::SummaryUpdated { .. }
-        | Event::CadenceSet { .. } => EntryKind::Incident,
+        | Event::CadenceSet { .. }
+        | Event::SterilePhaseStarted { .. }
+        | Event::SterilePhaseEnded { .. }
+        | Event::SpanOfControlSet { .. } => EntryKind::Incident,
         Event::ParticipantJoined { .. } => EntryKind::Joined,
         Event::IncidentRestricted { .. }
         | Event::MemberAdded { .. }
@@ -102,11 +123,38 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// The event as a sentence. `incident` supplies names and titles; pass the board as it is now
-/// (names only grow, so any later board names everybody in the event).
+/// The event as a sentence in the third person, as the exports tell it. `incident` supplies
+/// names and titles; pass the board as it is now (names only grow, so any later board names
+/// everybody in the event).
 pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
-    let who = incident.name_of(&recorded.actor);
-    let name = |p| incident.name_of(p);
+    describe_for(incident, recorded, None)
+}
+
+/// The event as a sentence for `viewer`: what they did in the second person ("You pinned …",
+/// "… offered COMMAND to you"), everyone else in the third. `None` tells it to no one in
+/// particular, as [`describe`] does.
+pub fn describe_for(
+    incident: &Incident,
+    recorded: &Recorded,
+    viewer: Option<&ParticipantId>,
+) -> String {
+    let me = |p: &ParticipantId| viewer == Some(p);
+    // A person as the subject of a sentence, and as its object.
+    let subject = |p: &ParticipantId| {
+        if me(p) {
+            "You".to_owned()
+        } else {
+            incident.name_of(p).to_owned()
+        }
+    };
+    let name = |p: &ParticipantId| {
+        if me(p) {
+            "you".to_owned()
+        } else {
+            incident.name_of(p).to_owned()
+        }
+    };
+    let who = subject(&recorded.actor);
     let checklist = |id| {
         incident
             .checklists
@@ -132,6 +180,7 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
             .get(id)
             .map_or("a concern", |c| c.text.as_str())
     };
+    let note = |id: &NoteId| quote(incident, id);
     match &recorded.event {
         Event::IncidentDeclared {
             title, severity, ..
@@ -139,7 +188,10 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
             "{who} declared {} \"{title}\" and took command",
             severity.label()
         ),
-        Event::ParticipantJoined { name } => format!("{name} joined"),
+        Event::ParticipantJoined { name } => match me(&recorded.actor) {
+            true => "You joined".to_owned(),
+            false => format!("{name} joined"),
+        },
         Event::SeverityChanged { from, to } => {
             format!("{who} changed severity {} → {}", from.label(), to.label())
         }
@@ -160,13 +212,14 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
             format!("Offer of {} cancelled: {reason}", role_name(*role))
         }
         Event::RoleHandedOver { role, to, .. } => format!(
-            "{who}: \"You have control\" — {} is now {}",
+            "{who}: \"You have control\" — {} {} now {}",
             name(to),
+            if me(to) { "are" } else { "is" },
             role.label()
         ),
         Event::RoleClaimed { role } => format!("{who} took the vacant {} role", role.label()),
         Event::RoleReleased { role, holder } => {
-            format!("{} released {}", name(holder), role.label())
+            format!("{} released {}", subject(holder), role.label())
         }
         Event::RoleAssumed { role, from, reason } => match from {
             Some(from) => format!(
@@ -177,13 +230,14 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
             None => format!("{who} assumed {}: {reason}", role_name(*role)),
         },
         Event::NotePosted { text, .. } => text.clone(),
-        Event::NoteAmended { note, text } => format!("{who} amended note {note}: {text}"),
-        Event::NoteRetracted { note, reason } => {
-            format!("{who} retracted note {note}: {reason}")
+        Event::NoteAmended { text, .. } => format!("{who} amended a note to: {text}"),
+        Event::NoteRetracted { note: n, reason } => {
+            format!("{who} retracted {}: {reason}", note(n))
         }
-        Event::NotePinned { note, pinned } => format!(
-            "{who} {} note {note}",
-            if *pinned { "pinned" } else { "unpinned" }
+        Event::NotePinned { note: n, pinned } => format!(
+            "{who} {} {}",
+            if *pinned { "pinned" } else { "unpinned" },
+            note(n)
         ),
         Event::ActionAssigned {
             to,
@@ -265,7 +319,7 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
         Event::MemberAdded {
             participant,
             link: Some(_),
-        } => format!("{} joined by invitation", name(participant)),
+        } => format!("{} joined by invitation", subject(participant)),
         Event::MemberAdded {
             participant,
             link: None,
@@ -287,5 +341,40 @@ pub fn describe(incident: &Incident, recorded: &Recorded) -> String {
             Some(m) => format!("{who} set status updates every {m} min"),
             None => format!("{who} cleared the status-update cadence"),
         },
+        Event::SterilePhaseStarted { reason } => format!(
+            "{who} declared a sterile phase: {reason}. Notes not marked essential wait until it ends"
+        ),
+        Event::SterilePhaseEnded { released } => match released.len() {
+            0 => format!("{who} ended the sterile phase; no notes were held"),
+            1 => format!("{who} ended the sterile phase; 1 held note enters the timeline"),
+            n => format!("{who} ended the sterile phase; {n} held notes enter the timeline"),
+        },
+        Event::SpanOfControlSet { limit } => match limit {
+            Some(l) => format!("{who} set the span of control to {l}"),
+            None => format!(
+                "{who} set the span of control back to the default, {}",
+                crate::alerts::SPAN_OF_CONTROL
+            ),
+        },
+    }
+}
+
+/// A note as a sentence names it: its text in quotes, shortened to [`QUOTE_CHARS`] at a word's
+/// end.
+fn quote(incident: &Incident, id: &NoteId) -> String {
+    let Some(note) = incident.notes.get(id) else {
+        return "a note".to_owned();
+    };
+    let text = note.text.trim();
+    if text.chars().count() <= QUOTE_CHARS {
+        format!("\"{text}\"")
+    } else {
+        // Cut at a word's end where there is one.
+        let short: String = text.chars().take(QUOTE_CHARS - 1).collect();
+        let cut = match text.chars().nth(QUOTE_CHARS - 1) {
+            Some(next) if !next.is_whitespace() => short.rfind(char::is_whitespace),
+            _ => None,
+        };
+        format!("\"{}…\"", short[..cut.unwrap_or(short.len())].trim_end())
     }
 }

@@ -24,6 +24,17 @@ pub struct TemplateItem {
     pub killer: bool,
     /// The prompt for an observed value, if the item asks for one.
     pub asks_value: Option<&'static str>,
+    /// What checking the item does to the board besides ticking it.
+    pub effect: Option<ItemEffect>,
+}
+
+/// What checking a template's item does besides ticking it: the item does what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemEffect {
+    /// The value is the status-update cadence in minutes ("15" or "15 min"), and checking the
+    /// item sets it.
+    SetsCadence,
 }
 
 const fn tick(text: &'static str) -> TemplateItem {
@@ -31,6 +42,7 @@ const fn tick(text: &'static str) -> TemplateItem {
         text,
         killer: false,
         asks_value: None,
+        effect: None,
     }
 }
 
@@ -39,6 +51,7 @@ const fn killer(text: &'static str) -> TemplateItem {
         text,
         killer: true,
         asks_value: None,
+        effect: None,
     }
 }
 
@@ -47,8 +60,22 @@ const fn observe(text: &'static str, prompt: &'static str) -> TemplateItem {
         text,
         killer: false,
         asks_value: Some(prompt),
+        effect: None,
     }
 }
+
+/// An item whose value is the status-update cadence, which checking it sets.
+const fn cadence(text: &'static str) -> TemplateItem {
+    TemplateItem {
+        text,
+        killer: false,
+        asks_value: Some(CADENCE_PROMPT),
+        effect: Some(ItemEffect::SetsCadence),
+    }
+}
+
+/// The prompt of a cadence item.
+pub const CADENCE_PROMPT: &str = "Cadence in minutes";
 
 /// The template id of the transfer-of-command checklist, offered when a commander handoff starts.
 pub const TRANSFER_OF_COMMAND: &str = "transfer-of-command";
@@ -69,7 +96,7 @@ pub const TEMPLATES: &[Template] = &[
             observe("Customer impact stated", "Who is affected and how"),
             tick("Roles filled: operations, communications, scribe"),
             tick("Bridge or channel opened and linked on the board"),
-            observe("Status-update cadence set", "Cadence in minutes"),
+            cadence("Status-update cadence set"),
             tick("First status update sent to stakeholders"),
         ],
     },
@@ -126,6 +153,31 @@ pub const TEMPLATES: &[Template] = &[
 /// The template with id `id`.
 pub fn template(id: &str) -> Option<&'static Template> {
     TEMPLATES.iter().find(|t| t.id == id)
+}
+
+/// The effect of item `index` (with text `text`) of a checklist started from template
+/// `template`: the template's item at that place, if its text is still that item's. Items added
+/// later come after the template's and have none.
+pub fn item_effect(template: Option<&str>, index: u32, text: &str) -> Option<ItemEffect> {
+    let item = self::template(template?)?
+        .items
+        .get(usize::try_from(index).ok()?)?;
+    (item.text == text).then_some(item.effect).flatten()
+}
+
+/// Reads a cadence as people type it: whole minutes, optionally followed by "min", "mins",
+/// "minutes" or "m" ("15", "15 min", "15min").
+pub fn parse_minutes(value: &str) -> Option<u32> {
+    let value = value.trim().to_ascii_lowercase();
+    let digits = value
+        .strip_suffix("minutes")
+        .or_else(|| value.strip_suffix("minute"))
+        .or_else(|| value.strip_suffix("mins"))
+        .or_else(|| value.strip_suffix("min"))
+        .or_else(|| value.strip_suffix('m'))
+        .unwrap_or(&value)
+        .trim();
+    digits.parse().ok()
 }
 
 #[cfg(test)]

@@ -48,6 +48,7 @@ fn board() -> Incident {
             Command::PostNote {
                 kind: NoteKind::Observation,
                 text: text.into(),
+                essential: false,
             },
         );
     }

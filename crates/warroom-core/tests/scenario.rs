@@ -372,6 +372,7 @@ fn the_scorecard_scores_what_the_crew_did() {
         Command::PostNote {
             kind: warroom_core::NoteKind::Observation,
             text: "Uploads failing.".into(),
+            essential: false,
         },
     );
     for _ in 0..90 {
@@ -382,6 +383,7 @@ fn the_scorecard_scores_what_the_crew_did() {
         Command::PostNote {
             kind: warroom_core::NoteKind::StatusUpdate,
             text: "Uploads down; provider investigating.".into(),
+            essential: false,
         },
     );
     for _ in 0..420 {

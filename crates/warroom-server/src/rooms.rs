@@ -350,6 +350,7 @@ mod tests {
         let note = Command::PostNote {
             kind: warroom_core::NoteKind::Observation,
             text: "502s from the edge".into(),
+            essential: false,
         };
         let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
         let loaded = store.load(&id).await.unwrap();

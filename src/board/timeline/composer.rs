@@ -16,6 +16,8 @@ use crate::widgets::CommandResult;
 pub fn Composer() -> impl IntoView {
     let session = expect_context::<Session>();
     let kind = RwSignal::new(NoteKind::Observation);
+    // During a sterile phase: post now rather than hold until the phase ends.
+    let essential = RwSignal::new(false);
     // Kept in the board's drafts: a redraw of the panel does not lose it.
     let text = drafts().get(DraftKey::Composer);
     let error = RwSignal::new(None::<String>);
@@ -38,8 +40,10 @@ pub fn Composer() -> impl IntoView {
         last.set(Some(session.submit(Command::PostNote {
             kind: kind.get_untracked(),
             text: body,
+            essential: essential.get_untracked(),
         })));
         text.set(String::new());
+        essential.set(false);
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
         if ev.key() == "Enter" && !ev.shift_key() && !ev.is_composing() {
@@ -85,6 +89,7 @@ pub fn Composer() -> impl IntoView {
                 ></textarea>
                 <button type="submit" class="primary">{move || format!("Post {}", kind.get().label().to_lowercase())}</button>
             </div>
+            <crate::board::sterile::EssentialToggle essential=essential />
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <CommandResult id=last />
         </form>

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use warroom_core::narrate::{describe, kind_of};
+use warroom_core::narrate::{describe_for, kind_of};
 use warroom_core::{Command, CommandId, Event, Note, NoteId, Seq};
 
 use crate::board::Board;
@@ -20,6 +20,7 @@ use crate::widgets::CommandResult;
 #[component]
 pub fn EntryRow(seq: Seq) -> impl IntoView {
     let board = expect_context::<Board>();
+    let me = expect_context::<Identity>().participant();
     let event = board.with_log(|log| {
         log.binary_search_by_key(&seq, |r| r.seq)
             .ok()
@@ -61,7 +62,8 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                 let described = move || {
                     board.track_names();
                     board.state.with_untracked(|s| {
-                        s.as_ref().map(|i| event.with_value(|r| describe(i, r)))
+                        s.as_ref()
+                            .map(|i| event.with_value(|r| describe_for(i, r, Some(&me))))
                     })
                 };
                 view! { <p class="text">{described}</p> }.into_any()
@@ -79,6 +81,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                     </time>
                     <span class="author">{author}</span>
                     {move || pinned().then(|| view! { <span class="badge">"pinned"</span> })}
+                    {note.map(|note| view! { <crate::board::sterile::HoldBadge note=note /> })}
                 </div>
                 {body}
                 // An observer reads the notes; it does not pin, amend or retract them.
@@ -147,10 +150,13 @@ fn NoteControls(
     };
     view! {
         <div class="entry-actions">
-            <button type="button" class="ghost small" aria-pressed=move || pinned().to_string()
-                on:click=move |_| last.set(board.submit(Command::PinNote { note: id, pinned: !pinned() }))>
-                {move || if pinned() { "Unpin" } else { "Pin" }}
-            </button>
+            // A note queued by a sterile phase is pinned once it is on the shared timeline.
+            <Show when=move || note.with(|n| n.as_ref().is_none_or(|n| !n.is_queued()))>
+                <button type="button" class="ghost small" aria-pressed=move || pinned().to_string()
+                    on:click=move |_| last.set(board.submit(Command::PinNote { note: id, pinned: !pinned() }))>
+                    {move || if pinned() { "Unpin" } else { "Pin" }}
+                </button>
+            </Show>
             {mine.then(|| view! {
                 <button type="button" class="ghost small" on:click=amend>"Amend"</button>
             })}

@@ -1,20 +1,21 @@
 //! Rules for checklists: anyone who joined may start one (from a template or ad hoc), add
 //! items, check, uncheck and mark items not applicable. Every step is attributed and timed; an
 //! item that asks for an observed value cannot be ticked without one, and not-applicable
-//! always needs a reason.
+//! always needs a reason. A template item with an effect does what it says: checking "Status-
+//! update cadence set" with "15 min" sets the cadence to 15 minutes (by whoever may set it).
 
 use crate::command::Command;
 use crate::decide::{Context, body_text, title_text};
 use crate::event::{Event, NewItem};
 use crate::ids::ChecklistId;
-use crate::incident::{Checklist, ChecklistItem, Incident, ItemState};
-use crate::rejection::{Rejection, conflict, invalid, not_found};
-use crate::templates::{TEMPLATES, template};
+use crate::incident::{Checklist, ChecklistItem, Incident, ItemState, Role};
+use crate::rejection::{Rejection, conflict, invalid, not_found, not_permitted};
+use crate::templates::{ItemEffect, TEMPLATES, item_effect, parse_minutes, template};
 
 pub(super) fn decide(
     incident: &Incident,
     command: &Command,
-    _ctx: &Context<'_>,
+    ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     let next_id = || {
         ChecklistId(
@@ -100,11 +101,23 @@ pub(super) fn decide(
                 }
                 (None, None) => None,
             };
-            Ok(vec![Event::ItemChecked {
-                checklist: *checklist,
-                item: *item,
-                value,
-            }])
+            // An item that says it sets the cadence does: its value is the cadence.
+            let effect = checklist_in(incident, *checklist)
+                .ok()
+                .and_then(|c| item_effect(c.template.as_deref(), *item, &it.text));
+            let mut events = Vec::new();
+            if let (Some(ItemEffect::SetsCadence), Some(v)) = (effect, &value) {
+                events.extend(cadence_from(incident, ctx, v)?);
+            }
+            events.insert(
+                0,
+                Event::ItemChecked {
+                    checklist: *checklist,
+                    item: *item,
+                    value,
+                },
+            );
+            Ok(events)
         }
         Command::UncheckItem { checklist, item } => {
             let it = item_in(incident, *checklist, *item)?;
@@ -130,6 +143,35 @@ pub(super) fn decide(
         }
         _ => unreachable!("not a checklist command: {}", command.name()),
     }
+}
+
+/// What checking a cadence item with `value` does to the cadence: sets it, unless it is that
+/// already. Setting it is for the commander or communications, as `set_cadence` is.
+fn cadence_from(
+    incident: &Incident,
+    ctx: &Context<'_>,
+    value: &str,
+) -> Result<Option<Event>, Rejection> {
+    let minutes = parse_minutes(value)
+        .filter(|m| (1..=240).contains(m))
+        .ok_or_else(|| {
+            invalid(
+                "This item sets the status-update cadence: give it in minutes between 1 and 240, such as \"15\" or \"15 min\".",
+            )
+        })?;
+    if incident.cadence.as_ref().map(|c| c.every_minutes) == Some(minutes) {
+        return Ok(None);
+    }
+    if !incident.holds(ctx.actor, Role::Commander)
+        && !incident.holds(ctx.actor, Role::Communications)
+    {
+        return Err(not_permitted(
+            "Checking this item sets the status-update cadence, which the commander or communications sets.",
+        ));
+    }
+    Ok(Some(Event::CadenceSet {
+        every_minutes: Some(minutes),
+    }))
 }
 
 fn checklist_in(incident: &Incident, id: ChecklistId) -> Result<&Checklist, Rejection> {

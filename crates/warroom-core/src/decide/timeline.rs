@@ -1,6 +1,8 @@
 //! Rules for notes on the timeline: anyone who joined may post and pin; only the author amends;
 //! the author or the commander retracts. Nothing is ever deleted: amendments keep the earlier
-//! text and retracted notes stay, struck out.
+//! text and retracted notes stay, struck out. During a sterile phase a note that is not
+//! essential is accepted and recorded but held back (`Incident::holds_back` says which), and
+//! cannot be pinned until it is released.
 
 use crate::command::Command;
 use crate::decide::{Context, body_text};
@@ -15,7 +17,11 @@ pub(super) fn decide(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     match command {
-        Command::PostNote { kind, text } => {
+        Command::PostNote {
+            kind,
+            text,
+            essential,
+        } => {
             let note = NoteId(
                 incident
                     .notes
@@ -26,6 +32,7 @@ pub(super) fn decide(
                 note,
                 kind: *kind,
                 text: body_text("A note", text)?,
+                held: incident.holds_back(ctx.actor, *kind, *essential),
             }])
         }
         Command::AmendNote { note, text } => {
@@ -65,6 +72,11 @@ pub(super) fn decide(
         }
         Command::PinNote { note, pinned } => {
             let existing = live_note(incident, *note)?;
+            if existing.is_queued() {
+                return Err(conflict(
+                    "That note is queued until the sterile phase ends; pin it once it is on the timeline.",
+                ));
+            }
             if existing.pinned == *pinned {
                 return Err(conflict(if *pinned {
                     "That note is pinned already."

@@ -61,6 +61,9 @@ pub struct Note {
     pub history: Vec<Revision>,
     pub pinned: bool,
     pub retracted: Option<Retraction>,
+    /// Set when the note was held back by a sterile phase (see [`Hold`]); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held: Option<Hold>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,4 +77,27 @@ pub struct Retraction {
     pub by: ParticipantId,
     pub at: Timestamp,
     pub reason: String,
+}
+
+/// A note posted during a sterile phase without being essential: held back from the shared
+/// timeline until the phase ends.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Hold {
+    /// When the phase ended and let the note into the timeline; `None` while it is queued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<Release>,
+}
+
+/// Where a held note entered the shared timeline: the event that ended the phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub seq: Seq,
+    pub at: Timestamp,
+}
+
+impl Note {
+    /// Held back and not released yet: "queued until the phase ends".
+    pub fn is_queued(&self) -> bool {
+        self.held.as_ref().is_some_and(|h| h.released.is_none())
+    }
 }

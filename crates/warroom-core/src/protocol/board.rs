@@ -19,7 +19,7 @@ use super::columns;
 use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 use crate::incident::{
     Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Role,
-    ScenarioRun, Severity, Status, Tenure,
+    ScenarioRun, Severity, Status, SterilePhase, Tenure,
 };
 use crate::time::Timestamp;
 
@@ -51,6 +51,8 @@ impl Serialize for BoardWire<'_> {
             last_status_update,
             scenario,
             access,
+            sterile,
+            span_of_control,
             seq,
             updated_at,
         } = self.0;
@@ -74,6 +76,8 @@ impl Serialize for BoardWire<'_> {
             last_status_update,
             scenario,
             access,
+            sterile,
+            span_of_control,
             seq,
             updated_at,
         }
@@ -117,6 +121,8 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         last_status_update,
         scenario,
         access,
+        sterile,
+        span_of_control,
         seq,
         updated_at,
     } = In::deserialize(deserializer)?;
@@ -140,6 +146,8 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         last_status_update,
         scenario,
         access,
+        sterile,
+        span_of_control,
         seq,
         updated_at,
     }))
@@ -173,6 +181,10 @@ struct Out<'a> {
     scenario: &'a Option<ScenarioRun>,
     #[serde(skip_serializing_if = "untouched")]
     access: &'a Access,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sterile: &'a Option<SterilePhase>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span_of_control: &'a Option<u32>,
     seq: &'a Seq,
     updated_at: &'a Timestamp,
 }
@@ -201,6 +213,10 @@ struct In {
     scenario: Option<ScenarioRun>,
     #[serde(default)]
     access: Access,
+    #[serde(default)]
+    sterile: Option<SterilePhase>,
+    #[serde(default)]
+    span_of_control: Option<u32>,
     seq: Seq,
     updated_at: Timestamp,
 }

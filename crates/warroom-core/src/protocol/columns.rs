@@ -5,7 +5,7 @@
 //! them, so their encoding decides how long a join takes. As objects, each note repeats its
 //! field names, its author's id and a full timestamp; as columns, a note costs little more than
 //! its text: ids, sequences and times are differences from the previous note, authors are
-//! indices into a list, and the rarely-set parts (pins, earlier texts, retractions) are listed
+//! indices into a list, and the rarely-set parts (pins, earlier texts, retractions, sterile-phase holds) are listed
 //! only for the notes that have them. The encoding is lossless (times to the nanosecond).
 
 use std::collections::BTreeMap;
@@ -16,7 +16,7 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{NoteId, ParticipantId};
-use crate::incident::{Note, NoteKind, Retraction, Revision};
+use crate::incident::{Hold, Note, NoteKind, Retraction, Revision};
 
 #[derive(Serialize, Deserialize)]
 struct Columns {
@@ -38,6 +38,9 @@ struct Columns {
     history: BTreeMap<NoteId, Vec<Revision>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     retracted: BTreeMap<NoteId, Retraction>,
+    /// The notes a sterile phase held back (see `Note::held`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    held: BTreeMap<NoteId, Hold>,
 }
 
 pub(super) fn serialize<S: Serializer>(
@@ -56,6 +59,7 @@ pub(super) fn serialize<S: Serializer>(
         pinned: Vec::new(),
         history: BTreeMap::new(),
         retracted: BTreeMap::new(),
+        held: BTreeMap::new(),
     };
     let mut author_index: BTreeMap<&ParticipantId, u32> = BTreeMap::new();
     let (mut last_id, mut last_at, mut last_seq) = (0u32, 0i64, 0i64);
@@ -91,6 +95,9 @@ pub(super) fn serialize<S: Serializer>(
         }
         if let Some(r) = &note.retracted {
             c.retracted.insert(*id, r.clone());
+        }
+        if let Some(h) = &note.held {
+            c.held.insert(*id, h.clone());
         }
     }
     c.serialize(serializer)
@@ -147,6 +154,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
                 history: c.history.remove(&note_id).unwrap_or_default(),
                 pinned: pinned.contains(&note_id),
                 retracted: c.retracted.remove(&note_id),
+                held: c.held.remove(&note_id),
             }),
         );
     }

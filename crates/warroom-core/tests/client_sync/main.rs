@@ -162,6 +162,7 @@ impl World {
                 let command = Command::PostNote {
                     kind: NoteKind::Observation,
                     text: text.clone(),
+                    essential: false,
                 };
                 self.submitted.push((id.clone(), text));
                 let effects = self
@@ -173,6 +174,7 @@ impl World {
                 let command = Command::PostNote {
                     kind: NoteKind::Hypothesis,
                     text: format!("other at {}", self.server.head()),
+                    essential: false,
                 };
                 let events = self.server.run("p-lead", &command).unwrap();
                 if let Some((_, down)) = &mut self.link {

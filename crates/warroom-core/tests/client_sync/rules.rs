@@ -201,6 +201,7 @@ fn a_history_page_is_kept_only_where_it_joins_on() {
         let note = Command::PostNote {
             kind: NoteKind::Observation,
             text: format!("n{n}"),
+            essential: false,
         };
         server.run("p-lead", &note).unwrap();
     }

@@ -15,6 +15,7 @@ mod checklists;
 #[path = "../support/commands.rs"]
 mod commands;
 mod concerns;
+mod discipline;
 mod handoff;
 mod incident;
 mod roles;

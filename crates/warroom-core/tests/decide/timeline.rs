@@ -42,6 +42,7 @@ fn posting_a_note() {
             note: NoteId(1),
             kind: NoteKind::Hypothesis,
             text: "The deploy did it.".into(),
+            held: false,
         }]),
     );
     check(
@@ -51,6 +52,7 @@ fn posting_a_note() {
             note: NoteId(2),
             kind: NoteKind::Decision,
             text: long(4_000),
+            held: false,
         }]),
     );
     check(

@@ -440,3 +440,107 @@ fn a_closed_incident_shows_only_what_still_matters() {
 fn plus(steps: Vec<Timed>, more: impl IntoIterator<Item = Timed>) -> Vec<Timed> {
     steps.into_iter().chain(more).collect()
 }
+
+/// [`all_well`] (Bob holds one mitigating action), then Ann gives herself `own` open actions.
+fn ann_holding(own: usize, limit: Option<u32>) -> Vec<Timed> {
+    let mut steps = all_well_and(limit.map(|l| t(80, "ann", set_span(Some(l)))));
+    for n in 0..own {
+        let text = format!("Check dashboard {n}.");
+        steps.push(t(
+            90 + n as i64,
+            "ann",
+            assign("ann", &text, Lane::Diagnose, None),
+        ));
+    }
+    steps
+}
+
+#[test]
+fn span_of_control_by_the_commanders_own_actions() {
+    let span = [(Advisory, "SPAN OF CONTROL")];
+    // The default limit, 7: seven actions are within it, eight are past it.
+    assert_eq!(warroom_core::alerts::SPAN_OF_CONTROL, 7);
+    check(&ann_holding(7, None), look("dan", 200), &[]);
+    let past = check(&ann_holding(8, None), look("dan", 200), &span);
+    assert_eq!(
+        past[0].detail,
+        "Ann holds 8 open actions and 1 direct report, past the span of control of 7: name a deputy or an operations lead."
+    );
+    assert_eq!(past[0].key, "span:ann");
+    // The commander's own setting: below, at and above a limit of 2.
+    check(&ann_holding(1, Some(2)), look("dan", 200), &[]);
+    check(&ann_holding(2, Some(2)), look("dan", 200), &[]);
+    check(&ann_holding(3, Some(2)), look("dan", 200), &span);
+    // Finishing one brings it back within the span.
+    let done = plus(
+        ann_holding(3, Some(2)),
+        [t(150, "ann", cancel_action(2, "Not needed."))],
+    );
+    check(&done, look("dan", 200), &[]);
+    // Told to the commander in the second person.
+    let mine = evaluate_for("ann", &ann_holding(3, Some(2)));
+    let advisory = mine.iter().find(|a| a.title == "SPAN OF CONTROL").unwrap();
+    assert!(
+        advisory.detail.starts_with("You hold 3 open actions"),
+        "{}",
+        advisory.detail
+    );
+}
+
+#[test]
+fn span_of_control_by_direct_reports() {
+    let span = [(Advisory, "SPAN OF CONTROL")];
+    let limit = all_well_and([t(80, "ann", set_span(Some(2)))]);
+    // Bob owns an action Ann assigned, Cat holds a role: two direct reports, at the limit.
+    let two = plus(limit.clone(), [t(90, "cat", claim(Role::Scribe))]);
+    check(&two, look("dan", 200), &[]);
+    // Dan given an action too: three, past it.
+    let three = plus(
+        two.clone(),
+        [t(
+            100,
+            "ann",
+            assign("dan", "Call the vendor.", Lane::Communicate, None),
+        )],
+    );
+    let alerts = check(&three, look("cat", 200), &span);
+    assert!(
+        alerts[0].detail.contains("3 direct reports"),
+        "{}",
+        alerts[0].detail
+    );
+    // Dan's action cancelled: he no longer reports to the commander.
+    let cancelled = plus(
+        three,
+        [t(110, "ann", cancel_action(2, "Vendor called us."))],
+    );
+    check(&cancelled, look("cat", 200), &[]);
+}
+
+#[test]
+fn a_deputy_or_an_operations_lead_clears_the_span_advisory() {
+    let past = ann_holding(3, Some(2));
+    check(&past, look("dan", 200), &[(Advisory, "SPAN OF CONTROL")]);
+    for role in [Role::Deputy, Role::Operations] {
+        let shared = plus(past.clone(), [t(150, "cat", claim(role))]);
+        check(&shared, look("dan", 200), &[]);
+    }
+    // A scribe or communications does not share the span.
+    let scribe = plus(past, [t(150, "cat", claim(Role::Scribe))]);
+    check(&scribe, look("dan", 200), &[(Advisory, "SPAN OF CONTROL")]);
+}
+
+/// Every alert `me` sees at 200 s on the board of `steps`.
+fn evaluate_for(me: &'static str, steps: &[Timed]) -> Vec<Alert> {
+    let (state, _) = play(steps);
+    let incident = state.expect("declared");
+    let me = id(me);
+    let present: BTreeSet<ParticipantId> = CREW.iter().map(|p| id(p)).collect();
+    let viewer = Viewer {
+        me: &me,
+        present: &present,
+        presence_known: true,
+        online: true,
+    };
+    evaluate(&incident, &viewer, at(200))
+}

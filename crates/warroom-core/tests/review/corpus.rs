@@ -100,6 +100,7 @@ fn pad(steps: Vec<Step>, events: usize) -> Vec<Step> {
                 Command::PostNote {
                     kind: NoteKind::ALL[notes % NoteKind::ALL.len()],
                     text: format!("Padding note {notes}: still watching the error rate."),
+                    essential: false,
                 },
             ));
             notes += 1;

@@ -9,6 +9,8 @@
 //!   tables and follow-ups where they belong, and hostile text kept in its cell.
 //! - [`export`]: the JSON export round-trips byte for byte and refuses what was tampered with.
 //! - [`alerts`]: each alert appears and clears with its condition, in tier order.
+//! - [`narration`]: the timeline's sentences in the second and third person, and the key
+//!   moments.
 //!
 //! Logs are built with [`warroom_core::execute`] from [`Timed`] steps: who sends what, how many
 //! seconds after the declaration, and who is not connected. The crew: Ann declares and
@@ -19,6 +21,7 @@ mod corpus;
 mod export;
 mod markdown;
 mod metrics;
+mod narration;
 
 // The generators and the aiming of the property suite, to play random incidents.
 #[path = "../properties/aim.rs"]

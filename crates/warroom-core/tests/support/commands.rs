@@ -80,7 +80,31 @@ pub fn post(kind: NoteKind, text: &str) -> Command {
     Command::PostNote {
         kind,
         text: text.into(),
+        essential: false,
     }
+}
+
+/// A note marked essential: during a sterile phase it is posted, not held.
+pub fn post_essential(kind: NoteKind, text: &str) -> Command {
+    Command::PostNote {
+        kind,
+        text: text.into(),
+        essential: true,
+    }
+}
+
+pub fn start_sterile(reason: &str) -> Command {
+    Command::StartSterilePhase {
+        reason: reason.into(),
+    }
+}
+
+pub fn end_sterile() -> Command {
+    Command::EndSterilePhase
+}
+
+pub fn set_span(limit: Option<u32>) -> Command {
+    Command::SetSpanOfControl { limit }
 }
 
 pub fn retract(note: u32, reason: &str) -> Command {

@@ -195,6 +195,7 @@ mod tests {
                 note: NoteId(seq as u32),
                 kind: NoteKind::Observation,
                 text: text.into(),
+                held: false,
             },
         }
     }

@@ -34,6 +34,7 @@ async fn work_an_incident(server: &Server) -> (IncidentId, Seq) {
     let decision = Command::PostNote {
         kind: NoteKind::Decision,
         text: "Roll back the deploy.".into(),
+        essential: false,
     };
     send(&mut alice, "c-2", decision).await;
     let assign = Command::AssignAction {

@@ -8,6 +8,8 @@
 //!   links, and what revoking them does.
 //! - [`sync`]: clients agree on one order of events; late joiners catch up exactly.
 //! - [`resume`]: reconnecting clients get exactly what they missed; resent commands apply once.
+//! - [`discipline`]: the sterile phase through the binary: only the commander runs it, a held
+//!   note is acknowledged, survives a restart and is released.
 //! - [`durability`]: a graceful restart and a `kill -9` lose no acknowledged event.
 //! - [`errors`]: every HTTP failure of every endpoint, its status and its code, from one
 //!   table.
@@ -32,6 +34,7 @@
 
 mod access;
 mod archive;
+mod discipline;
 mod durability;
 mod errors;
 mod fixture;

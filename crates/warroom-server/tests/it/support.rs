@@ -31,5 +31,6 @@ pub fn note(text: impl Into<String>) -> Command {
     Command::PostNote {
         kind: NoteKind::Observation,
         text: text.into(),
+        essential: false,
     }
 }

@@ -1,0 +1,41 @@
+//! Folding the crew-discipline events: a sterile phase starts, or ends and lets the notes it
+//! held into the timeline; the span of control is set.
+
+use std::sync::Arc;
+
+use crate::event::Event;
+use crate::ids::{ParticipantId, Seq};
+use crate::incident::{Incident, Release, SterilePhase};
+use crate::time::Timestamp;
+
+/// Applies a discipline event; other events are not this module's and change nothing here.
+pub(super) fn apply(
+    incident: &mut Incident,
+    event: &Event,
+    actor: &ParticipantId,
+    at: Timestamp,
+    seq: Seq,
+) {
+    match event {
+        Event::SterilePhaseStarted { reason } => {
+            incident.sterile = Some(SterilePhase {
+                reason: reason.clone(),
+                started_by: actor.clone(),
+                started_at: at,
+                seq,
+            });
+        }
+        Event::SterilePhaseEnded { released } => {
+            incident.sterile = None;
+            for id in released {
+                if let Some(note) = incident.notes.get_mut(id).map(Arc::make_mut)
+                    && let Some(held) = note.held.as_mut()
+                {
+                    held.released = Some(Release { seq, at });
+                }
+            }
+        }
+        Event::SpanOfControlSet { limit } => incident.span_of_control = *limit,
+        _ => {}
+    }
+}
