@@ -274,9 +274,10 @@ fn LinkIndicator() -> impl IntoView {
                 Link::Offline { retry_at_ms } => {
                     let _tick = clock.now();
                     let secs = ((retry_at_ms - js_sys::Date::now()) / 1000.0).ceil().max(0.0);
+                    let when = if secs > 0.0 { format!("reconnecting in {secs}s") } else { "reconnecting now".into() };
                     view! {
                         <span class="link-state offline">
-                            "✕ OFFLINE — reconnecting in " {secs as u32} "s. Notes you post are kept and sent when the link returns."
+                            "✕ OFFLINE — " {when} ". Notes you post are kept and sent when the link returns."
                         </span>
                     }.into_any()
                 }

@@ -50,7 +50,7 @@ pub use board::{Board, Held};
 pub use effect::{Effect, Link, Outcome, Pending};
 pub use liveness::{
     BUSY_PING_EVERY_MS, BUSY_REPLY_LIMIT_MS, CATCH_UP_LIMIT_MS, IDLE_PING_EVERY_MS,
-    IDLE_REPLY_LIMIT_MS, OFFLINE_RETRY_MS, TICK_EVERY_MS,
+    IDLE_REPLY_LIMIT_MS, OFFLINE_RETRY_MS, OPEN_LIMIT_MS, TICK_EVERY_MS,
 };
 
 use crate::ids::{CommandId, IncidentId, Seq};
@@ -101,6 +101,9 @@ pub struct ClientSync {
     offline: bool,
     /// When the reconnect now due was scheduled for; earlier timers are stale.
     retry_at: Option<f64>,
+    /// Whether a welcome ever came: after that, a reconnect is shown as offline, not as the
+    /// first "connecting".
+    ever_live: bool,
     /// The last protocol problem shown, which a refusal repeats.
     notice: Option<String>,
     /// The state of the jitter's generator (splitmix64).
@@ -124,6 +127,7 @@ impl ClientSync {
             last_ping_ms: 0.0,
             offline: false,
             retry_at: None,
+            ever_live: false,
             notice: None,
             rng: seed,
         }
@@ -159,7 +163,8 @@ impl ClientSync {
         self.history_complete
     }
 
-    /// A socket is to be opened at `now` (first, or as a reconnect fell due). `None` when no
+    /// A socket is to be opened at `now` (first, or as a reconnect fell due); the link shows
+    /// "connecting" the first time, and stays offline on a reconnect. `None` when no
     /// socket should be opened: once refused or outdated, while a connection is already open
     /// or opening, or when this is a stale timer (the reconnect due was rescheduled since —
     /// by `offline`, say).
@@ -169,6 +174,12 @@ impl ClientSync {
         }
         self.retry_at = None;
         self.conn = Conn::Opening;
+        // The handshake is the request: its time limit runs from now.
+        self.unanswered_since = Some(now);
+        if self.ever_live {
+            // A reconnect: the board stays offline until welcomed again.
+            return Some(Vec::new());
+        }
         Some(vec![Effect::Link(Link::Connecting)])
     }
 
@@ -226,6 +237,7 @@ impl ClientSync {
                 head, server_time, ..
             } => {
                 self.conn = Conn::Live;
+                self.ever_live = true;
                 self.announced = Some(head);
                 self.attempt = 0;
                 // The link works, whatever the browser said.

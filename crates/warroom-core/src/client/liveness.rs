@@ -42,6 +42,10 @@ pub const BUSY_REPLY_LIMIT_MS: f64 = 3_500.0;
 /// How long a client waits for its welcome and the catch-up after it (a snapshot of a long
 /// incident over a slow link arrives as one message, with nothing heard meanwhile).
 pub const CATCH_UP_LIMIT_MS: f64 = 30_000.0;
+/// How long a socket may take to open (the TCP and WebSocket handshakes) before it is given
+/// up on and tried again: a network that drops packets leaves a browser's socket "connecting"
+/// for minutes otherwise.
+pub const OPEN_LIMIT_MS: f64 = 10_000.0;
 /// While the browser says it is offline, how long until the next attempt anyway (the browser
 /// may be wrong); `online` tries at once.
 pub const OFFLINE_RETRY_MS: f64 = 15_000.0;
@@ -54,6 +58,16 @@ impl ClientSync {
     /// unanswered for too long (see the module docs), else pings when one is due.
     pub fn tick(&mut self, now: f64) -> Vec<Effect> {
         let mut out = Vec::new();
+        if self.conn == Conn::Opening {
+            // A socket still opening on a network that swallows its handshake.
+            if self
+                .unanswered_since
+                .is_some_and(|since| now - since > OPEN_LIMIT_MS)
+            {
+                self.abandon(now, &mut out);
+            }
+            return out;
+        }
         if !matches!(self.conn, Conn::Hello | Conn::Live) {
             return out;
         }

@@ -4,7 +4,7 @@
 
 use warroom_core::client::{
     BUSY_PING_EVERY_MS, BUSY_REPLY_LIMIT_MS, CATCH_UP_LIMIT_MS, ClientSync, Effect, Held,
-    IDLE_PING_EVERY_MS, IDLE_REPLY_LIMIT_MS, Link, OFFLINE_RETRY_MS, TICK_EVERY_MS,
+    IDLE_PING_EVERY_MS, IDLE_REPLY_LIMIT_MS, Link, OFFLINE_RETRY_MS, OPEN_LIMIT_MS, TICK_EVERY_MS,
 };
 use warroom_core::protocol::ServerMessage;
 
@@ -215,7 +215,8 @@ fn offline_shows_at_once_and_holds_off_reconnects_until_online() {
     assert_eq!(sync.browser_online(5_000.0), [Effect::ReconnectAt(5_000.0)]);
     assert_eq!(
         sync.connecting(5_000.0),
-        Some(vec![Effect::Link(Link::Connecting)])
+        Some(Vec::new()),
+        "offline until welcomed"
     );
     sync.opened(5_010.0);
     let effects = sync.received(&mut Held::default(), welcome(), 5_020.0);
@@ -255,4 +256,16 @@ fn online_while_connected_changes_nothing_and_offline_after_a_refusal_neither() 
     assert!(sync.browser_offline(3.0).is_empty());
     assert!(sync.browser_online(4.0).is_empty());
     assert!(sync.connecting(5.0).is_none());
+}
+
+#[test]
+fn a_socket_that_never_opens_is_tried_again_and_a_reconnect_stays_offline() {
+    // Given a client that was live and lost its socket at 1 s,
+    let mut sync = live(&[]);
+    let at = reconnect_at(&sync.closed(1006, "", 1_000.0)).unwrap();
+    // when the reconnect falls due, then the board stays offline (no "connecting" again),
+    assert_eq!(sync.connecting(at), Some(Vec::new()));
+    // and a socket whose handshake goes unanswered is given up on after the open limit.
+    assert!(!is_lost(&sync.tick(at + OPEN_LIMIT_MS)));
+    assert!(is_lost(&sync.tick(at + OPEN_LIMIT_MS + 500.0)));
 }
