@@ -266,12 +266,20 @@ fn LinkIndicator() -> impl IntoView {
             {move || match session.link.get() {
                 Link::Online => view! { <span class="link-state online">"● Live"</span> }.into_any(),
                 Link::Connecting => view! { <span class="link-state connecting">"◌ Connecting…"</span> }.into_any(),
+                // "Live" only while the link answers: `ClientSync` takes it for lost within 4 s
+                // of a command going unanswered, and at once when the browser says offline.
+                Link::Offline { .. } if session.no_network.get() => view! {
+                    <span class="link-state offline">
+                        "✕ OFFLINE — this device has no network. Notes you post are kept and sent when it returns."
+                    </span>
+                }.into_any(),
                 Link::Offline { retry_at_ms } => {
                     let _tick = clock.now();
                     let secs = ((retry_at_ms - js_sys::Date::now()) / 1000.0).ceil().max(0.0);
+                    let when = if secs > 0.0 { format!("reconnecting in {secs}s") } else { "reconnecting now".into() };
                     view! {
                         <span class="link-state offline">
-                            "✕ OFFLINE — reconnecting in " {secs as u32} "s. Notes you post are kept and sent when the link returns."
+                            "✕ OFFLINE — " {when} ". Notes you post are kept and sent when the link returns."
                         </span>
                     }.into_any()
                 }

@@ -4,15 +4,16 @@
 //! Every protocol rule — folding events in order, gaps, snapshots, resending pending commands
 //! with the same ids, outcomes, history pages, heartbeats, backoff — is in `ClientSync`, which
 //! the server's tests and the benchmark drive too. This file is the browser's part only: the
-//! socket and its closures, the timers, local storage for the pending commands (so a reload
-//! loses nothing), and the signals components read. Components never touch the socket.
+//! socket and its closures, the timers, the window's `offline`/`online` events, local storage
+//! for the pending commands (so a reload loses nothing), and the signals components read.
+//! Components never touch the socket.
 
 use std::collections::{BTreeSet, HashMap};
 
 use gloo_storage::{LocalStorage as WebStorage, Storage};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use warroom_core::client::{Board, ClientSync, Effect, PING_EVERY_MS, Pending};
+use warroom_core::client::{Board, ClientSync, Effect, Pending, TICK_EVERY_MS};
 use warroom_core::{
     Command, CommandId, IncidentId, NoteKind, ParticipantId, Recorded, Seq, State, TextId,
 };
@@ -55,6 +56,9 @@ pub struct Session {
     /// Whether the server has told us who is present yet.
     pub presence_known: RwSignal<bool>,
     pub link: RwSignal<Link>,
+    /// The browser says this device has no network (its `offline` event, or `navigator.onLine`
+    /// at start), until its `online` event.
+    pub no_network: RwSignal<bool>,
     pub pending: RwSignal<Vec<PendingCommand>>,
     pub outcomes: RwSignal<HashMap<CommandId, Outcome>>,
     /// The last protocol-level problem the server reported, for the connection indicator.
@@ -176,6 +180,7 @@ impl Session {
             present: RwSignal::new(BTreeSet::new()),
             presence_known: RwSignal::new(false),
             link: RwSignal::new(Link::Connecting),
+            no_network: RwSignal::new(false),
             pending: RwSignal::new(pending),
             outcomes: RwSignal::new(outcomes),
             notice: RwSignal::new(None),
@@ -188,13 +193,30 @@ impl Session {
             pending_key: StoredValue::new(key),
             alive: StoredValue::new(true),
         };
-        session.open();
-        let heartbeat = gloo_timers::callback::Interval::new(PING_EVERY_MS, move || {
+        if browser_online() == Some(false) {
+            // Opened without a network: say so rather than "Connecting…" for ever.
+            session.no_network.set(true);
+            session.drive(|sync, _| sync.browser_offline(js_sys::Date::now()));
+        } else {
+            session.open();
+        }
+        let heartbeat = gloo_timers::callback::Interval::new(TICK_EVERY_MS, move || {
             session.drive(|sync, _| sync.tick(js_sys::Date::now()));
         });
         // Dropped (and so stopped) with the board.
         StoredValue::new_local(heartbeat);
+        // The browser knows first when the network goes: the board shows it at once.
+        let offline = window_event_listener(leptos::ev::offline, move |_| {
+            session.no_network.try_set(true);
+            session.drive(|sync, _| sync.browser_offline(js_sys::Date::now()));
+        });
+        let online = window_event_listener(leptos::ev::online, move |_| {
+            session.no_network.try_set(false);
+            session.drive(|sync, _| sync.browser_online(js_sys::Date::now()));
+        });
         on_cleanup(move || {
+            offline.remove();
+            online.remove();
             session.alive.try_set_value(false);
             session.discard_socket();
         });
@@ -224,7 +246,7 @@ impl Session {
                 at_ms: js_sys::Date::now(),
             });
         });
-        self.drive(|sync, _| sync.submit(id.clone(), json));
+        self.drive(|sync, _| sync.submit(id.clone(), json, js_sys::Date::now()));
         id
     }
 
@@ -275,11 +297,17 @@ impl Session {
         }
     }
 
+    /// Opens a socket, if `ClientSync` says one is due (a stale reconnect timer opens none).
     fn open(&self) {
         if !self.is_alive() {
             return;
         }
-        let Some(effects) = self.sync.try_update_value(ClientSync::connecting).flatten() else {
+        let now = js_sys::Date::now();
+        let Some(effects) = self
+            .sync
+            .try_update_value(|sync| sync.connecting(now))
+            .flatten()
+        else {
             return;
         };
         effects.into_iter().for_each(|e| self.carry_out(e));
@@ -377,6 +405,14 @@ impl Session {
             }
         });
     }
+}
+
+/// `navigator.onLine`, read without another web-sys feature; `None` where it is missing.
+fn browser_online() -> Option<bool> {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    js_sys::Reflect::get(&navigator, &"onLine".into())
+        .ok()?
+        .as_bool()
 }
 
 /// How long from now until `at_ms`, browser time.

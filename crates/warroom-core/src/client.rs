@@ -7,13 +7,15 @@
 //! adopting a snapshot; keeping each submitted command *pending* until `ack` or `rejected`, and
 //! resending every pending command, in order and with its original id, after each welcome (the
 //! server applies each id once); sending a rate-limited command again a little later; paging
-//! the timeline back with `history`; pinging, and giving up on a server gone silent; and
-//! reconnecting with exponential backoff and jitter (or not at all, when refused or outdated).
+//! the timeline back with `history`; pinging, and giving up on a link whose requests go
+//! unanswered — within seconds while a command is pending — or that the browser says is gone
+//! (`liveness.rs`); and reconnecting with exponential backoff and jitter (or not at all, when
+//! refused or outdated).
 //!
 //! **What it deliberately does not do:** open or read sockets, keep anything in storage, read a
 //! clock, set timers or draw random numbers. Whoever drives it tells it what happened
 //! ([`ClientSync::opened`], [`ClientSync::received`], [`ClientSync::closed`],
-//! [`ClientSync::tick`]…) with the time `now` in milliseconds, and carries out the
+//! [`ClientSync::tick`], [`ClientSync::browser_offline`]…) with the time `now` in milliseconds, and carries out the
 //! [`Effect`]s it returns: frames to send, a socket to abandon, when to reconnect, pending
 //! commands to save, outcomes and notices to show. Jitter comes from a seed given at
 //! construction. The board itself lives wherever the caller keeps it (in memory, in the
@@ -27,7 +29,7 @@
 //! let incident = IncidentId::parse("j5ypw3baktyaxifyjy6d7jcb7a").unwrap();
 //! let mut sync = ClientSync::new(incident, 0, Vec::new(), 7);
 //! let mut board = Held::default();
-//! sync.connecting(); // the driver opens a socket…
+//! sync.connecting(0.0); // the driver opens a socket…
 //! let hello = sync.opened(0.0); // …and sends what it is told to, once open
 //! assert!(matches!(&hello[..], [Effect::Send(frame)] if frame.contains(r#""last_seq":0"#)));
 //! let welcome = r#"{"type":"welcome","incident":"j5ypw3baktyaxifyjy6d7jcb7a","head":0,
@@ -42,19 +44,20 @@
 mod board;
 mod effect;
 mod fold;
+mod liveness;
 
 pub use board::{Board, Held};
 pub use effect::{Effect, Link, Outcome, Pending};
+pub use liveness::{
+    BUSY_PING_EVERY_MS, BUSY_REPLY_LIMIT_MS, CATCH_UP_LIMIT_MS, IDLE_PING_EVERY_MS,
+    IDLE_REPLY_LIMIT_MS, OFFLINE_RETRY_MS, OPEN_LIMIT_MS, TICK_EVERY_MS,
+};
 
 use crate::ids::{CommandId, IncidentId, Seq};
 use crate::protocol::{ClientMessage, ErrorCode, PROTOCOL_VERSION, ServerMessage, close};
 
 /// Timeline page size when scrolling back.
 pub const HISTORY_PAGE: u32 = 200;
-/// How often the driver should call [`ClientSync::tick`]: each tick while online sends a ping.
-pub const PING_EVERY_MS: u32 = 10_000;
-/// A server heard from less recently than this is taken for gone (a half-open connection).
-pub const SILENCE_LIMIT_MS: f64 = 35_000.0;
 /// How long a rate-limited command waits before it is sent again.
 pub const RATE_LIMIT_RETRY_MS: f64 = 1_000.0;
 
@@ -89,6 +92,18 @@ pub struct ClientSync {
     /// Reconnect attempts since the last welcome, for the backoff.
     attempt: u32,
     last_heard_ms: f64,
+    /// When the first request still without any answer went out (nothing heard since).
+    unanswered_since: Option<f64>,
+    /// When the last ping went out.
+    last_ping_ms: f64,
+    /// The browser said it is offline (and has not said `online` since, nor has a welcome
+    /// proved it wrong): reconnects wait for `online` or a slow retry.
+    offline: bool,
+    /// When the reconnect now due was scheduled for; earlier timers are stale.
+    retry_at: Option<f64>,
+    /// Whether a welcome ever came: after that, a reconnect is shown as offline, not as the
+    /// first "connecting".
+    ever_live: bool,
     /// The last protocol problem shown, which a refusal repeats.
     notice: Option<String>,
     /// The state of the jitter's generator (splitmix64).
@@ -108,6 +123,11 @@ impl ClientSync {
             announced: None,
             attempt: 0,
             last_heard_ms: 0.0,
+            unanswered_since: None,
+            last_ping_ms: 0.0,
+            offline: false,
+            retry_at: None,
+            ever_live: false,
             notice: None,
             rng: seed,
         }
@@ -143,13 +163,23 @@ impl ClientSync {
         self.history_complete
     }
 
-    /// A socket is being opened (first, or as a reconnect was due). Nothing to do once
-    /// refused or outdated: the result is then `None` and no socket should be opened.
-    pub fn connecting(&mut self) -> Option<Vec<Effect>> {
-        if self.conn == Conn::Stopped {
+    /// A socket is to be opened at `now` (first, or as a reconnect fell due); the link shows
+    /// "connecting" the first time, and stays offline on a reconnect. `None` when no
+    /// socket should be opened: once refused or outdated, while a connection is already open
+    /// or opening, or when this is a stale timer (the reconnect due was rescheduled since —
+    /// by `offline`, say).
+    pub fn connecting(&mut self, now: f64) -> Option<Vec<Effect>> {
+        if !self.reconnect_due(now) {
             return None;
         }
+        self.retry_at = None;
         self.conn = Conn::Opening;
+        // The handshake is the request: its time limit runs from now.
+        self.unanswered_since = Some(now);
+        if self.ever_live {
+            // A reconnect: the board stays offline until welcomed again.
+            return Some(Vec::new());
+        }
         Some(vec![Effect::Link(Link::Connecting)])
     }
 
@@ -162,7 +192,8 @@ impl ClientSync {
 
     /// The socket opened: say hello with what is held.
     pub fn opened(&mut self, now: f64) -> Vec<Effect> {
-        self.last_heard_ms = now;
+        self.heard(now);
+        self.asked(now);
         self.conn = Conn::Hello;
         let hello = ClientMessage::Hello {
             protocol: PROTOCOL_VERSION,
@@ -181,7 +212,7 @@ impl ClientSync {
         match serde_json::from_str::<ServerMessage>(text) {
             Ok(message) => self.received(board, message, now),
             Err(err) => {
-                self.last_heard_ms = now;
+                self.heard(now);
                 let notice = format!("Unreadable message from the server: {err}");
                 vec![self.set_notice(Some(notice))]
             }
@@ -200,19 +231,26 @@ impl ClientSync {
             // What an abandoned socket still delivered: it is not listened to.
             return out;
         }
-        self.last_heard_ms = now;
+        self.heard(now);
         match message {
             ServerMessage::Welcome {
                 head, server_time, ..
             } => {
                 self.conn = Conn::Live;
+                self.ever_live = true;
                 self.announced = Some(head);
                 self.attempt = 0;
+                // The link works, whatever the browser said.
+                self.offline = false;
+                self.last_ping_ms = now;
                 out.push(Effect::ServerTime(server_time));
                 out.push(self.set_notice(None));
                 out.push(Effect::Link(Link::Online));
                 // Everything not yet acknowledged goes again, with the same ids, in order.
                 out.extend(self.pending.iter().map(|p| Effect::Send(p.frame())));
+                if !self.pending.is_empty() {
+                    self.asked(now);
+                }
             }
             ServerMessage::Snapshot { seq, state } => {
                 board.update(|s, log| {
@@ -294,31 +332,22 @@ impl ClientSync {
         out
     }
 
-    /// The heartbeat, due every [`PING_EVERY_MS`]: gives up on a silent server, else pings.
-    pub fn tick(&mut self, now: f64) -> Vec<Effect> {
-        let mut out = Vec::new();
-        if self.conn != Conn::Live {
-            return out;
-        }
-        if now - self.last_heard_ms > SILENCE_LIMIT_MS {
-            // Half-open: the server went silent without a close. Start over.
-            self.abandon(now, &mut out);
-            return out;
-        }
-        let ping = ClientMessage::Ping { nonce: now as u64 };
-        out.push(Effect::Send(ping.to_json()));
-        out
-    }
-
-    /// A new command: pending from now on, and sent at once when live.
-    pub fn submit(&mut self, id: CommandId, command: String) -> Vec<Effect> {
+    /// A new command, at `now`: pending from now on, and sent at once when live — with a ping
+    /// when nothing else was pending, so that the link proves itself within seconds whatever
+    /// the room takes to write (see `liveness.rs`).
+    pub fn submit(&mut self, id: CommandId, command: String, now: f64) -> Vec<Effect> {
         let pending = Pending { id, command };
         let mut out = vec![
             Effect::Outcome(pending.id.clone(), Outcome::Pending),
             Effect::SavePending,
         ];
+        let was_idle = self.pending.is_empty();
         if self.is_live() {
             out.push(Effect::Send(pending.frame()));
+            self.asked(now);
+            if was_idle {
+                self.ping(now, &mut out);
+            }
         }
         self.pending.push(pending);
         out
@@ -351,25 +380,6 @@ impl ClientSync {
         out.push(Effect::Outcome(id, outcome));
     }
 
-    /// Gives up on the current socket (out of step, or silent) and reconnects.
-    fn abandon(&mut self, now: f64, out: &mut Vec<Effect>) {
-        self.conn = Conn::Down;
-        out.push(Effect::Disconnect);
-        self.reconnect(now, out);
-    }
-
-    fn reconnect(&mut self, now: f64, out: &mut Vec<Effect>) {
-        self.conn = Conn::Down;
-        let attempt = self.attempt;
-        self.attempt = attempt.saturating_add(1);
-        // Exponential backoff from half a second, capped at eight, with jitter so that a
-        // room full of browsers does not reconnect in lockstep after a restart.
-        let base = (500.0 * 2f64.powi(attempt.min(4) as i32)).min(8_000.0);
-        let retry_at_ms = now + base * (0.5 + 0.5 * self.jitter());
-        out.push(Effect::Link(Link::Offline { retry_at_ms }));
-        out.push(Effect::ReconnectAt(retry_at_ms));
-    }
-
     fn set_notice(&mut self, notice: Option<String>) -> Effect {
         self.notice.clone_from(&notice);
         Effect::Notice(notice)
@@ -380,15 +390,5 @@ impl ClientSync {
             self.history_complete = complete;
             out.push(Effect::HistoryComplete(complete));
         }
-    }
-
-    /// A number in [0, 1) from the seed (splitmix64).
-    fn jitter(&mut self) -> f64 {
-        self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        (z >> 11) as f64 / (1u64 << 53) as f64
     }
 }

@@ -173,7 +173,9 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_OUTBOUND_QUEUE", default_value_t = defaults::OUTBOUND_QUEUE)]
     pub outbound_queue: usize,
 
-    /// Seconds between heartbeat pings; a connection silent for three of them is closed.
+    /// Seconds of silence after which a connection is pinged (and again each heartbeat while
+    /// it stays silent); a connection silent for three heartbeats is closed with 4009 and its
+    /// person shown as not connected.
     #[arg(long, env = "WARROOM_HEARTBEAT_SECS", default_value_t = defaults::HEARTBEAT_SECS)]
     pub heartbeat_secs: u64,
 
@@ -327,6 +329,19 @@ mod tests {
     struct Cli {
         #[command(flatten)]
         serve: ServeArgs,
+    }
+
+    #[test]
+    fn by_default_a_silent_connection_is_gone_within_ten_seconds() {
+        // Given no flags, when a connection falls silent, then it is closed (and its person
+        // leaves the presence) three heartbeats later: 3 × 3 s = 9 s, under the 10 s promised.
+        let config = Cli::parse_from(["warroom"]).serve.connection();
+        assert_eq!(config.heartbeat, Duration::from_secs(3));
+        assert_eq!(config.heartbeat_timeout, config.heartbeat * 3);
+        assert!(config.heartbeat_timeout <= Duration::from_secs(9));
+        // …and the flag moves it: `--heartbeat-secs 10` gives 30 s.
+        let slow = Cli::parse_from(["warroom", "--heartbeat-secs", "10"]).serve;
+        assert_eq!(slow.connection().heartbeat_timeout, Duration::from_secs(30));
     }
 
     #[test]

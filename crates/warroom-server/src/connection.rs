@@ -6,9 +6,18 @@
 //! a send task (`send.rs`: the room's bounded queue for this client, replies, heartbeat pings,
 //! fragmented writes, the close) and the receive half here, a `Connection`: it reads frames,
 //! enforces the size limit and the participant's rate limit (shared by all their connections),
-//! decodes messages and forwards commands to the incident's room, and answers protocol errors
-//! itself. It ends on a close, a missed heartbeat, the session's sign-out (4401) or the
-//! server's shutdown (1001).
+//! decodes messages and forwards commands to the incident's room, answers protocol errors
+//! itself, and keeps the heartbeat. It ends on a close, a missed heartbeat, the session's
+//! sign-out (4401) or the server's shutdown (1001), and the connection leaves the room's
+//! presence at once, before its close frame is written.
+//!
+//! **The heartbeat.** Any frame from the client — a message, a pong, a ping — is liveness. A
+//! connection silent for `heartbeat` is sent a WebSocket ping, and again every `heartbeat`
+//! while it stays silent; silent for `heartbeat_timeout` (three heartbeats), it is closed with
+//! 4009. A client that pings on its own (the browser app does, every 2.5 s) is never pinged.
+//! One timer per connection does it, re-armed only when it fires (at most once a heartbeat),
+//! not on every message: it wakes, compares the time with when the client was last heard,
+//! and sleeps until the next moment that could matter.
 //!
 //! Nothing here decides anything about the incident: that is the room's job.
 
@@ -109,7 +118,6 @@ pub async fn serve(
         sink,
         from_room,
         control,
-        config.heartbeat,
         config.write_timeout,
     ));
     let clock = rooms.clock();
@@ -132,14 +140,18 @@ pub async fn serve(
     };
     tokio::select! {
         () = receive.run(stream) => {
+            // Off the presence at once: the others see this person gone without waiting for a
+            // close frame to reach a client that may have stopped reading.
+            let _ = room.send(RoomMsg::Leave { conn }).await;
             // The receive half dropped its control sender: let the send task flush the close
             // frame, if any, then stop it.
             let _ = tokio::time::timeout(CLOSE_TIMEOUT, &mut send_task).await;
         }
-        _ = &mut send_task => {}
+        _ = &mut send_task => {
+            let _ = room.send(RoomMsg::Leave { conn }).await;
+        }
     }
     send_task.abort();
-    let _ = room.send(RoomMsg::Leave { conn }).await;
     tracing::debug!(conn, %incident, %participant, "disconnected");
 }
 
@@ -218,8 +230,9 @@ impl Connection {
     #[expect(clippy::manual_async_fn, reason = "an async fn holds `self` twice")]
     fn run(mut self, mut stream: Stream) -> impl Future<Output = ()> {
         async move {
+            let heartbeat = tokio::time::sleep_until(self.last_heard + self.config.heartbeat);
+            tokio::pin!(heartbeat);
             loop {
-                let deadline = self.last_heard + self.config.heartbeat_timeout;
                 let message = tokio::select! {
                     m = stream.next() => m,
                     () = self.sign_out.happened(self.rooms.store().as_ref()) => {
@@ -227,7 +240,11 @@ impl Connection {
                         self.close(close::SIGNED_OUT, "signed out").await;
                         return;
                     }
-                    () = tokio::time::sleep_until(deadline) => {
+                    () = &mut heartbeat => {
+                        if let Some(next) = self.heartbeat() {
+                            heartbeat.as_mut().reset(next);
+                            continue;
+                        }
                         tracing::info!(conn = self.conn, incident = %self.incident, "no heartbeat; closing");
                         self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
                         return;
@@ -242,6 +259,28 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// The heartbeat's timer fired: pings a client silent for a heartbeat, and says when to
+    /// look again — or `None` when it has been silent too long.
+    fn heartbeat(&self) -> Option<Instant> {
+        let now = self.clock.instant();
+        let silent = now.saturating_duration_since(self.last_heard);
+        let ConnectionConfig {
+            heartbeat,
+            heartbeat_timeout,
+            ..
+        } = self.config;
+        if silent >= heartbeat_timeout {
+            return None;
+        }
+        if silent < heartbeat {
+            // Heard from meanwhile: nothing to send.
+            return Some(self.last_heard + heartbeat);
+        }
+        // A full queue means the send task is busy writing to this client anyway.
+        let _ = self.control.try_send(Control::Ping);
+        Some((now + heartbeat).min(self.last_heard + heartbeat_timeout))
     }
 
     /// One read from the socket.

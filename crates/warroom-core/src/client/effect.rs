@@ -56,8 +56,9 @@ pub enum Effect {
     Send(String),
     /// Abandon the socket: detach and close it, without reporting its close back.
     Disconnect,
-    /// Open a new socket at this time (ms), then call
-    /// [`ClientSync::connecting`](super::ClientSync::connecting).
+    /// Open a new socket at this time (ms) if [`ClientSync::connecting`](super::ClientSync::connecting)
+    /// then says so (a later `ReconnectAt` supersedes this one: the driver need not cancel
+    /// timers, a stale one opens nothing).
     ReconnectAt(f64),
     /// Call [`ClientSync::retry`](super::ClientSync::retry) with this command at this time
     /// (ms).

@@ -1,5 +1,7 @@
 //! `ClientSync` against a model server, over a link that loses, duplicates and delays frames
-//! and cuts connections, with time passing (so that silence and backoff come into play).
+//! and cuts connections, with time passing (so that silence and backoff come into play), and a
+//! browser that says it went offline (rightly: the network is gone until it says online; or
+//! wrongly) and back online.
 //!
 //! The model server is the protocol's server half in miniature: the real `execute` (so
 //! `decide` and `apply`) of this crate, a log, the ids of applied commands (a resend is
@@ -16,10 +18,11 @@ use std::collections::{HashMap, VecDeque};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestCaseError;
-use warroom_core::client::{ClientSync, Effect, Held, Outcome, PING_EVERY_MS};
+use warroom_core::client::{ClientSync, Effect, Held, Link, Outcome, TICK_EVERY_MS};
 use warroom_core::protocol::ServerMessage;
 use warroom_core::{Command, CommandId, NoteKind, TextId};
 
+mod liveness;
 mod model;
 mod rules;
 
@@ -46,6 +49,11 @@ enum Step {
     Wait(u32),
     /// The client asks for older history.
     Earlier,
+    /// The browser says it is offline: `real`ly (the network is gone, what is in flight is
+    /// lost and no socket opens until `Online`), or wrongly.
+    Offline { real: bool },
+    /// The browser says it is online again (and the network is back).
+    Online,
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -60,6 +68,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => prop_oneof![Just(1006u16), Just(1011), Just(4008), Just(1001)].prop_map(Step::Cut),
         2 => (0u32..50_000).prop_map(Step::Wait),
         1 => Just(Step::Earlier),
+        1 => any::<bool>().prop_map(|real| Step::Offline { real }),
+        1 => Just(Step::Online),
     ]
 }
 
@@ -76,6 +86,8 @@ struct World {
     submitted: Vec<(CommandId, String)>,
     outcomes: HashMap<CommandId, Outcome>,
     made: u32,
+    /// The network is gone (the browser said so, rightly): sockets fail to open.
+    network_down: bool,
     seen: Seen,
 }
 
@@ -89,6 +101,10 @@ struct Seen {
     rejected: usize,
     resent: usize,
     pages: usize,
+    /// The browser's offline news while a command was pending.
+    offline_pending: usize,
+    /// Sockets that failed to open for want of a network.
+    failed_opens: usize,
 }
 
 impl World {
@@ -98,27 +114,34 @@ impl World {
             sync: ClientSync::new(incident(), 0, Vec::new(), 7),
             held: Held::default(),
             now: 0.0,
-            next_tick: f64::from(PING_EVERY_MS),
+            next_tick: f64::from(TICK_EVERY_MS),
             reconnect_at: None,
             link: None,
             submitted: Vec::new(),
             outcomes: HashMap::new(),
             made: 0,
+            network_down: false,
             seen: Seen::default(),
         };
-        world.open();
+        world.open().unwrap();
         world
     }
 
-    fn open(&mut self) {
+    fn open(&mut self) -> Result<(), TestCaseError> {
         self.reconnect_at = None;
-        let Some(effects) = self.sync.connecting() else {
-            return;
+        let Some(effects) = self.sync.connecting(self.now) else {
+            return Ok(());
         };
+        self.run(effects)?;
+        if self.network_down {
+            // A browser's socket fails at once without a network, with 1006.
+            self.seen.failed_opens += 1;
+            let effects = self.sync.closed(1006, "", self.now);
+            return self.run(effects);
+        }
         self.link = Some((VecDeque::new(), VecDeque::new()));
-        self.run(effects).unwrap();
         let effects = self.sync.opened(self.now);
-        self.run(effects).unwrap();
+        self.run(effects)
     }
 
     fn run(&mut self, effects: Vec<Effect>) -> Result<(), TestCaseError> {
@@ -131,7 +154,8 @@ impl World {
                 }
                 Effect::Disconnect => self.link = None,
                 Effect::ReconnectAt(at) => {
-                    prop_assert!(at > self.now, "a reconnect is never due at once");
+                    // At once only when the browser says it is back online.
+                    prop_assert!(at >= self.now, "a reconnect is never due in the past");
                     self.reconnect_at = Some(at);
                 }
                 Effect::Notice(Some(n)) if n.starts_with("Missed events") => self.seen.gaps += 1,
@@ -165,9 +189,9 @@ impl World {
                     essential: false,
                 };
                 self.submitted.push((id.clone(), text));
-                let effects = self
-                    .sync
-                    .submit(id, serde_json::to_string(&command).unwrap());
+                let effects =
+                    self.sync
+                        .submit(id, serde_json::to_string(&command).unwrap(), self.now);
                 self.run(effects)?;
             }
             Step::Other => {
@@ -217,6 +241,32 @@ impl World {
                 let effects = self.sync.load_earlier(&self.held);
                 self.run(effects)?;
             }
+            Step::Offline { real } => {
+                if *real {
+                    // What is in flight is lost with the network.
+                    self.network_down = true;
+                    self.link = None;
+                }
+                if !self.sync.pending().is_empty() {
+                    self.seen.offline_pending += 1;
+                }
+                let effects = self.sync.browser_offline(self.now);
+                // (The model never refuses, so the client is never stopped.)
+                prop_assert!(
+                    effects
+                        .iter()
+                        .any(|e| matches!(e, Effect::Link(Link::Offline { .. }))),
+                    "offline news is shown at once: {:?}",
+                    effects
+                );
+                prop_assert!(!self.sync.is_live());
+                self.run(effects)?;
+            }
+            Step::Online => {
+                self.network_down = false;
+                let effects = self.sync.browser_online(self.now);
+                self.run(effects)?;
+            }
         }
         self.check()
     }
@@ -248,11 +298,11 @@ impl World {
             match (reconnect, tick) {
                 (Some(r), t) if t.is_none_or(|t| r <= t) => {
                     self.now = r;
-                    self.open();
+                    self.open()?;
                 }
                 (_, Some(t)) => {
                     self.now = t;
-                    self.next_tick = t + f64::from(PING_EVERY_MS);
+                    self.next_tick = t + f64::from(TICK_EVERY_MS);
                     let effects = self.sync.tick(self.now);
                     if effects.contains(&Effect::Disconnect) {
                         self.seen.silences += 1;
@@ -299,6 +349,9 @@ impl World {
     /// reveals is only made good by a reconnect), then everything is delivered and the
     /// history paged back.
     fn settle(&mut self) -> Result<(), TestCaseError> {
+        if self.network_down {
+            self.step(&Step::Online)?;
+        }
         for _ in 0..3 {
             self.step(&Step::Cut(1006))?;
             for _ in 0..200 {
@@ -404,6 +457,8 @@ fn the_steps_reach_every_interesting_path() {
         total.rejected += seen.rejected;
         total.resent += seen.resent;
         total.pages += seen.pages;
+        total.offline_pending += seen.offline_pending;
+        total.failed_opens += seen.failed_opens;
     }
     let Seen {
         gaps,
@@ -412,6 +467,8 @@ fn the_steps_reach_every_interesting_path() {
         rejected,
         resent,
         pages,
+        offline_pending,
+        failed_opens,
     } = total;
     for (what, n) in [
         ("gaps", gaps),
@@ -420,6 +477,8 @@ fn the_steps_reach_every_interesting_path() {
         ("rejections", rejected),
         ("acknowledged resends", resent),
         ("history pages", pages),
+        ("offline news with a command pending", offline_pending),
+        ("sockets failed for want of a network", failed_opens),
     ] {
         assert!(n >= 5, "only {n} {what} in 200 runs: {total:?}");
     }

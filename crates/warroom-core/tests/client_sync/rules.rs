@@ -1,5 +1,6 @@
 //! The rules the model server never exercises, one at a time: refusals, an older protocol,
-//! the session check, rate limits, read-only connections, heartbeats, backoff, history pages.
+//! the session check, rate limits, read-only connections, backoff, history pages. Heartbeats
+//! and the browser's offline news are `liveness.rs`'s.
 
 use chrono::{TimeZone, Utc};
 use warroom_core::client::{ClientSync, Effect, Held, Link, Outcome, Pending};
@@ -8,11 +9,11 @@ use warroom_core::{Command, CommandId, NoteKind, Recorded, TextId};
 
 use crate::model::{Model, incident};
 
-fn id(s: &str) -> CommandId {
+pub fn id(s: &str) -> CommandId {
     CommandId::parse(s).unwrap()
 }
 
-fn welcome() -> ServerMessage {
+pub fn welcome() -> ServerMessage {
     ServerMessage::Welcome {
         incident: incident(),
         head: 0,
@@ -21,7 +22,7 @@ fn welcome() -> ServerMessage {
 }
 
 /// A client holding `pending`, connected and welcomed at time 0.
-fn live(pending: &[&str]) -> ClientSync {
+pub fn live(pending: &[&str]) -> ClientSync {
     let pending = pending
         .iter()
         .map(|p| Pending {
@@ -30,7 +31,7 @@ fn live(pending: &[&str]) -> ClientSync {
         })
         .collect();
     let mut sync = ClientSync::new(incident(), 0, pending, 1);
-    sync.connecting().unwrap();
+    sync.connecting(0.0).unwrap();
     sync.opened(0.0);
     sync.received(&mut Held::default(), welcome(), 0.0);
     sync
@@ -44,7 +45,7 @@ fn error(code: ErrorCode, command: Option<&str>) -> ServerMessage {
     }
 }
 
-fn reconnect_at(effects: &[Effect]) -> Option<f64> {
+pub fn reconnect_at(effects: &[Effect]) -> Option<f64> {
     effects.iter().find_map(|e| match e {
         Effect::ReconnectAt(at) => Some(*at),
         _ => None,
@@ -54,11 +55,11 @@ fn reconnect_at(effects: &[Effect]) -> Option<f64> {
 #[test]
 fn a_welcome_resends_the_pending_commands_in_order_and_a_submit_goes_at_once() {
     let mut sync = ClientSync::new(incident(), 0, Vec::new(), 1);
-    let offline = sync.submit(id("c-1"), "{}".into());
+    let offline = sync.submit(id("c-1"), "{}".into(), 0.0);
     assert!(!offline.iter().any(|e| matches!(e, Effect::Send(_))));
-    sync.connecting().unwrap();
+    sync.connecting(0.0).unwrap();
     sync.opened(0.0);
-    sync.submit(id("c-2"), "{}".into());
+    sync.submit(id("c-2"), "{}".into(), 0.0);
     let effects = sync.received(&mut Held::default(), welcome(), 0.0);
     let sent: Vec<_> = effects
         .iter()
@@ -74,7 +75,7 @@ fn a_welcome_resends_the_pending_commands_in_order_and_a_submit_goes_at_once() {
             r#"{"type":"submit","id":"c-2","command":{}}"#
         ]
     );
-    let live = sync.submit(id("c-3"), "{}".into());
+    let live = sync.submit(id("c-3"), "{}".into(), 1.0);
     assert!(live.contains(&Effect::Send(
         r#"{"type":"submit","id":"c-3","command":{}}"#.into()
     )));
@@ -89,7 +90,7 @@ fn backoff_doubles_from_half_a_second_to_eight_with_jitter_and_a_welcome_resets_
         let delay = reconnect_at(&effects).unwrap() - now;
         assert!((base / 2.0..=base).contains(&delay), "{delay} for {base}");
         now += delay;
-        sync.connecting().unwrap();
+        sync.connecting(now).unwrap();
     }
     sync.opened(now);
     sync.received(&mut Held::default(), welcome(), now);
@@ -107,10 +108,13 @@ fn a_refusal_is_final_and_says_why() {
             "The server closed this board: removed.".into()
         ))]
     );
-    assert!(sync.connecting().is_none(), "no reconnect after a refusal");
+    assert!(
+        sync.connecting(1e9).is_none(),
+        "no reconnect after a refusal"
+    );
 
     let mut sync = ClientSync::new(incident(), 0, Vec::new(), 1);
-    sync.connecting().unwrap();
+    sync.connecting(0.0).unwrap();
     sync.opened(0.0);
     sync.received(
         &mut Held::default(),
@@ -132,14 +136,14 @@ fn an_older_protocol_stops_and_keeps_the_pending_commands() {
     assert!(effects.contains(&Effect::Disconnect));
     assert!(effects.contains(&Effect::Link(Link::Outdated)));
     assert!(sync.closed(1000, "", 2.0).is_empty());
-    assert!(sync.connecting().is_none());
+    assert!(sync.connecting(1e9).is_none());
     assert_eq!(sync.pending().len(), 1);
 }
 
 #[test]
 fn the_session_is_checked_after_a_close_before_the_welcome_or_on_signing_out() {
     let mut sync = ClientSync::new(incident(), 0, Vec::new(), 1);
-    sync.connecting().unwrap();
+    sync.connecting(0.0).unwrap();
     assert!(sync.closed(1006, "", 0.0).contains(&Effect::CheckSignedIn));
     let mut sync = live(&[]);
     assert!(!sync.closed(1006, "", 0.0).contains(&Effect::CheckSignedIn));
@@ -179,19 +183,6 @@ fn a_forbidden_command_is_rejected_and_the_connection_is_read_only() {
     assert!(effects.contains(&Effect::Forbidden));
     assert!(effects.contains(&Effect::Outcome(id("c-1"), Outcome::Rejected("no".into()))));
     assert!(sync.pending().is_empty());
-}
-
-#[test]
-fn the_heartbeat_pings_and_gives_up_on_a_silent_server() {
-    let mut sync = live(&[]);
-    assert_eq!(
-        sync.tick(10_000.0),
-        [Effect::Send(r#"{"type":"ping","nonce":10000}"#.into())]
-    );
-    let effects = sync.tick(36_000.0);
-    assert_eq!(effects[0], Effect::Disconnect);
-    assert!(reconnect_at(&effects).is_some());
-    assert!(sync.tick(46_000.0).is_empty(), "offline: no pings");
 }
 
 #[test]

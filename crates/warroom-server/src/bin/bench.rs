@@ -294,6 +294,7 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
                     3 * memory::HEARTBEAT_SECS + 2,
                     memory::HEARTBEAT_SECS
                 );
+                println!("      {}", m.heartbeat_line());
                 let per = m.per_connection_kib();
                 summary.figure(&what, format!("{per:.1} KiB"), target, per <= 32.0);
             }

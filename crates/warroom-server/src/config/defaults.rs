@@ -36,9 +36,15 @@ pub const MAX_BEFORE_HELLO: usize = 256;
 pub const WRITE_TIMEOUT_SECS: u64 = 20;
 /// `--outbound-queue`: frames waiting for one client.
 pub const OUTBOUND_QUEUE: usize = 1_024;
-/// `--heartbeat-secs`.
-pub const HEARTBEAT_SECS: u64 = 15;
-/// Heartbeats a connection may miss before it is closed (4009).
+/// `--heartbeat-secs`: a connection not heard from for this long is pinged, and again each
+/// heartbeat while it stays silent. Short, so that a person whose link died is shown gone
+/// within [`HEARTBEATS_MISSED`] × 3 = 9 s (the promise: 10 s), and someone may assume
+/// an absent holder's role in seconds. Cheap because only *silent* connections are pinged: a
+/// browser pings every 2.5 s itself, so the server pings none of them, and one timer per
+/// connection is re-armed once per heartbeat at most, never per message.
+pub const HEARTBEAT_SECS: u64 = 3;
+/// Heartbeats a connection may stay silent before it is closed (4009): three, so one lost
+/// pong on a lossy link is forgiven.
 pub const HEARTBEATS_MISSED: u32 = 3;
 /// Seconds a new connection has to say hello (not a flag).
 pub const HELLO_TIMEOUT_SECS: u64 = 10;

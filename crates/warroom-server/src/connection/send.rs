@@ -1,16 +1,18 @@
 //! The send half of a connection: one task that drains the room's bounded queue for this
-//! client, the receive half's replies and closes, and heartbeat pings, and writes them to the
+//! client, the receive half's replies, heartbeat pings and closes, and writes them to the
 //! socket. A large frame is written in fragments, each within a time limit, so a client that
 //! stops reading pins one fragment, not a whole board, and is dropped; the socket is closed with
 //! the code the room or the receive half asks for.
 //!
 //! It reads nothing from the client and decides nothing: what to send is the room's and the
-//! receive half's.
+//! receive half's (which also decides when to ping: it knows when the client was last heard).
+//! It has no timer of its own.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::SinkExt;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
@@ -30,6 +32,8 @@ const FLUSH_BEFORE_CLOSE: Duration = Duration::from_secs(2);
 /// What the receive half asks the send task to do.
 pub(super) enum Control {
     Send(Frame),
+    /// A WebSocket ping: the client has been silent for a heartbeat.
+    Ping,
     Close(u16, &'static str),
 }
 
@@ -53,34 +57,36 @@ pub(super) fn run(
     mut sink: Sink,
     mut from_room: FromRoom,
     mut control: mpsc::Receiver<Control>,
-    heartbeat: Duration,
     write_timeout: Duration,
 ) -> impl Future<Output = ()> {
     async move {
-        let mut ping = tokio::time::interval(heartbeat);
-        ping.tick().await;
         let reason = loop {
             let sent = tokio::select! {
                 biased;
                 kick = &mut from_room.kicked => match kick {
                     Ok((code, why)) => break Some((code, why)),
-                    // The room ended without a word: it unloaded or failed. Reconnect.
-                    Err(_) => break Some((close::GOING_AWAY, "room closed; reconnect")),
+                    Err(_) => match room_gone(&mut sink, &mut control, write_timeout).await {
+                        Ok(reason) => break reason,
+                        Err(()) => false,
+                    },
                 },
                 c = control.recv() => match c {
                     Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
+                    Some(Control::Ping) => {
+                        tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
+                            .await
+                            .is_ok_and(|r| r.is_ok())
+                    }
                     Some(Control::Close(code, why)) => break Some((code, why)),
                     None => break None,
                 },
                 f = from_room.frames.recv() => match f {
                     Some(f) => send_frame(&mut sink, f, write_timeout).await,
-                    None => break Some((close::GOING_AWAY, "room closed; reconnect")),
+                    None => match room_gone(&mut sink, &mut control, write_timeout).await {
+                        Ok(reason) => break reason,
+                        Err(()) => false,
+                    },
                 },
-                _ = ping.tick() => {
-                    tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
-                        .await
-                        .is_ok_and(|r| r.is_ok())
-                }
             };
             if !sent {
                 // Not writable in time (or gone): the client has stopped reading. Dropping the
@@ -105,6 +111,35 @@ pub(super) fn run(
             let _ = tokio::time::timeout(write_timeout, sink.send(close_message(code, why))).await;
         }
         let _ = tokio::time::timeout(write_timeout, sink.close()).await;
+    }
+}
+
+/// The room let this connection go: after the connection's `Leave` (sent as soon as the
+/// receive half ends, so that presence does not wait on a close frame to a client that may not
+/// read) or because the room itself ended. The receive half's last words go out first, in
+/// order, and its close code is the one used; without one, the close of a room that ended
+/// (1001: reconnect), or none when the receive half ended without asking for one. `Err` when
+/// the client stopped reading meanwhile.
+async fn room_gone(
+    sink: &mut Sink,
+    control: &mut mpsc::Receiver<Control>,
+    write_timeout: Duration,
+) -> Result<Option<(u16, &'static str)>, ()> {
+    loop {
+        match control.try_recv() {
+            Ok(Control::Send(f)) => {
+                if !send_frame(sink, f, write_timeout).await {
+                    return Err(());
+                }
+            }
+            Ok(Control::Ping) => {}
+            Ok(Control::Close(code, why)) => return Ok(Some((code, why))),
+            Err(TryRecvError::Disconnected) => return Ok(None),
+            // The room unloaded or failed while the client was still talking. Reconnect.
+            Err(TryRecvError::Empty) => {
+                return Ok(Some((close::GOING_AWAY, "room closed; reconnect")));
+            }
+        }
     }
 }
 

@@ -15,6 +15,8 @@
 //!   table.
 //! - [`fixture`]: a frozen database of the first stored formats opens with its board; a
 //!   snapshot that no longer decodes is ignored and the board rebuilt from the log.
+//! - [`presence`]: a client that stops answering (its TCP connection still open) is shown as
+//!   not connected to the others within the heartbeat timeout; one that only listens stays.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
 //! - [`startup`]: a SIGTERM right after the up-line is a graceful stop, the database made.
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
@@ -41,6 +43,7 @@ mod fixture;
 mod hostile;
 mod identity;
 mod oidc;
+mod presence;
 mod race;
 mod resume;
 mod startup;

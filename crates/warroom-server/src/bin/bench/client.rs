@@ -86,7 +86,7 @@ pub async fn hello(
     last_seq: Seq,
 ) -> anyhow::Result<ClientSync> {
     let mut sync = ClientSync::new(incident.clone(), last_seq, Vec::new(), 0);
-    sync.connecting();
+    sync.connecting(0.0);
     for effect in sync.opened(0.0) {
         if let Effect::Send(hello) = effect {
             ws.send(Message::text(hello)).await?;

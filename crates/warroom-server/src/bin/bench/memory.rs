@@ -4,7 +4,10 @@
 //! The rooms are loaded (one connection each) before the first reading, so only the
 //! connections are counted. The server runs with a one-second heartbeat here: after the
 //! reading the benchmark waits past the server's heartbeat timeout and checks that every
-//! connection is still open, i.e. that the idle clients did answer the server's pings.
+//! connection is still open, i.e. that the idle clients did answer the server's pings. The
+//! server's CPU time over that wait is the cost of heartbeats: these clients never send, so
+//! the server pings every one of them every heartbeat (a browser, pinging on its own, is not
+//! pinged at all).
 
 use std::time::Duration;
 
@@ -25,11 +28,35 @@ pub struct Memory {
     pub incidents: usize,
     pub before_kib: u64,
     pub after_kib: u64,
+    /// The server's CPU time while every connection sat idle, and for how long.
+    pub idle_cpu_ms: u64,
+    pub idle_secs: u64,
 }
 
 impl Memory {
     pub fn per_connection_kib(&self) -> f64 {
         self.after_kib.saturating_sub(self.before_kib) as f64 / self.connections as f64
+    }
+
+    /// The server's CPU time per heartbeat ping (one ping out, one pong in), in microseconds.
+    pub fn micros_per_ping(&self) -> f64 {
+        let pings = (self.connections as u64 * self.idle_secs / HEARTBEAT_SECS).max(1);
+        self.idle_cpu_ms as f64 * 1_000.0 / pings as f64
+    }
+
+    /// What that costs at the server's default heartbeat for 10,000 silent connections.
+    pub fn heartbeat_line(&self) -> String {
+        let per_ping = self.micros_per_ping();
+        let pings_per_sec = 10_000.0 / defaults::HEARTBEAT_SECS as f64;
+        format!(
+            "heartbeats: {} ms of server CPU over {} s idle = {per_ping:.1} µs a ping; 10,000 \
+             silent connections at the default {} s heartbeat ({pings_per_sec:.0} pings/s) ≈ \
+             {:.1}% of one core",
+            self.idle_cpu_ms,
+            self.idle_secs,
+            defaults::HEARTBEAT_SECS,
+            per_ping * pings_per_sec / 10_000.0
+        )
     }
 }
 
@@ -76,7 +103,10 @@ pub async fn measure(
 
     // Past the server's heartbeat timeout: still open means pings answered.
     let timeout_secs = u64::from(defaults::HEARTBEATS_MISSED) * HEARTBEAT_SECS;
-    tokio::time::sleep(Duration::from_secs(timeout_secs + 2)).await;
+    let idle_secs = timeout_secs + 2;
+    let cpu_before = server.cpu_ms()?;
+    tokio::time::sleep(Duration::from_secs(idle_secs)).await;
+    let idle_cpu_ms = server.cpu_ms()?.saturating_sub(cpu_before);
     if let Some(ended) = open.try_join_next() {
         bail!(
             "an idle connection ended during the measurement: {}",
@@ -89,6 +119,8 @@ pub async fn measure(
         incidents,
         before_kib,
         after_kib,
+        idle_cpu_ms,
+        idle_secs,
     })
 }
 

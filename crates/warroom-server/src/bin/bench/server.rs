@@ -152,6 +152,26 @@ impl Server {
             .context("no VmRSS line in /proc/<pid>/status")
     }
 
+    /// The CPU time the server has used so far (user and system), in milliseconds.
+    pub fn cpu_ms(&self) -> anyhow::Result<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .context("cannot read the server's /proc stat")?;
+        // Fields after the command name (which may hold spaces): state is the first, utime the
+        // 12th and stime the 13th; both in clock ticks, 100 a second on Linux (USER_HZ).
+        let after_name = stat
+            .rsplit_once(") ")
+            .context("no command name in /proc stat")?
+            .1;
+        let fields: Vec<&str> = after_name.split_whitespace().collect();
+        let ticks = |i: usize| -> anyhow::Result<u64> {
+            fields
+                .get(i)
+                .and_then(|f| f.parse().ok())
+                .context("a short /proc/<pid>/stat")
+        };
+        Ok((ticks(11)? + ticks(12)?) * 10)
+    }
+
     /// The person signed in under `label` (signing them in the first time).
     pub async fn person(&self, label: &str) -> anyhow::Result<Person> {
         if let Some(person) = self.people.lock().expect("people poisoned").get(label) {

@@ -170,7 +170,7 @@ impl Client {
     /// A fresh protocol state for a connection to `incident`, holding the replica.
     fn start(&mut self, incident: &IncidentId) -> &mut ClientSync {
         let mut sync = ClientSync::new(incident.clone(), self.replica.seq, Vec::new(), 0);
-        sync.connecting();
+        sync.connecting(0.0);
         self.sync.insert(sync)
     }
 
