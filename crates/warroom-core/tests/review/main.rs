@@ -9,12 +9,14 @@
 //!   tables and follow-ups where they belong, and hostile text kept in its cell.
 //! - [`export`]: the JSON export round-trips byte for byte and refuses what was tampered with.
 //! - [`alerts`]: each alert appears and clears with its condition, in tier order.
+//! - [`closing`]: what is still open when an incident is resolved or closed.
 //!
 //! Logs are built with [`warroom_core::execute`] from [`Timed`] steps: who sends what, how many
 //! seconds after the declaration, and who is not connected. The crew: Ann declares and
 //! commands; Bob, Cat and Dan join.
 
 mod alerts;
+mod closing;
 mod corpus;
 mod export;
 mod markdown;
