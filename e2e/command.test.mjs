@@ -42,7 +42,7 @@ describe('command and crew', () => {
     await withScreenshots('handoff', [alice, bob], async () => {
       await offerCommand(alice, 'Bob');
       // Bob's unmissable prompt, with the brief.
-      const prompt = bob.page.getByRole('alertdialog', { name: 'Alice is handing you COMMAND' });
+      const prompt = bob.page.getByRole('region', { name: 'Alice is handing you COMMAND' });
       await prompt.waitFor();
       assert.match(await prompt.textContent(), /Checkout p99 at 4 s\./);
       await shot(bob.page, 'handoff-prompt');
@@ -80,7 +80,7 @@ describe('command and crew', () => {
     const { alice, bob } = await crew(browser, server, 'Search index stale');
     await withScreenshots('decline', [alice, bob], async () => {
       await offerCommand(alice, 'Bob');
-      const prompt = bob.page.getByRole('alertdialog', { name: 'Alice is handing you COMMAND' });
+      const prompt = bob.page.getByRole('region', { name: 'Alice is handing you COMMAND' });
       await prompt.getByRole('button', { name: 'Decline' }).click();
       await prompt.getByLabel('Why are you declining?').fill('I am driving the rollback');
       await prompt.getByRole('button', { name: 'Decline' }).click();
@@ -102,7 +102,7 @@ describe('command and crew', () => {
     const { alice, bob } = await crew(browser, server, 'CDN purge stuck');
     await withScreenshots('cancel', [alice, bob], async () => {
       await offerCommand(alice, 'Bob');
-      const prompt = bob.page.getByRole('alertdialog', { name: 'Alice is handing you COMMAND' });
+      const prompt = bob.page.getByRole('region', { name: 'Alice is handing you COMMAND' });
       await prompt.waitFor();
       await alice.page.getByRole('button', { name: 'Cancel offer' }).click();
       await prompt.waitFor({ state: 'detached' });

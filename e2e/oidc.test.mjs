@@ -179,7 +179,7 @@ describe('signing in with an OpenID Connect provider', () => {
       await dialog.getByLabel('To (connected people only)').selectOption({ label: 'Bob' });
       await dialog.getByRole('button', { name: 'Offer COMMAND' }).click();
       await dialog.waitFor({ state: 'detached' });
-      const prompt = bob.page.getByRole('alertdialog', { name: 'Alice is handing you COMMAND' });
+      const prompt = bob.page.getByRole('region', { name: 'Alice is handing you COMMAND' });
       await prompt.getByRole('button', { name: 'I have control' }).click();
       await prompt.waitFor({ state: 'detached' });
       await alice.page.getByText('Bob says: I have control').waitFor();

@@ -33,6 +33,19 @@ pub async fn auth_info() -> Result<AuthInfo, String> {
     request("GET", "/api/auth", None).await
 }
 
+/// The title of `incident` for the sign-in page of its link, when the server may say it to
+/// somebody not signed in (an unrestricted incident on a server anybody may sign in to).
+pub async fn incident_title(incident: &warroom_core::IncidentId) -> Option<String> {
+    let path = format!(
+        "/api/auth?incident={}",
+        String::from(js_sys::encode_uri_component(incident.as_str()))
+    );
+    request::<AuthInfo>("GET", &path, None)
+        .await
+        .ok()
+        .and_then(|info| info.incident_title)
+}
+
 /// The signed-in person, or `None` when this browser has no session.
 pub async fn session() -> Result<Option<Me>, String> {
     match send::<Me>("GET", "/api/session", None).await {

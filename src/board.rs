@@ -4,7 +4,7 @@
 //! rows watch their own entity, keyed by id; drafts live in [`drafts::Drafts`].
 
 use leptos::prelude::*;
-use warroom_core::{Command, CommandId, Incident, IncidentId, Role, Severity, Status};
+use warroom_core::{Command, CommandId, Incident, IncidentId, Role, Severity};
 
 use crate::clock::{Clock, hms, t_plus, utc_time};
 use crate::identity::Identity;
@@ -16,6 +16,7 @@ pub mod access;
 pub mod actions;
 pub mod annunciator;
 pub mod checklists;
+pub mod closing;
 pub mod concerns;
 pub mod crew;
 pub mod drafts;
@@ -27,12 +28,16 @@ pub mod timeline;
 
 pub use store::Board;
 
-/// "Now" as a row of `board` counts it: the wall clock on the live board; on the review page,
-/// the moment shown (the time of its last event), so a countdown reads as it did then rather
-/// than against today.
+/// "Now" as a row of `board` counts it: the wall clock on the live board, until it is closed
+/// (then the closing: its countdowns stop); on the review page, the moment shown (the time of
+/// its last event), so a countdown reads as it did then rather than against today.
 pub fn now_on(board: Board, clock: Clock) -> warroom_core::Timestamp {
     if board.session.is_some() {
-        return clock.now();
+        // Untracked: the clock's tick re-reads it, and rows must not wake on every event.
+        let closed_at = board
+            .state
+            .with_untracked(|s| s.as_ref().and_then(Incident::closed_at));
+        return closed_at.unwrap_or_else(|| clock.now());
     }
     board
         .state
@@ -168,7 +173,9 @@ fn CommandStrip() -> impl IntoView {
     let board = expect_context::<Board>();
     let title = slice(board, |i| i.title.clone());
     let severity = slice(board, |i| i.severity);
-    let status = slice(board, |i| i.status);
+    // A closed board's clocks stand at the closing.
+    let closed_at = slice(board, Incident::closed_at);
+    let now = move || closed_at.get().flatten().unwrap_or_else(|| clock.now());
     let declared_at = slice(board, |i| i.declared_at);
     let commander = slice(board, |i| {
         (
@@ -194,19 +201,12 @@ fn CommandStrip() -> impl IntoView {
             last_change.set(Some(session.submit(Command::SetSeverity { severity: s })));
         }
     };
-    let change_status = move |ev: web_sys::Event| {
-        let value = event_target_value(&ev);
-        if let Some(s) = Status::ALL.into_iter().find(|s| s.label() == value)
-            && Some(s) != status.get_untracked()
-        {
-            last_change.set(Some(session.submit(Command::SetStatus { status: s })));
-        }
-    };
     view! {
         <header class="command-strip" aria-label="Command strip">
             <div class="strip-title">
                 <AppLink to=Route::Lobby class="brand">"Warroom"</AppLink>
                 <h1 class="incident-title">{move || title.get().unwrap_or_default()}</h1>
+                <closing::ClosedMark />
                 <AppLink to=Route::Review(session.incident.get_value()) class="small-link">"Review"</AppLink>
             </div>
             <div class="strip-fields">
@@ -219,18 +219,10 @@ fn CommandStrip() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <div class="field">
-                    <label for="strip-status">"Status"</label>
-                    <select id="strip-status" disabled=move || !is_commander.get() on:change=change_status
-                        title=move || if is_commander.get() { "" } else { "Only the commander changes the status" }>
-                        {Status::ALL.into_iter().map(|s| view! {
-                            <option value=s.label() selected=move || status.get() == Some(s)>{s.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </div>
+                <closing::StatusField is_commander=is_commander last_change=last_change />
                 <div class="clock" aria-label="Elapsed time and UTC clock">
                     <span class="mono t-plus" title="Time since the incident was declared">
-                        {move || declared_at.get().map(|d| t_plus(d, clock.now())).unwrap_or_default()}
+                        {move || declared_at.get().map(|d| t_plus(d, now())).unwrap_or_default()}
                     </span>
                     <span class="mono utc">{move || utc_time(clock.now())}</span>
                 </div>
@@ -238,7 +230,7 @@ fn CommandStrip() -> impl IntoView {
                     <span class="label">"In command"</span>
                     <strong class="commander-name">{move || commander.get().map(|c| c.1).unwrap_or_default()}</strong>
                     <span class="mono tenure" title="How long they have held command">
-                        {move || commander.get().map(|c| format!("for {}", hms((clock.now() - c.2).num_seconds()))).unwrap_or_default()}
+                        {move || commander.get().map(|c| format!("for {}", hms((now() - c.2).num_seconds()))).unwrap_or_default()}
                     </span>
                     {move || (!commander_present.get() && commander.get().is_some()).then(|| view! {
                         <span class="badge warn">"not connected"</span>

@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
     };
     let clock = Clock::start();
     let router = Router::install();
-    widgets::Theme::load().apply();
+    widgets::provide_theme();
     provide_context(identity);
     provide_context(clock);
     provide_context(router);

@@ -1,5 +1,5 @@
 //! Small controls shared by the pages: the theme switch, the sign-in form, in-app links, and the
-//! line that tells a person what became of the command they just sent.
+//! line that tells a person what became of the command they just sent; the modal [`dialog`].
 
 use gloo_storage::{LocalStorage, Storage};
 use leptos::prelude::*;
@@ -11,9 +11,12 @@ use crate::identity::Identity;
 use crate::route::{Route, Router};
 use crate::sync::{Outcome, Session};
 
+pub mod dialog;
+
 const THEME_KEY: &str = "warroom.theme";
 
-/// Dark by default; light on request. Kept in local storage.
+/// The colour theme: the system's (`prefers-color-scheme`) until the person picks one, which
+/// is then kept in local storage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Theme {
     Dark,
@@ -21,29 +24,82 @@ pub enum Theme {
 }
 
 impl Theme {
-    pub fn load() -> Self {
+    /// The theme the person picked, if they ever did.
+    fn chosen() -> Option<Self> {
         match LocalStorage::get::<String>(THEME_KEY).as_deref() {
-            Ok("light") => Self::Light,
-            _ => Self::Dark,
+            Ok("light") => Some(Self::Light),
+            Ok("dark") => Some(Self::Dark),
+            _ => None,
         }
     }
 
-    pub fn apply(self) {
-        let name = match self {
+    /// The system's preference: light only when it asks for light.
+    fn system() -> Self {
+        let light = window()
+            .match_media("(prefers-color-scheme: light)")
+            .ok()
+            .flatten()
+            .is_some_and(|q| q.matches());
+        if light { Self::Light } else { Self::Dark }
+    }
+
+    /// The picked theme, else the system's.
+    pub fn load() -> Self {
+        Self::chosen().unwrap_or_else(Self::system)
+    }
+
+    fn name(self) -> &'static str {
+        match self {
             Self::Dark => "dark",
             Self::Light => "light",
-        };
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-theme", name);
         }
-        let _ = LocalStorage::set(THEME_KEY, name);
+    }
+
+    /// Shows the page in this theme (remembers nothing).
+    pub fn apply(self) {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-theme", self.name());
+        }
+    }
+
+    /// The person picked this theme: shown, and kept from now on.
+    pub fn choose(self) {
+        self.apply();
+        let _ = LocalStorage::set(THEME_KEY, self.name());
     }
 }
 
-/// A button that switches between the dark and the light theme.
+/// The theme shown, for every [`ThemeToggle`] of the page.
+#[derive(Clone, Copy)]
+struct ThemeShown(RwSignal<Theme>);
+
+/// Shows the theme and provides it as context (call once, in the app's root): until the person
+/// picks one, it follows the system's preference as it changes.
+pub fn provide_theme() {
+    let shown = RwSignal::new(Theme::load());
+    shown.get_untracked().apply();
+    provide_context(ThemeShown(shown));
+    if let Ok(Some(query)) = window().match_media("(prefers-color-scheme: light)") {
+        let on_change = wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || {
+            if Theme::chosen().is_none() {
+                let theme = Theme::system();
+                theme.apply();
+                shown.set(theme);
+            }
+        });
+        query.set_onchange(Some(wasm_bindgen::JsCast::unchecked_ref(
+            on_change.as_ref(),
+        )));
+        // The listener lives as long as the page.
+        on_change.forget();
+    }
+}
+
+/// A button that switches between the dark and the light theme (and keeps the choice).
 #[component]
 pub fn ThemeToggle() -> impl IntoView {
-    let theme = RwSignal::new(Theme::load());
+    let theme =
+        use_context::<ThemeShown>().map_or_else(|| RwSignal::new(Theme::load()), |shown| shown.0);
     view! {
         <button
             type="button"
@@ -51,7 +107,7 @@ pub fn ThemeToggle() -> impl IntoView {
             aria-pressed=move || (theme.get() == Theme::Light).to_string()
             on:click=move |_| {
                 let next = if theme.get_untracked() == Theme::Dark { Theme::Light } else { Theme::Dark };
-                next.apply();
+                next.choose();
                 theme.set(next);
             }
         >
@@ -168,8 +224,8 @@ fn ProviderSignIn(login_url: String, incident: Option<IncidentId>) -> impl IntoV
             <h2 id="provider-h">
                 {if incident.is_some() { "Sign in to join this incident" } else { "Sign in" }}
             </h2>
-            {incident.map(|id| view! {
-                <p class="hint">"You opened the link to incident " <span class="mono">{id.to_string()}</span> "; its board opens once you are signed in."</p>
+            {incident.is_some().then(|| view! {
+                <p class="hint">"You opened the link to an incident; its board opens once you are signed in."</p>
             })}
             <p>"This Warroom signs people in with your organisation's account."</p>
             <a class="button primary" href=href>"Sign in with your organisation"</a>
@@ -186,6 +242,12 @@ fn NameForm(join_code: bool, incident: Option<IncidentId>, invited: bool) -> imp
     let code = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // Which incident the link is for, if the server may say so to somebody not signed in yet
+    // (never for a restricted one: then it is "an incident").
+    let title = RwSignal::new(None::<String>);
+    if let Some(id) = incident.clone().filter(|_| !invited) {
+        spawn_local(async move { title.set(api::incident_title(&id).await) });
+    }
     let submit = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
         if busy.get_untracked() {
@@ -214,13 +276,18 @@ fn NameForm(join_code: bool, incident: Option<IncidentId>, invited: bool) -> imp
             <h2 id="sign-in-h">
                 {if invited { "Sign in to accept the invitation" } else if incident.is_some() { "Sign in to join this incident" } else { "Sign in" }}
             </h2>
-            {incident.map(|id| if invited {
+            {incident.is_some().then(|| if invited {
                 view! {
-                    <p class="hint">"You were invited to incident " <span class="mono">{id.to_string()}</span> ", which only its members see. Sign in and the invitation makes you one; then its board opens."</p>
+                    <p class="hint">"You were invited to an incident that only its members see. Sign in and the invitation makes you one; then its board opens."</p>
                 }.into_any()
             } else {
                 view! {
-                    <p class="hint">"You opened the link to incident " <span class="mono">{id.to_string()}</span> "; its board opens once you are signed in."</p>
+                    <p class="hint">"You are joining "
+                        {move || match title.get() {
+                            Some(title) => view! { "the incident " <strong class="joining">{format!("“{title}”")}</strong> }.into_any(),
+                            None => view! { "an incident" }.into_any(),
+                        }}
+                        "; its board opens once you are signed in."</p>
                 }.into_any()
             })}
             <label for="display-name">"Your name"</label>

@@ -3,7 +3,8 @@
 //! tone the person can mute (never sound alone). Acknowledging silences the cue; the item stays
 //! listed until its condition clears. When all is normal the panel is dark.
 //!
-//! Also here: the status-update cadence control and its countdown.
+//! Also here: the status-update cadence control and its countdown (gone once the incident is
+//! closed).
 
 use std::collections::BTreeSet;
 
@@ -83,21 +84,36 @@ pub fn Annunciator() -> impl IntoView {
         <section class="annunciator" class:dark=move || alerts.with(Vec::is_empty)
             aria-label="Annunciator">
             <div class="lamps">
+                // A lamp, not a toggle: its name says whether it is lit, and pressing it
+                // acknowledges what lit it.
                 <button type="button" class="lamp master-warning" class:lit=move || master_warning.get()
-                    aria-pressed=move || (!master_warning.get()).to_string()
                     title="Acknowledge warnings (silences the tone; items stay until they clear)"
                     on:click=move |_| acknowledge(Tier::Warning)>
                     "MASTER WARNING"
+                    <span class="sr-only">{move || if master_warning.get() { " — lit: press to acknowledge" } else { " — dark" }}</span>
                 </button>
                 <button type="button" class="lamp master-caution" class:lit=move || master_caution.get()
                     title="Acknowledge cautions"
                     on:click=move |_| acknowledge(Tier::Caution)>
                     "MASTER CAUTION"
+                    <span class="sr-only">{move || if master_caution.get() { " — lit: press to acknowledge" } else { " — dark" }}</span>
                 </button>
-                <button type="button" class="ghost small" aria-pressed=move || muted.get().to_string()
-                    on:click=move |_| muted.update(|m| *m = !*m)>
-                    {move || if muted.get() { "Tone muted" } else { "Tone on" }}
-                </button>
+                {move || if tone.blocked.get() && !muted.get() {
+                    // The browser refused to start audio until the person interacts: say so,
+                    // and let a click (which the browser counts) start it.
+                    view! {
+                        <button type="button" class="small warn" on:click=move |_| tone.enable()>
+                            "Tone blocked by the browser — click to enable"
+                        </button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="ghost small" aria-pressed=move || muted.get().to_string()
+                            on:click=move |_| muted.update(|m| *m = !*m)>
+                            {move || if muted.get() { "Tone muted" } else { "Tone on" }}
+                        </button>
+                    }.into_any()
+                }}
             </div>
             <Show when=move || alerts.with(Vec::is_empty)>
                 <p class="sr-only" role="status">"Annunciator dark: no alerts."</p>
@@ -154,6 +170,9 @@ fn AlertLine(alert: Memo<Option<Alert>>, acked: Memo<bool>) -> impl IntoView {
 struct Tone {
     repeat: StoredValue<Option<Interval>, LocalStorage>,
     context: StoredValue<Option<web_sys::AudioContext>, LocalStorage>,
+    /// The browser has not let audio start (no interaction with the page yet, or audio
+    /// refused): the tone would be silent.
+    blocked: RwSignal<bool>,
 }
 
 impl Tone {
@@ -161,12 +180,44 @@ impl Tone {
         Self {
             repeat: StoredValue::new_local(None),
             context: StoredValue::new_local(None),
+            blocked: RwSignal::new(false),
+        }
+    }
+
+    /// Asks the browser to start audio; called from a click, which it counts as permission.
+    fn enable(self) {
+        if self.context.with_value(Option::is_none) {
+            self.context.set_value(web_sys::AudioContext::new().ok());
+        }
+        let resumed = self
+            .context
+            .with_value(|ctx| ctx.as_ref().and_then(|ctx| ctx.resume().ok()));
+        let Some(resumed) = resumed else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(resumed).await;
+            self.check();
+        });
+    }
+
+    /// Whether the browser lets the tone be heard now.
+    fn check(self) {
+        let running = self.context.with_value(|ctx| {
+            ctx.as_ref()
+                .is_some_and(|c| c.state() == web_sys::AudioContextState::Running)
+        });
+        if self.blocked.get_untracked() == running {
+            self.blocked.set(!running);
         }
     }
 
     fn sound(self, on: bool) {
         if !on {
             self.repeat.set_value(None);
+            if self.blocked.get_untracked() {
+                self.blocked.set(false);
+            }
             return;
         }
         if self.repeat.with_value(Option::is_some) {
@@ -181,6 +232,7 @@ impl Tone {
         if self.context.with_value(Option::is_none) {
             self.context.set_value(web_sys::AudioContext::new().ok());
         }
+        self.check();
         self.context.with_value(|ctx| {
             let Some(ctx) = ctx else { return };
             let start = ctx.current_time();
@@ -213,6 +265,8 @@ pub fn Cadence() -> impl IntoView {
         i.next_update_due()
             .map(|d| (d, i.cadence.as_ref().map_or(0, |c| c.every_minutes)))
     });
+    // A closed incident owes no more status updates: the countdown stops and goes.
+    let closed = slice(board, warroom_core::Incident::is_closed);
     let can_set = slice(board, move |i| {
         i.holds(&me, Role::Commander) || i.holds(&me, Role::Communications)
     });
@@ -225,6 +279,7 @@ pub fn Cadence() -> impl IntoView {
         })));
     };
     view! {
+        <Show when=move || closed.get() == Some(false)>
         <div class="cadence">
             <label for="cadence">"Status updates"</label>
             <select id="cadence" disabled=move || can_set.get() != Some(true) on:change=set
@@ -246,5 +301,6 @@ pub fn Cadence() -> impl IntoView {
             })}
             <CommandResult id=last />
         </div>
+        </Show>
     }
 }

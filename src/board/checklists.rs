@@ -13,7 +13,7 @@ use warroom_core::{
 };
 
 use crate::board::Board;
-use crate::board::drafts::{DraftInput, DraftKey, InlineForm, drafts};
+use crate::board::drafts::{DraftInput, DraftKey, InlineForm, Missing, MissingMessage, drafts};
 use crate::clock::utc_time;
 use crate::widgets::CommandResult;
 
@@ -167,6 +167,9 @@ fn ItemRow(
     let reason = drafts.get(DraftKey::ItemNotApplicable(checklist, index));
     let marking_na = RwSignal::new(false);
     let field = StoredValue::new(format!("item-{checklist}-{index}"));
+    // An answer the item asks for, left empty: said at the field, where focus stays.
+    let missing = Missing::new(value);
+    let missing_id = StoredValue::new(format!("item-{checklist}-{index}-missing"));
     let open = Memo::new(move |_| item.with(|i| i.as_ref().is_some_and(ChecklistItem::is_open)));
     let state_line = move || {
         item.with(|i| match i.as_ref().map(|i| &i.state) {
@@ -193,6 +196,9 @@ fn ItemRow(
         let name = StoredValue::new(text.clone());
         let check = move |ev: web_sys::SubmitEvent| {
             ev.prevent_default();
+            if asks.with_value(Option::is_some) && !field.with_value(|f| missing.check(value, f)) {
+                return;
+            }
             last.set(board.submit(Command::CheckItem {
                 checklist,
                 item: index,
@@ -216,10 +222,13 @@ fn ItemRow(
                 {state_line}
                 // An observer sees the checklist, not its controls.
                 <Show when=move || open.get() && !board.read_only.get() fallback=uncheck>
-                    <form class="item-actions" on:submit=check>
+                    <form class="item-actions" on:submit=check novalidate>
                         {asks.get_value().map(|prompt| view! {
                             <label for=field.get_value() class="sr-only">{prompt.clone()}</label>
-                            <DraftInput draft=value id=field.get_value() required=true placeholder=prompt />
+                            <DraftInput draft=value id=field.get_value() required=true placeholder=prompt.clone()
+                                invalid=missing.shown described_by=missing_id.get_value() />
+                            <MissingMessage missing=missing id=missing_id.get_value()
+                                text=format!("Enter the answer first: {}.", prompt.to_lowercase()) />
                         })}
                         <button type="submit" class="small" aria-label=format!("Check: {}", name.get_value())>"Check"</button>
                         <button type="button" class="ghost small" aria-label=format!("Not applicable: {}", name.get_value()) on:click=move |_| marking_na.set(true)>"N/A"</button>

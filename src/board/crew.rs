@@ -52,8 +52,8 @@ pub fn CrewPanel() -> impl IntoView {
                     <RoleSlot role=role handing=handing />
                 </For>
             </ul>
-            <h3>"People"</h3>
-            <ul class="people">
+            <h3 id="people-h">"People"</h3>
+            <ul class="people" aria-labelledby="people-h">
                 <For each=move || people.get().unwrap_or_default() key=|id| id.clone() let:id>
                     <PersonRow id=id />
                 </For>
@@ -70,6 +70,7 @@ pub fn CrewPanel() -> impl IntoView {
 #[component]
 fn PersonRow(id: ParticipantId) -> impl IntoView {
     let board = expect_context::<Board>();
+    let mine = use_context::<Identity>().is_some_and(|me| me.participant() == id);
     let person = {
         let id = id.clone();
         slice(board, move |i| {
@@ -89,6 +90,7 @@ fn PersonRow(id: ParticipantId) -> impl IntoView {
                 <span class="presence" aria-hidden="true">{move || if here.get() { "●" } else { "○" }}</span>
             })}
             <span class="person-name">{move || person.get().map(|p| p.0)}</span>
+            {mine.then(|| view! { " " <span class="badge you">"you"</span> })}
             {live.then(|| view! {
                 <span class="sr-only">{move || if here.get() { " (connected)" } else { " (not connected)" }}</span>
             })}
@@ -144,6 +146,7 @@ fn RoleRow(view: RoleView, handing: RwSignal<Option<Role>>) -> impl IntoView {
                                 <span aria-hidden="true">{move || if holder_present.get() { "● " } else { "○ " }}</span>
                             })}
                             {name}
+                            {mine.then(|| view! { " " <span class="badge you">"you"</span> })}
                             {live.then(|| view! {
                                 <span class="presence-text">{move || if holder_present.get() { " — connected" } else { " — not connected" }}</span>
                             })}

@@ -98,10 +98,73 @@ pub fn DraftInput(
     /// The accessible name, when no `<label>` points at it.
     #[prop(optional, into)]
     aria_label: Option<String>,
+    /// The field was submitted empty and must not be: `aria-invalid`, and the message of
+    /// `described_by` says why.
+    #[prop(optional, into)]
+    invalid: Option<Signal<bool>>,
+    /// The id of the message that describes the field (its error).
+    #[prop(optional, into)]
+    described_by: Option<String>,
 ) -> impl IntoView {
     view! {
         <input id=id required=required placeholder=placeholder aria-label=aria_label
+            aria-invalid=move || invalid.map(|i| i.get().to_string())
+            aria-describedby=described_by
             prop:value=move || draft.get() on:input=move |ev| draft.set(event_target_value(&ev)) />
+    }
+}
+
+/// A required field of `draft` left empty: the message shown at the field (the `id` its
+/// input's `aria-describedby` names), set on a refused submit and cleared once something is
+/// typed. `field` is the input's id; it keeps focus so that the person types the answer.
+#[derive(Clone, Copy)]
+pub struct Missing {
+    pub shown: RwSignal<bool>,
+}
+
+impl Missing {
+    /// Cleared as soon as `draft` holds text.
+    pub fn new(draft: RwSignal<String>) -> Self {
+        let shown = RwSignal::new(false);
+        Effect::new(move |_| {
+            if !draft.with(|d| d.trim().is_empty()) && shown.get_untracked() {
+                shown.set(false);
+            }
+        });
+        Self { shown }
+    }
+
+    /// Whether `draft` may be sent; if not, says so at the field and keeps focus there.
+    pub fn check(self, draft: RwSignal<String>, field: &str) -> bool {
+        if !draft.with_untracked(|d| d.trim().is_empty()) {
+            return true;
+        }
+        self.shown.set(true);
+        if let Some(el) = document()
+            .get_element_by_id(field)
+            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+        {
+            let _ = el.focus();
+        }
+        false
+    }
+}
+
+/// The message of a [`Missing`] answer, shown at its field.
+#[component]
+pub fn MissingMessage(
+    missing: Missing,
+    /// Its element id (the field's `aria-describedby`).
+    #[prop(into)]
+    id: String,
+    /// What the person has to do, in words.
+    #[prop(into)]
+    text: String,
+) -> impl IntoView {
+    view! {
+        <p class="field-error" id=id role="alert" hidden=move || !missing.shown.get()>
+            {move || missing.shown.get().then(|| text.clone())}
+        </p>
     }
 }
 
@@ -136,15 +199,24 @@ pub fn InlineForm(
     #[prop(optional)]
     children: Option<Children>,
 ) -> impl IntoView {
+    let missing = Missing::new(draft);
+    let field = StoredValue::new(id.clone());
+    let error_id = format!("{id}-missing");
     let send = move |ev: web_sys::SubmitEvent| {
         ev.prevent_default();
+        if !field.with_value(|f| missing.check(draft, f)) {
+            return;
+        }
         on_submit.run(draft.get_untracked());
         draft.set(String::new());
     };
     view! {
-        <form class="inline-form" on:submit=send>
+        // The browser's own check says nothing anyone sees: the form says it at the field.
+        <form class="inline-form" on:submit=send novalidate>
             <label for=id.clone()>{move || label.get()}</label>
-            <DraftInput draft=draft id=id required=true placeholder=placeholder.unwrap_or_default() />
+            <DraftInput draft=draft id=id required=true placeholder=placeholder.unwrap_or_default()
+                invalid=missing.shown described_by=error_id.clone() />
+            <MissingMessage missing=missing id=error_id text="Fill this in first." />
             {children.map(|c| c())}
             <button type="submit" class=submit_class>{move || submit.get()}</button>
             {on_cancel.map(|cancel| view! {

@@ -1,7 +1,8 @@
 //! Exercises on the board: starting a training scenario, its clock, and — for the facilitator
 //! only — the script's upcoming injects, pause and resume, firing an inject now or an ad-hoc
 //! one. Players see the scenario's title, briefing, clock and the injects as they fire, never
-//! what is coming. Exercises (never real incidents) can be deleted from here.
+//! what is coming. Exercises (never real incidents) can be deleted from here, by whoever the
+//! server lets delete them.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,6 +22,14 @@ pub fn ExercisePanel() -> impl IntoView {
     let session = expect_context::<Session>();
     let board = expect_context::<Board>();
     let started = slice(board, |i| i.scenario.is_some());
+    // The server's rule, mirrored so that nobody is offered what they may not do: the
+    // facilitator, whoever declared the exercise, or an admin (the server decides anyway).
+    let identity = expect_context::<Identity>();
+    let me = identity.participant();
+    let may_delete = slice(board, move |i| {
+        i.declared_by == me || i.scenario.as_ref().is_some_and(|r| r.facilitator == me)
+    });
+    let may_delete = Memo::new(move |_| identity.admin.get() || may_delete.get() == Some(true));
     view! {
         <section class="panel exercise" aria-labelledby="exercise-h">
             <h2 id="exercise-h">"Exercise"</h2>
@@ -31,7 +40,7 @@ pub fn ExercisePanel() -> impl IntoView {
             }>
                 <RunningScenario />
             </Show>
-            <Show when=move || !session.read_only.get()>
+            <Show when=move || !session.read_only.get() && may_delete.get()>
                 <DeleteExercise />
             </Show>
         </section>

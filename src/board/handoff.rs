@@ -7,8 +7,12 @@
 //! 3. The offerer sees "<name> says: I have control" and the button *You have control*
 //!    ([`OutgoingOffer`]); only then does the role move, and every screen announces it
 //!    ([`Announcer`]).
+//!
+//! The prompts of steps 2 and 3 arrive unasked, so they are not modal and never move focus:
+//! answering is a deliberate click (or Tab to the button and a press), never the Enter of
+//! whatever the person was typing. The dialog of step 1, which the person opened, is a
+//! [`Dialog`].
 
-use leptos::html;
 use leptos::prelude::*;
 use warroom_core::narrate::describe;
 use warroom_core::templates::TRANSFER_OF_COMMAND;
@@ -20,6 +24,7 @@ use crate::clock::Clock;
 use crate::identity::Identity;
 use crate::sync::Session;
 use crate::widgets::CommandResult;
+use crate::widgets::dialog::Dialog;
 
 fn role_words(role: Role) -> &'static str {
     match role {
@@ -65,12 +70,6 @@ pub fn HandoffDialog(
             .unwrap_or_default(),
     );
     let last = RwSignal::new(None::<CommandId>);
-    let select_ref = NodeRef::<html::Select>::new();
-    Effect::new(move |_| {
-        if let Some(el) = select_ref.get() {
-            let _ = el.focus();
-        }
-    });
     // Close as soon as the offer is on the board.
     let offered = slice(board, move |i| i.offers.get(&role).map(|o| o.from.clone()));
     let close_when_offered = on_close.clone();
@@ -97,14 +96,15 @@ pub fn HandoffDialog(
     };
     let cancel = on_close.clone();
     let title_id = "handoff-title";
+    // Once offered, the "Hand over" button that opened the dialog is gone: focus goes to the
+    // role's row, which now says the offer is out.
+    let return_to = format!("role-{}", role.label().to_lowercase());
     view! {
-        <div class="overlay">
-            <div class="dialog" role="dialog" aria-modal="true" aria-labelledby=title_id
-                on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Escape" { on_close() }>
+        <Dialog labelled_by=title_id on_close=Callback::new(move |()| on_close()) return_to=return_to>
                 <h2 id=title_id>{format!("Hand over {}", role_words(role))}</h2>
                 <form class="stack" on:submit=submit>
                     <label for="handoff-to">"To (connected people only)"</label>
-                    <select id="handoff-to" node_ref=select_ref required on:change=move |ev| {
+                    <select id="handoff-to" required on:change=move |ev| {
                         let v = event_target_value(&ev);
                         to.set(candidates.get_untracked().into_iter().find(|(id, _)| id.as_str() == v).map(|(id, _)| id));
                     }>
@@ -126,8 +126,7 @@ pub fn HandoffDialog(
                     </div>
                     <CommandResult id=last />
                 </form>
-            </div>
-        </div>
+        </Dialog>
     }
 }
 
@@ -192,12 +191,6 @@ pub fn IncomingOffer() -> impl IntoView {
     let last = RwSignal::new(None::<CommandId>);
     let declining = RwSignal::new(false);
     let reason = RwSignal::new(String::new());
-    let accept_ref = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(el) = accept_ref.get() {
-            let _ = el.focus();
-        }
-    });
     view! {
         {move || offer.get().flatten().map(|(role, from, brief, accepted)| {
             if accepted {
@@ -207,16 +200,21 @@ pub fn IncomingOffer() -> impl IntoView {
                     </div>
                 }.into_any()
             } else {
+                let title = format!("{from} is handing you {}", role_words(role));
                 view! {
-                    <div class="overlay urgent">
-                        <div class="dialog offer-prompt" role="alertdialog" aria-modal="true" aria-labelledby="offer-title" aria-describedby="offer-brief">
-                            <h2 id="offer-title">{format!("{from} is handing you {}", role_words(role))}</h2>
-                            <div id="offer-brief">
+                    // Not modal, and it takes no focus: whatever the person was typing stays
+                    // theirs (an Enter meant for a note must never answer the offer). Only a
+                    // click — or Tab to the button and a deliberate press — answers it.
+                    <section class="handoff-banner incoming offer-prompt" role="region" aria-labelledby="offer-title" aria-describedby="offer-brief">
+                        <p class="sr-only" role="alert">{format!("{title}. Answer with I have control or Decline.")}</p>
+                            <h2 id="offer-title">{title}</h2>
+                            <div id="offer-brief" class="offer-brief">
                                 {brief.map(|b| view! { <BriefView brief=b /> })}
                             </div>
                             <Show when=move || !declining.get()>
+                                <p class="hint">"Answer with a click: the keyboard stays where you were typing."</p>
                                 <div class="row">
-                                    <button type="button" class="primary big" node_ref=accept_ref
+                                    <button type="button" class="primary big"
                                         on:click=move |_| last.set(Some(session.submit(Command::AcceptRole { role })))>
                                         "I have control"
                                     </button>
@@ -239,8 +237,7 @@ pub fn IncomingOffer() -> impl IntoView {
                                 </form>
                             </Show>
                             <CommandResult id=last />
-                        </div>
-                    </div>
+                    </section>
                 }.into_any()
             }
         })}
@@ -300,20 +297,15 @@ fn OutgoingRow(role: Role, offers: Memo<Option<Vec<(Role, String, bool)>>>) -> i
 fn OutgoingBanner(role: Role, to: Memo<String>, accepted: Memo<bool>) -> impl IntoView {
     let session = expect_context::<Session>();
     let last = RwSignal::new(None::<CommandId>);
-    let confirm_ref = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
-        if let Some(el) = confirm_ref.get() {
-            let _ = el.focus();
-        }
-    });
     let cancel = move |_| last.set(Some(session.submit(Command::CancelOffer { role })));
     view! {
         <div class="handoff-banner outgoing" class:accepted=move || accepted.get() role="region" aria-label=format!("Handover of {}", role.label())>
             {move || if accepted.get() {
                 view! {
                     <p class="handoff-says" role="alert">{move || format!("{} says: I have control", to.get())}</p>
+                    <p class="hint">"Confirm with a click: the keyboard stays where you were typing."</p>
                     <div class="row">
-                        <button type="button" class="primary big" node_ref=confirm_ref
+                        <button type="button" class="primary big"
                             on:click=move |_| last.set(Some(session.submit(Command::ConfirmHandover { role })))>
                             "You have control"
                         </button>

@@ -180,6 +180,11 @@ pub struct AuthInfo {
     /// app adds `?return=<path>` to come back to the page it was on).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_url: Option<String>,
+    /// Asked with `?incident=<id>` (the sign-in page of a shared link): that incident's title,
+    /// only when anybody who signs in here would see it anyway — `open` mode without a join
+    /// code, and the incident not restricted. Absent otherwise, and for an unknown incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_title: Option<String>,
 }
 
 /// The server's `--auth` mode.

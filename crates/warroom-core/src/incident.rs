@@ -229,6 +229,12 @@ impl Incident {
         self.status == Status::Closed
     }
 
+    /// When the incident was closed, if it is. A closed board takes no further command (every
+    /// event comes from `decide`, which refuses them all), so its last event is the closing.
+    pub fn closed_at(&self) -> Option<Timestamp> {
+        self.is_closed().then_some(self.updated_at)
+    }
+
     /// When the next status update is due, if a cadence is set: one interval after the later of
     /// the last status-update note and the moment the cadence was set.
     pub fn next_update_due(&self) -> Option<Timestamp> {

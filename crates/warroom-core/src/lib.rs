@@ -34,6 +34,7 @@
 //!    - [`narrate`]: each event as a timeline sentence.
 //!    - [`alerts`]: the annunciator's logic — which warnings, cautions and advisories stand.
 //!    - [`brief`]: drafting the ICS-201-style handoff brief from the board.
+//!    - [`closing`]: what is still open when the commander resolves or closes the incident.
 //!    - [`metrics`]: how the incident was run.
 //!    - [`score`]: a drill's scorecard against its scenario's expectations.
 //!    - [`export`]: the JSON export (log + derived board and metrics) and the Markdown
@@ -111,6 +112,7 @@ pub mod replay;
 // Read models.
 pub mod alerts;
 pub mod brief;
+pub mod closing;
 pub mod export;
 pub mod metrics;
 pub mod narrate;

@@ -205,6 +205,7 @@ impl Auth {
             mode: self.config.mode,
             join_code: self.config.mode == AuthMode::Open && self.config.join_code.is_some(),
             login_url: (self.config.mode == AuthMode::Oidc).then(|| "/auth/login".to_owned()),
+            incident_title: None,
         }
     }
 

@@ -11,12 +11,14 @@
 //! - [`alerts`]: each alert appears and clears with its condition, in tier order.
 //! - [`narration`]: the timeline's sentences in the second and third person, and the key
 //!   moments.
+//! - [`closing`]: what is still open when an incident is resolved or closed.
 //!
 //! Logs are built with [`warroom_core::execute`] from [`Timed`] steps: who sends what, how many
 //! seconds after the declaration, and who is not connected. The crew: Ann declares and
 //! commands; Bob, Cat and Dan join.
 
 mod alerts;
+mod closing;
 mod corpus;
 mod export;
 mod markdown;

@@ -1,4 +1,5 @@
-//! Signing in and out over HTTP: `GET /api/auth` (how to sign in, no session needed),
+//! Signing in and out over HTTP: `GET /api/auth` (how to sign in, no session needed, and the
+//! title of a shared link's incident where that reveals nothing),
 //! `GET /api/session` (who am I), `POST /api/session` (open mode: sign in under a display
 //! name, or rename; 403 in the other modes), `DELETE /api/session` (sign out). The rules are
 //! `crate::auth`'s; signing in with an identity provider is `oidc.rs`'s.
@@ -6,17 +7,44 @@
 use std::net::SocketAddr;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use warroom_core::api::{AuthInfo, Me, SignIn};
+use serde::Deserialize;
+use warroom_core::api::{AuthInfo, AuthMode, Me, SignIn};
+use warroom_core::{IncidentId, TextId};
 
 use super::extract::JsonBody;
 use super::{ApiError, AppState};
 use crate::auth::Viewer;
 
-pub(super) async fn auth_info(State(state): State<AppState>) -> Json<AuthInfo> {
-    Json(state.auth.info())
+/// `GET /api/auth`'s query: the incident of the link the sign-in page was opened from.
+#[derive(Debug, Deserialize)]
+pub(super) struct AuthQuery {
+    incident: Option<String>,
+}
+
+/// How to sign in, and — when it reveals nothing a stranger could not see by signing in —
+/// the title of the incident the person is joining.
+pub(super) async fn auth_info(
+    State(state): State<AppState>,
+    Query(query): Query<AuthQuery>,
+) -> Result<Json<AuthInfo>, ApiError> {
+    let mut info = state.auth.info();
+    // Only where anybody may sign in with just a name does every unrestricted incident show
+    // to anybody; with a join code, a proxy or a provider, the title is the team's.
+    let anybody_sees = info.mode == AuthMode::Open && !info.join_code;
+    if anybody_sees
+        && let Some(id) = query
+            .incident
+            .as_deref()
+            .and_then(|i| IncidentId::parse(i).ok())
+        && let Some(summary) = state.rooms.store().summary(&id).await?
+        && !summary.restricted
+    {
+        info.incident_title = Some(summary.title);
+    }
+    Ok(Json(info))
 }
 
 /// Who is signed in. An observer whose link has been revoked or has expired is nobody.

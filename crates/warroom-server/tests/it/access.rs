@@ -328,3 +328,67 @@ async fn an_observer_link_watches_read_only() {
         .await;
     assert_eq!(again.status, 410, "{}", again.text());
 }
+
+/// `GET /api/auth?incident=…` (the sign-in page of a shared link) names the incident only where
+/// anybody who signs in would see it: never a restricted one, never behind a join code, and
+/// an unknown or malformed id is answered like a restricted one.
+#[tokio::test]
+async fn the_sign_in_page_names_only_an_incident_anybody_may_see() {
+    let server = Server::start().await;
+    let open = server.declare("p-alice", "Alice", "Checkout errors").await;
+    let secret = restricted(&server).await;
+    let title_for = |id: String| {
+        let server = &server;
+        async move {
+            let path = format!("/api/auth?incident={id}");
+            let (status, info) = server.request_as(None, "GET", &path, None).await;
+            assert_eq!(status, 200, "{info}");
+            info.get("incident_title").cloned()
+        }
+    };
+    assert_eq!(
+        title_for(open.to_string()).await,
+        Some(json!("Checkout errors"))
+    );
+    assert_eq!(title_for(secret.to_string()).await, None, "restricted");
+    assert_eq!(title_for("nosuchincident".into()).await, None, "unknown");
+    assert_eq!(
+        title_for("not%20an%20id%21".into()).await,
+        None,
+        "malformed"
+    );
+    let (_, plain) = server.request_as(None, "GET", "/api/auth", None).await;
+    assert_eq!(plain, json!({"mode": "open", "join_code": false}));
+
+    // Behind a join code the title is the team's: a stranger learns nothing.
+    let team = Server::start_with(&["--join-code", "tangerine-42"]).await;
+    let body = json!({"name": "Alice", "join_code": "tangerine-42"}).to_string();
+    let signed_in = team
+        .raw(
+            "POST",
+            "/api/session",
+            Some(&body),
+            &[("Content-Type", "application/json")],
+        )
+        .await;
+    assert_eq!(signed_in.status, 201, "{}", signed_in.text());
+    let cookie = signed_in
+        .header("set-cookie")
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let declare = json!({"title": "Team only", "severity": "SEV2"}).to_string();
+    let declared = team
+        .raw(
+            "POST",
+            "/api/incidents",
+            Some(&declare),
+            &[("Content-Type", "application/json"), ("Cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(declared.status, 201, "{}", declared.text());
+    let reply: Value = serde_json::from_slice(&declared.body).unwrap();
+    let path = format!("/api/auth?incident={}", reply["id"].as_str().unwrap());
+    let (_, info) = team.request_as(None, "GET", &path, None).await;
+    assert_eq!(info, json!({"mode": "open", "join_code": true}));
+}
