@@ -109,6 +109,7 @@ pub mod replay;
 pub mod alerts;
 pub mod brief;
 pub mod export;
+pub mod for_you;
 pub mod metrics;
 pub mod narrate;
 pub mod score;

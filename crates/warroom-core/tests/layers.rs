@@ -34,7 +34,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // What the log says: computed from the board and the log, never stored.
     (
         "read models",
-        &["narrate", "alerts", "brief", "metrics", "score", "export"],
+        &[
+            "narrate", "alerts", "for_you", "brief", "metrics", "score", "export",
+        ],
     ),
     // What travels between browser and server.
     ("wire", &["protocol", "api", "client"]),

@@ -9,6 +9,7 @@
 //!   tables and follow-ups where they belong, and hostile text kept in its cell.
 //! - [`export`]: the JSON export round-trips byte for byte and refuses what was tampered with.
 //! - [`alerts`]: each alert appears and clears with its condition, in tier order.
+//! - [`for_you`]: what waits on each person, appearing and clearing with what they do.
 //!
 //! Logs are built with [`warroom_core::execute`] from [`Timed`] steps: who sends what, how many
 //! seconds after the declaration, and who is not connected. The crew: Ann declares and
@@ -17,6 +18,7 @@
 mod alerts;
 mod corpus;
 mod export;
+mod for_you;
 mod markdown;
 mod metrics;
 
