@@ -4,7 +4,8 @@
 //!
 //! - an offer of a role to you, not yet answered (accept or decline — in the offer prompt,
 //!   never from this list);
-//! - your offer that was accepted: confirm "You have control";
+//! - your offer that was accepted: confirm the handover ("You have control", in its banner).
+//!   The words of the list never repeat the exchange's own buttons' words.
 //! - an action assigned to you to read back;
 //! - a readback to confirm: an action you assigned (or, as commander, any action) read back;
 //! - for the commander, every concern not yet acknowledged (safety issues first);
@@ -110,7 +111,7 @@ pub fn for_you(incident: &Incident, me: &ParticipantId, now: Timestamp) -> Vec<W
                 due: Due::AnswerOffer,
                 target,
                 text: format!(
-                    "{} is handing you {}: accept or decline.",
+                    "{} is handing you {}: answer in the offer prompt.",
                     name(&offer.from),
                     role.label()
                 ),
@@ -122,7 +123,7 @@ pub fn for_you(incident: &Incident, me: &ParticipantId, now: Timestamp) -> Vec<W
                 due: Due::ConfirmHandover,
                 target,
                 text: format!(
-                    "{} said \"I have control\" ({}): confirm \"You have control\".",
+                    "{} has taken on {}: confirm the handover.",
                     name(&offer.to),
                     role.label()
                 ),

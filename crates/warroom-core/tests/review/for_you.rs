@@ -178,12 +178,12 @@ fn an_offer_waits_on_its_recipient_then_on_the_offerer() {
     );
     assert_eq!(
         w[0].text,
-        "Ann is handing you Commander: accept or decline."
+        "Ann is handing you Commander: answer in the offer prompt."
     );
     check(&offered, "ann", 50, &[]);
     let accepted = plus(offered, [t(60, "bob", accept(Role::Commander))]);
     check(&accepted, "bob", 70, &[]);
-    check(
+    let w = check(
         &accepted,
         "ann",
         70,
@@ -193,6 +193,10 @@ fn an_offer_waits_on_its_recipient_then_on_the_offerer() {
                 role: Role::Commander,
             },
         )],
+    );
+    assert_eq!(
+        w[0].text,
+        "Bob has taken on Commander: confirm the handover."
     );
     let confirmed = plus(accepted, [t(80, "ann", confirm(Role::Commander))]);
     check(&confirmed, "ann", 90, &[]);
