@@ -98,7 +98,8 @@ pub fn Annunciator() -> impl IntoView {
 
     view! {
         <section class="alarm-bar" class:dark=move || alerts.with(Vec::is_empty)
-            class:warning=move || master_warning.get() aria-label="Alarm bar">
+            class:warning=move || master_warning.get() aria-label="Alarm bar"
+            on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Escape" && expanded.get_untracked() { expanded.set(false) }>
             <div class="alarm-line">
                 <button type="button" class="lamp master-warning" class:lit=move || master_warning.get()
                     title="Acknowledge warnings (silences the tone; items stay until they clear)"
