@@ -167,6 +167,26 @@ describe('the cockpit', () => {
         .getByRole('button', { name: 'I have control' }).click();
       await alice.page.getByRole('button', { name: 'You have control' }).click();
       for (const p of [alice, bob]) await noticeClearOfTheTop(p.page, 'Bob is now in COMMAND');
+      // A dialog opened while the notice shows is above it: at the notice's middle, the
+      // topmost thing is the dialog's backdrop, not the notice.
+      await bob.page.getByRole('button', { name: 'Hand over Commander' }).click();
+      const dialog = bob.page.getByRole('dialog', { name: 'Hand over COMMAND' });
+      await dialog.waitFor();
+      const notice = bob.page.getByRole('status').getByText('Bob is now in COMMAND');
+      const covered = await notice.evaluate((el) => {
+        // Notices let clicks through; for this look, they take them, so that the point finds
+        // the notice if it were on top.
+        const chain = [];
+        for (let e = el; e; e = e.parentElement) chain.push([e, e.style.pointerEvents]);
+        for (const [e] of chain) e.style.pointerEvents = 'auto';
+        const r = el.getBoundingClientRect();
+        const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        for (const [e, was] of chain) e.style.pointerEvents = was;
+        return !el.contains(top);
+      });
+      assert.ok(covered, 'the dialog is above the notice');
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
     });
     await alice.context.close();
     await bob.context.close();

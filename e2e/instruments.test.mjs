@@ -1,5 +1,5 @@
 // The board's instruments across two browsers: closed-loop actions, concerns and the
-// stop-the-line banner, checklists, and the annunciator showing and clearing each condition.
+// STOP THE LINE in the alarm bar, checklists, and the annunciator showing and clearing each condition.
 // Time-boxes and cadences are tested with Playwright's clock: the browser's time jumps ahead,
 // the server's does not.
 

@@ -1,7 +1,7 @@
 //! Concerns, in TeamSTEPPS' CUS words: anyone raises one — "I am concerned", "I am
 //! uncomfortable", "This is a safety issue"; raising it again escalates it; the commander
-//! acknowledges with a response. An open safety issue stops the line: a red banner on every
-//! screen until it is acknowledged.
+//! acknowledges with a response. An open safety issue stops the line: STOP THE LINE in the alarm
+//! bar of every screen until it is acknowledged.
 //!
 //! Each row watches its own concern, keyed by id; a response being typed is a draft of the
 //! board.
