@@ -1,5 +1,5 @@
 // The board's instruments across two browsers: closed-loop actions, concerns and the
-// stop-the-line banner, checklists, and the annunciator showing and clearing each condition.
+// STOP THE LINE in the alarm bar, checklists, and the annunciator showing and clearing each condition.
 // Time-boxes and cadences are tested with Playwright's clock: the browser's time jumps ahead,
 // the server's does not.
 
@@ -19,7 +19,15 @@ async function crew(browser, server, title) {
   await live(bob.page);
   await bob.page.getByRole('listitem').filter({ hasText: /Alice\s*\(connected\)/ }).waitFor();
   await alice.page.getByRole('listitem').filter({ hasText: /Bob\s*\(connected\)/ }).waitFor();
+  // The alarm bar is one line; these tests read its whole list.
+  for (const p of [alice, bob]) await showAlerts(p.page);
   return { alice, bob, url };
+}
+
+/** Opens the alarm bar's list of alerts (the annunciator). */
+async function showAlerts(page) {
+  await page.getByRole('region', { name: 'Alarm bar' }).getByRole('button', { name: /^Alerts \(\d+\)$/ }).click();
+  await annunciator(page).waitFor();
 }
 
 /**

@@ -14,8 +14,12 @@ describe('the board, seen', () => {
   it('saves screenshots of a busy board: dark and light, desktop and phone', async () => {
     const { server, browser } = ctx;
     const alice = await person(browser, server, 'Alice Ng');
-    await withScreenshots('screenshots', [alice], async () => {
+    const bob = await person(browser, server, 'Bob Ortiz');
+    await withScreenshots('screenshots', [alice, bob], async () => {
       const url = await declare(alice, 'Checkout errors for EU customers', { severity: 'SEV1' });
+      await bob.page.goto(url);
+      await live(bob.page);
+      await alice.page.getByRole('listitem').filter({ hasText: /Bob Ortiz\s*\(connected\)/ }).waitFor();
       await alice.page.getByRole('button', { name: 'Claim Scribe' }).click();
       await postNote(alice.page, 'Error rate 12% on /checkout since 02:41 UTC', 'Observation');
       await postNote(alice.page, 'Deploy 4711 (payment client timeout change) went out at 02:39', 'Hypothesis');
@@ -26,24 +30,44 @@ describe('the board, seen', () => {
       await timeline(alice.page).locator('li.entry', { hasText: 'Roll back deploy 4711' })
         .getByRole('button', { name: 'Pin' }).click();
       await alice.page.getByRole('region', { name: 'Key events' }).waitFor();
+      // Something waits on the commander: a readback to confirm, a concern, a checklist.
+      const assign = alice.page.getByRole('form', { name: 'Assign an action' });
+      await assign.getByLabel('Assign to').selectOption({ label: 'Bob Ortiz' });
+      await assign.getByLabel('Action', { exact: true }).fill('Roll back deploy 4711');
+      await assign.getByRole('button', { name: 'Assign' }).click();
+      const action = bob.page.getByRole('listitem', { name: /^Action \d+: Roll back deploy 4711$/ });
+      await action.getByLabel('Read it back in your own words').fill('Rolling back 4711 on all EU nodes');
+      await action.getByRole('button', { name: 'Read back' }).click();
+      await bob.page.getByText('I am uncomfortable', { exact: true }).click();
+      await bob.page.getByLabel('What worries you').fill('Failover will drop in-flight payments');
+      await bob.page.getByRole('button', { name: 'Raise concern' }).click();
+      await alice.page.getByLabel('Template').selectOption('declare');
+      await alice.page.getByRole('button', { name: 'Start checklist' }).click();
+      await alice.page.getByRole('region', { name: /^For you/ })
+        .getByText('Failover will drop in-flight payments', { exact: false }).waitFor();
 
       for (const theme of ['dark', 'light']) {
         // 200% zoom on a 1280×860 laptop is a 640×430 CSS-pixel viewport.
         for (const [device, viewport] of [['desktop', { width: 1366, height: 900 }], ['phone', { width: 390, height: 844 }], ['zoom200', { width: 640, height: 430 }]]) {
-          const p = await person(browser, server, 'Bob Ortiz', { viewport, theme });
-          await p.page.goto(url);
-          await live(p.page);
-          await timeline(p.page).getByText('Roll back deploy 4711', { exact: true }).waitFor();
-          assert.equal(await p.page.locator('html').getAttribute('data-theme'), theme);
-          // Nothing scrolls sideways: the panels stack instead.
-          const overflow = await p.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          // The commander's own board, in a tab of this size and theme.
+          const page = await alice.context.newPage();
+          await page.setViewportSize(viewport);
+          await page.addInitScript((t) => localStorage.setItem('warroom.theme', JSON.stringify(t)), theme);
+          await page.goto(url);
+          await live(page);
+          await timeline(page).getByText('Roll back deploy 4711', { exact: true }).waitFor();
+          await page.getByRole('region', { name: /^For you/ }).getByRole('button').first().waitFor();
+          assert.equal(await page.locator('html').getAttribute('data-theme'), theme);
+          // Nothing scrolls sideways: the panes stack instead.
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
           assert.ok(overflow <= 1, `${device}: the page is ${overflow}px wider than the window`);
-          await shot(p.page, `board-${theme}-${device}`);
-          await p.context.close();
+          await shot(page, `board-${theme}-${device}`);
+          await page.close();
         }
       }
     });
     await alice.context.close();
+    await bob.context.close();
   });
 
   it('renders an incident of 5,000 entries and applies new events quickly (figures printed)', async () => {

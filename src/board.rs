@@ -10,7 +10,9 @@ use crate::clock::{Clock, hms, t_plus, utc_time};
 use crate::identity::Identity;
 use crate::route::Route;
 use crate::sync::{Link, Session};
-use crate::widgets::{AppLink, CommandResult, ThemeToggle, reload};
+use crate::widgets::{AppLink, ThemeToggle, reload};
+
+use layout::{Pane, PaneBox, PaneChoice};
 
 pub mod access;
 pub mod actions;
@@ -21,7 +23,10 @@ pub mod concerns;
 pub mod crew;
 pub mod drafts;
 pub mod exercise;
+pub mod for_you;
 pub mod handoff;
+pub mod layout;
+pub mod notices;
 pub mod sterile;
 pub mod store;
 pub mod timeline;
@@ -67,6 +72,9 @@ pub fn BoardPage(
     let board = Board::live(session);
     provide_context(board);
     provide_context(drafts::Drafts::new());
+    provide_context(notices::Notices::new());
+    let panes = PaneChoice::new();
+    provide_context(panes);
     let declared = Memo::new(move |_| session.state.with(Option::is_some));
     // A board whose link the server refused for good (access taken away) stops showing.
     let refused = Memo::new(move |_| matches!(session.link.get(), Link::Refused(_)));
@@ -85,6 +93,10 @@ pub fn BoardPage(
         }
     });
     on_cleanup(|| document().set_title("Warroom"));
+    let open = move || declared.get() && !refused.get();
+    // The cockpit: the strip and the alarm bar never leave the screen; the panes scroll on
+    // their own (on a phone, one pane at a time, with the notices, "For you", the composer
+    // and the tabs docked at the bottom).
     view! {
         <div class="board" class:drill=move || drill.get() == Some(true)>
             {move || (drill.get() == Some(true)).then(|| view! {
@@ -93,24 +105,33 @@ pub fn BoardPage(
             <Show when=move || session.read_only.get() && !refused.get()>
                 <ObserverBanner />
             </Show>
-            <CommandStrip />
-            <handoff::Announcer />
-            <Show
-                when=move || declared.get() && !refused.get()
-                fallback=move || view! { <BoardPlaceholder /> }
-            >
-                <concerns::StopTheLine />
-                <annunciator::Annunciator />
-                <main id="main" class="board-grid">
-                    <crew::CrewPanel />
-                    <timeline::TimelinePanel />
+            <div class="cockpit-top">
+                <CommandStrip />
+                <Show when=open>
+                    <annunciator::Annunciator />
+                </Show>
+            </div>
+            <Show when=open fallback=move || view! { <BoardPlaceholder /> }>
+                <main id="main" class="cockpit">
+                    <PaneBox pane=Pane::Crew><crew::CrewPanel /></PaneBox>
+                    <PaneBox pane=Pane::Timeline><timeline::TimelinePanel /></PaneBox>
                     <div class="instruments">
                         <Show when=move || drill.get() == Some(true)>
-                            <exercise::ExercisePanel />
+                            <div class="pane pane-exercise" class:chosen=move || panes.get() == Pane::Crew>
+                                <exercise::ExercisePanel />
+                            </div>
                         </Show>
-                        <actions::ActionsPanel />
-                        <concerns::ConcernsPanel />
-                        <checklists::ChecklistsPanel />
+                        <PaneBox pane=Pane::Actions><actions::ActionsPanel /></PaneBox>
+                        <PaneBox pane=Pane::Concerns><concerns::ConcernsPanel /></PaneBox>
+                        <PaneBox pane=Pane::Checklists><checklists::ChecklistsPanel /></PaneBox>
+                    </div>
+                    <div class="dock">
+                        <notices::NoticeArea />
+                        <for_you::ForYou />
+                        <Show when=move || !session.read_only.get()>
+                            <div class="composer-dock"><timeline::composer::Composer /></div>
+                        </Show>
+                        <layout::PaneTabs />
                     </div>
                 </main>
                 <handoff::IncomingOffer />
@@ -192,6 +213,10 @@ fn CommandStrip() -> impl IntoView {
         holder.is_none_or(|h| !session.is_absent(&h))
     });
     let last_change = RwSignal::new(None::<CommandId>);
+    // The strip has no room for a result line: a refused change is said in the notice area.
+    notices::report_outcome(last_change);
+    // On a phone the strip shows the essentials; the rest waits behind "More".
+    let more = RwSignal::new(false);
 
     let change_severity = move |ev: web_sys::Event| {
         let value = event_target_value(&ev);
@@ -202,12 +227,16 @@ fn CommandStrip() -> impl IntoView {
         }
     };
     view! {
-        <header class="command-strip" aria-label="Command strip">
+        <header class="command-strip" class:more=move || more.get() aria-label="Command strip">
             <div class="strip-title">
                 <AppLink to=Route::Lobby class="brand">"Warroom"</AppLink>
                 <h1 class="incident-title">{move || title.get().unwrap_or_default()}</h1>
                 <closing::ClosedMark />
-                <AppLink to=Route::Review(session.incident.get_value()) class="small-link">"Review"</AppLink>
+                <AppLink to=Route::Review(session.incident.get_value()) class="small-link strip-extra">"Review"</AppLink>
+                <button type="button" class="ghost small strip-more" aria-expanded=move || more.get().to_string()
+                    on:click=move |_| more.update(|m| *m = !*m)>
+                    {move || if more.get() { "Less" } else { "More" }}
+                </button>
             </div>
             <div class="strip-fields">
                 <div class=move || format!("field sev sev-{}", severity.get().map_or("", |s| s.label()).to_lowercase())>
@@ -219,12 +248,12 @@ fn CommandStrip() -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </div>
-                <closing::StatusField is_commander=is_commander last_change=last_change />
+                <div class="strip-extra"><closing::StatusField is_commander=is_commander last_change=last_change /></div>
                 <div class="clock" aria-label="Elapsed time and UTC clock">
                     <span class="mono t-plus" title="Time since the incident was declared">
                         {move || declared_at.get().map(|d| t_plus(d, now())).unwrap_or_default()}
                     </span>
-                    <span class="mono utc">{move || utc_time(clock.now())}</span>
+                    <span class="mono utc strip-extra">{move || utc_time(clock.now())}</span>
                 </div>
                 <div class="commander" class:absent=move || !commander_present.get()>
                     <span class="label">"In command"</span>
@@ -238,11 +267,10 @@ fn CommandStrip() -> impl IntoView {
                     {move || is_commander.get().then(|| view! { <span class="badge you">"you"</span> })}
                 </div>
                 <sterile::SterileBadge />
-                <annunciator::Cadence />
+                <div class="strip-extra"><annunciator::Cadence /></div>
                 <LinkIndicator />
-                <ThemeToggle />
+                <div class="strip-extra"><ThemeToggle /></div>
             </div>
-            <div class="strip-result"><CommandResult id=last_change /></div>
         </header>
     }
 }
@@ -285,7 +313,6 @@ fn LinkIndicator() -> impl IntoView {
             {move || (waiting.get() > 0).then(|| view! {
                 <span class="pending-count">{waiting.get()} " waiting to send"</span>
             })}
-            {move || session.notice.get().map(|n| view! { <span class="notice">{n}</span> })}
         </div>
     }
 }

@@ -199,7 +199,7 @@ fn ActionBody(
     let lane_class = format!("lane lane-{}", action.lane.label().to_lowercase());
     let (assignee, assigner) = (action.assignee.clone(), action.assigner.clone());
     view! {
-        <li class="action" class:overdue=move || overdue.get() class:closed=!state.is_open()
+        <li id=format!("action-{id}") class="action" class:overdue=move || overdue.get() class:closed=!state.is_open()
             aria-label=format!("Action {id}: {}", action.text)>
             <div class="action-head">
                 <span class=lane_class>{action.lane.label()}</span>

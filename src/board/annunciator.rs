@@ -1,5 +1,7 @@
 //! The annunciator: warnings, cautions and advisories ranked by warroom-core's `alerts`, shown
-//! under the command strip. Only warnings interrupt — a flashing MASTER WARNING lamp and a
+//! as the one-line alarm bar under the command strip — the master lamps with their counts,
+//! STOP THE LINE with the commander's Acknowledge, the most pressing alert — and, expanded,
+//! the whole list. Only warnings interrupt — a flashing MASTER WARNING lamp and a
 //! tone the person can mute (never sound alone). Acknowledging silences the cue; the item stays
 //! listed until its condition clears. When all is normal the panel is dark.
 //!
@@ -14,6 +16,7 @@ use leptos::prelude::*;
 use warroom_core::alerts::{Alert, Tier, Viewer, evaluate};
 use warroom_core::{Command, CommandId, Role};
 
+use crate::board::concerns::StopTheLine;
 use crate::board::{Board, slice};
 use crate::clock::{Clock, countdown};
 use crate::identity::Identity;
@@ -80,23 +83,54 @@ pub fn Annunciator() -> impl IntoView {
     let tone = Tone::new();
     Effect::new(move |_| tone.sound(master_warning.get() && !muted.get()));
 
+    let count = move |tier: Tier| alerts.with(|a| a.iter().filter(|a| a.tier == tier).count());
+    // The one line's words: the most pressing alert not yet acknowledged, else the first.
+    let headline = Memo::new(move |_| {
+        alerts.with(|a| {
+            acked.with(|k| {
+                a.iter()
+                    .find(|a| !k.contains(&a.key))
+                    .or_else(|| a.first())
+                    .map(|a| (a.tier, a.title.clone(), a.detail.clone()))
+            })
+        })
+    });
+    let expanded = RwSignal::new(false);
+
     view! {
-        <section class="annunciator" class:dark=move || alerts.with(Vec::is_empty)
-            aria-label="Annunciator">
-            <div class="lamps">
-                // A lamp, not a toggle: its name says whether it is lit, and pressing it
-                // acknowledges what lit it.
+        <section class="alarm-bar" class:dark=move || alerts.with(Vec::is_empty)
+            class:warning=move || master_warning.get() aria-label="Alarm bar"
+            on:keydown=move |ev: web_sys::KeyboardEvent| if ev.key() == "Escape" && expanded.get_untracked() { expanded.set(false) }>
+            <div class="alarm-line">
                 <button type="button" class="lamp master-warning" class:lit=move || master_warning.get()
                     title="Acknowledge warnings (silences the tone; items stay until they clear)"
                     on:click=move |_| acknowledge(Tier::Warning)>
-                    "MASTER WARNING"
+                    <span class="lamp-master">"MASTER "</span>"WARNING"
+                    <span class="lamp-count">{move || count(Tier::Warning)}</span>
+                    // A lamp, not a toggle: its name says whether it is lit, and pressing it
+                    // acknowledges what lit it.
                     <span class="sr-only">{move || if master_warning.get() { " — lit: press to acknowledge" } else { " — dark" }}</span>
                 </button>
                 <button type="button" class="lamp master-caution" class:lit=move || master_caution.get()
                     title="Acknowledge cautions"
                     on:click=move |_| acknowledge(Tier::Caution)>
-                    "MASTER CAUTION"
+                    <span class="lamp-master">"MASTER "</span>"CAUTION"
+                    <span class="lamp-count">{move || count(Tier::Caution)}</span>
                     <span class="sr-only">{move || if master_caution.get() { " — lit: press to acknowledge" } else { " — dark" }}</span>
+                </button>
+                <StopTheLine />
+                <p class="alarm-headline" aria-live=move || if headline.with(|h| h.as_ref().is_some_and(|h| h.0 == Tier::Warning)) { "assertive" } else { "polite" }>
+                    {move || match headline.get() {
+                        Some((tier, title, detail)) => view! {
+                            <span class=format!("headline-tier {}", tier_class(tier))>{tier_word(tier)}</span>
+                            " " <strong>{title}</strong> " " <span class="alarm-detail">{detail}</span>
+                        }.into_any(),
+                        None => view! { <span class="all-normal">"All normal"</span> }.into_any(),
+                    }}
+                </p>
+                <button type="button" class="ghost small alarm-toggle" aria-expanded=move || expanded.get().to_string()
+                    aria-controls="alarm-list" on:click=move |_| expanded.update(|e| *e = !*e)>
+                    {move || format!("Alerts ({})", alerts.with(Vec::len))}
                 </button>
                 {move || if tone.blocked.get() && !muted.get() {
                     // The browser refused to start audio until the person interacts: say so,
@@ -115,24 +149,42 @@ pub fn Annunciator() -> impl IntoView {
                     }.into_any()
                 }}
             </div>
-            <Show when=move || alerts.with(Vec::is_empty)>
-                <p class="sr-only" role="status">"Annunciator dark: no alerts."</p>
-            </Show>
-            <ul class="alerts" role="list">
-                <For
-                    each=move || keys.get()
-                    key=|key| key.clone()
-                    children=move |key| {
-                        let alert = Memo::new({
-                            let key = key.clone();
-                            move |_| alerts.with(|a| a.iter().find(|a| a.key == key).cloned())
-                        });
-                        let is_acked = Memo::new(move |_| acked.with(|k| k.contains(&key)));
-                        view! { <AlertLine alert=alert acked=is_acked /> }
-                    }
-                />
-            </ul>
+            <div id="alarm-list" class="alarm-list" role="region" aria-label="Annunciator" hidden=move || !expanded.get()>
+                <Show when=move || alerts.with(Vec::is_empty)>
+                    <p class="all-normal" role="status">"Annunciator dark: no alerts."</p>
+                </Show>
+                <ul class="alerts" role="list">
+                    <For
+                        each=move || keys.get()
+                        key=|key| key.clone()
+                        children=move |key| {
+                            let alert = Memo::new({
+                                let key = key.clone();
+                                move |_| alerts.with(|a| a.iter().find(|a| a.key == key).cloned())
+                            });
+                            let is_acked = Memo::new(move |_| acked.with(|k| k.contains(&key)));
+                            view! { <AlertLine alert=alert acked=is_acked /> }
+                        }
+                    />
+                </ul>
+            </div>
         </section>
+    }
+}
+
+fn tier_word(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Warning => "WARNING",
+        Tier::Caution => "CAUTION",
+        Tier::Advisory => "ADVISORY",
+    }
+}
+
+fn tier_class(tier: Tier) -> &'static str {
+    match tier {
+        Tier::Warning => "warning",
+        Tier::Caution => "caution",
+        Tier::Advisory => "advisory",
     }
 }
 
@@ -142,11 +194,7 @@ fn AlertLine(alert: Memo<Option<Alert>>, acked: Memo<bool>) -> impl IntoView {
     let tier = Memo::new(move |_| alert.with(|a| a.as_ref().map(|a| a.tier)));
     move || {
         let tier = tier.get()?;
-        let (class, word) = match tier {
-            Tier::Warning => ("alert warning", "WARNING"),
-            Tier::Caution => ("alert caution", "CAUTION"),
-            Tier::Advisory => ("alert advisory", "ADVISORY"),
-        };
+        let (class, word) = (format!("alert {}", tier_class(tier)), tier_word(tier));
         let live = if tier == Tier::Warning {
             "assertive"
         } else {

@@ -214,7 +214,7 @@ fn ItemRow(
             </Show>
         };
         view! {
-            <li class="item" class:killer=killer class:done=move || !open.get() aria-label=text.clone()>
+            <li id=format!("checklist-{checklist}-item-{index}") class="item" class:killer=killer class:done=move || !open.get() aria-label=text.clone()>
                 <div class="item-text">
                     {killer.then(|| view! { <span class="killer-badge">"KILLER"</span> " " })}
                     <span>{text.clone()}</span>

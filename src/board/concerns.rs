@@ -1,7 +1,7 @@
 //! Concerns, in TeamSTEPPS' CUS words: anyone raises one — "I am concerned", "I am
 //! uncomfortable", "This is a safety issue"; raising it again escalates it; the commander
-//! acknowledges with a response. An open safety issue stops the line: a red banner on every
-//! screen until it is acknowledged.
+//! acknowledges with a response. An open safety issue stops the line: STOP THE LINE in the alarm
+//! bar of every screen until it is acknowledged.
 //!
 //! Each row watches its own concern, keyed by id; a response being typed is a draft of the
 //! board.
@@ -111,7 +111,7 @@ fn ConcernBody(
     let response = drafts().get(DraftKey::AcknowledgeConcern(id));
     let raised_by = concern.raised_by.clone();
     view! {
-        <li class=format!("concern {}", level_class(concern.level)) class:open=open
+        <li id=format!("concern-{id}") class=format!("concern {}", level_class(concern.level)) class:open=open
             aria-label=format!("Concern {id}: {}", concern.text)>
             <div class="concern-head">
                 <strong class="level">{concern.level.label()}</strong>
@@ -154,26 +154,56 @@ fn ConcernBody(
     }
 }
 
-/// The stop-the-line banner: every open safety issue, on every screen, until acknowledged.
+/// STOP THE LINE, in the alarm bar: the oldest open safety issue (and how many more), on
+/// every screen until the commander acknowledges it — right here, with a response, through the
+/// same command the concerns panel sends.
 #[component]
 pub fn StopTheLine() -> impl IntoView {
     let board = expect_context::<Board>();
+    let identity = expect_context::<Identity>();
+    let me = identity.participant();
+    let commander = slice(board, move |i| i.holds(&me, Role::Commander));
     let issues = slice(board, |i| {
         i.open_safety_issues()
             .map(|(id, c)| (*id, i.name_of(&c.raised_by).to_owned(), c.text.clone()))
             .collect::<Vec<_>>()
     });
+    let first = Memo::new(move |_| issues.with(|i| i.as_ref().and_then(|i| i.first().cloned())));
+    let more =
+        Memo::new(move |_| issues.with(|i| i.as_ref().map_or(0, |i| i.len().saturating_sub(1))));
+    let answering = RwSignal::new(false);
+    let last = RwSignal::new(None::<CommandId>);
     view! {
-        <Show when=move || issues.with(|i| i.as_ref().is_some_and(|i| !i.is_empty()))>
-            <div class="stop-the-line" role="alert">
-                <strong>"■ STOP THE LINE — SAFETY ISSUE"</strong>
-                <ul>
-                    <For each=move || issues.get().unwrap_or_default() key=|i| i.clone() let:issue>
-                        <li>{format!("{}: {}", issue.1, issue.2)}</li>
-                    </For>
-                </ul>
-                <span class="hint">"Until the commander acknowledges it."</span>
-            </div>
-        </Show>
+        {move || first.get().map(|(id, by, text)| {
+            let response = drafts().get(DraftKey::AcknowledgeConcern(id));
+            view! {
+                <div class="stop-the-line" role="alert">
+                    <strong class="stop-word">"■ STOP THE LINE"</strong>
+                    <span class="stop-text">{format!("{by}: {text}")}</span>
+                    {move || (more.get() > 0).then(|| view! { <span class="badge">{format!("+{} more", more.get())}</span> })}
+                    <Show when=move || commander.get() == Some(true) && !board.read_only.get()>
+                        <button type="button" class="small stop-ack" aria-expanded=move || answering.get().to_string()
+                            on:click=move |_| answering.update(|a| *a = !*a)>
+                            "Acknowledge"
+                        </button>
+                    </Show>
+                    <Show when=move || commander.get() != Some(true)>
+                        <span class="hint">"Until the commander acknowledges it."</span>
+                    </Show>
+                    <Show when=move || answering.get() && commander.get() == Some(true)>
+                        <div class="stop-ack-form">
+                            <InlineForm id=format!("stop-ack-{id}") label="Your response to the safety issue" draft=response
+                                submit="Send acknowledgement" submit_class="primary"
+                                on_submit=Callback::new(move |response| {
+                                    last.set(board.submit(Command::AcknowledgeConcern { concern: id, response }));
+                                    answering.set(false);
+                                })
+                                on_cancel=Callback::new(move |()| answering.set(false)) />
+                        </div>
+                    </Show>
+                    <CommandResult id=last />
+                </div>
+            }
+        })}
     }
 }

@@ -5,8 +5,8 @@
 //! 2. The recipient gets an unmissable prompt — "<name> is handing you COMMAND" — with the
 //!    brief and two buttons, *I have control* and *Decline* ([`IncomingOffer`]).
 //! 3. The offerer sees "<name> says: I have control" and the button *You have control*
-//!    ([`OutgoingOffer`]); only then does the role move, and every screen announces it
-//!    ([`Announcer`]).
+//!    ([`OutgoingOffer`]); only then does the role move, and every screen announces it (in
+//!    the board's notice area, `notices`).
 //!
 //! The prompts of steps 2 and 3 arrive unasked, so they are not modal and never move focus:
 //! answering is a deliberate click (or Tab to the button and a press), never the Enter of
@@ -14,9 +14,8 @@
 //! [`Dialog`].
 
 use leptos::prelude::*;
-use warroom_core::narrate::describe;
 use warroom_core::templates::TRANSFER_OF_COMMAND;
-use warroom_core::{Command, CommandId, Event, HandoffBrief, ParticipantId, Role, draft_brief};
+use warroom_core::{Command, CommandId, HandoffBrief, ParticipantId, Role, draft_brief};
 
 use crate::board::drafts::DraftInput;
 use crate::board::{Board, slice};
@@ -205,7 +204,7 @@ pub fn IncomingOffer() -> impl IntoView {
                     // Not modal, and it takes no focus: whatever the person was typing stays
                     // theirs (an Enter meant for a note must never answer the offer). Only a
                     // click — or Tab to the button and a deliberate press — answers it.
-                    <section class="handoff-banner incoming offer-prompt" role="region" aria-labelledby="offer-title" aria-describedby="offer-brief">
+                    <section id="offer-prompt" class="handoff-banner incoming offer-prompt" role="region" aria-labelledby="offer-title" aria-describedby="offer-brief">
                         <p class="sr-only" role="alert">{format!("{title}. Answer with I have control or Decline.")}</p>
                             <h2 id="offer-title">{title}</h2>
                             <div id="offer-brief" class="offer-brief">
@@ -299,7 +298,7 @@ fn OutgoingBanner(role: Role, to: Memo<String>, accepted: Memo<bool>) -> impl In
     let last = RwSignal::new(None::<CommandId>);
     let cancel = move |_| last.set(Some(session.submit(Command::CancelOffer { role })));
     view! {
-        <div class="handoff-banner outgoing" class:accepted=move || accepted.get() role="region" aria-label=format!("Handover of {}", role.label())>
+        <div id=format!("handover-{}", role.label().to_lowercase()) class="handoff-banner outgoing" class:accepted=move || accepted.get() role="region" aria-label=format!("Handover of {}", role.label())>
             {move || if accepted.get() {
                 view! {
                     <p class="handoff-says" role="alert">{move || format!("{} says: I have control", to.get())}</p>
@@ -345,88 +344,5 @@ fn TransferChecklistOffer() -> impl IntoView {
             </button>
         </Show>
         <CommandResult id=last />
-    }
-}
-
-/// Announces role changes, declines and cancellations on every screen as they happen.
-#[component]
-pub fn Announcer() -> impl IntoView {
-    let session = expect_context::<Session>();
-    // Only events that arrive while the board is open are news.
-    let start = StoredValue::new(None::<u64>);
-    let shown = RwSignal::new(Vec::<(u64, String)>::new());
-    Effect::new(move |_| {
-        let news: Vec<(u64, String)> = session.log.with(|log| {
-            session.state.with_untracked(|s| {
-                let Some(incident) = s else { return Vec::new() };
-                let Some(from) = start.get_value() else {
-                    start.set_value(Some(incident.seq));
-                    return Vec::new();
-                };
-                log.iter()
-                    .rev()
-                    .take_while(|r| r.seq > from)
-                    .filter(|r| {
-                        matches!(
-                            r.event,
-                            Event::RoleHandedOver { .. }
-                                | Event::RoleAssumed { .. }
-                                | Event::RoleOfferDeclined { .. }
-                                | Event::RoleOfferCancelled { .. }
-                                | Event::InjectFired { .. }
-                        )
-                    })
-                    .map(|r| {
-                        let text = match &r.event {
-                            Event::RoleHandedOver {
-                                role: Role::Commander,
-                                to,
-                                ..
-                            } => format!(
-                                "{} is now in COMMAND. {}",
-                                incident.name_of(to),
-                                describe(incident, r)
-                            ),
-                            Event::RoleAssumed {
-                                role: Role::Commander,
-                                ..
-                            } => format!(
-                                "{} is now in COMMAND. {}",
-                                incident.name_of(&r.actor),
-                                describe(incident, r)
-                            ),
-                            Event::InjectFired { source, text, .. } => {
-                                format!("EXERCISE INJECT — {source}: {text}")
-                            }
-                            _ => describe(incident, r),
-                        };
-                        (r.seq, text)
-                    })
-                    .collect()
-            })
-        });
-        if let Some(last) = news.first() {
-            start.set_value(Some(last.0));
-            let mut fresh = news;
-            fresh.reverse();
-            shown.update(|s| s.extend(fresh));
-            set_timeout(
-                move || {
-                    shown.update(|s| {
-                        if !s.is_empty() {
-                            s.remove(0);
-                        }
-                    })
-                },
-                std::time::Duration::from_secs(12),
-            );
-        }
-    });
-    view! {
-        <div class="announcer" role="status" aria-live="assertive">
-            <For each=move || shown.get() key=|a| a.0 let:a>
-                <p class="announcement">{a.1}</p>
-            </For>
-        </div>
     }
 }

@@ -1,6 +1,7 @@
 //! The timeline: every event as an entry with `T+` and UTC time, notes by kind with distinct
 //! icons and labels (never colour alone), pinned notes in a key-events strip, a kind filter,
-//! amend and retract with the history kept in view, and the composer.
+//! amend and retract with the history kept in view, and the composer (which the board page
+//! docks where it stays reachable).
 //!
 //! It shows the newest entries first and pages: a few hundred DOM rows stay fast however long
 //! the incident runs; older pages come from the browser's log or, past that, the server.
@@ -14,7 +15,7 @@ use crate::board::Board;
 use crate::clock::t_plus;
 use crate::identity::Identity;
 
-mod composer;
+pub mod composer;
 mod entry;
 
 /// Entries rendered at first; "Show earlier" adds a page.
@@ -149,9 +150,6 @@ pub fn TimelinePanel() -> impl IntoView {
         <section class="panel timeline" aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
             <KeyEvents />
-            <Show when=move || !board.read_only.get()>
-                <composer::Composer />
-            </Show>
             <div class="filter" role="group" aria-label="Filter the timeline">
                 <label for="timeline-filter">"Show"</label>
                 <select id="timeline-filter" on:change=move |ev| {

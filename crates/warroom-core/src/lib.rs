@@ -114,6 +114,7 @@ pub mod alerts;
 pub mod brief;
 pub mod closing;
 pub mod export;
+pub mod for_you;
 pub mod metrics;
 pub mod narrate;
 pub mod score;

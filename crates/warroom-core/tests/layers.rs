@@ -35,7 +35,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "read models",
         &[
-            "narrate", "alerts", "brief", "closing", "metrics", "score", "export",
+            "narrate", "alerts", "for_you", "brief", "closing", "metrics", "score", "export",
         ],
     ),
     // What travels between browser and server.

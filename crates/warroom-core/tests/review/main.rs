@@ -12,6 +12,7 @@
 //! - [`narration`]: the timeline's sentences in the second and third person, and the key
 //!   moments.
 //! - [`closing`]: what is still open when an incident is resolved or closed.
+//! - [`for_you`]: what waits on each person, appearing and clearing with what they do.
 //!
 //! Logs are built with [`warroom_core::execute`] from [`Timed`] steps: who sends what, how many
 //! seconds after the declaration, and who is not connected. The crew: Ann declares and
@@ -21,6 +22,7 @@ mod alerts;
 mod closing;
 mod corpus;
 mod export;
+mod for_you;
 mod markdown;
 mod metrics;
 mod narration;
