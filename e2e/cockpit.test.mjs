@@ -145,11 +145,11 @@ describe('the cockpit', () => {
         const stop = alarmBar(p.page).getByRole('alert').filter({ hasText: 'STOP THE LINE' });
         await inView(p.page, stop, 'STOP THE LINE');
       }
-      assert.equal(await alarmBar(bob.page).getByRole('button', { name: 'Acknowledge' }).count(), 0,
+      assert.equal(await alarmBar(bob.page).getByRole('button', { name: 'Acknowledge', exact: true }).count(), 0,
         'only the commander acknowledges');
       await forYou(alice.page).getByRole('button', { name: /Acknowledge.*The rollback drops in-flight payments/ }).waitFor();
       await shot(alice.page, 'cockpit-stop-the-line');
-      await alarmBar(alice.page).getByRole('button', { name: 'Acknowledge' }).click();
+      await alarmBar(alice.page).getByRole('button', { name: 'Acknowledge', exact: true }).click();
       await alarmBar(alice.page).getByLabel('Your response to the safety issue').fill('Draining payments before the rollback');
       await alarmBar(alice.page).getByRole('button', { name: 'Send acknowledgement' }).click();
       for (const p of [alice, bob]) {
@@ -163,16 +163,17 @@ describe('the cockpit', () => {
 
       // A handoff's announcement shows in the notice area, clear of the strip and the bar.
       await offerCommand(alice.page, 'Bob');
-      await bob.page.getByRole('alertdialog', { name: 'Alice is handing you COMMAND' })
+      await bob.page.getByRole('region', { name: 'Alice is handing you COMMAND' })
         .getByRole('button', { name: 'I have control' }).click();
       await alice.page.getByRole('button', { name: 'You have control' }).click();
-      for (const p of [alice, bob]) await noticeClearOfTheTop(p.page, 'Bob is now in COMMAND');
+      await noticeClearOfTheTop(alice.page, 'Bob is now in COMMAND');
+      await noticeClearOfTheTop(bob.page, 'You are now in COMMAND');
       // A dialog opened while the notice shows is above it: at the notice's middle, the
       // topmost thing is the dialog's backdrop, not the notice.
       await bob.page.getByRole('button', { name: 'Hand over Commander' }).click();
       const dialog = bob.page.getByRole('dialog', { name: 'Hand over COMMAND' });
       await dialog.waitFor();
-      const notice = bob.page.getByRole('status').getByText('Bob is now in COMMAND');
+      const notice = bob.page.getByRole('status').getByText('You are now in COMMAND');
       const covered = await notice.evaluate((el) => {
         // Notices let clicks through; for this look, they take them, so that the point finds
         // the notice if it were on top.
@@ -234,7 +235,7 @@ describe('the cockpit', () => {
 
       // A notice on the phone stays clear of the strip and the alarm bar.
       await offerCommand(alice.page, 'Bob');
-      await bob.page.getByRole('alertdialog', { name: 'Alice is handing you COMMAND' }).waitFor();
+      await bob.page.getByRole('region', { name: 'Alice is handing you COMMAND' }).waitFor();
       await alice.page.getByRole('button', { name: 'Cancel offer' }).click();
       await noticeClearOfTheTop(bob.page, /^Offer of .* cancelled/);
 

@@ -63,7 +63,8 @@ describe('command and crew', () => {
       };
       for (const p of [alice, bob]) {
         await p.page.locator('.commander-name', { hasText: 'Bob' }).waitFor();
-        await p.page.locator('.announcement', { hasText: 'Bob is now in COMMAND' }).waitFor();
+        const announced = p === bob ? 'You are now in COMMAND' : 'Bob is now in COMMAND';
+        await p.page.locator('.announcement', { hasText: announced }).waitFor();
         const entries = timeline(p.page);
         for (const line of told[p.name]) await entries.getByText(line, { exact: true }).waitFor();
       }

@@ -125,7 +125,7 @@ describe('an honest link', () => {
         await p.page.locator('.commander-name', { hasText: 'Bob' }).waitFor();
       }
       await unsent.getByText('Rolling back payments-api to 2.14').waitFor({ state: 'detached' });
-      await commander.getByText('Bob — connected').waitFor();
+      await commander.getByText('Bob you — connected').waitFor();
       await alice.page.getByRole('listitem', { name: 'Commander' }).getByText('Bob — connected').waitFor();
       assert.equal(await commanderName(alice.page).textContent(), 'Bob');
       assert.deepEqual([...alice.errors, ...bob.errors], []);

@@ -106,7 +106,7 @@ pub fn Annunciator() -> impl IntoView {
                     title="Acknowledge warnings (silences the tone; items stay until they clear)"
                     on:click=move |_| acknowledge(Tier::Warning)>
                     <span class="lamp-master">"MASTER "</span>"WARNING"
-                    <span class="lamp-count">{move || count(Tier::Warning)}</span>
+                    <span class="lamp-count" aria-hidden="true">{move || count(Tier::Warning)}</span>
                     // A lamp, not a toggle: its name says whether it is lit, and pressing it
                     // acknowledges what lit it.
                     <span class="sr-only">{move || if master_warning.get() { " — lit: press to acknowledge" } else { " — dark" }}</span>
@@ -115,7 +115,7 @@ pub fn Annunciator() -> impl IntoView {
                     title="Acknowledge cautions"
                     on:click=move |_| acknowledge(Tier::Caution)>
                     <span class="lamp-master">"MASTER "</span>"CAUTION"
-                    <span class="lamp-count">{move || count(Tier::Caution)}</span>
+                    <span class="lamp-count" aria-hidden="true">{move || count(Tier::Caution)}</span>
                     <span class="sr-only">{move || if master_caution.get() { " — lit: press to acknowledge" } else { " — dark" }}</span>
                 </button>
                 <StopTheLine />

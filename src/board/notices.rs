@@ -9,9 +9,10 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use warroom_core::narrate::describe;
-use warroom_core::{CommandId, Event, Role};
+use warroom_core::narrate::describe_for;
+use warroom_core::{CommandId, Event, ParticipantId, Role};
 
+use crate::identity::Identity;
 use crate::sync::{Outcome, Session};
 
 /// How long a transient notice stays.
@@ -84,7 +85,8 @@ impl Default for Notices {
 pub fn NoticeArea() -> impl IntoView {
     let session = expect_context::<Session>();
     let notices = Notices::get();
-    announce_news(session, notices);
+    let me = expect_context::<Identity>().participant();
+    announce_news(session, notices, me);
     // The link's notice stands until the link clears it; a transient notice of the same words
     // is not shown beside it.
     let standing = Memo::new(move |_| session.notice.get());
@@ -150,7 +152,8 @@ pub fn report_outcome(id: RwSignal<Option<CommandId>>) {
 
 /// Role changes, declines, cancellations and exercise injects, as they happen on the open
 /// board (not what happened before it was opened).
-fn announce_news(session: Session, notices: Notices) {
+/// Told to `me` as they are on the timeline: what they did as "You …".
+fn announce_news(session: Session, notices: Notices, me: ParticipantId) {
     let start = StoredValue::new(None::<u64>);
     Effect::new(move |_| {
         let (head, news): (Option<u64>, Vec<(u64, String)>) = session.log.with(|log| {
@@ -165,31 +168,32 @@ fn announce_news(session: Session, notices: Notices) {
                     .rev()
                     .take_while(|r| r.seq > from)
                     .filter_map(|r| {
+                        let said = describe_for(incident, r, Some(&me));
+                        // Who is in command now, first: "You are" to the new commander.
+                        let in_command = |who: &ParticipantId| {
+                            if *who == me {
+                                format!("You are now in COMMAND. {said}")
+                            } else {
+                                format!("{} is now in COMMAND. {said}", incident.name_of(who))
+                            }
+                        };
                         let text = match &r.event {
                             Event::RoleHandedOver {
                                 role: Role::Commander,
                                 to,
                                 ..
-                            } => format!(
-                                "{} is now in COMMAND. {}",
-                                incident.name_of(to),
-                                describe(incident, r)
-                            ),
+                            } => in_command(to),
                             Event::RoleAssumed {
                                 role: Role::Commander,
                                 ..
-                            } => format!(
-                                "{} is now in COMMAND. {}",
-                                incident.name_of(&r.actor),
-                                describe(incident, r)
-                            ),
+                            } => in_command(&r.actor),
                             Event::InjectFired { source, text, .. } => {
                                 format!("EXERCISE INJECT — {source}: {text}")
                             }
                             Event::RoleHandedOver { .. }
                             | Event::RoleAssumed { .. }
                             | Event::RoleOfferDeclined { .. }
-                            | Event::RoleOfferCancelled { .. } => describe(incident, r),
+                            | Event::RoleOfferCancelled { .. } => said,
                             _ => return None,
                         };
                         Some((r.seq, text))
