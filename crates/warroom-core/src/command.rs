@@ -1,7 +1,8 @@
 //! Commands: what a participant asks for, in the imperative. `decide` turns each into events or
 //! a rejection. Commands are not stored; only the events they produce are.
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId};
 use crate::incident::{
@@ -11,6 +12,12 @@ use crate::incident::{
 
 /// What a participant asks for. The `type` of each variant is its name in snake case, for
 /// serde and [`Command::name`] alike; [`CommandKind`] lists the variants without their fields.
+///
+/// **Strict input:** a field a command does not have is refused, with an error naming it, so
+/// no client believes it set what it did not. serde's `deny_unknown_fields` does that for the
+/// variants with fields, but an internally tagged unit variant (`pause_scenario`, `restrict`…)
+/// ignores whatever comes with its tag: read commands from outside with [`strict`], which
+/// refuses those too. (The `submit` message does.)
 #[derive(
     Debug,
     Clone,
@@ -21,7 +28,7 @@ use crate::incident::{
     strum::IntoStaticStr,
     strum::EnumDiscriminants,
 )]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[strum(serialize_all = "snake_case")]
 #[strum_discriminants(
     name(CommandKind),
@@ -239,4 +246,31 @@ impl Command {
     pub fn kind(&self) -> CommandKind {
         self.into()
     }
+}
+
+/// Reads a command strictly: every field must be one the command has. The error names the
+/// command and the field (`the post_note command: unknown field `at`, expected …`).
+pub fn strict<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let name = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("")
+        .to_owned();
+    let command = Command::deserialize(&value)
+        .map_err(|e| D::Error::custom(format!("the {name} command: {e}")))?;
+    // A unit variant accepted whatever came with its tag: refuse any field besides it.
+    let fields = serde_json::to_value(&command)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len));
+    if fields == Some(1)
+        && let Some(stray) = value
+            .as_object()
+            .and_then(|o| o.keys().find(|k| k.as_str() != "type"))
+    {
+        return Err(D::Error::custom(format!(
+            "the {name} command: unknown field `{stray}`, it has no fields"
+        )));
+    }
+    Ok(command)
 }

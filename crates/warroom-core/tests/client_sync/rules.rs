@@ -182,6 +182,19 @@ fn a_forbidden_command_is_rejected_and_the_connection_is_read_only() {
 }
 
 #[test]
+fn a_command_the_server_cannot_read_is_settled_as_rejected_not_resent() {
+    let mut sync = live(&["c-1"]);
+    let effects = sync.received(
+        &mut Held::default(),
+        error(ErrorCode::Malformed, Some("c-1")),
+        1.0,
+    );
+    assert!(effects.contains(&Effect::Outcome(id("c-1"), Outcome::Rejected("no".into()))));
+    assert!(!effects.contains(&Effect::Forbidden));
+    assert!(sync.pending().is_empty());
+}
+
+#[test]
 fn the_heartbeat_pings_and_gives_up_on_a_silent_server() {
     let mut sync = live(&[]);
     assert_eq!(
