@@ -190,7 +190,7 @@ fn CommandStrip() -> impl IntoView {
         if let Some(s) = Severity::ALL.into_iter().find(|s| s.label() == value)
             && Some(s) != severity.get_untracked()
         {
-            last_change.set(Some(session.submit(Command::SetSeverity { severity: s })));
+            last_change.set(Some(session.submit(Command::set_severity(s))));
         }
     };
     let change_status = move |ev: web_sys::Event| {
@@ -198,7 +198,7 @@ fn CommandStrip() -> impl IntoView {
         if let Some(s) = Status::ALL.into_iter().find(|s| s.label() == value)
             && Some(s) != status.get_untracked()
         {
-            last_change.set(Some(session.submit(Command::SetStatus { status: s })));
+            last_change.set(Some(session.submit(Command::set_status(s))));
         }
     };
     view! {

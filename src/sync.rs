@@ -212,7 +212,7 @@ impl Session {
     pub fn submit(&self, command: Command) -> CommandId {
         let id = CommandId::parse(&format!("c-{}", random_token())).expect("valid id");
         let note = match &command {
-            Command::PostNote { kind, text } => Some((*kind, text.clone())),
+            Command::PostNote { kind, text, .. } => Some((*kind, text.clone())),
             _ => None,
         };
         let json = serde_json::to_string(&command).expect("commands serialise");

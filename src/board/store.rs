@@ -385,6 +385,8 @@ mod tests {
             at: "2026-11-01T02:00:00Z".parse().unwrap(),
             actor: ParticipantId::parse("p-ann").unwrap(),
             event,
+            occurred_at: None,
+            precision: None,
         }
     }
 
@@ -412,6 +414,7 @@ mod tests {
                 severity: Severity::Sev2,
                 drill: false,
                 name: "Ann".into(),
+                retrospective: false,
             };
             let pin = Event::NotePinned {
                 note: NoteId(2),

@@ -16,7 +16,7 @@ use crate::event::{Event, Recorded};
 use crate::ids::{ActionId, ParticipantId};
 use crate::incident::{
     Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Incident, Note, NoteKind,
-    Participant, Retraction, Revision, Role, State, Status, Tenure,
+    Participant, Postmortem, Retraction, Revision, Role, State, Status, Tenure,
 };
 use crate::time::Timestamp;
 
@@ -30,6 +30,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         at,
         actor,
         event,
+        ..
     } = recorded;
     let at = *at;
     let incident = match (state.as_mut(), event) {
@@ -40,8 +41,13 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 severity,
                 drill,
                 name,
+                retrospective,
             },
         ) => {
+            let postmortem = Postmortem {
+                retrospective: *retrospective,
+                declared: recorded.occurred(),
+            };
             *state = Some(Incident {
                 title: title.clone(),
                 severity: *severity,
@@ -72,6 +78,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 last_status_update: None,
                 scenario: None,
                 access: Default::default(),
+                postmortem,
                 seq: *seq,
                 updated_at: at,
             });
@@ -164,7 +171,13 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         }
         Event::NotePosted { note, kind, text } => {
             if *kind == NoteKind::StatusUpdate {
-                incident.last_status_update = Some(at);
+                // A backdated update counts from when it went out, never moving the clock back.
+                let sent = recorded.when();
+                incident.last_status_update = Some(
+                    incident
+                        .last_status_update
+                        .map_or(sent, |last| last.max(sent)),
+                );
             }
             incident.notes.insert(
                 *note,
@@ -177,6 +190,11 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                     history: Vec::new(),
                     pinned: false,
                     retracted: None,
+                    occurred_at: recorded.occurred_at,
+                    precision: recorded
+                        .occurred_at
+                        .map(|_| recorded.precision.unwrap_or_default()),
+                    backdated: recorded.backdated(),
                 }),
             );
         }

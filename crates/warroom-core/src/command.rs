@@ -9,6 +9,7 @@ use crate::incident::{
     ChecklistKind, ConcernLevel, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint, Role,
     Severity, Status,
 };
+use crate::time::{Precision, Timestamp};
 
 /// What a participant asks for. The `type` of each variant is its name in snake case, for
 /// serde and [`Command::name`] alike; [`CommandKind`] lists the variants without their fields.
@@ -50,6 +51,17 @@ pub enum Command {
         drill: bool,
         /// The declarer's display name.
         name: String,
+        /// Recorded after the fact: the incident is over, or well under way, and is entered
+        /// from what happened. Needs `occurred_at`, its real start.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        retrospective: bool,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     /// Record a participant's first join, or a change of display name. The server sends it on
     /// the participant's behalf when they say hello.
@@ -58,9 +70,23 @@ pub enum Command {
     },
     SetSeverity {
         severity: Severity,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     SetStatus {
         status: Status,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     SetSummary {
         text: String,
@@ -105,6 +131,13 @@ pub enum Command {
     PostNote {
         kind: NoteKind,
         text: String,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     AmendNote {
         note: NoteId,
@@ -245,6 +278,75 @@ impl Command {
     /// Which kind of command this is, without its fields.
     pub fn kind(&self) -> CommandKind {
         self.into()
+    }
+
+    /// A declaration as it happens (not retrospective, no `occurred_at`).
+    pub fn declare(title: &str, severity: Severity, drill: bool, name: &str) -> Self {
+        Self::Declare {
+            title: title.to_owned(),
+            severity,
+            drill,
+            name: name.to_owned(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// A note posted as it happens (no `occurred_at`).
+    pub fn post_note(kind: NoteKind, text: impl Into<String>) -> Self {
+        Self::PostNote {
+            kind,
+            text: text.into(),
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// A severity change as it happens (no `occurred_at`).
+    pub fn set_severity(severity: Severity) -> Self {
+        Self::SetSeverity {
+            severity,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// A status change as it happens (no `occurred_at`).
+    pub fn set_status(status: Status) -> Self {
+        Self::SetStatus {
+            status,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// The time the command says its events happened at, and how exactly (`occurred_at` and
+    /// `precision`, on the commands that carry them).
+    pub fn occurred(&self) -> (Option<Timestamp>, Option<Precision>) {
+        match self {
+            Self::Declare {
+                occurred_at,
+                precision,
+                ..
+            }
+            | Self::SetSeverity {
+                occurred_at,
+                precision,
+                ..
+            }
+            | Self::SetStatus {
+                occurred_at,
+                precision,
+                ..
+            }
+            | Self::PostNote {
+                occurred_at,
+                precision,
+                ..
+            } => (*occurred_at, *precision),
+            _ => (None, None),
+        }
     }
 }
 

@@ -17,6 +17,7 @@ use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitte
 
 mod access;
 mod checklists;
+pub mod occurred;
 mod roles;
 mod scenario;
 mod tasks;
@@ -54,13 +55,19 @@ pub fn decide(
                 severity,
                 drill,
                 name,
+                retrospective,
+                ..
             },
         ) => {
+            let title = title_text("The title", title)?;
+            let name = title_text("Your name", name)?;
+            occurred::check(None, command, ctx)?;
             return Ok(vec![Event::IncidentDeclared {
-                title: title_text("The title", title)?,
+                title,
                 severity: *severity,
                 drill: *drill,
-                name: title_text("Your name", name)?,
+                name,
+                retrospective: *retrospective,
             }]);
         }
         (Some(_), Command::Declare { .. }) => {
@@ -98,9 +105,10 @@ pub fn decide(
     if !incident.participants.contains_key(ctx.actor) {
         return Err(not_permitted("You have not joined this incident."));
     }
+    occurred::check(Some(incident), command, ctx)?;
     match command {
         Command::Declare { .. } | Command::Join { .. } => unreachable!("handled above"),
-        Command::SetSeverity { severity } => {
+        Command::SetSeverity { severity, .. } => {
             require_commander(incident, ctx, "change the severity")?;
             if *severity == incident.severity {
                 return Err(invalid(format!(
@@ -113,7 +121,7 @@ pub fn decide(
                 to: *severity,
             }])
         }
-        Command::SetStatus { status } => {
+        Command::SetStatus { status, .. } => {
             require_commander(incident, ctx, "change the status")?;
             if *status == incident.status {
                 return Err(invalid(format!(
@@ -214,6 +222,9 @@ pub fn execute(
 ) -> Result<Vec<Recorded>, Rejection> {
     let events = decide(state, command, ctx)?;
     let mut next = state.as_ref().map_or(0, |i| i.seq);
+    // The time the command says its events happened at (decide has checked it).
+    let (occurred_at, precision) = command.occurred();
+    let precision = occurred_at.map(|_| precision.unwrap_or_default());
     let recorded: Vec<Recorded> = events
         .into_iter()
         .map(|event| {
@@ -223,6 +234,8 @@ pub fn execute(
                 at: ctx.at,
                 actor: ctx.actor.clone(),
                 event,
+                occurred_at,
+                precision,
             }
         })
         .collect();

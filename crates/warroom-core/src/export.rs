@@ -17,7 +17,7 @@ use crate::ids::IncidentId;
 use crate::incident::{ActionState, Incident, NoteKind, Role};
 use crate::metrics::{HandoffKind, Metrics, metrics};
 use crate::narrate::{describe, kind_of};
-use crate::time::{hms, t_plus};
+use crate::time::{Precision, hms, t_plus};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";
@@ -228,6 +228,12 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
             "> **EXERCISE** — this record is of a training drill, not a real incident.\n\n",
         );
     }
+    if board.postmortem.retrospective {
+        md.push_str(
+            "> **Recorded after the fact** — this incident was entered from what happened, \
+             not as it happened; times are as the people who were there gave them.\n\n",
+        );
+    }
 
     md.push_str("## Summary\n\n");
     let _ = writeln!(md, "- Incident: `{id}`");
@@ -330,7 +336,8 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     md.push_str(
         "\n## Timeline\n\n| T+ | UTC | Who | Kind | Entry |\n| --- | --- | --- | --- | --- |\n",
     );
-    for r in events {
+    // In the order things happened; a backdated entry says when it was recorded.
+    for r in crate::event::by_occurrence(events) {
         let kind = kind_of(&board, &r.event);
         let text = match &r.event {
             Event::NotePosted { note, text, .. } => match board.notes.get(note) {
@@ -339,11 +346,30 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
             },
             _ => md_escape(&describe(&board, r)),
         };
+        let (approx, text) = match r.occurred() {
+            Some(o) if o.precision != Precision::Exact || r.backdated() => (
+                if o.precision == Precision::Exact {
+                    ""
+                } else {
+                    "~"
+                },
+                format!(
+                    "{text} _(recorded {} UTC{})_",
+                    r.at.format("%Y-%m-%d %H:%M:%S"),
+                    if o.precision == Precision::Unknown {
+                        "; time unknown"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            _ => ("", text),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {text} |",
-            t_plus(m.declared_at, r.at),
-            r.at.format("%H:%M:%S"),
+            "| {approx}{} | {approx}{} | {} | {} | {text} |",
+            t_plus(m.declared_at, r.when()),
+            r.when().format("%H:%M:%S"),
             name(&r.actor),
             kind.label()
         );

@@ -21,6 +21,7 @@ use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 mod access;
 mod checklists;
 mod exercise;
+mod postmortem;
 mod roles;
 mod tasks;
 mod timeline;
@@ -32,6 +33,7 @@ pub use checklists::{
     CHECKLIST_SWEET_SPOT, Checklist, ChecklistItem, ChecklistKind, ItemState, PausePoint,
 };
 pub use exercise::{Expectation, ScenarioRun};
+pub use postmortem::Postmortem;
 pub use roles::{HandoffBrief, Offer, Participant, Role, Tenure};
 pub use tasks::{Acknowledgement, Action, ActionState, Concern, ConcernLevel, Escalation, Lane};
 pub use timeline::{Note, NoteKind, Retraction, Revision};
@@ -81,6 +83,10 @@ pub struct Incident {
     /// while nothing about it was ever set.
     #[serde(default, skip_serializing_if = "Access::is_untouched")]
     pub access: Access,
+    /// Retrospective or not, the real start, the title history, the impact and the
+    /// follow-ups. Left out of the JSON while nothing about it was ever set.
+    #[serde(default, skip_serializing_if = "Postmortem::is_untouched")]
+    pub postmortem: Postmortem,
     /// The sequence of the last event applied.
     pub seq: Seq,
     /// The time of the last event applied.
@@ -214,6 +220,12 @@ impl Incident {
         self.participants
             .get(who)
             .map_or(who.as_str(), |p| p.name.as_str())
+    }
+
+    /// When the incident started, as the record says: the declaration's `occurred_at` where
+    /// the declarer gave one, else when it was declared. The metrics measure from here.
+    pub fn started_at(&self) -> Timestamp {
+        self.postmortem.declared.map_or(self.declared_at, |d| d.at)
     }
 
     pub fn is_closed(&self) -> bool {

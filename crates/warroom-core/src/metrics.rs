@@ -143,16 +143,18 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
         let Some(incident) = state.as_ref() else {
             continue;
         };
+        // Measured by when it happened: a backdated entry counts at its `occurred_at`.
+        let when = r.when();
         let metrics = m.get_or_insert_with(|| Metrics {
-            declared_at: incident.declared_at,
-            ended_at: r.at,
+            declared_at: incident.started_at(),
+            ended_at: when,
             time_to_first_commander: None,
             time_to_mitigated: None,
             time_to_resolved: None,
             handoffs: Vec::new(),
             tenures: vec![Tenure {
                 commander: incident.commander.holder.clone(),
-                from: incident.declared_at,
+                from: incident.started_at(),
                 to: None,
                 seconds: 0,
             }],
@@ -161,8 +163,8 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             status_updates: StatusUpdates::default(),
             concerns: Vec::new(),
         });
-        metrics.ended_at = r.at;
-        let since_declared = seconds(metrics.declared_at, r.at);
+        metrics.ended_at = metrics.ended_at.max(when);
+        let since_declared = seconds(metrics.declared_at, when);
 
         if metrics.time_to_first_commander.is_none()
             && !matches!(
@@ -186,7 +188,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             Event::RoleOffered {
                 role: Role::Commander,
                 ..
-            } => command_offer_at = Some(r.at),
+            } => command_offer_at = Some(when),
             Event::RoleOfferDeclined {
                 role: Role::Commander,
                 ..
@@ -202,14 +204,14 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             } => {
                 metrics.handoffs.push(Handoff {
                     seq: r.seq,
-                    at: r.at,
+                    at: when,
                     from: from.clone(),
                     to: to.clone(),
                     kind: HandoffKind::PositiveExchange,
-                    offer_to_confirm: command_offer_at.take().map(|o| seconds(o, r.at)),
+                    offer_to_confirm: command_offer_at.take().map(|o| seconds(o, when)),
                     reason: None,
                 });
-                change_commander(metrics, to, r.at);
+                change_commander(metrics, to, when);
             }
             Event::RoleAssumed {
                 role: Role::Commander,
@@ -218,7 +220,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             } => {
                 metrics.handoffs.push(Handoff {
                     seq: r.seq,
-                    at: r.at,
+                    at: when,
                     from: from
                         .clone()
                         .or(before.clone())
@@ -229,14 +231,14 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                     reason: Some(reason.clone()),
                 });
                 command_offer_at = None;
-                change_commander(metrics, &r.actor, r.at);
+                change_commander(metrics, &r.actor, when);
             }
             Event::ChecklistStarted {
                 checklist, title, ..
             } => metrics.checklists.push(ChecklistTiming {
                 id: *checklist,
                 title: title.clone(),
-                started_at: r.at,
+                started_at: when,
                 completed_after: None,
             }),
             Event::ItemChecked { checklist, .. }
@@ -249,7 +251,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                     && complete
                     && t.completed_after.is_none()
                 {
-                    t.completed_after = Some(seconds(t.started_at, r.at));
+                    t.completed_after = Some(seconds(t.started_at, when));
                 }
             }
             Event::ActionAssigned {
@@ -263,7 +265,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 text: text.clone(),
                 lane: *lane,
                 assignee: to.clone(),
-                assigned_at: r.at,
+                assigned_at: when,
                 read_back_after: None,
                 confirmed_after: None,
                 closed_after: None,
@@ -275,22 +277,22 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 if let Some(t) = find_action(metrics, *action)
                     && t.read_back_after.is_none()
                 {
-                    t.read_back_after = Some(seconds(t.assigned_at, r.at));
+                    t.read_back_after = Some(seconds(t.assigned_at, when));
                 }
             }
             Event::ReadbackConfirmed { action } => {
                 if let Some(t) = find_action(metrics, *action) {
-                    t.confirmed_after = Some(seconds(t.assigned_at, r.at));
+                    t.confirmed_after = Some(seconds(t.assigned_at, when));
                 }
             }
             Event::ActionCompleted { action, .. } | Event::ActionCancelled { action, .. } => {
                 let due = incident.actions.get(action).and_then(|a| a.due_at);
                 let done = matches!(r.event, Event::ActionCompleted { .. });
                 if let Some(t) = find_action(metrics, *action) {
-                    t.closed_after = Some(seconds(t.assigned_at, r.at));
+                    t.closed_after = Some(seconds(t.assigned_at, when));
                     t.done = done;
                     t.cancelled = !done;
-                    t.overdue = due.is_some_and(|d| r.at > d);
+                    t.overdue = due.is_some_and(|d| when > d);
                 }
             }
             Event::NotePosted {
@@ -298,19 +300,19 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 ..
             } => {
                 let previous = last_update.unwrap_or(metrics.declared_at);
-                let gap = seconds(previous, r.at);
+                let gap = seconds(previous, when);
                 let su = &mut metrics.status_updates;
                 su.posted += 1;
                 su.longest_gap = Some(su.longest_gap.map_or(gap, |g| g.max(gap)));
                 // Whether it was late is judged against what was due before this update.
                 if let Some(due) = due_before(incident, last_update) {
-                    if r.at > due {
+                    if when > due {
                         su.late += 1;
                     } else {
                         su.on_time += 1;
                     }
                 }
-                last_update = Some(r.at);
+                last_update = Some(when);
             }
             Event::ConcernRaised {
                 concern,
@@ -321,7 +323,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 text: text.clone(),
                 level: *level,
                 raised_by: r.actor.clone(),
-                raised_at: r.at,
+                raised_at: when,
                 escalations: 0,
                 waited: None,
             }),
@@ -338,7 +340,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                     metrics.concerns.iter_mut().find(|t| t.id == *concern),
                     raised,
                 ) {
-                    t.waited = Some(seconds(raised, r.at));
+                    t.waited = Some(seconds(raised, when));
                 }
             }
             _ => {}

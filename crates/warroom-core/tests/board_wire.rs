@@ -35,6 +35,9 @@ fn board() -> Incident {
             severity: Severity::Sev2,
             drill: false,
             name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         },
     );
     run(&bob, 5, Command::Join { name: "Bob".into() });
@@ -48,6 +51,8 @@ fn board() -> Incident {
             Command::PostNote {
                 kind: NoteKind::Observation,
                 text: text.into(),
+                occurred_at: None,
+                precision: None,
             },
         );
     }

@@ -18,13 +18,20 @@ fn sample(kind: CommandKind) -> Command {
             severity: Severity::Sev2,
             drill: false,
             name: "Ann".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         },
         CommandKind::Join => Command::Join { name: "Bob".into() },
         CommandKind::SetSeverity => Command::SetSeverity {
             severity: Severity::Sev1,
+            occurred_at: None,
+            precision: None,
         },
         CommandKind::SetStatus => Command::SetStatus {
             status: Status::Mitigated,
+            occurred_at: None,
+            precision: None,
         },
         CommandKind::SetSummary => Command::SetSummary { text: "x".into() },
         CommandKind::OfferRole => Command::OfferRole {
@@ -54,6 +61,8 @@ fn sample(kind: CommandKind) -> Command {
         CommandKind::PostNote => Command::PostNote {
             kind: NoteKind::Observation,
             text: "x".into(),
+            occurred_at: None,
+            precision: None,
         },
         CommandKind::AmendNote => Command::AmendNote {
             note: NoteId(1),

@@ -35,10 +35,9 @@ pub fn Composer() -> impl IntoView {
             return;
         }
         error.set(None);
-        last.set(Some(session.submit(Command::PostNote {
-            kind: kind.get_untracked(),
-            text: body,
-        })));
+        last.set(Some(
+            session.submit(Command::post_note(kind.get_untracked(), body)),
+        ));
         text.set(String::new());
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {

@@ -15,7 +15,7 @@ pub(super) fn decide(
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, Rejection> {
     match command {
-        Command::PostNote { kind, text } => {
+        Command::PostNote { kind, text, .. } => {
             let note = NoteId(
                 incident
                     .notes

@@ -18,8 +18,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::columns;
 use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 use crate::incident::{
-    Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Role,
-    ScenarioRun, Severity, Status, Tenure,
+    Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Postmortem,
+    Role, ScenarioRun, Severity, Status, Tenure,
 };
 use crate::time::Timestamp;
 
@@ -51,6 +51,7 @@ impl Serialize for BoardWire<'_> {
             last_status_update,
             scenario,
             access,
+            postmortem,
             seq,
             updated_at,
         } = self.0;
@@ -74,6 +75,7 @@ impl Serialize for BoardWire<'_> {
             last_status_update,
             scenario,
             access,
+            postmortem,
             seq,
             updated_at,
         }
@@ -117,6 +119,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         last_status_update,
         scenario,
         access,
+        postmortem,
         seq,
         updated_at,
     } = In::deserialize(deserializer)?;
@@ -140,6 +143,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         last_status_update,
         scenario,
         access,
+        postmortem,
         seq,
         updated_at,
     }))
@@ -173,6 +177,8 @@ struct Out<'a> {
     scenario: &'a Option<ScenarioRun>,
     #[serde(skip_serializing_if = "untouched")]
     access: &'a Access,
+    #[serde(skip_serializing_if = "postmortem_untouched")]
+    postmortem: &'a Postmortem,
     seq: &'a Seq,
     updated_at: &'a Timestamp,
 }
@@ -201,6 +207,8 @@ struct In {
     scenario: Option<ScenarioRun>,
     #[serde(default)]
     access: Access,
+    #[serde(default)]
+    postmortem: Postmortem,
     seq: Seq,
     updated_at: Timestamp,
 }
@@ -214,4 +222,8 @@ fn notes_out<S: Serializer>(
 
 fn untouched(access: &&Access) -> bool {
     access.is_untouched()
+}
+
+fn postmortem_untouched(postmortem: &&Postmortem) -> bool {
+    postmortem.is_untouched()
 }

@@ -162,6 +162,8 @@ impl World {
                 let command = Command::PostNote {
                     kind: NoteKind::Observation,
                     text: text.clone(),
+                    occurred_at: None,
+                    precision: None,
                 };
                 self.submitted.push((id.clone(), text));
                 let effects = self
@@ -173,6 +175,8 @@ impl World {
                 let command = Command::PostNote {
                     kind: NoteKind::Hypothesis,
                     text: format!("other at {}", self.server.head()),
+                    occurred_at: None,
+                    precision: None,
                 };
                 let events = self.server.run("p-lead", &command).unwrap();
                 if let Some((_, down)) = &mut self.link {

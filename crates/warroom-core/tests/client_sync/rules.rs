@@ -214,6 +214,8 @@ fn a_history_page_is_kept_only_where_it_joins_on() {
         let note = Command::PostNote {
             kind: NoteKind::Observation,
             text: format!("n{n}"),
+            occurred_at: None,
+            precision: None,
         };
         server.run("p-lead", &note).unwrap();
     }

@@ -152,6 +152,7 @@ fn declaring() {
         severity: Severity::Sev2,
         drill: false,
         name: name.into(),
+        retrospective: false,
     };
     check(
         &[],

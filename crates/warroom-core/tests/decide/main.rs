@@ -17,6 +17,7 @@ mod commands;
 mod concerns;
 mod handoff;
 mod incident;
+mod occurred;
 mod roles;
 mod scenario;
 mod tasks;
@@ -220,10 +221,17 @@ fn declare(title: &str, name: &str) -> Command {
         severity: Severity::Sev2,
         drill: false,
         name: name.into(),
+        retrospective: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 fn set_severity(severity: Severity) -> Command {
-    Command::SetSeverity { severity }
+    Command::SetSeverity {
+        severity,
+        occurred_at: None,
+        precision: None,
+    }
 }
 fn offer(role: Role, to: &str, brief: Option<HandoffBrief>) -> Command {
     Command::OfferRole {

@@ -54,7 +54,7 @@ pub fn aim(state: &State, step: &Step) -> (ParticipantId, Command) {
             *role = pick(releasable).unwrap_or(*role);
         }
         // Closing takes two steps: resolve first.
-        Command::SetStatus { status }
+        Command::SetStatus { status, .. }
             if *status == Status::Closed && i.status != Status::Resolved =>
         {
             *status = Status::Resolved;

@@ -134,11 +134,11 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
     ]);
     prop_oneof![
         1 => (text(), severity(), any::<bool>(), text()).prop_map(|(title, severity, drill, name)| {
-            Command::Declare { title, severity, drill, name }
+            Command::Declare { title, severity, drill, name, retrospective: false, occurred_at: None, precision: None }
         }),
         2 => text().prop_map(|name| Command::Join { name }),
-        1 => severity().prop_map(|severity| Command::SetSeverity { severity }),
-        2 => select(Status::ALL.to_vec()).prop_map(|status| Command::SetStatus { status }),
+        1 => severity().prop_map(Command::set_severity),
+        2 => select(Status::ALL.to_vec()).prop_map(Command::set_status),
         1 => text().prop_map(|text| Command::SetSummary { text }),
         1 => proptest::option::of(n()).prop_map(|every_minutes| Command::SetCadence { every_minutes }),
         3 => (role(), who(), proptest::option::weighted(0.8, brief(text())))
@@ -150,7 +150,7 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
         3 => role().prop_map(|role| Command::ClaimRole { role }),
         2 => role().prop_map(|role| Command::ReleaseRole { role }),
         2 => (role(), text()).prop_map(|(role, reason)| Command::AssumeRole { role, reason }),
-        2 => (select(NoteKind::ALL.to_vec()), text()).prop_map(|(kind, text)| Command::PostNote { kind, text }),
+        2 => (select(NoteKind::ALL.to_vec()), text()).prop_map(|(kind, text)| Command::post_note(kind, text)),
         2 => (n(), text()).prop_map(|(n, text)| Command::AmendNote { note: NoteId(n), text }),
         1 => (n(), text()).prop_map(|(n, reason)| Command::RetractNote { note: NoteId(n), reason }),
         2 => (n(), any::<bool>()).prop_map(|(n, pinned)| Command::PinNote { note: NoteId(n), pinned }),
@@ -366,6 +366,9 @@ pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
                     severity: Severity::Sev2,
                     drill,
                     name: POOL[declarer].to_uppercase(),
+                    retrospective: false,
+                    occurred_at: None,
+                    precision: None,
                 },
             };
             let joins = (0..POOL.len())

@@ -100,6 +100,8 @@ fn pad(steps: Vec<Step>, events: usize) -> Vec<Step> {
                 Command::PostNote {
                     kind: NoteKind::ALL[notes % NoteKind::ALL.len()],
                     text: format!("Padding note {notes}: still watching the error rate."),
+                    occurred_at: None,
+                    precision: None,
                 },
             ));
             notes += 1;

@@ -213,6 +213,9 @@ fn declare(title: &str) -> Command {
         severity: Severity::Sev2,
         drill: false,
         name: "Ann".into(),
+        retrospective: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 fn declare_drill(title: &str) -> Command {
@@ -221,6 +224,9 @@ fn declare_drill(title: &str) -> Command {
         severity: Severity::Sev3,
         drill: true,
         name: "Ann".into(),
+        retrospective: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 fn offer_command(to: &str) -> Command {

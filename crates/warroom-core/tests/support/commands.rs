@@ -35,7 +35,11 @@ pub fn join(name: &str) -> Command {
 }
 
 pub fn set_status(status: Status) -> Command {
-    Command::SetStatus { status }
+    Command::SetStatus {
+        status,
+        occurred_at: None,
+        precision: None,
+    }
 }
 
 pub fn set_summary(text: &str) -> Command {
@@ -80,6 +84,8 @@ pub fn post(kind: NoteKind, text: &str) -> Command {
     Command::PostNote {
         kind,
         text: text.into(),
+        occurred_at: None,
+        precision: None,
     }
 }
 

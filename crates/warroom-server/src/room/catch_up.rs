@@ -196,6 +196,8 @@ mod tests {
                 kind: NoteKind::Observation,
                 text: text.into(),
             },
+            occurred_at: None,
+            precision: None,
         }
     }
 
@@ -232,6 +234,9 @@ mod tests {
             severity: warroom_core::Severity::Sev2,
             drill: false,
             name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         };
         let alice = ParticipantId::parse("p-alice").unwrap();
         let present = BTreeSet::new();

@@ -34,6 +34,8 @@ async fn work_an_incident(server: &Server) -> (IncidentId, Seq) {
     let decision = Command::PostNote {
         kind: NoteKind::Decision,
         text: "Roll back the deploy.".into(),
+        occurred_at: None,
+        precision: None,
     };
     send(&mut alice, "c-2", decision).await;
     let assign = Command::AssignAction {
@@ -55,6 +57,8 @@ async fn work_an_incident(server: &Server) -> (IncidentId, Seq) {
     send(&mut bob, "c-5", concern).await;
     let status = Command::SetStatus {
         status: Status::Identified,
+        occurred_at: None,
+        precision: None,
     };
     let head = send(&mut alice, "c-6", status).await;
     alice.close().await;

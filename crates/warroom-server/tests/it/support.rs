@@ -31,5 +31,7 @@ pub fn note(text: impl Into<String>) -> Command {
     Command::PostNote {
         kind: NoteKind::Observation,
         text: text.into(),
+        occurred_at: None,
+        precision: None,
     }
 }

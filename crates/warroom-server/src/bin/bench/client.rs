@@ -153,6 +153,8 @@ pub fn post_note(id: &str, text: &str) -> anyhow::Result<Message> {
         command: warroom_core::Command::PostNote {
             kind: NoteKind::Observation,
             text: text.to_owned(),
+            occurred_at: None,
+            precision: None,
         },
     };
     Ok(Message::text(submit.to_json()))
