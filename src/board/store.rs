@@ -380,14 +380,8 @@ mod tests {
     use super::*;
 
     fn recorded(seq: Seq, event: Event) -> Recorded {
-        Recorded {
-            seq,
-            at: "2026-11-01T02:00:00Z".parse().unwrap(),
-            actor: ParticipantId::parse("p-ann").unwrap(),
-            event,
-            occurred_at: None,
-            precision: None,
-        }
+        let (at, actor) = ("2026-11-01T02:00:00Z".parse().unwrap(), "p-ann");
+        Recorded::live(seq, at, ParticipantId::parse(actor).unwrap(), event)
     }
 
     fn posted(seq: Seq, note: u32, text: &str) -> Recorded {
