@@ -22,6 +22,7 @@ use crate::time::Timestamp;
 
 mod checklists;
 mod exercise;
+mod postmortem;
 
 /// Applies one recorded event to the incident.
 pub fn apply(state: &mut State, recorded: &Recorded) {
@@ -47,6 +48,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             let postmortem = Postmortem {
                 retrospective: *retrospective,
                 declared: recorded.occurred(),
+                ..Postmortem::default()
             };
             *state = Some(Incident {
                 title: title.clone(),
@@ -319,6 +321,10 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         | Event::ScenarioResumed
         | Event::ScenarioEnded
         | Event::InjectFired { .. } => exercise::apply(incident, event, actor, at),
+        Event::TitleChanged { .. }
+        | Event::ImpactSet { .. }
+        | Event::FollowUpAdded { .. }
+        | Event::FollowUpUpdated { .. } => postmortem::apply(incident, event, actor, at),
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,

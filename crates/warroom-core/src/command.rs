@@ -4,12 +4,14 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId};
+use crate::ids::{ActionId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId};
 use crate::incident::{
     ChecklistKind, ConcernLevel, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint, Role,
     Severity, Status,
 };
+use crate::incident::{FollowUpState, Owner};
 use crate::time::{Precision, Timestamp};
+use chrono::NaiveDate;
 
 /// What a participant asks for. The `type` of each variant is its name in snake case, for
 /// serde and [`Command::name`] alike; [`CommandKind`] lists the variants without their fields.
@@ -265,6 +267,42 @@ pub enum Command {
     /// it has checked the link's token.
     AcceptInvitation {
         link: LinkId,
+    },
+    // The postmortem's data (`decide::postmortem`); allowed after close too.
+    /// Rename the incident (the commander); the earlier titles are kept.
+    SetTitle {
+        title: String,
+    },
+    /// Set (or revise) the impact window and the customer-impact statement (the commander).
+    SetImpact {
+        start: Timestamp,
+        #[serde(default)]
+        end: Option<Timestamp>,
+        #[serde(default)]
+        statement: Option<String>,
+    },
+    /// Add a follow-up item (anyone who has joined).
+    AddFollowUp {
+        text: String,
+        owner: Owner,
+        #[serde(default)]
+        due: Option<NaiveDate>,
+        #[serde(default)]
+        link: Option<String>,
+    },
+    /// Change a follow-up: each field given replaces the current one (anyone who has joined).
+    UpdateFollowUp {
+        follow_up: FollowUpId,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        owner: Option<Owner>,
+        #[serde(default)]
+        due: Option<NaiveDate>,
+        #[serde(default)]
+        link: Option<String>,
+        #[serde(default)]
+        state: Option<FollowUpState>,
     },
 }
 

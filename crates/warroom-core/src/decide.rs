@@ -18,6 +18,7 @@ use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitte
 mod access;
 mod checklists;
 pub mod occurred;
+pub mod postmortem;
 mod roles;
 mod scenario;
 mod tasks;
@@ -84,10 +85,10 @@ pub fn decide(
         }
         (Some(incident), _) => incident,
     };
-    if incident.is_closed() {
+    if incident.is_closed() && !postmortem::after_close(command) {
         return Err(Rejection::new(
             RejectionCode::Closed,
-            "This incident is closed; its record is read-only.",
+            "This incident is closed; its record is read-only. Only the postmortem's title, impact and follow-ups can still change.",
         ));
     }
     if let Command::Join { name } = command {
@@ -210,6 +211,10 @@ pub fn decide(
         | Command::CreateLink { .. }
         | Command::RevokeLink { .. } => access::decide(incident, command, ctx),
         Command::AcceptInvitation { .. } => unreachable!("handled above"),
+        Command::SetTitle { .. }
+        | Command::SetImpact { .. }
+        | Command::AddFollowUp { .. }
+        | Command::UpdateFollowUp { .. } => postmortem::decide(incident, command, ctx),
     }
 }
 
@@ -288,7 +293,7 @@ pub(crate) fn title_text(field: &str, raw: &str) -> Result<String, Rejection> {
     bounded(field, raw, MAX_TITLE_CHARS)
 }
 
-fn bounded(field: &str, raw: &str, limit: usize) -> Result<String, Rejection> {
+pub(crate) fn bounded(field: &str, raw: &str, limit: usize) -> Result<String, Rejection> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(invalid(format!("{field} cannot be empty.")));

@@ -10,12 +10,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId, Seq};
+use crate::ids::{
+    ActionId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId, Seq,
+};
 use crate::incident::{
     ChecklistKind, ConcernLevel, Expectation, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint,
     Role, Severity, Status, Timestamp,
 };
+use crate::incident::{FollowUpState, Owner};
 use crate::time::{Occurred, Precision};
+use chrono::NaiveDate;
 
 /// An event as the log holds it: its place, the server's time, who caused it, what happened.
 /// Every recorded event is also a timeline entry.
@@ -294,6 +298,32 @@ pub enum Event {
     },
     LinkRevoked {
         link: LinkId,
+    },
+    // The postmortem's data.
+    TitleChanged {
+        from: String,
+        to: String,
+    },
+    ImpactSet {
+        start: Timestamp,
+        end: Option<Timestamp>,
+        statement: Option<String>,
+    },
+    FollowUpAdded {
+        follow_up: FollowUpId,
+        text: String,
+        owner: Owner,
+        due: Option<NaiveDate>,
+        link: Option<String>,
+    },
+    /// Each field given replaced the follow-up's; the others stay.
+    FollowUpUpdated {
+        follow_up: FollowUpId,
+        text: Option<String>,
+        owner: Option<Owner>,
+        due: Option<NaiveDate>,
+        link: Option<String>,
+        state: Option<FollowUpState>,
     },
 }
 

@@ -21,6 +21,7 @@ use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 mod access;
 mod checklists;
 mod exercise;
+mod followups;
 mod postmortem;
 mod roles;
 mod tasks;
@@ -33,7 +34,10 @@ pub use checklists::{
     CHECKLIST_SWEET_SPOT, Checklist, ChecklistItem, ChecklistKind, ItemState, PausePoint,
 };
 pub use exercise::{Expectation, ScenarioRun};
-pub use postmortem::Postmortem;
+pub use followups::{
+    FollowUp, FollowUpState, MAX_FOLLOW_UP_CHARS, MAX_FOLLOW_UP_LINK_CHARS, MAX_FOLLOW_UPS, Owner,
+};
+pub use postmortem::{EarlierTitle, Impact, Postmortem};
 pub use roles::{HandoffBrief, Offer, Participant, Role, Tenure};
 pub use tasks::{Acknowledgement, Action, ActionState, Concern, ConcernLevel, Escalation, Lane};
 pub use timeline::{Note, NoteKind, Retraction, Revision};
@@ -226,6 +230,16 @@ impl Incident {
     /// the declarer gave one, else when it was declared. The metrics measure from here.
     pub fn started_at(&self) -> Timestamp {
         self.postmortem.declared.map_or(self.declared_at, |d| d.at)
+    }
+
+    /// When the incident began for the bounds of a given time: the earlier of its impact start
+    /// and [`Incident::started_at`].
+    pub fn began_at(&self) -> Timestamp {
+        let start = self.started_at();
+        self.postmortem
+            .impact
+            .as_ref()
+            .map_or(start, |i| i.start.min(start))
     }
 
     pub fn is_closed(&self) -> bool {

@@ -164,6 +164,26 @@ fn sample(kind: CommandKind) -> Command {
         },
         CommandKind::RevokeLink => Command::RevokeLink { link: LinkId(1) },
         CommandKind::AcceptInvitation => Command::AcceptInvitation { link: LinkId(1) },
+        CommandKind::SetTitle => Command::SetTitle { title: "x".into() },
+        CommandKind::SetImpact => Command::SetImpact {
+            start: "2025-03-01T09:00:00Z".parse().unwrap(),
+            end: None,
+            statement: Some("x".into()),
+        },
+        CommandKind::AddFollowUp => Command::AddFollowUp {
+            text: "x".into(),
+            owner: Owner::Name("DB team".into()),
+            due: Some("2025-03-21".parse().unwrap()),
+            link: None,
+        },
+        CommandKind::UpdateFollowUp => Command::UpdateFollowUp {
+            follow_up: FollowUpId(1),
+            text: None,
+            owner: Some(Owner::Participant(who)),
+            due: None,
+            link: None,
+            state: Some(FollowUpState::Done),
+        },
     }
 }
 

@@ -79,7 +79,8 @@ pub(crate) fn within(
     Ok(())
 }
 
-/// When the incident began, for the bounds: the declaration's time as given (or recorded).
+/// When the incident began, for the bounds: the earlier of its impact start and its
+/// declaration's time (as given, or recorded).
 pub(crate) fn start_of(incident: &Incident) -> Timestamp {
-    incident.started_at()
+    incident.began_at()
 }

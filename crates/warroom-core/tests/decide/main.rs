@@ -18,6 +18,7 @@ mod concerns;
 mod handoff;
 mod incident;
 mod occurred;
+mod postmortem;
 mod roles;
 mod scenario;
 mod tasks;

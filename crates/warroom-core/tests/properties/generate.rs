@@ -13,11 +13,13 @@ use proptest::sample::select;
 use strum::IntoEnumIterator as _;
 use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use warroom_core::templates::TEMPLATES;
+use warroom_core::time::Precision;
 use warroom_core::{
     ActionId, ChecklistId, ChecklistKind, Command, CommandId, ConcernId, ConcernLevel,
     HandoffBrief, IncidentId, Lane, LinkId, LinkKind, NoteId, NoteKind, ParticipantId, PausePoint,
     Rejection, RejectionCode, Role, Severity, Status, TextId, Timestamp,
 };
+use warroom_core::{FollowUpState, Owner};
 
 /// The people of a generated incident. Anyone may join; "eve" sometimes appears as a
 /// recipient or assignee without ever acting.
@@ -195,8 +197,59 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
             .prop_map(|(kind, hours)| Command::CreateLink { kind, hours }),
         1 => n().prop_map(|n| Command::RevokeLink { link: LinkId(n) }),
         1 => n().prop_map(|n| Command::AcceptInvitation { link: LinkId(n) }),
+        // Backdated entries and the postmortem's data: times around the generated incident's
+        // start (some in its future, to be refused). One arm, so that the rarer events of the
+        // response still come up as often.
+        2 => prop_oneof![
+            1 => (select(NoteKind::ALL.to_vec()), text(), -7_200i64..600, proptest::option::of(precision()))
+                .prop_map(|(kind, text, offset, precision)| Command::PostNote {
+                    kind, text, occurred_at: Some(around(offset)), precision,
+                }),
+            1 => text().prop_map(|title| Command::SetTitle { title }),
+            1 => (-7_200i64..600, proptest::option::of(-600i64..7_200), proptest::option::of(text()))
+                .prop_map(|(start, length, statement)| Command::SetImpact {
+                    start: around(start), end: length.map(|l| around(start + l)), statement,
+                }),
+            1 => (text(), owner(v), proptest::option::of(date()), proptest::option::of(link()))
+                .prop_map(|(text, owner, due, link)| Command::AddFollowUp { text, owner, due, link }),
+            2 => (n(), proptest::option::of(text()), proptest::option::of(owner(v)), proptest::option::of(date()),
+                proptest::option::of(select(FollowUpState::iter().collect::<Vec<_>>())))
+                .prop_map(|(n, text, owner, due, state)| Command::UpdateFollowUp {
+                    follow_up: warroom_core::FollowUpId(n), text, owner, due, link: None, state,
+                }),
+        ],
     ]
     .boxed()
+}
+
+/// The generated incidents' clock starts at 2025-03-01 09:00 UTC: `seconds` from then.
+fn around(seconds: i64) -> Timestamp {
+    DateTime::from_timestamp(1_740_819_600 + seconds, 0).unwrap()
+}
+
+fn precision() -> impl Strategy<Value = Precision> {
+    select(Precision::iter().collect::<Vec<_>>())
+}
+
+fn owner(v: &Vocabulary) -> BoxedStrategy<Owner> {
+    prop_oneof![
+        v.who.clone().prop_map(Owner::Participant),
+        v.text.clone().prop_map(Owner::Name),
+    ]
+    .boxed()
+}
+
+fn date() -> impl Strategy<Value = chrono::NaiveDate> {
+    (0i64..60).prop_map(|d| around(d * 86_400).date_naive())
+}
+
+fn link() -> impl Strategy<Value = String> {
+    select(vec![
+        "https://tracker.example/INC-7".to_owned(),
+        "http://wiki.example/pm".to_owned(),
+        "ftp://nope.example".to_owned(),
+        "https://".to_owned(),
+    ])
 }
 
 /// One step of a generated incident.
