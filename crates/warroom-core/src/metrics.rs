@@ -14,6 +14,15 @@
 //!   open past the end of the log).
 //! - *late status update*: a status-update note posted after the update was due; an update still
 //!   due at the end of the log counts as *missed*.
+//! - *time to detect*: from the impact start (`set_impact`) to the declaration (its
+//!   `occurred_at` where given); zero when the incident was declared before the impact began.
+//! - *impact duration*: from the impact start to its end, once an end is set.
+//!
+//! Every headline figure carries its definition as data ([`DEFINITIONS`],
+//! [`Metrics::rows`]), so that the review page and the draft show it beside the value.
+//!
+//! **Metrics at a moment never count later events:** [`metrics_at`] folds only the events up to
+//! the moment (a sequence), and measures what is still open against that moment's time.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +35,7 @@ use crate::time::Timestamp;
 mod summary;
 /// The time helpers, re-exported from [`crate::time`] where they first lived.
 pub use crate::time::{hms, seconds, t_plus};
+pub use summary::{DEFINITIONS, Row, definition};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
@@ -35,6 +45,12 @@ pub struct Metrics {
     pub time_to_first_commander: Option<i64>,
     pub time_to_mitigated: Option<i64>,
     pub time_to_resolved: Option<i64>,
+    /// From the impact start to the declaration (see the definitions).
+    #[serde(default)]
+    pub time_to_detect: Option<i64>,
+    /// From the impact start to its end.
+    #[serde(default)]
+    pub impact_duration: Option<i64>,
     /// Every change of command after the declaration, in order.
     pub handoffs: Vec<Handoff>,
     /// Every commander's time in command, in order.
@@ -130,6 +146,14 @@ pub struct ConcernTiming {
     pub waited: Option<i64>,
 }
 
+/// The metrics as they stood at `moment`: of the events up to and including sequence `moment`
+/// only, so a handoff (or anything) after it is not counted, and what is open is measured to
+/// that moment's time. `None` before the declaration.
+pub fn metrics_at(log: &[Recorded], moment: Seq) -> Option<Metrics> {
+    let upto = log.iter().take_while(|r| r.seq <= moment).count();
+    metrics(&log[..upto])
+}
+
 /// Computes the metrics of a whole log (from its declaration). `None` for an empty log.
 pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
     let mut state: State = None;
@@ -151,6 +175,8 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             time_to_first_commander: None,
             time_to_mitigated: None,
             time_to_resolved: None,
+            time_to_detect: None,
+            impact_duration: None,
             handoffs: Vec::new(),
             tenures: vec![Tenure {
                 commander: incident.commander.holder.clone(),
@@ -352,6 +378,10 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
         last.seconds = seconds(last.from, end);
     }
     if let Some(incident) = state.as_ref() {
+        if let Some(impact) = &incident.postmortem.impact {
+            metrics.time_to_detect = Some(seconds(impact.start, metrics.declared_at));
+            metrics.impact_duration = impact.end.map(|end| seconds(impact.start, end));
+        }
         for t in &mut metrics.actions {
             if t.closed_after.is_none() {
                 t.overdue = incident

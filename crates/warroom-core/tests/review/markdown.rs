@@ -25,10 +25,12 @@ const SECTIONS: [&str; 10] = [
 ];
 
 /// The rows of the metrics table, in order.
-const METRICS: [&str; 13] = [
+const METRICS: [&str; 15] = [
     "Time to first commander",
     "Time to mitigated",
     "Time to resolved",
+    "Time to detect",
+    "Impact duration",
     "Command handoffs",
     "Actions assigned",
     "Median readback latency",
