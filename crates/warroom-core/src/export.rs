@@ -17,7 +17,7 @@ use crate::ids::IncidentId;
 use crate::incident::{ActionState, Incident, NoteKind, Role};
 use crate::metrics::{HandoffKind, Metrics, metrics};
 use crate::narrate::{describe, kind_of};
-use crate::time::{Precision, hms, t_plus};
+use crate::time::{Precision, Timestamp, hms, t_plus};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";
@@ -68,6 +68,16 @@ pub enum ExportError {
         index: usize,
         expected: u64,
         found: u64,
+    },
+    #[error(
+        "recorded times go backwards: event {index} (sequence {seq}) was recorded at {at}, \
+         before the event above it ({previous}); a log is recorded in order"
+    )]
+    TimeBackwards {
+        index: usize,
+        seq: u64,
+        at: Timestamp,
+        previous: Timestamp,
     },
     #[error("the board in the export does not match its log")]
     BoardMismatch,
@@ -159,12 +169,15 @@ impl TryFrom<Read> for Export {
     }
 }
 
-/// Checks that `events` is an unbroken log from the declaration and returns its board.
+/// Checks that `events` is an unbroken log from the declaration — sequences contiguous from 1
+/// and recorded times (`at`, never `occurred_at`) never going backwards — and returns its
+/// board. The error names the first bad row.
 pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
     let first = events.first().ok_or(ExportError::Empty)?;
     if !matches!(first.event, Event::IncidentDeclared { .. }) {
         return Err(ExportError::NotDeclared);
     }
+    let mut previous = first.at;
     for (index, r) in events.iter().enumerate() {
         let expected = index as u64 + 1;
         if r.seq != expected {
@@ -174,6 +187,15 @@ pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
                 found: r.seq,
             });
         }
+        if r.at < previous {
+            return Err(ExportError::TimeBackwards {
+                index,
+                seq: r.seq,
+                at: r.at,
+                previous,
+            });
+        }
+        previous = r.at;
     }
     crate::replay::replay(None, events).ok_or(ExportError::NotDeclared)
 }
