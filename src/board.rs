@@ -223,7 +223,7 @@ fn CommandStrip() -> impl IntoView {
         if let Some(s) = Severity::ALL.into_iter().find(|s| s.label() == value)
             && Some(s) != severity.get_untracked()
         {
-            last_change.set(Some(session.submit(Command::SetSeverity { severity: s })));
+            last_change.set(Some(session.submit(Command::set_severity(s))));
         }
     };
     view! {

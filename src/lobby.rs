@@ -318,6 +318,9 @@ fn DeclareForm() -> impl IntoView {
                 severity: severity.get_untracked(),
                 drill: drill.get_untracked(),
                 restricted: restricted.get_untracked(),
+                retrospective: false,
+                occurred_at: None,
+                precision: None,
             };
             match api::declare(&request).await {
                 Ok(declared) => router.go(Route::Board(declared.id)),

@@ -45,7 +45,7 @@ pub fn StatusField(
         show_board_status();
     });
     let send = move |s: Status| {
-        last_change.set(Some(session.submit(Command::SetStatus { status: s })));
+        last_change.set(Some(session.submit(Command::set_status(s))));
     };
     let change = move |ev: web_sys::Event| {
         let value = event_target_value(&ev);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{IncidentId, LinkId, ParticipantId, Seq};
 use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
+use crate::time::Precision;
 
 /// An incident as the lobby lists it (`GET /api/incidents`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +23,9 @@ pub struct Summary {
     /// Only members see it (and whoever holds one of its observer links).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub restricted: bool,
+    /// Recorded after the fact (declared `retrospective`): the lobby says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retrospective: bool,
     /// A restricted incident's members.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<ParticipantId>,
@@ -44,6 +48,7 @@ impl Summary {
             head: incident.seq,
             updated_at: incident.updated_at,
             restricted: incident.access.restricted,
+            retrospective: incident.postmortem.retrospective,
             members: if incident.access.restricted {
                 incident.access.members.iter().cloned().collect()
             } else {
@@ -84,6 +89,16 @@ pub struct DeclareRequest {
     /// Only its members see it; the declarer is the first.
     #[serde(default)]
     pub restricted: bool,
+    /// Recorded after the fact, from its real start (`occurred_at`, required then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub retrospective: bool,
+    /// When it was (or should have been) declared, as the declarer says; the bounds are the
+    /// `declare` command's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<Timestamp>,
+    /// How exact `occurred_at` is (`exact` when not given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
 }
 
 /// The body of `POST /api/incidents/{id}/links`: the commander makes an invitation (restricted

@@ -17,13 +17,14 @@ use crate::event::{Event, Recorded};
 use crate::ids::{ActionId, ParticipantId};
 use crate::incident::{
     Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Hold, Incident, Note,
-    NoteKind, Participant, Retraction, Revision, Role, State, Status, Tenure,
+    NoteKind, Participant, Postmortem, Retraction, Revision, Role, State, Status, Tenure,
 };
 use crate::time::Timestamp;
 
 mod checklists;
 mod discipline;
 mod exercise;
+mod postmortem;
 
 /// Applies one recorded event to the incident.
 pub fn apply(state: &mut State, recorded: &Recorded) {
@@ -32,6 +33,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         at,
         actor,
         event,
+        ..
     } = recorded;
     let at = *at;
     let incident = match (state.as_mut(), event) {
@@ -42,8 +44,14 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 severity,
                 drill,
                 name,
+                retrospective,
             },
         ) => {
+            let postmortem = Postmortem {
+                retrospective: *retrospective,
+                declared: recorded.occurred(),
+                ..Postmortem::default()
+            };
             *state = Some(Incident {
                 title: title.clone(),
                 severity: *severity,
@@ -76,6 +84,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 access: Default::default(),
                 sterile: None,
                 span_of_control: None,
+                postmortem,
                 seq: *seq,
                 updated_at: at,
             });
@@ -129,7 +138,12 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 });
         }
         Event::SeverityChanged { to, .. } => incident.severity = *to,
-        Event::StatusChanged { to, .. } => incident.status = *to,
+        Event::StatusChanged { to, .. } => {
+            incident.status = *to;
+            if *to == Status::Closed {
+                incident.postmortem.closed_at.get_or_insert(at);
+            }
+        }
         Event::SummaryUpdated { text } => incident.summary.clone_from(text),
         Event::RoleOffered { role, to, brief } => {
             incident.offers.insert(
@@ -173,7 +187,13 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             held,
         } => {
             if *kind == NoteKind::StatusUpdate && !*held {
-                incident.last_status_update = Some(at);
+                // A backdated update counts from when it went out, never moving the clock back.
+                let sent = recorded.when();
+                incident.last_status_update = Some(
+                    incident
+                        .last_status_update
+                        .map_or(sent, |last| last.max(sent)),
+                );
             }
             incident.notes.insert(
                 *note,
@@ -187,6 +207,11 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                     pinned: false,
                     retracted: None,
                     held: held.then(Hold::default),
+                    occurred_at: recorded.occurred_at,
+                    precision: recorded
+                        .occurred_at
+                        .map(|_| recorded.precision.unwrap_or_default()),
+                    backdated: recorded.backdated(),
                 }),
             );
         }
@@ -314,6 +339,10 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         Event::SterilePhaseStarted { .. }
         | Event::SterilePhaseEnded { .. }
         | Event::SpanOfControlSet { .. } => discipline::apply(incident, event, actor, at, *seq),
+        Event::TitleChanged { .. }
+        | Event::ImpactSet { .. }
+        | Event::FollowUpAdded { .. }
+        | Event::FollowUpUpdated { .. } => postmortem::apply(incident, event, actor, at),
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,

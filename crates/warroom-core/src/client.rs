@@ -286,6 +286,11 @@ impl ClientSync {
                     out.push(Effect::Forbidden);
                     self.settle(id, Outcome::Rejected(message), &mut out);
                 }
+                (ErrorCode::Malformed, Some(id)) => {
+                    // The command itself cannot be read (a field it does not have, say):
+                    // nothing changed, and resending it as it is cannot help.
+                    self.settle(id, Outcome::Rejected(message), &mut out);
+                }
                 (ErrorCode::RateLimited, Some(id)) => {
                     // Not processed: send it again shortly.
                     out.push(Effect::RetryAt(id, now + RATE_LIMIT_RETRY_MS));

@@ -1,16 +1,26 @@
 //! Commands: what a participant asks for, in the imperative. `decide` turns each into events or
 //! a rejection. Commands are not stored; only the events they produce are.
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId};
+use crate::ids::{ActionId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId};
 use crate::incident::{
     ChecklistKind, ConcernLevel, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint, Role,
     Severity, Status,
 };
+use crate::incident::{FollowUpState, Owner};
+use crate::time::{Precision, Timestamp};
+use chrono::NaiveDate;
 
 /// What a participant asks for. The `type` of each variant is its name in snake case, for
 /// serde and [`Command::name`] alike; [`CommandKind`] lists the variants without their fields.
+///
+/// **Strict input:** a field a command does not have is refused, with an error naming it, so
+/// no client believes it set what it did not. serde's `deny_unknown_fields` does that for the
+/// variants with fields, but an internally tagged unit variant (`pause_scenario`, `restrict`…)
+/// ignores whatever comes with its tag: read commands from outside with [`strict`], which
+/// refuses those too. (The `submit` message does.)
 #[derive(
     Debug,
     Clone,
@@ -21,7 +31,7 @@ use crate::incident::{
     strum::IntoStaticStr,
     strum::EnumDiscriminants,
 )]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 #[strum(serialize_all = "snake_case")]
 #[strum_discriminants(
     name(CommandKind),
@@ -43,6 +53,17 @@ pub enum Command {
         drill: bool,
         /// The declarer's display name.
         name: String,
+        /// Recorded after the fact: the incident is over, or well under way, and is entered
+        /// from what happened. Needs `occurred_at`, its real start.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        retrospective: bool,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     /// Record a participant's first join, or a change of display name. The server sends it on
     /// the participant's behalf when they say hello.
@@ -51,9 +72,23 @@ pub enum Command {
     },
     SetSeverity {
         severity: Severity,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     SetStatus {
         status: Status,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     SetSummary {
         text: String,
@@ -102,6 +137,13 @@ pub enum Command {
         /// until the phase ends. Ignored outside a phase; left out, false.
         #[serde(default, skip_serializing_if = "is_false")]
         essential: bool,
+        /// When it happened, as the person says (backdating); `None`: now. See
+        /// `decide::occurred` for the bounds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<Timestamp>,
+        /// How exact `occurred_at` is (`exact` when not given); only with `occurred_at`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        precision: Option<Precision>,
     },
     AmendNote {
         note: NoteId,
@@ -242,6 +284,42 @@ pub enum Command {
     AcceptInvitation {
         link: LinkId,
     },
+    // The postmortem's data (`decide::postmortem`); allowed after close too.
+    /// Rename the incident (the commander); the earlier titles are kept.
+    SetTitle {
+        title: String,
+    },
+    /// Set (or revise) the impact window and the customer-impact statement (the commander).
+    SetImpact {
+        start: Timestamp,
+        #[serde(default)]
+        end: Option<Timestamp>,
+        #[serde(default)]
+        statement: Option<String>,
+    },
+    /// Add a follow-up item (anyone who has joined).
+    AddFollowUp {
+        text: String,
+        owner: Owner,
+        #[serde(default)]
+        due: Option<NaiveDate>,
+        #[serde(default)]
+        link: Option<String>,
+    },
+    /// Change a follow-up: each field given replaces the current one (anyone who has joined).
+    UpdateFollowUp {
+        follow_up: FollowUpId,
+        #[serde(default)]
+        text: Option<String>,
+        #[serde(default)]
+        owner: Option<Owner>,
+        #[serde(default)]
+        due: Option<NaiveDate>,
+        #[serde(default)]
+        link: Option<String>,
+        #[serde(default)]
+        state: Option<FollowUpState>,
+    },
 }
 
 impl Command {
@@ -255,6 +333,103 @@ impl Command {
     pub fn kind(&self) -> CommandKind {
         self.into()
     }
+
+    /// A declaration as it happens (not retrospective, no `occurred_at`).
+    pub fn declare(title: &str, severity: Severity, drill: bool, name: &str) -> Self {
+        Self::Declare {
+            title: title.to_owned(),
+            severity,
+            drill,
+            name: name.to_owned(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// A note posted as it happens (no `occurred_at`).
+    pub fn post_note(kind: NoteKind, text: impl Into<String>) -> Self {
+        Self::PostNote {
+            kind,
+            text: text.into(),
+            essential: false,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// A severity change as it happens (no `occurred_at`).
+    pub fn set_severity(severity: Severity) -> Self {
+        Self::SetSeverity {
+            severity,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// A status change as it happens (no `occurred_at`).
+    pub fn set_status(status: Status) -> Self {
+        Self::SetStatus {
+            status,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// The time the command says its events happened at, and how exactly (`occurred_at` and
+    /// `precision`, on the commands that carry them).
+    pub fn occurred(&self) -> (Option<Timestamp>, Option<Precision>) {
+        match self {
+            Self::Declare {
+                occurred_at,
+                precision,
+                ..
+            }
+            | Self::SetSeverity {
+                occurred_at,
+                precision,
+                ..
+            }
+            | Self::SetStatus {
+                occurred_at,
+                precision,
+                ..
+            }
+            | Self::PostNote {
+                occurred_at,
+                precision,
+                ..
+            } => (*occurred_at, *precision),
+            _ => (None, None),
+        }
+    }
+}
+
+/// Reads a command strictly: every field must be one the command has. The error names the
+/// command and the field (`the post_note command: unknown field `at`, expected …`).
+pub fn strict<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Command, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    let name = value
+        .get("type")
+        .and_then(|t| t.as_str())
+        .unwrap_or("")
+        .to_owned();
+    let command = Command::deserialize(&value)
+        .map_err(|e| D::Error::custom(format!("the {name} command: {e}")))?;
+    // A unit variant accepted whatever came with its tag: refuse any field besides it.
+    let fields = serde_json::to_value(&command)
+        .ok()
+        .and_then(|v| v.as_object().map(serde_json::Map::len));
+    if fields == Some(1)
+        && let Some(stray) = value
+            .as_object()
+            .and_then(|o| o.keys().find(|k| k.as_str() != "type"))
+    {
+        return Err(D::Error::custom(format!(
+            "the {name} command: unknown field `{stray}`, it has no fields"
+        )));
+    }
+    Ok(command)
 }
 
 /// For `skip_serializing_if`: a flag left out of the JSON while false.

@@ -18,6 +18,8 @@ use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitte
 mod access;
 mod checklists;
 mod discipline;
+pub mod occurred;
+pub mod postmortem;
 mod roles;
 mod scenario;
 mod tasks;
@@ -55,13 +57,19 @@ pub fn decide(
                 severity,
                 drill,
                 name,
+                retrospective,
+                ..
             },
         ) => {
+            let title = title_text("The title", title)?;
+            let name = title_text("Your name", name)?;
+            occurred::check(None, command, ctx)?;
             return Ok(vec![Event::IncidentDeclared {
-                title: title_text("The title", title)?,
+                title,
                 severity: *severity,
                 drill: *drill,
-                name: title_text("Your name", name)?,
+                name,
+                retrospective: *retrospective,
             }]);
         }
         (Some(_), Command::Declare { .. }) => {
@@ -78,10 +86,10 @@ pub fn decide(
         }
         (Some(incident), _) => incident,
     };
-    if incident.is_closed() {
+    if incident.is_closed() && !postmortem::after_close(command) {
         return Err(Rejection::new(
             RejectionCode::Closed,
-            "This incident is closed; its record is read-only.",
+            "This incident is closed; its record is read-only. Only the postmortem's title, impact and follow-ups can still change.",
         ));
     }
     if let Command::Join { name } = command {
@@ -99,9 +107,10 @@ pub fn decide(
     if !incident.participants.contains_key(ctx.actor) {
         return Err(not_permitted("You have not joined this incident."));
     }
+    occurred::check(Some(incident), command, ctx)?;
     match command {
         Command::Declare { .. } | Command::Join { .. } => unreachable!("handled above"),
-        Command::SetSeverity { severity } => {
+        Command::SetSeverity { severity, .. } => {
             require_commander(incident, ctx, "change the severity")?;
             if *severity == incident.severity {
                 return Err(invalid(format!(
@@ -114,7 +123,7 @@ pub fn decide(
                 to: *severity,
             }])
         }
-        Command::SetStatus { status } => {
+        Command::SetStatus { status, .. } => {
             require_commander(incident, ctx, "change the status")?;
             if *status == incident.status {
                 return Err(invalid(format!(
@@ -212,6 +221,10 @@ pub fn decide(
         | Command::CreateLink { .. }
         | Command::RevokeLink { .. } => access::decide(incident, command, ctx),
         Command::AcceptInvitation { .. } => unreachable!("handled above"),
+        Command::SetTitle { .. }
+        | Command::SetImpact { .. }
+        | Command::AddFollowUp { .. }
+        | Command::UpdateFollowUp { .. } => postmortem::decide(incident, command, ctx),
     }
 }
 
@@ -224,6 +237,9 @@ pub fn execute(
 ) -> Result<Vec<Recorded>, Rejection> {
     let events = decide(state, command, ctx)?;
     let mut next = state.as_ref().map_or(0, |i| i.seq);
+    // The time the command says its events happened at (decide has checked it).
+    let (occurred_at, precision) = command.occurred();
+    let precision = occurred_at.map(|_| precision.unwrap_or_default());
     let recorded: Vec<Recorded> = events
         .into_iter()
         .map(|event| {
@@ -233,6 +249,8 @@ pub fn execute(
                 at: ctx.at,
                 actor: ctx.actor.clone(),
                 event,
+                occurred_at,
+                precision,
             }
         })
         .collect();
@@ -285,7 +303,7 @@ pub(crate) fn title_text(field: &str, raw: &str) -> Result<String, Rejection> {
     bounded(field, raw, MAX_TITLE_CHARS)
 }
 
-fn bounded(field: &str, raw: &str, limit: usize) -> Result<String, Rejection> {
+pub(crate) fn bounded(field: &str, raw: &str, limit: usize) -> Result<String, Rejection> {
     let text = raw.trim();
     if text.is_empty() {
         return Err(invalid(format!("{field} cannot be empty.")));

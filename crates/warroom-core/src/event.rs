@@ -10,20 +10,79 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActionId, ChecklistId, ConcernId, LinkId, NoteId, ParticipantId, Seq};
+use crate::ids::{
+    ActionId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId, Seq,
+};
 use crate::incident::{
     ChecklistKind, ConcernLevel, Expectation, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint,
     Role, Severity, Status, Timestamp,
 };
+use crate::incident::{FollowUpState, Owner};
+use crate::time::{Occurred, Precision};
+use chrono::NaiveDate;
 
 /// An event as the log holds it: its place, the server's time, who caused it, what happened.
 /// Every recorded event is also a timeline entry.
+///
+/// **Two times:** `at` is when the server recorded it, always; `occurred_at` (with its
+/// `precision`) is when it happened, as the person said, on the entries that carry one (a
+/// backdated note, status or severity change, a retrospective declaration). The timeline,
+/// the metrics and the exports order and measure by [`Recorded::when`] and keep both.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recorded {
     pub seq: Seq,
     pub at: Timestamp,
     pub actor: ParticipantId,
     pub event: Event,
+    /// When it happened, as the person said; `None`: at `at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<Timestamp>,
+    /// How exact `occurred_at` is; present with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+}
+
+impl Recorded {
+    /// An entry recorded now, as it happens (no `occurred_at`).
+    pub fn live(seq: Seq, at: Timestamp, actor: ParticipantId, event: Event) -> Self {
+        Self {
+            seq,
+            at,
+            actor,
+            event,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    /// When it happened: `occurred_at` where given, else when it was recorded.
+    pub fn when(&self) -> Timestamp {
+        self.occurred_at.unwrap_or(self.at)
+    }
+
+    /// When it happened and how exactly, where the person said.
+    pub fn occurred(&self) -> Option<Occurred> {
+        self.occurred_at.map(|at| Occurred {
+            at,
+            precision: self.precision.unwrap_or_default(),
+        })
+    }
+
+    /// Entered after the fact: it happened earlier than it was recorded, by more than the
+    /// clock skew the rules tolerate ([`crate::time::MAX_CLOCK_SKEW_SECONDS`]).
+    pub fn backdated(&self) -> bool {
+        self.occurred_at
+            .is_some_and(|o| crate::time::backdated(o, self.at))
+    }
+}
+
+/// The log in the order things happened: by [`Recorded::when`], ties (and entries without an
+/// `occurred_at`, which happened as recorded) in sequence order. The sort is stable, so a
+/// log in sequence order gives a deterministic order.
+pub fn by_occurrence(log: &[Recorded]) -> Vec<&Recorded> {
+    let mut ordered: Vec<&Recorded> = log.iter().collect();
+    ordered.sort_by_key(|r| (r.when(), r.seq));
+    ordered
 }
 
 /// What happened. The `type` of each variant is its name in snake case, for serde and
@@ -60,6 +119,9 @@ pub enum Event {
         severity: Severity,
         drill: bool,
         name: String,
+        /// Recorded after the fact; the entry's `occurred_at` is the real start.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        retrospective: bool,
     },
     /// The actor joined for the first time, or under a new display name.
     ParticipantJoined {
@@ -253,6 +315,32 @@ pub enum Event {
     },
     LinkRevoked {
         link: LinkId,
+    },
+    // The postmortem's data.
+    TitleChanged {
+        from: String,
+        to: String,
+    },
+    ImpactSet {
+        start: Timestamp,
+        end: Option<Timestamp>,
+        statement: Option<String>,
+    },
+    FollowUpAdded {
+        follow_up: FollowUpId,
+        text: String,
+        owner: Owner,
+        due: Option<NaiveDate>,
+        link: Option<String>,
+    },
+    /// Each field given replaced the follow-up's; the others stay.
+    FollowUpUpdated {
+        follow_up: FollowUpId,
+        text: Option<String>,
+        owner: Option<Owner>,
+        due: Option<NaiveDate>,
+        link: Option<String>,
+        state: Option<FollowUpState>,
     },
 }
 

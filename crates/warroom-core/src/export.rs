@@ -17,7 +17,7 @@ use crate::ids::IncidentId;
 use crate::incident::{ActionState, Hold, Incident, NoteKind, Role};
 use crate::metrics::{HandoffKind, Metrics, metrics};
 use crate::narrate::{describe, kind_of};
-use crate::time::{hms, t_plus};
+use crate::time::{Precision, Timestamp, hms, t_plus};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";
@@ -68,6 +68,16 @@ pub enum ExportError {
         index: usize,
         expected: u64,
         found: u64,
+    },
+    #[error(
+        "recorded times go backwards: event {index} (sequence {seq}) was recorded at {at}, \
+         before the event above it ({previous}); a log is recorded in order"
+    )]
+    TimeBackwards {
+        index: usize,
+        seq: u64,
+        at: Timestamp,
+        previous: Timestamp,
     },
     #[error("the board in the export does not match its log")]
     BoardMismatch,
@@ -159,12 +169,15 @@ impl TryFrom<Read> for Export {
     }
 }
 
-/// Checks that `events` is an unbroken log from the declaration and returns its board.
+/// Checks that `events` is an unbroken log from the declaration — sequences contiguous from 1
+/// and recorded times (`at`, never `occurred_at`) never going backwards — and returns its
+/// board. The error names the first bad row.
 pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
     let first = events.first().ok_or(ExportError::Empty)?;
     if !matches!(first.event, Event::IncidentDeclared { .. }) {
         return Err(ExportError::NotDeclared);
     }
+    let mut previous = first.at;
     for (index, r) in events.iter().enumerate() {
         let expected = index as u64 + 1;
         if r.seq != expected {
@@ -174,6 +187,15 @@ pub fn check_log(events: &[Recorded]) -> Result<Incident, ExportError> {
                 found: r.seq,
             });
         }
+        if r.at < previous {
+            return Err(ExportError::TimeBackwards {
+                index,
+                seq: r.seq,
+                at: r.at,
+                previous,
+            });
+        }
+        previous = r.at;
     }
     crate::replay::replay(None, events).ok_or(ExportError::NotDeclared)
 }
@@ -226,6 +248,12 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     if board.drill {
         md.push_str(
             "> **EXERCISE** — this record is of a training drill, not a real incident.\n\n",
+        );
+    }
+    if board.postmortem.retrospective {
+        md.push_str(
+            "> **Recorded after the fact** — this incident was entered from what happened, \
+             not as it happened; times are as the people who were there gave them.\n\n",
         );
     }
 
@@ -330,7 +358,8 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
     md.push_str(
         "\n## Timeline\n\n| T+ | UTC | Who | Kind | Entry |\n| --- | --- | --- | --- | --- |\n",
     );
-    for r in events {
+    // In the order things happened; a backdated entry says when it was recorded.
+    for r in crate::event::by_occurrence(events) {
         let kind = kind_of(&board, &r.event);
         let text = match &r.event {
             Event::NotePosted { note, text, .. } => {
@@ -358,11 +387,30 @@ pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportEr
             }
             _ => md_escape(&describe(&board, r)),
         };
+        let (approx, text) = match r.occurred() {
+            Some(o) if o.precision != Precision::Exact || r.backdated() => (
+                if o.precision == Precision::Exact {
+                    ""
+                } else {
+                    "~"
+                },
+                format!(
+                    "{text} _(recorded {} UTC{})_",
+                    r.at.format("%Y-%m-%d %H:%M:%S"),
+                    if o.precision == Precision::Unknown {
+                        "; time unknown"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+            _ => ("", text),
+        };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {text} |",
-            t_plus(m.declared_at, r.at),
-            r.at.format("%H:%M:%S"),
+            "| {approx}{} | {approx}{} | {} | {} | {text} |",
+            t_plus(m.declared_at, r.when()),
+            r.when().format("%H:%M:%S"),
             name(&r.actor),
             kind.label()
         );

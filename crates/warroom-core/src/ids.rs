@@ -168,6 +168,11 @@ number_id!(
     LinkId
 );
 
+number_id!(
+    /// A follow-up item of the postmortem, numbered from 1.
+    FollowUpId
+);
+
 /// The position of an event in its incident's log: 1 for the declaration, then one more for
 /// every event. Sequences have no gaps.
 pub type Seq = u64;

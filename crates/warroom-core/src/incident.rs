@@ -22,6 +22,8 @@ mod access;
 mod checklists;
 mod discipline;
 mod exercise;
+mod followups;
+mod postmortem;
 mod roles;
 mod tasks;
 mod timeline;
@@ -34,6 +36,10 @@ pub use checklists::{
 };
 pub use discipline::{SPAN_OF_CONTROL_LIMITS, SterilePhase};
 pub use exercise::{Expectation, ScenarioRun};
+pub use followups::{
+    FollowUp, FollowUpState, MAX_FOLLOW_UP_CHARS, MAX_FOLLOW_UP_LINK_CHARS, MAX_FOLLOW_UPS, Owner,
+};
+pub use postmortem::{EarlierTitle, Impact, Postmortem};
 pub use roles::{HandoffBrief, Offer, Participant, Role, Tenure};
 pub use tasks::{Acknowledgement, Action, ActionState, Concern, ConcernLevel, Escalation, Lane};
 pub use timeline::{Hold, Note, NoteKind, Release, Retraction, Revision};
@@ -90,6 +96,10 @@ pub struct Incident {
     /// `alerts::SPAN_OF_CONTROL`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub span_of_control: Option<u32>,
+    /// Retrospective or not, the real start, the title history, the impact and the
+    /// follow-ups. Left out of the JSON while nothing about it was ever set.
+    #[serde(default, skip_serializing_if = "Postmortem::is_untouched")]
+    pub postmortem: Postmortem,
     /// The sequence of the last event applied.
     pub seq: Seq,
     /// The time of the last event applied.
@@ -225,6 +235,22 @@ impl Incident {
             .map_or(who.as_str(), |p| p.name.as_str())
     }
 
+    /// When the incident started, as the record says: the declaration's `occurred_at` where
+    /// the declarer gave one, else when it was declared. The metrics measure from here.
+    pub fn started_at(&self) -> Timestamp {
+        self.postmortem.declared.map_or(self.declared_at, |d| d.at)
+    }
+
+    /// When the incident began for the bounds of a given time: the earlier of its impact start
+    /// and [`Incident::started_at`].
+    pub fn began_at(&self) -> Timestamp {
+        let start = self.started_at();
+        self.postmortem
+            .impact
+            .as_ref()
+            .map_or(start, |i| i.start.min(start))
+    }
+
     pub fn is_closed(&self) -> bool {
         self.status == Status::Closed
     }
@@ -232,7 +258,9 @@ impl Incident {
     /// When the incident was closed, if it is. A closed board takes no further command (every
     /// event comes from `decide`, which refuses them all), so its last event is the closing.
     pub fn closed_at(&self) -> Option<Timestamp> {
-        self.is_closed().then_some(self.updated_at)
+        // A board folded before the closing time was kept took no event after closing.
+        self.is_closed()
+            .then(|| self.postmortem.closed_at.unwrap_or(self.updated_at))
     }
 
     /// When the next status update is due, if a cadence is set: one interval after the later of

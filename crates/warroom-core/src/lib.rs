@@ -51,7 +51,9 @@
 //!
 //! # The rules
 //! Every command except `declare` and `join` needs a declared, open incident and an actor who
-//! has joined it. A closed incident is read-only.
+//! has joined it. A closed incident is read-only, but for the postmortem's title, impact and
+//! follow-ups (`decide::postmortem::after_close`). Notes, status and severity changes and the
+//! declaration may say when they happened (`decide::occurred`).
 //!
 //! | command | who may | refused when |
 //! | --- | --- | --- |
@@ -86,6 +88,9 @@
 //! | mark not applicable | anyone | not open; no reason |
 //! | start scenario | anyone holding no role, on an exercise | real incident; one ran already; bad file |
 //! | pause, resume, end scenario; fire inject | the facilitator | no scenario; ended; already so; inject fired already |
+//! | set title | the commander (also after close) | empty or too long; unchanged |
+//! | set impact | the commander (also after close) | a time in the future or too early; end before start |
+//! | add / update follow-up | anyone who has joined (also after close) | see `decide::postmortem` |
 //!
 //! **Invariant:** from declaration until close there is exactly one commander — the type says
 //! so ([`Incident::commander`] is not optional) — and the commander is never the deputy.
@@ -130,8 +135,8 @@ pub use command::{Command, CommandKind};
 pub use decide::{Context, decide, display_name, execute};
 pub use event::{Event, EventKind, NewItem, Recorded};
 pub use ids::{
-    ActionId, ChecklistId, CommandId, ConcernId, IncidentId, LinkId, NoteId, ParticipantId, Seq,
-    TextId,
+    ActionId, ChecklistId, CommandId, ConcernId, FollowUpId, IncidentId, LinkId, NoteId,
+    ParticipantId, Seq, TextId,
 };
 pub use incident::*;
 pub use rejection::{Rejection, RejectionCode};

@@ -14,6 +14,15 @@
 //!   open past the end of the log).
 //! - *late status update*: a status-update note posted after the update was due; an update still
 //!   due at the end of the log counts as *missed*.
+//! - *time to detect*: from the impact start (`set_impact`) to the declaration (its
+//!   `occurred_at` where given); zero when the incident was declared before the impact began.
+//! - *impact duration*: from the impact start to its end, once an end is set.
+//!
+//! Every headline figure carries its definition as data ([`DEFINITIONS`],
+//! [`Metrics::rows`]), so that the review page and the draft show it beside the value.
+//!
+//! **Metrics at a moment never count later events:** [`metrics_at`] folds only the events up to
+//! the moment (a sequence), and measures what is still open against that moment's time.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +35,7 @@ use crate::time::Timestamp;
 mod summary;
 /// The time helpers, re-exported from [`crate::time`] where they first lived.
 pub use crate::time::{hms, seconds, t_plus};
+pub use summary::{DEFINITIONS, Row, definition};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
@@ -35,6 +45,12 @@ pub struct Metrics {
     pub time_to_first_commander: Option<i64>,
     pub time_to_mitigated: Option<i64>,
     pub time_to_resolved: Option<i64>,
+    /// From the impact start to the declaration (see the definitions).
+    #[serde(default)]
+    pub time_to_detect: Option<i64>,
+    /// From the impact start to its end.
+    #[serde(default)]
+    pub impact_duration: Option<i64>,
     /// Every change of command after the declaration, in order.
     pub handoffs: Vec<Handoff>,
     /// Every commander's time in command, in order.
@@ -130,6 +146,14 @@ pub struct ConcernTiming {
     pub waited: Option<i64>,
 }
 
+/// The metrics as they stood at `moment`: of the events up to and including sequence `moment`
+/// only, so a handoff (or anything) after it is not counted, and what is open is measured to
+/// that moment's time. `None` before the declaration.
+pub fn metrics_at(log: &[Recorded], moment: Seq) -> Option<Metrics> {
+    let upto = log.iter().take_while(|r| r.seq <= moment).count();
+    metrics(&log[..upto])
+}
+
 /// Computes the metrics of a whole log (from its declaration). `None` for an empty log.
 pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
     let mut state: State = None;
@@ -143,16 +167,20 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
         let Some(incident) = state.as_ref() else {
             continue;
         };
+        // Measured by when it happened: a backdated entry counts at its `occurred_at`.
+        let when = r.when();
         let metrics = m.get_or_insert_with(|| Metrics {
-            declared_at: incident.declared_at,
-            ended_at: r.at,
+            declared_at: incident.started_at(),
+            ended_at: when,
             time_to_first_commander: None,
             time_to_mitigated: None,
             time_to_resolved: None,
+            time_to_detect: None,
+            impact_duration: None,
             handoffs: Vec::new(),
             tenures: vec![Tenure {
                 commander: incident.commander.holder.clone(),
-                from: incident.declared_at,
+                from: incident.started_at(),
                 to: None,
                 seconds: 0,
             }],
@@ -161,8 +189,8 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             status_updates: StatusUpdates::default(),
             concerns: Vec::new(),
         });
-        metrics.ended_at = r.at;
-        let since_declared = seconds(metrics.declared_at, r.at);
+        metrics.ended_at = metrics.ended_at.max(when);
+        let since_declared = seconds(metrics.declared_at, when);
 
         if metrics.time_to_first_commander.is_none()
             && !matches!(
@@ -186,7 +214,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             Event::RoleOffered {
                 role: Role::Commander,
                 ..
-            } => command_offer_at = Some(r.at),
+            } => command_offer_at = Some(when),
             Event::RoleOfferDeclined {
                 role: Role::Commander,
                 ..
@@ -202,14 +230,14 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             } => {
                 metrics.handoffs.push(Handoff {
                     seq: r.seq,
-                    at: r.at,
+                    at: when,
                     from: from.clone(),
                     to: to.clone(),
                     kind: HandoffKind::PositiveExchange,
-                    offer_to_confirm: command_offer_at.take().map(|o| seconds(o, r.at)),
+                    offer_to_confirm: command_offer_at.take().map(|o| seconds(o, when)),
                     reason: None,
                 });
-                change_commander(metrics, to, r.at);
+                change_commander(metrics, to, when);
             }
             Event::RoleAssumed {
                 role: Role::Commander,
@@ -218,7 +246,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
             } => {
                 metrics.handoffs.push(Handoff {
                     seq: r.seq,
-                    at: r.at,
+                    at: when,
                     from: from
                         .clone()
                         .or(before.clone())
@@ -229,14 +257,14 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                     reason: Some(reason.clone()),
                 });
                 command_offer_at = None;
-                change_commander(metrics, &r.actor, r.at);
+                change_commander(metrics, &r.actor, when);
             }
             Event::ChecklistStarted {
                 checklist, title, ..
             } => metrics.checklists.push(ChecklistTiming {
                 id: *checklist,
                 title: title.clone(),
-                started_at: r.at,
+                started_at: when,
                 completed_after: None,
             }),
             Event::ItemChecked { checklist, .. }
@@ -249,7 +277,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                     && complete
                     && t.completed_after.is_none()
                 {
-                    t.completed_after = Some(seconds(t.started_at, r.at));
+                    t.completed_after = Some(seconds(t.started_at, when));
                 }
             }
             Event::ActionAssigned {
@@ -263,7 +291,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 text: text.clone(),
                 lane: *lane,
                 assignee: to.clone(),
-                assigned_at: r.at,
+                assigned_at: when,
                 read_back_after: None,
                 confirmed_after: None,
                 closed_after: None,
@@ -275,22 +303,22 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 if let Some(t) = find_action(metrics, *action)
                     && t.read_back_after.is_none()
                 {
-                    t.read_back_after = Some(seconds(t.assigned_at, r.at));
+                    t.read_back_after = Some(seconds(t.assigned_at, when));
                 }
             }
             Event::ReadbackConfirmed { action } => {
                 if let Some(t) = find_action(metrics, *action) {
-                    t.confirmed_after = Some(seconds(t.assigned_at, r.at));
+                    t.confirmed_after = Some(seconds(t.assigned_at, when));
                 }
             }
             Event::ActionCompleted { action, .. } | Event::ActionCancelled { action, .. } => {
                 let due = incident.actions.get(action).and_then(|a| a.due_at);
                 let done = matches!(r.event, Event::ActionCompleted { .. });
                 if let Some(t) = find_action(metrics, *action) {
-                    t.closed_after = Some(seconds(t.assigned_at, r.at));
+                    t.closed_after = Some(seconds(t.assigned_at, when));
                     t.done = done;
                     t.cancelled = !done;
-                    t.overdue = due.is_some_and(|d| r.at > d);
+                    t.overdue = due.is_some_and(|d| when > d);
                 }
             }
             Event::NotePosted {
@@ -298,19 +326,19 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 ..
             } => {
                 let previous = last_update.unwrap_or(metrics.declared_at);
-                let gap = seconds(previous, r.at);
+                let gap = seconds(previous, when);
                 let su = &mut metrics.status_updates;
                 su.posted += 1;
                 su.longest_gap = Some(su.longest_gap.map_or(gap, |g| g.max(gap)));
                 // Whether it was late is judged against what was due before this update.
                 if let Some(due) = due_before(incident, last_update) {
-                    if r.at > due {
+                    if when > due {
                         su.late += 1;
                     } else {
                         su.on_time += 1;
                     }
                 }
-                last_update = Some(r.at);
+                last_update = Some(when);
             }
             Event::ConcernRaised {
                 concern,
@@ -321,7 +349,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                 text: text.clone(),
                 level: *level,
                 raised_by: r.actor.clone(),
-                raised_at: r.at,
+                raised_at: when,
                 escalations: 0,
                 waited: None,
             }),
@@ -338,7 +366,7 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
                     metrics.concerns.iter_mut().find(|t| t.id == *concern),
                     raised,
                 ) {
-                    t.waited = Some(seconds(raised, r.at));
+                    t.waited = Some(seconds(raised, when));
                 }
             }
             _ => {}
@@ -350,6 +378,10 @@ pub fn metrics(log: &[Recorded]) -> Option<Metrics> {
         last.seconds = seconds(last.from, end);
     }
     if let Some(incident) = state.as_ref() {
+        if let Some(impact) = &incident.postmortem.impact {
+            metrics.time_to_detect = Some(seconds(impact.start, metrics.declared_at));
+            metrics.impact_duration = impact.end.map(|end| seconds(impact.start, end));
+        }
         for t in &mut metrics.actions {
             if t.closed_after.is_none() {
                 t.overdue = incident

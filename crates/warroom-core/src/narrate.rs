@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Recorded};
 use crate::ids::{NoteId, ParticipantId};
-use crate::incident::{Incident, NoteKind, Role};
+use crate::incident::{Incident, NoteKind, Owner, Role};
 
 pub mod moments;
 
@@ -86,6 +86,10 @@ pub fn kind_of(incident: &Incident, event: &Event) -> EntryKind {
         | Event::MemberRemoved { .. }
         | Event::LinkCreated { .. }
         | Event::LinkRevoked { .. } => EntryKind::Incident,
+        Event::TitleChanged { .. }
+        | Event::ImpactSet { .. }
+        | Event::FollowUpAdded { .. }
+        | Event::FollowUpUpdated { .. } => EntryKind::Incident,
         Event::RoleOffered { .. }
         | Event::RoleOfferAccepted { .. }
         | Event::RoleOfferDeclined { .. }
@@ -356,6 +360,33 @@ pub fn describe_for(
                 crate::alerts::SPAN_OF_CONTROL
             ),
         },
+        Event::TitleChanged { from, to } => format!("{who} renamed \"{from}\" to \"{to}\""),
+        Event::ImpactSet { start, end, .. } => format!(
+            "{who} set the impact window: {} to {}",
+            start.format("%Y-%m-%d %H:%MZ"),
+            end.map_or_else(
+                || "ongoing".to_owned(),
+                |e| e.format("%Y-%m-%d %H:%MZ").to_string()
+            )
+        ),
+        Event::FollowUpAdded {
+            follow_up,
+            text,
+            owner,
+            ..
+        } => format!(
+            "{who} added follow-up {follow_up} for {}: {text}",
+            owner_name(incident, owner)
+        ),
+        Event::FollowUpUpdated {
+            follow_up, state, ..
+        } => match state {
+            Some(state) => format!(
+                "{who} marked follow-up {follow_up} {}",
+                state.label().to_lowercase()
+            ),
+            None => format!("{who} updated follow-up {follow_up}"),
+        },
     }
 }
 
@@ -376,5 +407,13 @@ fn quote(incident: &Incident, id: &NoteId) -> String {
             _ => None,
         };
         format!("\"{}…\"", short[..cut.unwrap_or(short.len())].trim_end())
+    }
+}
+
+/// A follow-up's owner by name.
+pub fn owner_name<'a>(incident: &'a Incident, owner: &'a Owner) -> &'a str {
+    match owner {
+        Owner::Participant(p) => incident.name_of(p),
+        Owner::Name(name) => name,
     }
 }

@@ -48,8 +48,13 @@ pub enum ClientMessage {
         last_seq: Seq,
     },
     /// A command, with an id the client made up. Resending the same id after a reconnect is
-    /// safe: it is acknowledged again and applied once.
-    Submit { id: CommandId, command: Command },
+    /// safe: it is acknowledged again and applied once. The command is read strictly
+    /// ([`crate::command::strict`]): a field it does not have is refused, naming the field.
+    Submit {
+        id: CommandId,
+        #[serde(deserialize_with = "crate::command::strict")]
+        command: Command,
+    },
     /// Asks for up to `limit` events before sequence `before`, for scrolling back the timeline.
     History { before: Seq, limit: u32 },
     /// An application-level heartbeat; the server answers `pong`.
@@ -186,13 +191,25 @@ pub enum DecodeError {
     UnknownType(String),
     #[error("malformed message: {0}")]
     Malformed(String),
+    /// A `submit` whose id is readable but whose command is not (an unknown field, a missing
+    /// one, a bad value): the error names the command id, so the client can settle it.
+    #[error("malformed command: {message}")]
+    Command { id: CommandId, message: String },
 }
 
 impl DecodeError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::UnknownType(_) => ErrorCode::UnknownType,
-            Self::Malformed(_) => ErrorCode::Malformed,
+            Self::Malformed(_) | Self::Command { .. } => ErrorCode::Malformed,
+        }
+    }
+
+    /// The submitted command this is about, when its id could be read.
+    pub fn command(&self) -> Option<CommandId> {
+        match self {
+            Self::Command { id, .. } => Some(id.clone()),
+            Self::UnknownType(_) | Self::Malformed(_) => None,
         }
     }
 }
@@ -202,12 +219,29 @@ pub fn decode_client(text: &str) -> Result<ClientMessage, DecodeError> {
     match serde_json::from_str::<ClientMessage>(text) {
         Ok(message) => Ok(message),
         Err(err) => {
-            let kind = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
+            let value = serde_json::from_str::<serde_json::Value>(text).ok();
+            let kind = value
+                .as_ref()
                 .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned));
             match kind {
                 Some(kind) if !ClientMessage::VARIANTS.contains(&kind.as_str()) => {
                     Err(DecodeError::UnknownType(kind))
+                }
+                Some(kind) if kind == "submit" => {
+                    let value = value.unwrap_or_default();
+                    let id = value
+                        .get("id")
+                        .and_then(|id| CommandId::deserialize(id).ok());
+                    match (id, value.get("command")) {
+                        (Some(id), Some(command)) => Err(DecodeError::Command {
+                            id,
+                            message: match crate::command::strict(command) {
+                                Err(e) => e.to_string(),
+                                Ok(_) => err.to_string(),
+                            },
+                        }),
+                        _ => Err(DecodeError::Malformed(err.to_string())),
+                    }
                 }
                 _ => Err(DecodeError::Malformed(err.to_string())),
             }

@@ -25,3 +25,58 @@ pub fn hms(seconds: i64) -> String {
 pub fn t_plus(start: Timestamp, at: Timestamp) -> String {
     format!("T+{}", hms(seconds(start, at)))
 }
+
+/// How exact a time a person gave is: a row whose source gives only an approximate time is
+/// `about`, one whose source gives none (only where it falls in the story) is `unknown`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Precision {
+    /// To the minute or better, as the source says.
+    #[default]
+    Exact,
+    /// Approximately (`~09:40`).
+    About,
+    /// Not known: the time only places the entry in the story.
+    Unknown,
+}
+
+impl Precision {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::About => "about",
+            Self::Unknown => "unknown time",
+        }
+    }
+}
+
+/// When something happened, as a person says — as opposed to when the server recorded it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Occurred {
+    pub at: Timestamp,
+    pub precision: Precision,
+}
+
+/// How far in the future of the server's clock a given time may be, in seconds: the clocks of
+/// people's machines (and their reading of a wall clock) differ a little. Anything later is
+/// refused as in the future.
+pub const MAX_CLOCK_SKEW_SECONDS: i64 = 120;
+
+/// Whether something that happened at `occurred` and was recorded at `recorded` was entered
+/// after the fact: earlier by more than [`MAX_CLOCK_SKEW_SECONDS`].
+pub fn backdated(occurred: Timestamp, recorded: Timestamp) -> bool {
+    (recorded - occurred).num_seconds() > MAX_CLOCK_SKEW_SECONDS
+}

@@ -35,6 +35,9 @@ fn board() -> Incident {
             severity: Severity::Sev2,
             drill: false,
             name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         },
     );
     run(&bob, 5, Command::Join { name: "Bob".into() });
@@ -49,6 +52,8 @@ fn board() -> Incident {
                 kind: NoteKind::Observation,
                 text: text.into(),
                 essential: false,
+                occurred_at: None,
+                precision: None,
             },
         );
     }

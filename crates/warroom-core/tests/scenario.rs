@@ -144,6 +144,9 @@ impl Drill {
                 severity: Severity::Sev2,
                 drill: true,
                 name: "Ann".into(),
+                retrospective: false,
+                occurred_at: None,
+                precision: None,
             },
         );
         d.run("bob", Command::Join { name: "Bob".into() });
@@ -300,6 +303,8 @@ fn every_built_in_scenario_runs_to_its_end_with_injects_on_time() {
                     "bob",
                     Command::SetStatus {
                         status: Status::Mitigated,
+                        occurred_at: None,
+                        precision: None,
                     },
                 );
             }
@@ -373,6 +378,8 @@ fn the_scorecard_scores_what_the_crew_did() {
             kind: warroom_core::NoteKind::Observation,
             text: "Uploads failing.".into(),
             essential: false,
+            occurred_at: None,
+            precision: None,
         },
     );
     for _ in 0..90 {
@@ -384,6 +391,8 @@ fn the_scorecard_scores_what_the_crew_did() {
             kind: warroom_core::NoteKind::StatusUpdate,
             text: "Uploads down; provider investigating.".into(),
             essential: false,
+            occurred_at: None,
+            precision: None,
         },
     );
     for _ in 0..420 {

@@ -354,7 +354,7 @@ impl Connection {
             Err(err) => ServerMessage::Error {
                 code: err.code(),
                 message: err.to_string(),
-                command: None,
+                command: err.command(),
             },
             Ok(ClientMessage::Hello { .. }) => ServerMessage::Error {
                 code: ErrorCode::HelloFirst,

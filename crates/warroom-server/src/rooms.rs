@@ -345,12 +345,17 @@ mod tests {
             severity: warroom_core::Severity::Sev2,
             drill: false,
             name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         };
         let id = rooms.declare(&alice, &declare, false).await.unwrap();
         let note = Command::PostNote {
             kind: warroom_core::NoteKind::Observation,
             text: "502s from the edge".into(),
             essential: false,
+            occurred_at: None,
+            precision: None,
         };
         let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
         let loaded = store.load(&id).await.unwrap();

@@ -7,12 +7,8 @@ use warroom_core::{Event, NoteKind, Severity, TextId, apply};
 use super::*;
 
 fn recorded(seq: Seq, event: Event) -> Recorded {
-    Recorded {
-        seq,
-        at: "2026-11-01T02:00:00Z".parse().unwrap(),
-        actor: ParticipantId::parse("p-ann").unwrap(),
-        event,
-    }
+    let (at, actor) = ("2026-11-01T02:00:00Z".parse().unwrap(), "p-ann");
+    Recorded::live(seq, at, ParticipantId::parse(actor).unwrap(), event)
 }
 
 fn posted(seq: Seq, note: u32, text: &str) -> Recorded {
@@ -47,6 +43,7 @@ fn given_two_watched_notes_when_one_is_pinned_then_only_its_row_wakes() {
             severity: Severity::Sev2,
             drill: false,
             name: "Ann".into(),
+            retrospective: false,
         };
         let pin = Event::NotePinned {
             note: NoteId(2),

@@ -41,6 +41,8 @@ pub fn Composer() -> impl IntoView {
             kind: kind.get_untracked(),
             text: body,
             essential: essential.get_untracked(),
+            occurred_at: None,
+            precision: None,
         })));
         text.set(String::new());
         essential.set(false);

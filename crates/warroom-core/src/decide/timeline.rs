@@ -21,6 +21,7 @@ pub(super) fn decide(
             kind,
             text,
             essential,
+            ..
         } => {
             let note = NoteId(
                 incident

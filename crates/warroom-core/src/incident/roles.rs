@@ -77,7 +77,9 @@ pub struct Offer {
 }
 
 /// The five parts of a handoff brief. Every part is free text the outgoing commander may edit.
+/// A field it does not have is refused (it arrives in `offer_role`: strict input).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HandoffBrief {
     /// Current situation: what is happening, severity, status, impact.
     pub situation: String,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ParticipantId, Seq};
-use crate::time::Timestamp;
+use crate::time::{Precision, Timestamp};
 
 /// What a timeline note is about. Each kind has its own icon on the board.
 #[derive(
@@ -64,6 +64,22 @@ pub struct Note {
     /// Set when the note was held back by a sterile phase (see [`Hold`]); absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<Hold>,
+    /// When it happened, as its author said (`post_note`'s `occurred_at`); `at` stays when it
+    /// was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+    /// Entered after the fact ([`crate::time::backdated`]): every view marks it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backdated: bool,
+}
+
+impl Note {
+    /// When it happened: `occurred_at` where given, else when it was posted.
+    pub fn when(&self) -> Timestamp {
+        self.occurred_at.unwrap_or(self.at)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,5 @@
 //! The headline figures of [`Metrics`]: the rows of the postmortem draft's metrics table and
-//! of the review page.
+//! of the review page, each with its definition.
 
 use super::{HandoffKind, Metrics};
 use crate::time::hms;
@@ -26,6 +26,8 @@ impl Metrics {
             ),
             ("Time to mitigated", opt_hms(self.time_to_mitigated)),
             ("Time to resolved", opt_hms(self.time_to_resolved)),
+            ("Time to detect", opt_hms(self.time_to_detect)),
+            ("Impact duration", opt_hms(self.impact_duration)),
             (
                 "Command handoffs",
                 format!(
@@ -77,6 +79,104 @@ impl Metrics {
             ),
         ]
     }
+}
+
+/// A headline figure with what it means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub metric: &'static str,
+    pub value: String,
+    pub definition: &'static str,
+}
+
+impl Metrics {
+    /// [`Metrics::summary`] with each figure's definition beside it.
+    pub fn rows(&self) -> Vec<Row> {
+        self.summary()
+            .into_iter()
+            .map(|(metric, value)| Row {
+                metric,
+                value,
+                definition: definition(metric).unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+/// What each headline figure measures, as the review page and the draft show it.
+pub const DEFINITIONS: &[(&str, &str)] = &[
+    (
+        "Time to first commander",
+        "From the declaration to the first thing the commander of record did after declaring \
+         (a note, a decision, an assignment, a handoff). Declaring is not commanding.",
+    ),
+    (
+        "Time to mitigated",
+        "From the declaration to the first status of mitigated or later.",
+    ),
+    (
+        "Time to resolved",
+        "From the declaration to the first status of resolved or later.",
+    ),
+    (
+        "Time to detect",
+        "From the impact start to the declaration: how long customers were affected before \
+         anyone declared. Zero when declared before the impact began.",
+    ),
+    (
+        "Impact duration",
+        "From the impact start to the impact end, as the commander set them.",
+    ),
+    (
+        "Command handoffs",
+        "Changes of command after the declaration: by positive exchange (offered, accepted, \
+         confirmed) or assumed from a commander who was not connected.",
+    ),
+    (
+        "Actions assigned",
+        "Actions given to someone during the response.",
+    ),
+    (
+        "Median readback latency",
+        "The median time from an action's assignment to its first readback.",
+    ),
+    (
+        "Median time to close an action",
+        "The median time from an action's assignment to done or cancelled.",
+    ),
+    (
+        "Actions overdue",
+        "Actions still open after their time box ran out: closed late, or open at the end.",
+    ),
+    (
+        "Status updates",
+        "Status-update notes: on time or late against the cadence set, and updates due but \
+         never posted (missed).",
+    ),
+    (
+        "Longest gap between status updates",
+        "The longest time between two status updates, or from the declaration to the first.",
+    ),
+    (
+        "Concerns raised",
+        "Concerns raised by anyone, at any level.",
+    ),
+    (
+        "Longest wait for a concern's acknowledgement",
+        "The longest time from a concern's last raising to the commander's acknowledgement.",
+    ),
+    (
+        "Checklists completed",
+        "Checklists whose every item was checked or marked not applicable, of those started.",
+    ),
+];
+
+/// The definition of a headline figure, by its name.
+pub fn definition(metric: &str) -> Option<&'static str> {
+    DEFINITIONS
+        .iter()
+        .find(|(name, _)| *name == metric)
+        .map(|(_, text)| *text)
 }
 
 fn opt_hms(seconds: Option<i64>) -> String {

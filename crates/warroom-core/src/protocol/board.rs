@@ -18,8 +18,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::columns;
 use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 use crate::incident::{
-    Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Role,
-    ScenarioRun, Severity, Status, SterilePhase, Tenure,
+    Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Postmortem,
+    Role, ScenarioRun, Severity, Status, SterilePhase, Tenure,
 };
 use crate::time::Timestamp;
 
@@ -53,6 +53,7 @@ impl Serialize for BoardWire<'_> {
             access,
             sterile,
             span_of_control,
+            postmortem,
             seq,
             updated_at,
         } = self.0;
@@ -78,6 +79,7 @@ impl Serialize for BoardWire<'_> {
             access,
             sterile,
             span_of_control,
+            postmortem,
             seq,
             updated_at,
         }
@@ -123,6 +125,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         access,
         sterile,
         span_of_control,
+        postmortem,
         seq,
         updated_at,
     } = In::deserialize(deserializer)?;
@@ -148,6 +151,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         access,
         sterile,
         span_of_control,
+        postmortem,
         seq,
         updated_at,
     }))
@@ -185,6 +189,9 @@ struct Out<'a> {
     sterile: &'a Option<SterilePhase>,
     #[serde(skip_serializing_if = "Option::is_none")]
     span_of_control: &'a Option<u32>,
+    #[serde(default)]
+    #[serde(skip_serializing_if = "postmortem_untouched")]
+    postmortem: &'a Postmortem,
     seq: &'a Seq,
     updated_at: &'a Timestamp,
 }
@@ -217,6 +224,8 @@ struct In {
     sterile: Option<SterilePhase>,
     #[serde(default)]
     span_of_control: Option<u32>,
+    #[serde(default)]
+    postmortem: Postmortem,
     seq: Seq,
     updated_at: Timestamp,
 }
@@ -230,4 +239,8 @@ fn notes_out<S: Serializer>(
 
 fn untouched(access: &&Access) -> bool {
     access.is_untouched()
+}
+
+fn postmortem_untouched(postmortem: &&Postmortem) -> bool {
+    postmortem.is_untouched()
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ids::{NoteId, ParticipantId};
 use crate::incident::{Hold, Note, NoteKind, Retraction, Revision};
+use crate::time::{Precision, Timestamp};
 
 #[derive(Serialize, Deserialize)]
 struct Columns {
@@ -41,6 +42,18 @@ struct Columns {
     /// The notes a sterile phase held back (see `Note::held`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     held: BTreeMap<NoteId, Hold>,
+    /// The backdated notes' second time (`occurred_at`, its precision, the mark), listed only
+    /// for the notes that have one.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    occurred: BTreeMap<NoteId, NoteOccurred>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct NoteOccurred {
+    at: Timestamp,
+    precision: Precision,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    backdated: bool,
 }
 
 pub(super) fn serialize<S: Serializer>(
@@ -60,6 +73,7 @@ pub(super) fn serialize<S: Serializer>(
         history: BTreeMap::new(),
         retracted: BTreeMap::new(),
         held: BTreeMap::new(),
+        occurred: BTreeMap::new(),
     };
     let mut author_index: BTreeMap<&ParticipantId, u32> = BTreeMap::new();
     let (mut last_id, mut last_at, mut last_seq) = (0u32, 0i64, 0i64);
@@ -98,6 +112,16 @@ pub(super) fn serialize<S: Serializer>(
         }
         if let Some(h) = &note.held {
             c.held.insert(*id, h.clone());
+        }
+        if let Some(at) = note.occurred_at {
+            c.occurred.insert(
+                *id,
+                NoteOccurred {
+                    at,
+                    precision: note.precision.unwrap_or_default(),
+                    backdated: note.backdated,
+                },
+            );
         }
     }
     c.serialize(serializer)
@@ -142,6 +166,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
             .ok_or_else(|| D::Error::custom("a note's author is not in the list"))?
             .clone();
         let note_id = NoteId(id);
+        let occurred = c.occurred.remove(&note_id);
         notes.insert(
             note_id,
             Arc::new(Note {
@@ -155,6 +180,9 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
                 pinned: pinned.contains(&note_id),
                 retracted: c.retracted.remove(&note_id),
                 held: c.held.remove(&note_id),
+                occurred_at: occurred.as_ref().map(|o| o.at),
+                precision: occurred.as_ref().map(|o| o.precision),
+                backdated: occurred.is_some_and(|o| o.backdated),
             }),
         );
     }

@@ -187,6 +187,8 @@ impl World {
                     kind: NoteKind::Observation,
                     text: text.clone(),
                     essential: false,
+                    occurred_at: None,
+                    precision: None,
                 };
                 self.submitted.push((id.clone(), text));
                 let effects =
@@ -199,6 +201,8 @@ impl World {
                     kind: NoteKind::Hypothesis,
                     text: format!("other at {}", self.server.head()),
                     essential: false,
+                    occurred_at: None,
+                    precision: None,
                 };
                 let events = self.server.run("p-lead", &command).unwrap();
                 if let Some((_, down)) = &mut self.link {

@@ -49,6 +49,9 @@ impl Model {
             severity: Severity::Sev2,
             drill: false,
             name: "Lead".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         };
         model.run("p-lead", &declare).unwrap();
         model

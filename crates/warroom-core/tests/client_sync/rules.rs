@@ -186,6 +186,19 @@ fn a_forbidden_command_is_rejected_and_the_connection_is_read_only() {
 }
 
 #[test]
+fn a_command_the_server_cannot_read_is_settled_as_rejected_not_resent() {
+    let mut sync = live(&["c-1"]);
+    let effects = sync.received(
+        &mut Held::default(),
+        error(ErrorCode::Malformed, Some("c-1")),
+        1.0,
+    );
+    assert!(effects.contains(&Effect::Outcome(id("c-1"), Outcome::Rejected("no".into()))));
+    assert!(!effects.contains(&Effect::Forbidden));
+    assert!(sync.pending().is_empty());
+}
+
+#[test]
 fn a_history_page_is_kept_only_where_it_joins_on() {
     let mut server = Model::new();
     for n in 0..8 {
@@ -193,6 +206,8 @@ fn a_history_page_is_kept_only_where_it_joins_on() {
             kind: NoteKind::Observation,
             text: format!("n{n}"),
             essential: false,
+            occurred_at: None,
+            precision: None,
         };
         server.run("p-lead", &note).unwrap();
     }

@@ -77,6 +77,28 @@ fn one_of_each() -> Vec<Command> {
         },
         Command::RevokeLink { link: LinkId(1) },
         Command::AcceptInvitation { link: LinkId(1) },
+        Command::SetTitle {
+            title: "Renamed".into(),
+        },
+        Command::SetImpact {
+            start: at(0) - Duration::minutes(10),
+            end: None,
+            statement: None,
+        },
+        Command::AddFollowUp {
+            text: "Alert on disk fill rate".into(),
+            owner: warroom_core::Owner::Name("Storage team".into()),
+            due: None,
+            link: None,
+        },
+        Command::UpdateFollowUp {
+            follow_up: warroom_core::FollowUpId(1),
+            text: None,
+            owner: None,
+            due: None,
+            link: None,
+            state: Some(warroom_core::FollowUpState::Done),
+        },
     ];
     let kinds: BTreeSet<CommandKind> = samples.iter().map(Command::kind).collect();
     assert_eq!(kinds.len(), samples.len(), "one sample of each command");
@@ -115,6 +137,22 @@ fn a_closed_incident_is_read_only() {
         ("ann", set_status(Status::Closed)),
     ]);
     for command in one_of_each() {
+        if warroom_core::decide::postmortem::after_close(&command) {
+            // Exactly the postmortem's commands pass the gate (their own rules still apply:
+            // there is no follow-up 1 to update).
+            let mut board = Board::given(&closed);
+            let outcome = board.exec("ann", &CREW, command.clone());
+            match command {
+                Command::UpdateFollowUp { .. } => {
+                    assert_eq!(
+                        outcome.unwrap_err().code,
+                        warroom_core::RejectionCode::NotFound
+                    )
+                }
+                _ => assert!(outcome.is_ok(), "{command:?} after close: {outcome:?}"),
+            }
+            continue;
+        }
         let then = if is_declare(&command) {
             rejected(AlreadyDeclared, "declared already")
         } else {
@@ -122,6 +160,20 @@ fn a_closed_incident_is_read_only() {
         };
         check(&closed, when("ann", command), then);
     }
+    let exempt: Vec<&str> = one_of_each()
+        .iter()
+        .filter(|c| warroom_core::decide::postmortem::after_close(c))
+        .map(Command::name)
+        .collect();
+    assert_eq!(
+        exempt,
+        [
+            "set_title",
+            "set_impact",
+            "add_follow_up",
+            "update_follow_up"
+        ]
+    );
     // Joining is refused too, even for someone new.
     check(
         &closed,
@@ -155,6 +207,7 @@ fn declaring() {
         severity: Severity::Sev2,
         drill: false,
         name: name.into(),
+        retrospective: false,
     };
     check(
         &[],

@@ -18,6 +18,8 @@ mod concerns;
 mod discipline;
 mod handoff;
 mod incident;
+mod occurred;
+mod postmortem;
 mod roles;
 mod scenario;
 mod tasks;
@@ -221,10 +223,17 @@ fn declare(title: &str, name: &str) -> Command {
         severity: Severity::Sev2,
         drill: false,
         name: name.into(),
+        retrospective: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 fn set_severity(severity: Severity) -> Command {
-    Command::SetSeverity { severity }
+    Command::SetSeverity {
+        severity,
+        occurred_at: None,
+        precision: None,
+    }
 }
 fn offer(role: Role, to: &str, brief: Option<HandoffBrief>) -> Command {
     Command::OfferRole {

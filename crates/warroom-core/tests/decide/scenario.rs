@@ -15,6 +15,9 @@ fn drill_crew() -> Vec<Step> {
             severity: Severity::Sev3,
             drill: true,
             name: "Ann".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         },
     )];
     steps.extend(CREW[1..].iter().map(|who| (*who, join(&name(who)))));

@@ -54,7 +54,7 @@ pub fn aim(state: &State, step: &Step) -> (ParticipantId, Command) {
             *role = pick(releasable).unwrap_or(*role);
         }
         // Closing takes two steps: resolve first.
-        Command::SetStatus { status }
+        Command::SetStatus { status, .. }
             if *status == Status::Closed && i.status != Status::Resolved =>
         {
             *status = Status::Resolved;
@@ -125,7 +125,12 @@ fn natural_actor(state: &State, command: &Command) -> Option<ParticipantId> {
         | Command::AddMember { .. }
         | Command::RemoveMember { .. }
         | Command::CreateLink { .. }
-        | Command::RevokeLink { .. } => commander(),
+        | Command::RevokeLink { .. }
+        | Command::StartSterilePhase { .. }
+        | Command::EndSterilePhase
+        | Command::SetSpanOfControl { .. }
+        | Command::SetTitle { .. }
+        | Command::SetImpact { .. } => commander(),
         // Someone who joined but may not see the restricted incident (the server would not let
         // them join; the rules alone do).
         Command::AcceptInvitation { .. } => i

@@ -44,7 +44,7 @@ fn generated_incidents_reach_every_event_and_rejection() {
     let mut names = BTreeSet::new();
     let mut codes = BTreeSet::new();
     let (mut steps_played, mut accepted, mut handovers) = (0, 0, 0);
-    for steps in sample(sequence(), 1000) {
+    for steps in sample(sequence(), 1500) {
         play(&steps, |p| {
             steps_played += 1;
             match p.outcome {

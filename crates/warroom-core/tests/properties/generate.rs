@@ -13,11 +13,13 @@ use proptest::sample::select;
 use strum::IntoEnumIterator as _;
 use warroom_core::protocol::{ClientMessage, ErrorCode, ServerMessage};
 use warroom_core::templates::TEMPLATES;
+use warroom_core::time::Precision;
 use warroom_core::{
     ActionId, ChecklistId, ChecklistKind, Command, CommandId, ConcernId, ConcernLevel,
     HandoffBrief, IncidentId, Lane, LinkId, LinkKind, NoteId, NoteKind, ParticipantId, PausePoint,
     Rejection, RejectionCode, Role, Severity, Status, TextId, Timestamp,
 };
+use warroom_core::{FollowUpState, Owner};
 
 /// The people of a generated incident. Anyone may join; "eve" sometimes appears as a
 /// recipient or assignee without ever acting.
@@ -134,11 +136,11 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
     ]);
     prop_oneof![
         1 => (text(), severity(), any::<bool>(), text()).prop_map(|(title, severity, drill, name)| {
-            Command::Declare { title, severity, drill, name }
+            Command::Declare { title, severity, drill, name, retrospective: false, occurred_at: None, precision: None }
         }),
         2 => text().prop_map(|name| Command::Join { name }),
-        1 => severity().prop_map(|severity| Command::SetSeverity { severity }),
-        2 => select(Status::ALL.to_vec()).prop_map(|status| Command::SetStatus { status }),
+        1 => severity().prop_map(Command::set_severity),
+        2 => select(Status::ALL.to_vec()).prop_map(Command::set_status),
         1 => text().prop_map(|text| Command::SetSummary { text }),
         1 => proptest::option::of(n()).prop_map(|every_minutes| Command::SetCadence { every_minutes }),
         3 => (role(), who(), proptest::option::weighted(0.8, brief(text())))
@@ -150,7 +152,7 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
         3 => role().prop_map(|role| Command::ClaimRole { role }),
         2 => role().prop_map(|role| Command::ReleaseRole { role }),
         2 => (role(), text()).prop_map(|(role, reason)| Command::AssumeRole { role, reason }),
-        2 => (select(NoteKind::ALL.to_vec()), text(), any::<bool>()).prop_map(|(kind, text, essential)| Command::PostNote { kind, text, essential }),
+        2 => (select(NoteKind::ALL.to_vec()), text(), any::<bool>()).prop_map(|(kind, text, essential)| Command::PostNote { kind, text, essential, occurred_at: None, precision: None }),
         1 => text().prop_map(|reason| Command::StartSterilePhase { reason }),
         1 => Just(Command::EndSterilePhase),
         1 => proptest::option::of(n()).prop_map(|limit| Command::SetSpanOfControl { limit }),
@@ -198,8 +200,60 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
             .prop_map(|(kind, hours)| Command::CreateLink { kind, hours }),
         1 => n().prop_map(|n| Command::RevokeLink { link: LinkId(n) }),
         1 => n().prop_map(|n| Command::AcceptInvitation { link: LinkId(n) }),
+        // Backdated entries and the postmortem's data: times around the generated incident's
+        // start (some in its future, to be refused). One arm, so that the rarer events of the
+        // response still come up as often.
+        2 => prop_oneof![
+            1 => (select(NoteKind::ALL.to_vec()), text(), -7_200i64..600, proptest::option::of(precision()))
+                .prop_map(|(kind, text, offset, precision)| Command::PostNote {
+                    essential: false,
+                    kind, text, occurred_at: Some(around(offset)), precision,
+                }),
+            1 => text().prop_map(|title| Command::SetTitle { title }),
+            1 => (-7_200i64..600, proptest::option::of(-600i64..7_200), proptest::option::of(text()))
+                .prop_map(|(start, length, statement)| Command::SetImpact {
+                    start: around(start), end: length.map(|l| around(start + l)), statement,
+                }),
+            1 => (text(), owner(v), proptest::option::of(date()), proptest::option::of(link()))
+                .prop_map(|(text, owner, due, link)| Command::AddFollowUp { text, owner, due, link }),
+            2 => (n(), proptest::option::of(text()), proptest::option::of(owner(v)), proptest::option::of(date()),
+                proptest::option::of(select(FollowUpState::iter().collect::<Vec<_>>())))
+                .prop_map(|(n, text, owner, due, state)| Command::UpdateFollowUp {
+                    follow_up: warroom_core::FollowUpId(n), text, owner, due, link: None, state,
+                }),
+        ],
     ]
     .boxed()
+}
+
+/// The generated incidents' clock starts at 2025-03-01 09:00 UTC: `seconds` from then.
+fn around(seconds: i64) -> Timestamp {
+    DateTime::from_timestamp(1_740_819_600 + seconds, 0).unwrap()
+}
+
+fn precision() -> impl Strategy<Value = Precision> {
+    select(Precision::iter().collect::<Vec<_>>())
+}
+
+fn owner(v: &Vocabulary) -> BoxedStrategy<Owner> {
+    prop_oneof![
+        v.who.clone().prop_map(Owner::Participant),
+        v.text.clone().prop_map(Owner::Name),
+    ]
+    .boxed()
+}
+
+fn date() -> impl Strategy<Value = chrono::NaiveDate> {
+    (0i64..60).prop_map(|d| around(d * 86_400).date_naive())
+}
+
+fn link() -> impl Strategy<Value = String> {
+    select(vec![
+        "https://tracker.example/INC-7".to_owned(),
+        "http://wiki.example/pm".to_owned(),
+        "ftp://nope.example".to_owned(),
+        "https://".to_owned(),
+    ])
 }
 
 /// One step of a generated incident.
@@ -266,13 +320,15 @@ fn handoff() -> impl Strategy<Value = Vec<Step>> {
         })
 }
 
-/// A whole closed loop in four natural steps: assign, read back, confirm, complete.
+/// A whole closed loop in four natural steps: assign, read back, confirm (or, one time in
+/// four, correct the readback first), complete.
 fn task() -> impl Strategy<Value = Vec<Step>> {
     (
         0..POOL.len(),
         [connected(), connected(), connected(), connected()],
+        proptest::bool::weighted(0.25),
     )
-        .prop_map(|(to, [p1, p2, p3, p4])| {
+        .prop_map(|(to, [p1, p2, p3, p4], corrected)| {
             let natural = |present, command| Step {
                 actor: to,
                 natural: true,
@@ -298,7 +354,17 @@ fn task() -> impl Strategy<Value = Vec<Step>> {
                         readback: "Rolling back.".into(),
                     },
                 ),
-                natural(p3, Command::ConfirmReadback { action }),
+                natural(
+                    p3,
+                    if corrected {
+                        Command::CorrectReadback {
+                            action,
+                            correction: "Roll back only the API.".into(),
+                        }
+                    } else {
+                        Command::ConfirmReadback { action }
+                    },
+                ),
                 natural(
                     p4,
                     Command::CompleteAction {
@@ -342,6 +408,35 @@ fn exercise() -> impl Strategy<Value = Vec<Step>> {
     })
 }
 
+/// A follow-up added and then marked done by whoever of the crew, in natural steps (id 1, the
+/// first follow-up, exists once one was added).
+fn follow_up() -> impl Strategy<Value = Vec<Step>> {
+    (0..POOL.len(), connected()).prop_map(|(who, present)| {
+        let natural = |command| Step {
+            actor: who,
+            natural: true,
+            present,
+            command,
+        };
+        vec![
+            natural(Command::AddFollowUp {
+                text: "Alert on the queue's age, not its length.".into(),
+                owner: Owner::Name("SRE team".into()),
+                due: None,
+                link: None,
+            }),
+            natural(Command::UpdateFollowUp {
+                follow_up: warroom_core::FollowUpId(1),
+                text: None,
+                owner: None,
+                due: None,
+                link: None,
+                state: Some(FollowUpState::Done),
+            }),
+        ]
+    })
+}
+
 /// A declaration by one of the pool, most of the others joining, then up to 40 single steps,
 /// handoffs or closed loops.
 pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
@@ -355,6 +450,7 @@ pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
                 2 => handoff(),
                 1 => task(),
                 1 => exercise(),
+                1 => follow_up(),
             ],
             0..40,
         ),
@@ -369,6 +465,9 @@ pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
                     severity: Severity::Sev2,
                     drill,
                     name: POOL[declarer].to_uppercase(),
+                    retrospective: false,
+                    occurred_at: None,
+                    precision: None,
                 },
             };
             let joins = (0..POOL.len())

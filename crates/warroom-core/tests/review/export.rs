@@ -119,6 +119,28 @@ fn a_tampered_export_is_refused_with_the_reason() {
             found: 7,
         },
     );
+    // Recorded times going backwards: event 5 recorded an hour before event 4.
+    refused(
+        |v| {
+            let earlier = (t0() - Duration::hours(1)).to_rfc3339();
+            events(v)[5]["at"] = json!(earlier);
+        },
+        ExportError::TimeBackwards {
+            index: 5,
+            seq: 6,
+            at: t0() - Duration::hours(1),
+            previous: log_of(&eventful())[4].at,
+        },
+    );
+    // A backdated entry is not a time going backwards: only `at` is checked.
+    let mut backdated =
+        serde_json::to_value(Export::new(incident_id(), log_of(&eventful())).unwrap()).unwrap();
+    events(&mut backdated)[5]["occurred_at"] = json!((t0() - Duration::hours(1)).to_rfc3339());
+    events(&mut backdated)[5]["precision"] = json!("about");
+    backdated.as_object_mut().unwrap().remove("board");
+    backdated.as_object_mut().unwrap().remove("metrics");
+    let read: Export = serde_json::from_value(backdated).unwrap();
+    read.verify().expect("a backdated entry imports");
     // Not starting with the declaration, numbered or renumbered.
     refused(
         |v| {
@@ -179,6 +201,15 @@ fn a_refusal_says_why_in_words() {
             found: 7,
         },
         "event 5 has sequence 7, expected 6",
+    );
+    says(
+        ExportError::TimeBackwards {
+            index: 5,
+            seq: 6,
+            at: t0(),
+            previous: t0() + Duration::seconds(1),
+        },
+        "recorded times go backwards: event 5 (sequence 6) was recorded at 2025-03-01 09:00:00 UTC",
     );
     says(ExportError::BoardMismatch, "board");
     says(ExportError::MetricsMismatch, "metrics");

@@ -220,6 +220,9 @@ fn declare(title: &str) -> Command {
         severity: Severity::Sev2,
         drill: false,
         name: "Ann".into(),
+        retrospective: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 fn declare_drill(title: &str) -> Command {
@@ -228,6 +231,9 @@ fn declare_drill(title: &str) -> Command {
         severity: Severity::Sev3,
         drill: true,
         name: "Ann".into(),
+        retrospective: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 fn offer_command(to: &str) -> Command {

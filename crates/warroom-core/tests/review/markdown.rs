@@ -25,10 +25,12 @@ const SECTIONS: [&str; 10] = [
 ];
 
 /// The rows of the metrics table, in order.
-const METRICS: [&str; 13] = [
+const METRICS: [&str; 15] = [
     "Time to first commander",
     "Time to mitigated",
     "Time to resolved",
+    "Time to detect",
+    "Impact duration",
     "Command handoffs",
     "Actions assigned",
     "Median readback latency",
@@ -213,10 +215,25 @@ fn check(log: &[Recorded]) -> Doc {
     let table = doc.table("Timeline");
     assert_eq!(table.head(), TIMELINE_HEAD);
     assert_eq!(table.rows.len(), log.len(), "one row per event");
-    for (row, r) in table.rows.iter().zip(log) {
+    // In the order things happened; an approximate time is marked `~`.
+    for (row, r) in table
+        .rows
+        .iter()
+        .zip(warroom_core::event::by_occurrence(log))
+    {
         assert_eq!(row.len(), 5, "five cells in the row of {r:?}: {row:?}");
-        assert_eq!(row[0].text, t_plus(board.declared_at, r.at));
-        assert_eq!(row[1].text, r.at.format("%H:%M:%S").to_string());
+        let approx = match r.precision {
+            Some(p) if p != warroom_core::time::Precision::Exact => "~",
+            _ => "",
+        };
+        assert_eq!(
+            row[0].text,
+            format!("{approx}{}", t_plus(board.started_at(), r.when()))
+        );
+        assert_eq!(
+            row[1].text,
+            format!("{approx}{}", r.when().format("%H:%M:%S"))
+        );
         assert_eq!(row[2].text, board.name_of(&r.actor));
     }
 

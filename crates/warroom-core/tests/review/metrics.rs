@@ -464,3 +464,106 @@ fn concern_waits_and_escalations() {
     );
     assert_eq!(first(upto(300)).level, ConcernLevel::Uncomfortable);
 }
+
+/// The metrics at a moment are that moment's: a handoff after it is not counted, and the
+/// commander's tenure runs to the moment, not to the end of the log.
+#[test]
+fn metrics_at_a_moment_never_count_later_events() {
+    let log = log_of(&crew_and([
+        t(100, "ann", note("Looking at the deploy.")), // seq 5
+        t(200, "ann", offer_command("bob")),           // 6
+        t(230, "bob", accept(Role::Commander)),        // 7
+        t(245, "ann", confirm(Role::Commander)),       // 8: the handoff
+        t(300, "bob", set_status(Status::Mitigated)),  // 9
+    ]));
+    let whole = metrics(&log).unwrap();
+    assert_eq!(whole.handoffs.len(), 1, "the whole log has the handoff");
+    assert_eq!(whole.time_to_mitigated, Some(300));
+
+    let before = warroom_core::metrics::metrics_at(&log, 7).unwrap();
+    assert_eq!(
+        before.handoffs,
+        [],
+        "the handoff at seq 8 is after the moment"
+    );
+    assert_eq!(
+        before.tenures,
+        [tenure("ann", 0, None, 230)],
+        "Ann, to the moment"
+    );
+    assert_eq!(before.ended_at, at(230));
+    assert_eq!(before.time_to_mitigated, None, "not yet mitigated at seq 7");
+    assert_eq!(before.time_to_first_commander, Some(100));
+    let rows = before.summary();
+    assert!(rows.contains(&(
+        "Command handoffs",
+        "0 (0 by positive exchange, 0 assumed)".into()
+    )));
+
+    let at_handoff = warroom_core::metrics::metrics_at(&log, 8).unwrap();
+    assert_eq!(at_handoff.handoffs.len(), 1, "at seq 8 it counts");
+    assert_eq!(
+        warroom_core::metrics::metrics_at(&log, u64::MAX),
+        Some(whole),
+        "after the last event: the whole log"
+    );
+    assert_eq!(
+        warroom_core::metrics::metrics_at(&log, 0),
+        None,
+        "before the declaration"
+    );
+}
+
+#[test]
+fn time_to_detect_and_impact_duration_come_from_the_impact_window() {
+    let impact = |start: i64, end: Option<i64>| Command::SetImpact {
+        start: at(start),
+        end: end.map(at),
+        statement: Some("Checkout failed for a fifth of shoppers.".into()),
+    };
+    // The impact began 7 minutes before the declaration; no end yet.
+    let m = check(&crew_and([t(100, "ann", impact(-420, None))]));
+    assert_eq!((m.time_to_detect, m.impact_duration), (Some(420), None));
+    // Revised: ended at 600 (so it lasted 1,020 s).
+    let m = check(&crew_and([
+        t(100, "ann", impact(-420, None)),
+        t(700, "ann", impact(-420, Some(600))),
+    ]));
+    assert_eq!(
+        (m.time_to_detect, m.impact_duration),
+        (Some(420), Some(1_020))
+    );
+    let rows = m.summary();
+    assert!(rows.contains(&("Time to detect", "00:07:00".into())));
+    assert!(rows.contains(&("Impact duration", "00:17:00".into())));
+    // Declared before the impact began: nothing to detect.
+    let m = check(&crew_and([t(100, "ann", impact(50, Some(90)))]));
+    assert_eq!((m.time_to_detect, m.impact_duration), (Some(0), Some(40)));
+    // No impact set: neither.
+    let m = check(&crew());
+    assert_eq!((m.time_to_detect, m.impact_duration), (None, None));
+}
+
+#[test]
+fn every_headline_figure_carries_its_definition() {
+    let m = check(&eventful());
+    let rows = m.rows();
+    assert_eq!(rows.len(), m.summary().len());
+    for row in &rows {
+        assert!(
+            row.definition.len() > 20,
+            "{} has a definition: {:?}",
+            row.metric,
+            row.definition
+        );
+    }
+    let names: BTreeSet<&str> = rows.iter().map(|r| r.metric).collect();
+    let defined: BTreeSet<&str> = warroom_core::metrics::DEFINITIONS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        names, defined,
+        "a definition for every figure, and no other"
+    );
+}

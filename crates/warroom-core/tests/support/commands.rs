@@ -35,7 +35,11 @@ pub fn join(name: &str) -> Command {
 }
 
 pub fn set_status(status: Status) -> Command {
-    Command::SetStatus { status }
+    Command::SetStatus {
+        status,
+        occurred_at: None,
+        precision: None,
+    }
 }
 
 pub fn set_summary(text: &str) -> Command {
@@ -81,12 +85,16 @@ pub fn post(kind: NoteKind, text: &str) -> Command {
         kind,
         text: text.into(),
         essential: false,
+        occurred_at: None,
+        precision: None,
     }
 }
 
 /// A note marked essential: during a sterile phase it is posted, not held.
 pub fn post_essential(kind: NoteKind, text: &str) -> Command {
     Command::PostNote {
+        occurred_at: None,
+        precision: None,
         kind,
         text: text.into(),
         essential: true,

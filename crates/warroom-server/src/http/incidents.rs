@@ -180,6 +180,9 @@ pub(super) async fn declare(
         severity: request.severity,
         drill: request.drill,
         name: viewer.name,
+        retrospective: request.retrospective,
+        occurred_at: request.occurred_at,
+        precision: request.precision,
     };
     let id = state
         .rooms

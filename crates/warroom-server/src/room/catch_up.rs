@@ -197,6 +197,8 @@ mod tests {
                 text: text.into(),
                 held: false,
             },
+            occurred_at: None,
+            precision: None,
         }
     }
 
@@ -233,6 +235,9 @@ mod tests {
             severity: warroom_core::Severity::Sev2,
             drill: false,
             name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         };
         let alice = ParticipantId::parse("p-alice").unwrap();
         let present = BTreeSet::new();

@@ -35,6 +35,8 @@ async fn work_an_incident(server: &Server) -> (IncidentId, Seq) {
         kind: NoteKind::Decision,
         text: "Roll back the deploy.".into(),
         essential: false,
+        occurred_at: None,
+        precision: None,
     };
     send(&mut alice, "c-2", decision).await;
     let assign = Command::AssignAction {
@@ -56,6 +58,8 @@ async fn work_an_incident(server: &Server) -> (IncidentId, Seq) {
     send(&mut bob, "c-5", concern).await;
     let status = Command::SetStatus {
         status: Status::Identified,
+        occurred_at: None,
+        precision: None,
     };
     let head = send(&mut alice, "c-6", status).await;
     alice.close().await;

@@ -11,6 +11,8 @@ fn note(text: &str, essential: bool) -> Command {
         kind: NoteKind::Observation,
         text: text.into(),
         essential,
+        occurred_at: None,
+        precision: None,
     }
 }
 

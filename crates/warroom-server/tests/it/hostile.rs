@@ -39,26 +39,58 @@ async fn bad_messages_get_an_error_and_the_connection_stays_open() {
         "type": "hello", "protocol": 2, "incident": incident.as_str(), "last_seq": 0,
     });
     let cases = [
-        ("not JSON", Message::text("{not json"), ErrorCode::Malformed),
+        (
+            "not JSON",
+            Message::text("{not json"),
+            ErrorCode::Malformed,
+            None,
+            "",
+        ),
         (
             "not an object",
             Message::text("[1, 2]"),
             ErrorCode::Malformed,
+            None,
+            "",
         ),
         (
             "no type",
             Message::text(r#"{"nonce": 1}"#),
             ErrorCode::Malformed,
+            None,
+            "",
         ),
         (
             "an unknown type",
             Message::text(r#"{"type": "teleport", "to": "mars"}"#),
             ErrorCode::UnknownType,
+            None,
+            "teleport",
         ),
         (
             "a submit of an unknown command",
             Message::text(r#"{"type": "submit", "id": "c-1", "command": {"type": "fly"}}"#),
             ErrorCode::Malformed,
+            Some("c-1"),
+            "unknown variant `fly`",
+        ),
+        (
+            "a note with a time it cannot carry (strict input)",
+            Message::text(
+                r#"{"type": "submit", "id": "c-2", "command": {"type": "post_note", "kind": "observation", "text": "x", "at": "2025-03-01T09:00:00Z"}}"#,
+            ),
+            ErrorCode::Malformed,
+            Some("c-2"),
+            "the post_note command: unknown field `at`",
+        ),
+        (
+            "a unit command with a field (strict input)",
+            Message::text(
+                r#"{"type": "submit", "id": "c-3", "command": {"type": "restrict", "members": []}}"#,
+            ),
+            ErrorCode::Malformed,
+            Some("c-3"),
+            "unknown field `members`",
         ),
         (
             "a command id with spaces",
@@ -66,24 +98,39 @@ async fn bad_messages_get_an_error_and_the_connection_stays_open() {
                 r#"{"type": "submit", "id": "not an id", "command": {"type": "post_note", "kind": "observation", "text": "x"}}"#,
             ),
             ErrorCode::Malformed,
+            None,
+            "",
         ),
         (
             "a second hello",
             Message::text(hello_again.to_string()),
             ErrorCode::HelloFirst,
+            None,
+            "",
         ),
         (
             "a binary frame",
             Message::binary(b"{}".to_vec()),
             ErrorCode::Malformed,
+            None,
+            "",
         ),
     ];
-    for (nonce, (what, message, expected)) in (0u64..).zip(cases) {
+    for (nonce, (what, message, expected, id, words)) in (0u64..).zip(cases) {
         alice.send_raw(message).await;
         match alice.next_message().await {
-            ServerMessage::Error { code, command, .. } => {
+            ServerMessage::Error {
+                code,
+                command,
+                message,
+            } => {
                 assert_eq!(code, expected, "{what}");
-                assert_eq!(command, None, "{what}");
+                assert_eq!(
+                    command.as_ref().map(|c| c.to_string()).as_deref(),
+                    id,
+                    "{what}"
+                );
+                assert!(message.contains(words), "{what}: {message}");
             }
             other => panic!("{what}: expected an error, got {other:?}"),
         }

@@ -29,6 +29,8 @@
 //!   rebinding), security headers — and the connection limits.
 //! - [`tls`]: `--tls-cert`/`--tls-key` — https and wss with a certificate made for the run,
 //!   `Secure` cookies and HSTS, plain http refused, stalled handshakes, unusable files.
+//! - [`postmortem`]: recording after the fact — a retrospective declaration, a backdated
+//!   note, follow-ups after close — and an import whose recorded times go backwards refused.
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
@@ -43,6 +45,7 @@ mod fixture;
 mod hostile;
 mod identity;
 mod oidc;
+mod postmortem;
 mod presence;
 mod race;
 mod resume;

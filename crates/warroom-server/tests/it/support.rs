@@ -32,5 +32,7 @@ pub fn note(text: impl Into<String>) -> Command {
         kind: NoteKind::Observation,
         text: text.into(),
         essential: false,
+        occurred_at: None,
+        precision: None,
     }
 }

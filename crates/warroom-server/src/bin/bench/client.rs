@@ -154,6 +154,8 @@ pub fn post_note(id: &str, text: &str) -> anyhow::Result<Message> {
             kind: NoteKind::Observation,
             text: text.to_owned(),
             essential: false,
+            occurred_at: None,
+            precision: None,
         },
     };
     Ok(Message::text(submit.to_json()))

@@ -111,6 +111,9 @@ mod tests {
             severity: Severity::Sev2,
             drill: false,
             name: "Ann".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
         };
         let ctx = Context {
             actor: &actor,
