@@ -29,7 +29,7 @@ pub fn kind_badge(kind: EntryKind) -> (&'static str, &'static str) {
         EntryKind::Note(NoteKind::Decision) => "◆",
         EntryKind::Note(NoteKind::Action) => "▶",
         EntryKind::Note(NoteKind::StatusUpdate) => "✉",
-        EntryKind::Pin(_) => "📌",
+        EntryKind::Pin(_) => "★",
         EntryKind::Incident => "⚑",
         EntryKind::Crew => "⇄",
         EntryKind::Joined => "+",
