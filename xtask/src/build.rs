@@ -179,6 +179,26 @@ fn print_first_load(assets: &[Asset]) {
     );
 }
 
+/// `cargo xtask sizes FILE...`: each file raw, gzipped and brotli'd as the build does, for
+/// measuring a variant of the wasm without building the app (docs/bundle.md).
+pub fn print_sizes(files: &[String]) -> Result<()> {
+    if files.is_empty() {
+        anyhow::bail!("usage: cargo xtask sizes FILE...");
+    }
+    println!("  {:<40} {:>10} {:>10} {:>10}", "", "raw", "gzip", "brotli");
+    for file in files {
+        let raw = std::fs::read(file).with_context(|| format!("reading {file}"))?;
+        println!(
+            "  {:<40} {:>10} {:>10} {:>10}",
+            file,
+            kb(raw.len()),
+            kb(gzip(&raw)?.len()),
+            kb(brotli(&raw)?.len())
+        );
+    }
+    Ok(())
+}
+
 /// `first load wasm + js: 352.1 KB brotli (target ≤ 150 KB)`.
 pub fn target_line(code: &Asset) -> String {
     format!(

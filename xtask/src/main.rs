@@ -29,6 +29,7 @@ tasks:
   e2e                   the browser end-to-end suite alone (after `build`)
   setup                 install the build and test tools only
   bench [-- flags]      the server benchmark (release build), printing its figures
+  sizes FILE...         raw, gzip (level 9) and brotli (quality 11) sizes of any files
   shape                 module cycles and file lengths of every crate (also a test)
 ";
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             tools::ensure_build_tools().and_then(|()| tools::ensure_test_tools().map(drop))
         }
         Some("bench") => bench(&args[1..]),
+        Some("sizes") => build::print_sizes(&args[1..]),
         Some("shape") => shape::check(&root()).map(|report| eprint!("{report}")),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
