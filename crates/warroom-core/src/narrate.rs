@@ -332,9 +332,9 @@ pub fn describe_for(
             kind,
             expires_at,
         } => format!(
-            "{who} made {} {link}, valid until {}",
+            "{who} made {} {link}, valid until {}Z",
             kind.label(),
-            expires_at.format("%Y-%m-%d %H:%MZ")
+            crate::time::date_hh_mm(*expires_at)
         ),
         Event::LinkRevoked { link } => format!("{who} revoked link {link}"),
         Event::CadenceSet { every_minutes } => match every_minutes {
