@@ -1,5 +1,6 @@
-//! Time as the domain sees it: [`Timestamp`] (always the server's, in UTC) and the few
-//! helpers that turn two moments into a duration and a duration into words.
+//! Time as the domain sees it: [`Timestamp`] (always the server's, in UTC), the few
+//! helpers that turn two moments into a duration and a duration into words, and the clock
+//! faces (`14:05`, `2 Dec`) that texts show a moment as.
 //!
 //! This is a leaf of the model layer: the fold (`apply`), the scenario clock and the reports
 //! (`metrics`, `export`, `score`) all measure time with these, and none of them owns it. It
