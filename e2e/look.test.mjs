@@ -4,12 +4,53 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   declare, live, person, postNote, shot, timeline, withScreenshots, suite,
 } from './harness.mjs';
 
+const DIST = process.env.WARROOM_DIST
+  ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
 describe('the board, seen', () => {
   const ctx = suite(['--rate-limit', '100000', '--rate-burst', '100000']);
+
+  it('gets the app brotli-compressed, exactly the files the build wrote, and prints the first load', async () => {
+    const { server, browser } = ctx;
+    const carol = await person(browser, server, 'Carol Diaz');
+    const encodings = new Map();
+    carol.page.on('response', (response) => {
+      const name = new URL(response.url()).pathname.slice(1);
+      if (/\.(wasm|js)$/.test(name)) encodings.set(name, response.headers()['content-encoding']);
+    });
+    await carol.page.goto(server.url + '/');
+    await carol.page.getByRole('heading', { name: 'Declare an incident' }).waitFor();
+    // What the browser received for each wasm and js file (the preload and the fetch that
+    // uses it are two entries of one download: the larger counts).
+    const entries = await carol.page.evaluate(() => performance.getEntriesByType('resource')
+      .map((e) => ({ name: new URL(e.name).pathname.slice(1), encoded: e.encodedBodySize, decoded: e.decodedBodySize }))
+      .filter((e) => /\.(wasm|js)$/.test(e.name)));
+    const files = new Map();
+    for (const e of entries) {
+      const seen = files.get(e.name);
+      if (!seen || e.encoded > seen.encoded) files.set(e.name, e);
+    }
+    const names = [...files.keys()].sort();
+    assert.ok(names.some((n) => n.endsWith('.wasm')) && names.some((n) => n.endsWith('.js')), `loaded ${names}`);
+    let brotli = 0;
+    for (const name of names) {
+      const { encoded, decoded } = files.get(name);
+      assert.equal(encodings.get(name), 'br', `${name} goes out as brotli`);
+      assert.equal(encoded, statSync(path.join(DIST, name + '.br')).size, `${name}: the .br file, byte for byte`);
+      assert.equal(decoded, statSync(path.join(DIST, name)).size, `${name}: decodes to the file's length`);
+      brotli += encoded;
+    }
+    console.log(`# figure: first load as the browser received it, wasm + js: ${(brotli / 1000).toFixed(1)} KB brotli (target \u2264 150 KB; ${names.join(', ')})`);
+    assert.deepEqual(carol.errors, []);
+    await carol.context.close();
+  });
 
   it('saves screenshots of a busy board: dark and light, desktop and phone', async () => {
     const { server, browser } = ctx;

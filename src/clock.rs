@@ -59,7 +59,7 @@ pub fn countdown(seconds: i64) -> String {
 
 /// `14:03:27Z`.
 pub fn utc_time(at: Timestamp) -> String {
-    at.format("%H:%M:%SZ").to_string()
+    format!("{}Z", warroom_core::time::hh_mm_ss(at))
 }
 
 /// The same moment in the browser's time zone, for hover titles.

@@ -41,7 +41,11 @@ fn link_title(kind: LinkKind, id: LinkId) -> String {
 
 /// `until 14:05Z on 2 Dec`.
 fn until(at: Timestamp) -> String {
-    at.format("until %H:%MZ on %-d %b").to_string()
+    format!(
+        "until {}Z on {}",
+        warroom_core::time::hh_mm(at),
+        warroom_core::time::day_month(at)
+    )
 }
 
 #[component]

@@ -25,10 +25,11 @@ cargo xtask <task> [args]
 tasks:
   run [-- serve flags]  install what is missing, build the app (release), start the server
   test                  fmt, clippy, all Rust tests, release app build, browser end-to-end suite
-  build                 release build of the app into dist/, printing its size
+  build                 release build of the app into dist/, printing its first load's size
   e2e                   the browser end-to-end suite alone (after `build`)
   setup                 install the build and test tools only
   bench [-- flags]      the server benchmark (release build), printing its figures
+  sizes FILE...         raw, gzip (level 9) and brotli (quality 11) sizes of any files
   shape                 module cycles and file lengths of every crate (also a test)
 ";
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             tools::ensure_build_tools().and_then(|()| tools::ensure_test_tools().map(drop))
         }
         Some("bench") => bench(&args[1..]),
+        Some("sizes") => build::print_sizes(&args[1..]),
         Some("shape") => shape::check(&root()).map(|report| eprint!("{report}")),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
@@ -164,12 +166,19 @@ fn e2e(chromium: &Path) -> Result<()> {
     if files.is_empty() {
         bail!("no end-to-end tests found in e2e/");
     }
-    sh(Command::new("node")
+    let suite = sh(Command::new("node")
         .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
         .args(&files)
         .env("WARROOM_BIN", root().join("target/debug/warroom"))
         .env("WARROOM_DIST", root().join("dist"))
-        .env("CHROMIUM", chromium))
+        .env("CHROMIUM", chromium));
+    // The figure the suite's pages were served: what a browser downloads before a board.
+    let first_load = build::first_load(&root().join("dist"))?;
+    println!(
+        "Browser suite, {}",
+        build::target_line(&build::total(&first_load, &["wasm", "js"]))
+    );
+    suite
 }
 
 fn bench(flags: &[String]) -> Result<()> {

@@ -141,7 +141,7 @@ pub fn evaluate(incident: &Incident, viewer: &Viewer<'_>, now: Timestamp) -> Vec
             "STATUS UPDATE OVERDUE",
             &format!(
                 "The next status update was due at {} UTC.",
-                due.format("%H:%M")
+                crate::time::hh_mm(due)
             ),
         ));
     }

@@ -96,7 +96,7 @@ pub fn draft_brief(incident: &Incident, now: Timestamp) -> HandoffBrief {
             let _ = write!(
                 communications,
                 "Next status update due at {} UTC.",
-                due.format("%H:%M")
+                crate::time::hh_mm(due)
             );
         }
         None => communications.push_str("No status-update cadence set."),

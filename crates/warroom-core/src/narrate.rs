@@ -336,9 +336,9 @@ pub fn describe_for(
             kind,
             expires_at,
         } => format!(
-            "{who} made {} {link}, valid until {}",
+            "{who} made {} {link}, valid until {}Z",
             kind.label(),
-            expires_at.format("%Y-%m-%d %H:%MZ")
+            crate::time::date_hh_mm(*expires_at)
         ),
         Event::LinkRevoked { link } => format!("{who} revoked link {link}"),
         Event::CadenceSet { every_minutes } => match every_minutes {
@@ -363,10 +363,10 @@ pub fn describe_for(
         Event::TitleChanged { from, to } => format!("{who} renamed \"{from}\" to \"{to}\""),
         Event::ImpactSet { start, end, .. } => format!(
             "{who} set the impact window: {} to {}",
-            start.format("%Y-%m-%d %H:%MZ"),
+            format!("{}Z", crate::time::date_hh_mm(*start)),
             end.map_or_else(
                 || "ongoing".to_owned(),
-                |e| e.format("%Y-%m-%d %H:%MZ").to_string()
+                |e| format!("{}Z", crate::time::date_hh_mm(e))
             )
         ),
         Event::FollowUpAdded {

@@ -1,11 +1,12 @@
-//! Time as the domain sees it: [`Timestamp`] (always the server's, in UTC) and the few
-//! helpers that turn two moments into a duration and a duration into words.
+//! Time as the domain sees it: [`Timestamp`] (always the server's, in UTC), the few
+//! helpers that turn two moments into a duration and a duration into words, and the clock
+//! faces (`14:05`, `2 Dec`) that texts show a moment as.
 //!
 //! This is a leaf of the model layer: the fold (`apply`), the scenario clock and the reports
 //! (`metrics`, `export`, `score`) all measure time with these, and none of them owns it. It
 //! reads no clock: every moment arrives from outside, in a command's context or an event.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 
 /// Server time, always UTC.
 pub type Timestamp = DateTime<Utc>;
@@ -79,4 +80,61 @@ pub const MAX_CLOCK_SKEW_SECONDS: i64 = 120;
 /// after the fact: earlier by more than [`MAX_CLOCK_SKEW_SECONDS`].
 pub fn backdated(occurred: Timestamp, recorded: Timestamp) -> bool {
     (recorded - occurred).num_seconds() > MAX_CLOCK_SKEW_SECONDS
+}
+// The clock faces below are written out by hand rather than with `DateTime::format`: a
+// strftime pattern links chrono's format-string parser and formatter into the browser app
+// (about 20 KB of wasm) for four fixed shapes.
+
+/// `14:05`: the hour and minute, UTC.
+pub fn hh_mm(at: Timestamp) -> String {
+    format!("{:02}:{:02}", at.hour(), at.minute())
+}
+
+/// `14:05:27`: the hour, minute and second, UTC.
+pub fn hh_mm_ss(at: Timestamp) -> String {
+    format!("{:02}:{:02}:{:02}", at.hour(), at.minute(), at.second())
+}
+
+/// `2026-12-01 14:05`: the date and minute, UTC.
+pub fn date_hh_mm(at: Timestamp) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {}",
+        at.year(),
+        at.month(),
+        at.day(),
+        hh_mm(at)
+    )
+}
+
+/// `2 Dec`: the day of the month and the month's English abbreviation, UTC.
+pub fn day_month(at: Timestamp) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!("{} {}", at.day(), MONTHS[at.month0() as usize])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_faces_match_the_strftime_patterns_they_replace() {
+        for text in [
+            "2026-12-01T04:05:06Z",
+            "2026-01-09T23:59:59Z",
+            "0999-02-28T00:00:00Z",
+            "2024-02-29T12:30:00.999Z",
+        ] {
+            let at: Timestamp = text.parse().unwrap();
+            assert_eq!(hh_mm(at), at.format("%H:%M").to_string(), "{text}");
+            assert_eq!(hh_mm_ss(at), at.format("%H:%M:%S").to_string(), "{text}");
+            assert_eq!(
+                date_hh_mm(at),
+                at.format("%Y-%m-%d %H:%M").to_string(),
+                "{text}"
+            );
+            assert_eq!(day_month(at), at.format("%-d %b").to_string(), "{text}");
+        }
+    }
 }

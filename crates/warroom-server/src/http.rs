@@ -23,8 +23,10 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use warroom_core::ParticipantId;
 
 use crate::auth::{Auth, Viewer};
@@ -103,11 +105,20 @@ pub fn app(state: AppState) -> Router {
         .route("/incidents/{id}/export.json", get(incidents::export_json))
         .fallback(api_not_found);
     // Brotli where the browser takes it (about a quarter smaller than gzip for the wasm),
-    // else gzip: xtask writes both beside every asset.
-    let static_files = ServeDir::new(&state.static_dir)
-        .precompressed_br()
-        .precompressed_gzip()
-        .fallback(get(spa_fallback).with_state(state.clone()));
+    // else gzip: xtask writes both beside every asset, and `Accept-Encoding` (q-values
+    // included) picks one. ServeDir does not say that the answer depends on that header, and
+    // the compression layer adds nothing to an already encoded response: `Vary` is set here,
+    // so that no cache hands one browser's encoding to another.
+    let static_files = SetResponseHeaderLayer::if_not_present(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
+    .layer(
+        ServeDir::new(&state.static_dir)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(get(spa_fallback).with_state(state.clone())),
+    );
     Router::new()
         .route("/ws", get(upgrade::websocket))
         .route("/healthz", get(health))

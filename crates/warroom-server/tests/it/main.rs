@@ -25,6 +25,8 @@
 //! - [`oidc`]: `--auth oidc` against a provider made for the test: the whole sign-in, the same
 //!   subject as the same participant, replayed and carried-off callbacks, forged tokens
 //!   (audience, nonce, PKCE), refused domains, and the settings checked at start.
+//! - [`assets`]: the app's files precompressed (brotli, gzip) as `Accept-Encoding` asks, with
+//!   `Vary`, the right length and a body that decodes to the file.
 //! - [`web`]: the web's defences — cross-site simple POSTs (415), a foreign `Host` (DNS
 //!   rebinding), security headers — and the connection limits.
 //! - [`tls`]: `--tls-cert`/`--tls-key` — https and wss with a certificate made for the run,
@@ -38,6 +40,7 @@
 
 mod access;
 mod archive;
+mod assets;
 mod discipline;
 mod durability;
 mod errors;

@@ -257,33 +257,3 @@ async fn the_total_connection_limit_closes_with_its_own_code() {
     );
     assert!(server.log().contains("the server has too many connections"));
 }
-
-#[tokio::test]
-async fn assets_go_out_precompressed_as_the_browser_accepts() {
-    let server = Server::start().await;
-    // The run's --static-dir is `nothing` beside the data directory; the files are read at
-    // request time, so they can be put there now.
-    let dist = server.data_dir().with_file_name("nothing");
-    std::fs::create_dir_all(&dist).unwrap();
-    let asset = "warroom-app-0123456789abcdef_bg.wasm";
-    std::fs::write(dist.join(asset), b"raw wasm").unwrap();
-    std::fs::write(dist.join(format!("{asset}.gz")), b"gzip wasm").unwrap();
-    std::fs::write(dist.join(format!("{asset}.br")), b"brotli wasm").unwrap();
-    let path = format!("/{asset}");
-    for (accept, encoding, body) in [
-        (Some("gzip, deflate, br"), Some("br"), "brotli wasm"),
-        (Some("gzip"), Some("gzip"), "gzip wasm"),
-        (None, None, "raw wasm"),
-    ] {
-        let headers: Vec<(&str, &str)> =
-            accept.map(|a| ("Accept-Encoding", a)).into_iter().collect();
-        let response = server.raw("GET", &path, None, &headers).await;
-        assert_eq!(response.status, 200, "{accept:?}");
-        assert_eq!(response.header("content-encoding"), encoding, "{accept:?}");
-        assert_eq!(response.text(), body, "{accept:?}");
-        assert_eq!(
-            response.header("cache-control"),
-            Some("public, max-age=31536000, immutable")
-        );
-    }
-}
