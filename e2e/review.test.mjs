@@ -1,6 +1,7 @@
 // The flight recorder: scrub across a handoff and see command change hands, deep-link a
 // moment, download both exports, and time the board's rebuild in an incident of 100,000
-// events (figures printed, not asserted).
+// events, and the live board's first board of that incident from navigation (figures
+// printed, not asserted).
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -141,5 +142,34 @@ describe('postmortem review', () => {
       console.log(`# figure: 100,000-event incident: load and first board ${loadMs} ms; rebuild at a moment: ${figures.map(([s, ms]) => `#${s} ${ms.toFixed(1)} ms`).join(', ')}; worst ${worst.toFixed(1)} ms`);
     });
     await viewer.context.close();
+
+    // The live board of the same incident, opened by a newcomer: its snapshot is the board
+    // without the notes archive, so the first board does not wait for 100,000 events' notes.
+    const joiner = await person(browser, server, 'Joiner');
+    await withScreenshots('board-100k', [joiner], async () => {
+      let snapshotBytes = 0;
+      joiner.page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+        const text = String(payload);
+        if (text.startsWith('{"type":"snapshot"')) snapshotBytes = text.length;
+      }));
+      const started = Date.now();
+      await joiner.page.goto(`${server.url}/incidents/generated100k`);
+      await timeline(joiner.page).getByText(`Generated observation ${note}`, { exact: true }).waitFor({ timeout: 60000 });
+      const firstBoardMs = Date.now() - started;
+      const inPage = await joiner.page.evaluate(() => {
+        const nav = performance.getEntriesByType('navigation')[0];
+        return Math.round(performance.now() - (nav ? nav.startTime : 0));
+      });
+      assert.ok(snapshotBytes > 0, 'the board came as a snapshot');
+      assert.ok(snapshotBytes < 256 * 1024, `the snapshot is ${snapshotBytes} bytes`);
+      // A note older than the snapshot's page of the timeline comes back with the page of
+      // history that posted it, text and all.
+      const archived = `Generated observation ${note - 240}`;
+      assert.equal(await timeline(joiner.page).getByText(archived, { exact: true }).count(), 0);
+      await joiner.page.getByRole('button', { name: 'Show earlier entries' }).click();
+      await timeline(joiner.page).getByText(archived, { exact: true }).waitFor({ timeout: 30000 });
+      console.log(`# figure: first board of a 100,000-event incident: ${firstBoardMs} ms from navigation (in page: ${inPage} ms; snapshot ${snapshotBytes} bytes)`);
+    });
+    await joiner.context.close();
   });
 });

@@ -9,21 +9,20 @@
 //! An event that does not fit the state (which a log written by `decide` never contains) is
 //! ignored rather than trusted halfway.
 
-use std::sync::Arc;
-
 use chrono::Duration;
 
 use crate::event::{Event, Recorded};
 use crate::ids::{ActionId, ParticipantId};
 use crate::incident::{
-    Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Hold, Incident, Note,
-    NoteKind, Participant, Postmortem, Retraction, Revision, Role, State, Status, Tenure,
+    Acknowledgement, Action, ActionState, Cadence, Concern, Escalation, Incident, NoteKind,
+    Participant, Postmortem, Role, State, Status, Tenure,
 };
 use crate::time::Timestamp;
 
 mod checklists;
 mod discipline;
 mod exercise;
+pub mod notes;
 mod postmortem;
 
 /// Applies one recorded event to the incident.
@@ -180,12 +179,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
             set_holder(incident, *role, actor.clone(), at);
             count_handoff(incident, *role);
         }
-        Event::NotePosted {
-            note,
-            kind,
-            text,
-            held,
-        } => {
+        Event::NotePosted { kind, held, .. } => {
             if *kind == NoteKind::StatusUpdate && !*held {
                 // A backdated update counts from when it went out, never moving the clock back.
                 let sent = recorded.when();
@@ -195,48 +189,10 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                         .map_or(sent, |last| last.max(sent)),
                 );
             }
-            incident.notes.insert(
-                *note,
-                Arc::new(Note {
-                    kind: *kind,
-                    text: text.clone(),
-                    author: actor.clone(),
-                    at,
-                    seq: *seq,
-                    history: Vec::new(),
-                    pinned: false,
-                    retracted: None,
-                    held: held.then(Hold::default),
-                    occurred_at: recorded.occurred_at,
-                    precision: recorded
-                        .occurred_at
-                        .map(|_| recorded.precision.unwrap_or_default()),
-                    backdated: recorded.backdated(),
-                }),
-            );
+            notes::fold(&mut incident.notes, recorded, None);
         }
-        Event::NoteAmended { note, text } => {
-            if let Some(n) = incident.notes.get_mut(note).map(Arc::make_mut) {
-                let old = std::mem::replace(&mut n.text, text.clone());
-                n.history.push(Revision {
-                    text: old,
-                    replaced_at: at,
-                });
-            }
-        }
-        Event::NoteRetracted { note, reason } => {
-            if let Some(n) = incident.notes.get_mut(note).map(Arc::make_mut) {
-                n.retracted = Some(Retraction {
-                    by: actor.clone(),
-                    at,
-                    reason: reason.clone(),
-                });
-            }
-        }
-        Event::NotePinned { note, pinned } => {
-            if let Some(n) = incident.notes.get_mut(note).map(Arc::make_mut) {
-                n.pinned = *pinned;
-            }
+        Event::NoteAmended { .. } | Event::NoteRetracted { .. } | Event::NotePinned { .. } => {
+            notes::fold(&mut incident.notes, recorded, None);
         }
         Event::ActionAssigned {
             action,
@@ -336,9 +292,13 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         | Event::ScenarioResumed
         | Event::ScenarioEnded
         | Event::InjectFired { .. } => exercise::apply(incident, event, actor, at),
-        Event::SterilePhaseStarted { .. }
-        | Event::SterilePhaseEnded { .. }
-        | Event::SpanOfControlSet { .. } => discipline::apply(incident, event, actor, at, *seq),
+        Event::SterilePhaseEnded { .. } => {
+            notes::fold(&mut incident.notes, recorded, None);
+            discipline::apply(incident, event, actor, at, *seq);
+        }
+        Event::SterilePhaseStarted { .. } | Event::SpanOfControlSet { .. } => {
+            discipline::apply(incident, event, actor, at, *seq);
+        }
         Event::TitleChanged { .. }
         | Event::ImpactSet { .. }
         | Event::FollowUpAdded { .. }

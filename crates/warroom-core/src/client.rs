@@ -252,16 +252,12 @@ impl ClientSync {
                     self.asked(now);
                 }
             }
-            ServerMessage::Snapshot { seq, state } => {
-                board.update(|s, log| {
-                    *s = Some(*state);
-                    log.clear();
-                });
-                self.head = seq;
-                out.push(Effect::Adopted(seq));
-                self.set_history_complete(seq == 0, &mut out);
-                self.load_earlier_into(board, &mut out);
-            }
+            ServerMessage::Snapshot {
+                seq,
+                state,
+                timeline,
+                ..
+            } => self.adopt(board, seq, *state, timeline, &mut out),
             ServerMessage::Events { events } => self.fold(board, events, now, &mut out),
             ServerMessage::History { events, .. } => self.prepend(board, events, &mut out),
             ServerMessage::Ack { id, .. } => self.settle(id, Outcome::Done, &mut out),

@@ -20,8 +20,10 @@ use crate::rejection::Rejection;
 
 mod board;
 mod columns;
+mod partial;
 
-pub use board::{BoardFromWire, BoardWire};
+pub use board::{BoardFromWire, BoardWire, PartialBoardWire};
+pub use partial::{TIMELINE_PAGE, kept, kept_notes, partial, timeline_from};
 
 /// The protocol version this crate speaks; a client announces it in `hello`.
 ///
@@ -72,12 +74,22 @@ pub enum ServerMessage {
         head: Seq,
         server_time: Timestamp,
     },
-    /// The whole board as of `seq`, sent instead of a long replay when the client is far behind.
-    /// On the wire the board is a [`BoardWire`]: its notes travel column by column.
+    /// The board as of `seq`, sent instead of a long replay when the client is far behind:
+    /// its whole current state without the notes archive, and the newest page of the log
+    /// (see [`partial()`]). On the wire the board is a [`BoardWire`]: its notes travel column
+    /// by column.
     Snapshot {
         seq: Seq,
+        /// The first sequence of `timeline`: the notes posted before it are left out of
+        /// `state` unless pinned or held by a sterile phase. 0 (or absent) for a board that
+        /// leaves nothing out.
+        #[serde(default)]
+        timeline_from: Seq,
         #[serde(with = "board")]
         state: Box<Incident>,
+        /// The events `timeline_from..=seq`, oldest first: the newest page of the timeline.
+        #[serde(default)]
+        timeline: Vec<Recorded>,
     },
     /// Events in sequence order, without gaps, following what the client already holds.
     Events {

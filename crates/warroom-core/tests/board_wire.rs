@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use chrono::{TimeZone, Utc};
 use serde_json::{Value, json};
-use warroom_core::protocol::{BoardWire, ServerMessage};
+use warroom_core::protocol::{self, BoardFromWire, BoardWire, PartialBoardWire, ServerMessage};
 use warroom_core::{
     Command, Context, Incident, NoteId, NoteKind, ParticipantId, Severity, TextId, execute,
 };
@@ -103,7 +103,9 @@ fn the_snapshot_carries_the_notes_column_by_column_and_loses_nothing() {
     let board = board();
     let message = ServerMessage::Snapshot {
         seq: board.seq,
+        timeline_from: 0,
         state: Box::new(board.clone()),
+        timeline: Vec::new(),
     };
     let text = message.to_json();
     let value: Value = serde_json::from_str(&text).unwrap();
@@ -129,12 +131,38 @@ fn a_board_wire_writes_what_the_snapshot_message_writes() {
     let board = board();
     let message = ServerMessage::Snapshot {
         seq: board.seq,
+        timeline_from: 0,
         state: Box::new(board.clone()),
+        timeline: Vec::new(),
     };
     let by_hand = format!(
-        r#"{{"type":"snapshot","seq":{},"state":{}}}"#,
+        r#"{{"type":"snapshot","seq":{},"timeline_from":0,"state":{},"timeline":[]}}"#,
         board.seq,
         serde_json::to_string(&BoardWire(&board)).unwrap()
     );
     assert_eq!(by_hand, message.to_json());
+}
+
+#[test]
+fn a_partial_board_wire_leaves_out_the_old_notes_but_the_pinned_ones() {
+    let board = board();
+    // Note 1 (pinned) and note 2 were posted before sequence 100: only the pinned one stays.
+    let from = board.notes.values().map(|n| n.seq).max().unwrap() + 1;
+    let partial = protocol::partial(&board, from);
+    assert_eq!(
+        partial.notes.keys().copied().collect::<Vec<_>>(),
+        board
+            .notes
+            .iter()
+            .filter(|(_, n)| n.pinned)
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(partial.actions, board.actions);
+    let text = serde_json::to_string(&PartialBoardWire(&board, from)).unwrap();
+    let BoardFromWire(back) = serde_json::from_str(&text).unwrap();
+    assert_eq!(*back, partial);
+    // A timeline from the first note keeps every note: the whole board.
+    let text = serde_json::to_string(&PartialBoardWire(&board, 1)).unwrap();
+    assert_eq!(text, serde_json::to_string(&BoardWire(&board)).unwrap());
 }

@@ -164,7 +164,7 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_MAX_BEFORE_HELLO", default_value_t = defaults::MAX_BEFORE_HELLO)]
     pub max_before_hello: usize,
 
-    /// Seconds one piece (64 KiB) of a frame may take to reach a client before the client is
+    /// Seconds one piece (16 KiB) of a frame may take to reach a client before the client is
     /// taken to have stopped reading and is dropped.
     #[arg(long, env = "WARROOM_WRITE_TIMEOUT_SECS", default_value_t = defaults::WRITE_TIMEOUT_SECS)]
     pub write_timeout_secs: u64,

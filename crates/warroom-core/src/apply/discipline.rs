@@ -1,11 +1,9 @@
 //! Folding the crew-discipline events: a sterile phase starts, or ends and lets the notes it
 //! held into the timeline; the span of control is set.
 
-use std::sync::Arc;
-
 use crate::event::Event;
 use crate::ids::{ParticipantId, Seq};
-use crate::incident::{Incident, Release, SterilePhase};
+use crate::incident::{Incident, SterilePhase};
 use crate::time::Timestamp;
 
 /// Applies a discipline event; other events are not this module's and change nothing here.
@@ -25,15 +23,9 @@ pub(super) fn apply(
                 seq,
             });
         }
-        Event::SterilePhaseEnded { released } => {
+        Event::SterilePhaseEnded { .. } => {
+            // The notes it held are released by `notes::fold`, which `apply` runs too.
             incident.sterile = None;
-            for id in released {
-                if let Some(note) = incident.notes.get_mut(id).map(Arc::make_mut)
-                    && let Some(held) = note.held.as_mut()
-                {
-                    held.released = Some(Release { seq, at });
-                }
-            }
         }
         Event::SpanOfControlSet { limit } => incident.span_of_control = *limit,
         _ => {}

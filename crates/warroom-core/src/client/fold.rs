@@ -3,9 +3,10 @@
 //! `client.rs`.
 
 use super::{Board, ClientSync, Conn, Effect, HISTORY_PAGE};
-use crate::apply::apply;
-use crate::event::Recorded;
+use crate::apply::{apply, notes};
+use crate::event::{Event, Recorded};
 use crate::ids::Seq;
+use crate::incident::Incident;
 use crate::protocol::ClientMessage;
 
 impl ClientSync {
@@ -17,6 +18,37 @@ impl ClientSync {
                 limit: HISTORY_PAGE,
             };
             out.push(Effect::Send(history.to_json()));
+        }
+    }
+
+    /// Adopts a snapshot: its board, and its page of the timeline as the log when that page
+    /// ends at the board's sequence without a gap (else the log starts after the board, and
+    /// the timeline pages in from there). The board may leave old notes out (see
+    /// `protocol::partial`); [`Self::prepend`] rebuilds each as the page posting it arrives.
+    pub(super) fn adopt(
+        &mut self,
+        board: &mut impl Board,
+        seq: Seq,
+        state: Incident,
+        timeline: Vec<Recorded>,
+        out: &mut Vec<Effect>,
+    ) {
+        let joins = timeline.last().is_some_and(|r| r.seq == seq)
+            && timeline
+                .iter()
+                .enumerate()
+                .all(|(i, r)| r.seq == timeline[0].seq + i as Seq);
+        let timeline = if joins { timeline } else { Vec::new() };
+        let complete = seq == 0 || timeline.first().is_some_and(|r| r.seq == 1);
+        board.update(|s, log| {
+            *s = Some(state);
+            *log = timeline;
+        });
+        self.head = seq;
+        out.push(Effect::Adopted(seq));
+        self.set_history_complete(complete, out);
+        if board.oldest().is_none() {
+            self.load_earlier_into(board, out);
         }
     }
 
@@ -80,7 +112,22 @@ impl ClientSync {
         if older.first().is_some_and(|r| r.seq == 1) || first == Some(1) {
             self.set_history_complete(true, out);
         }
-        if !older.is_empty() {
+        if older.is_empty() {
+            return;
+        }
+        let posts_a_note = older
+            .iter()
+            .any(|r| matches!(r.event, Event::NotePosted { .. }));
+        if posts_a_note {
+            // Notes the board left out (a partial snapshot's) are rebuilt from their posting
+            // and every later event held: the log runs on from this page without a gap.
+            board.update(|state, log| {
+                if let Some(incident) = state {
+                    notes::rebuild(&mut incident.notes, &older, log);
+                }
+                log.splice(0..0, older);
+            });
+        } else {
             board.update_log(|log| {
                 log.splice(0..0, older);
             });

@@ -31,60 +31,82 @@ pub struct BoardWire<'a>(pub &'a Incident);
 
 impl Serialize for BoardWire<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let Incident {
-            title,
-            severity,
-            status,
-            drill,
-            declared_at,
-            declared_by,
-            summary,
-            participants,
-            commander,
-            roles,
-            offers,
-            notes,
-            actions,
-            concerns,
-            checklists,
-            cadence,
-            last_status_update,
-            scenario,
-            access,
-            sterile,
-            span_of_control,
-            postmortem,
-            seq,
-            updated_at,
-        } = self.0;
-        Out {
-            title,
-            severity,
-            status,
-            drill,
-            declared_at,
-            declared_by,
-            summary,
-            participants,
-            commander,
-            roles,
-            offers,
-            notes,
-            actions,
-            concerns,
-            checklists,
-            cadence,
-            last_status_update,
-            scenario,
-            access,
-            sterile,
-            span_of_control,
-            postmortem,
-            seq,
-            updated_at,
-        }
-        .serialize(serializer)
+        write(self.0, None, serializer)
     }
+}
+
+/// A board, borrowed, as a `snapshot` frame whose timeline starts at the given sequence
+/// writes it: without the notes that frame leaves out (see `partial.rs`). What it writes reads
+/// back, with [`BoardFromWire`] or in a `snapshot` message, as [`super::partial()`] of the
+/// board.
+#[derive(Debug, Clone, Copy)]
+pub struct PartialBoardWire<'a>(pub &'a Incident, pub Seq);
+
+impl Serialize for PartialBoardWire<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        write(self.0, Some(self.1), serializer)
+    }
+}
+
+/// Writes `board`, keeping the notes a timeline from `from` keeps (all of them without one).
+fn write<S: Serializer>(
+    board: &Incident,
+    from: Option<Seq>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let Incident {
+        title,
+        severity,
+        status,
+        drill,
+        declared_at,
+        declared_by,
+        summary,
+        participants,
+        commander,
+        roles,
+        offers,
+        notes,
+        actions,
+        concerns,
+        checklists,
+        cadence,
+        last_status_update,
+        scenario,
+        access,
+        sterile,
+        span_of_control,
+        postmortem,
+        seq,
+        updated_at,
+    } = board;
+    Out {
+        title,
+        severity,
+        status,
+        drill,
+        declared_at,
+        declared_by,
+        summary,
+        participants,
+        commander,
+        roles,
+        offers,
+        notes: NotesOut { notes, from },
+        actions,
+        concerns,
+        checklists,
+        cadence,
+        last_status_update,
+        scenario,
+        access,
+        sterile,
+        span_of_control,
+        postmortem,
+        seq,
+        updated_at,
+    }
+    .serialize(serializer)
 }
 
 /// A board read from its wire form, as [`BoardWire`] writes it: for a reader of the encoding
@@ -175,8 +197,7 @@ struct Out<'a> {
     commander: &'a Tenure,
     roles: &'a BTreeMap<Role, Tenure>,
     offers: &'a BTreeMap<Role, Offer>,
-    #[serde(serialize_with = "notes_out")]
-    notes: &'a BTreeMap<NoteId, Arc<Note>>,
+    notes: NotesOut<'a>,
     actions: &'a BTreeMap<ActionId, Action>,
     concerns: &'a BTreeMap<ConcernId, Concern>,
     checklists: &'a BTreeMap<ChecklistId, Checklist>,
@@ -230,11 +251,24 @@ struct In {
     updated_at: Timestamp,
 }
 
-fn notes_out<S: Serializer>(
-    notes: &&BTreeMap<NoteId, Arc<Note>>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    columns::serialize(notes, serializer)
+/// The notes, as columns: all of them, or those a timeline from `from` keeps.
+struct NotesOut<'a> {
+    notes: &'a BTreeMap<NoteId, Arc<Note>>,
+    from: Option<Seq>,
+}
+
+impl Serialize for NotesOut<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.from {
+            None => columns::serialize(self.notes.iter(), serializer),
+            Some(from) => columns::serialize(
+                self.notes
+                    .iter()
+                    .filter(|(_, n)| super::partial::kept(n, from)),
+                serializer,
+            ),
+        }
+    }
 }
 
 fn untouched(access: &&Access) -> bool {

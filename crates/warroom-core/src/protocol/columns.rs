@@ -56,11 +56,12 @@ struct NoteOccurred {
     backdated: bool,
 }
 
-pub(super) fn serialize<S: Serializer>(
-    notes: &BTreeMap<NoteId, Arc<Note>>,
+/// Writes `notes`, in id order, as columns.
+pub(super) fn serialize<'a, S: Serializer>(
+    notes: impl Iterator<Item = (&'a NoteId, &'a Arc<Note>)>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    let n = notes.len();
+    let n = notes.size_hint().0;
     let mut c = Columns {
         id: Vec::with_capacity(n),
         kind: Vec::with_capacity(n),

@@ -8,8 +8,14 @@
 //! acknowledged again, not applied again), catch-up with events or a snapshot, history pages
 //! and pongs. Another participant writes to the incident meanwhile.
 //!
-//! After every step the client's board must be the server's board at the client's head, its
-//! log contiguous up to that head, and its pending commands in the order they were submitted.
+//! A snapshot is partial, as the real server's: its board leaves out the notes posted before
+//! its page of the timeline (unless pinned), and the commander amends, pins and retracts old
+//! notes meanwhile, so live events touch notes the client does not hold and history pages
+//! must bring them back as the server has them.
+//!
+//! After every step the client's board must be the server's board at the client's head (but
+//! for old notes left out by a snapshot and not paged back yet), its log contiguous up to that
+//! head, and its pending commands in the order they were submitted.
 //! Once the link heals, every command must be settled — applied once, in submission order, or
 //! rejected — and the client must hold exactly the server's board and, paging back, its log.
 
@@ -20,7 +26,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::TestCaseError;
 use warroom_core::client::{ClientSync, Effect, Held, Link, Outcome, TICK_EVERY_MS};
 use warroom_core::protocol::ServerMessage;
-use warroom_core::{Command, CommandId, NoteKind, TextId};
+use warroom_core::{Command, CommandId, Event, NoteKind, TextId};
 
 mod liveness;
 mod model;
@@ -35,6 +41,9 @@ enum Step {
     Submit { empty: bool },
     /// Another participant posts a note: its events go to the connection.
     Other,
+    /// The commander amends, pins or unpins, or retracts one of the notes (often one a
+    /// partial snapshot left out of the client's board): its events go to the connection.
+    Touch { what: u8, pick: usize },
     /// The next client frame reaches the server.
     Up,
     /// The next server frame reaches the client.
@@ -61,6 +70,7 @@ fn step() -> impl Strategy<Value = Step> {
         3 => Just(Step::Submit { empty: false }),
         1 => Just(Step::Submit { empty: true }),
         2 => Just(Step::Other),
+        2 => (0u8..3, any::<usize>()).prop_map(|(what, pick)| Step::Touch { what, pick }),
         6 => Just(Step::Up),
         6 => Just(Step::Down),
         1 => Just(Step::Lose),
@@ -105,6 +115,10 @@ struct Seen {
     offline_pending: usize,
     /// Sockets that failed to open for want of a network.
     failed_opens: usize,
+    /// Live events about a note the client's board left out (a partial snapshot's).
+    archived_touched: usize,
+    /// History pages that brought back notes the board had left out.
+    rebuilt: usize,
 }
 
 impl World {
@@ -209,6 +223,34 @@ impl World {
                     down.push_back(ServerMessage::Events { events });
                 }
             }
+            Step::Touch { what, pick } => {
+                let Some(notes) = self.server.state.as_ref().map(|s| &s.notes) else {
+                    return self.check();
+                };
+                let Some((&note, n)) = notes.iter().nth(pick % notes.len().max(1)) else {
+                    return self.check();
+                };
+                let command = match what {
+                    0 => Command::AmendNote {
+                        note,
+                        text: format!("amended at {}", self.server.head()),
+                    },
+                    1 => Command::PinNote {
+                        note,
+                        pinned: !n.pinned,
+                    },
+                    _ => Command::RetractNote {
+                        note,
+                        reason: "wrong".into(),
+                    },
+                };
+                // Refused (not the author, retracted already): nothing to send.
+                if let Ok(events) = self.server.run("p-lead", &command)
+                    && let Some((_, down)) = &mut self.link
+                {
+                    down.push_back(ServerMessage::Events { events });
+                }
+            }
             Step::Up => {
                 if let Some((up, down)) = &mut self.link
                     && let Some(frame) = up.pop_front()
@@ -279,11 +321,30 @@ impl World {
         let Some(message) = self.link.as_mut().and_then(|(_, down)| down.pop_front()) else {
             return Ok(());
         };
-        if matches!(message, ServerMessage::History { .. }) {
+        let held_notes = |held: &Held| held.state.as_ref().map_or(0, |s| s.notes.len());
+        let notes_before = held_notes(&self.held);
+        let is_page = matches!(message, ServerMessage::History { .. });
+        if is_page {
             self.seen.pages += 1;
+        }
+        if let (ServerMessage::Events { events }, Some(state)) = (&message, &self.held.state) {
+            let archived = events.iter().any(|r| match &r.event {
+                Event::NoteAmended { note, .. }
+                | Event::NotePinned { note, .. }
+                | Event::NoteRetracted { note, .. } => {
+                    r.seq > self.sync.head() && !state.notes.contains_key(note)
+                }
+                _ => false,
+            });
+            if archived {
+                self.seen.archived_touched += 1;
+            }
         }
         let before = self.sync.head();
         let effects = self.sync.received(&mut self.held, message, self.now);
+        if is_page && held_notes(&self.held) > notes_before {
+            self.seen.rebuilt += 1;
+        }
         for effect in &effects {
             if let Effect::Folded { from, to } = effect {
                 prop_assert_eq!(*from, before + 1, "events folded out of order");
@@ -324,9 +385,28 @@ impl World {
     fn check(&self) -> Result<(), TestCaseError> {
         let head = self.sync.head();
         prop_assert!(head <= self.server.head());
+        // The board is the server's at the head, but for the old notes a partial snapshot
+        // left out and no page has brought back yet: each posted before the log held.
+        let want = &self.server.boards[head as usize];
+        let mut want_held = want.clone();
+        if let (Some(held), Some(want)) = (&self.held.state, &mut want_held) {
+            let oldest = self.held.log.first().map_or(head + 1, |r| r.seq);
+            for (id, note) in &want.notes {
+                if !held.notes.contains_key(id) {
+                    prop_assert!(
+                        note.seq < oldest,
+                        "note {} (posted at {}) is missing though the log holds from {}",
+                        id,
+                        note.seq,
+                        oldest
+                    );
+                }
+            }
+            want.notes.retain(|id, _| held.notes.contains_key(id));
+        }
         prop_assert_eq!(
             &self.held.state,
-            &self.server.boards[head as usize],
+            &want_held,
             "the board differs from the server's at {}",
             head
         );
@@ -463,6 +543,8 @@ fn the_steps_reach_every_interesting_path() {
         total.pages += seen.pages;
         total.offline_pending += seen.offline_pending;
         total.failed_opens += seen.failed_opens;
+        total.archived_touched += seen.archived_touched;
+        total.rebuilt += seen.rebuilt;
     }
     let Seen {
         gaps,
@@ -473,6 +555,8 @@ fn the_steps_reach_every_interesting_path() {
         pages,
         offline_pending,
         failed_opens,
+        archived_touched,
+        rebuilt,
     } = total;
     for (what, n) in [
         ("gaps", gaps),
@@ -483,6 +567,11 @@ fn the_steps_reach_every_interesting_path() {
         ("history pages", pages),
         ("offline news with a command pending", offline_pending),
         ("sockets failed for want of a network", failed_opens),
+        (
+            "live events about a note the board left out",
+            archived_touched,
+        ),
+        ("pages bringing back notes the board left out", rebuilt),
     ] {
         assert!(n >= 5, "only {n} {what} in 200 runs: {total:?}");
     }

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use chrono::{Duration, TimeZone, Utc};
-use warroom_core::protocol::{ClientMessage, ServerMessage, decode_client};
+use warroom_core::protocol::{ClientMessage, ServerMessage, decode_client, partial};
 use warroom_core::{
     Command, CommandId, Context, IncidentId, ParticipantId, Recorded, Rejection, Seq, Severity,
     State, TextId, execute,
@@ -13,6 +13,9 @@ use warroom_core::{
 const KEEP: u64 = 6;
 /// Events per `events` frame in a catch-up.
 const FRAME: usize = 3;
+/// The events of the timeline a snapshot carries; the notes posted before them are left out
+/// of its board (unless pinned or held), as a real server's snapshot frame leaves them out.
+const PAGE: u64 = 4;
 
 fn pid(s: &str) -> ParticipantId {
     ParticipantId::parse(s).unwrap()
@@ -93,9 +96,12 @@ impl Model {
                     server_time: Utc.with_ymd_and_hms(2025, 3, 14, 10, 0, 0).unwrap(),
                 });
                 if last_seq > head || head - last_seq > KEEP {
+                    let from = head.saturating_sub(PAGE - 1).max(1);
                     out.push_back(ServerMessage::Snapshot {
                         seq: head,
-                        state: Box::new(self.state.clone().unwrap()),
+                        timeline_from: from,
+                        state: Box::new(partial(self.state.as_ref().unwrap(), from)),
+                        timeline: self.log[from as usize - 1..].to_vec(),
                     });
                 } else {
                     for chunk in self.log[last_seq as usize..].chunks(FRAME) {

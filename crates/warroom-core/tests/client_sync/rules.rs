@@ -213,9 +213,13 @@ fn a_history_page_is_kept_only_where_it_joins_on() {
     }
     let mut sync = live(&[]);
     let mut held = Held::default();
+    // A snapshot without a timeline (as a server before the partial board sent them): the
+    // client pages the timeline in from its head.
     let snapshot = ServerMessage::Snapshot {
         seq: 10,
+        timeline_from: 0,
         state: Box::new(server.state.clone().unwrap()),
+        timeline: Vec::new(),
     };
     let effects = sync.received(&mut held, snapshot, 1.0);
     let history = r#"{"type":"history","before":11,"limit":200}"#;

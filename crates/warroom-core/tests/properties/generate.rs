@@ -525,11 +525,13 @@ pub fn server_message() -> impl Strategy<Value = ServerMessage> {
                 server_time,
             }
         }),
-        played().prop_map(|(state, _)| {
+        played().prop_map(|(state, timeline)| {
             let state = state.expect("a generated incident is declared");
             ServerMessage::Snapshot {
                 seq: state.seq,
+                timeline_from: timeline.first().map_or(0, |r| r.seq),
                 state: Box::new(state),
+                timeline,
             }
         }),
         played().prop_map(|(_, events)| ServerMessage::Events { events }),

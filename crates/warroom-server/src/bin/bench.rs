@@ -39,7 +39,7 @@ mod server;
 #[path = "bench/throughput.rs"]
 mod throughput;
 
-use report::{Summary, count, duration_ms, ms, percentiles};
+use report::{Summary, count, ms, percentiles};
 use server::Server;
 
 /// Benchmarks a `warroom` server binary over real WebSockets and prints the figures beside
@@ -311,67 +311,11 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
             "\n[join] an incident of {events} events (built by {writers} writers); {warm} warm \
              joins, {cold} cold (each after a restart)"
         );
-        let target = "≤ 200 ms";
         let result = match Server::start(&binary, &[]) {
             Ok(server) => join::measure(server, events, writers, warm, cold).await,
             Err(err) => Err(err),
         };
-        match &result {
-            Ok(j) => {
-                println!(
-                    "      built {} events in {:.1} s ({}/s with {} writers)",
-                    j.events,
-                    j.build.as_secs_f64(),
-                    count(j.events as f64 / j.build.as_secs_f64()),
-                    j.build_writers
-                );
-                for (label, samples) in [("warm", &j.warm), ("cold", &j.cold)] {
-                    let Some(worst) = samples.iter().map(|s| s.held).max() else {
-                        continue;
-                    };
-                    for s in samples {
-                        println!(
-                            "      {label} join: received in {}, decoded (board held) in {}; \
-                             {} of {}",
-                            duration_ms(s.received),
-                            duration_ms(s.held),
-                            count(s.bytes as f64),
-                            if s.snapshot { "snapshot" } else { "events" }
-                        );
-                    }
-                    let received = median(samples.iter().map(|s| s.received).collect());
-                    let median = median(samples.iter().map(|s| s.held).collect());
-                    summary.figure(
-                        &format!("{label} join of {} events (board held)", j.events),
-                        format!(
-                            "median {} (received {}), worst {}",
-                            duration_ms(median),
-                            duration_ms(received),
-                            duration_ms(worst)
-                        ),
-                        target,
-                        worst <= Duration::from_millis(200),
-                    );
-                }
-            }
-            Err(err) => summary.failed("join of a long incident", target, format!("{err:#}")),
-        }
-        if let Ok(j) = &result {
-            let s = &j.stalled;
-            summary.figure(
-                &format!(
-                    "server RSS added by {} stalled joiners of {} events",
-                    s.joiners, j.events
-                ),
-                format!(
-                    "{:.1} MB (highest over {:.0} s)",
-                    s.added_kib as f64 / 1024.0,
-                    s.watched.as_secs_f64()
-                ),
-                "≤ 50 MB",
-                s.added_kib <= 50 * 1024,
-            );
-        }
+        join::report(&result, &mut summary);
     }
     summary
 }

@@ -32,7 +32,7 @@ pub const MAX_CONNECTIONS_PER_IP: usize = 256;
 /// `--max-before-hello`.
 pub const MAX_BEFORE_HELLO: usize = 256;
 
-/// `--write-timeout-secs`: for one 64 KiB piece of a frame.
+/// `--write-timeout-secs`: for one 16 KiB piece of a frame.
 pub const WRITE_TIMEOUT_SECS: u64 = 20;
 /// `--outbound-queue`: frames waiting for one client.
 pub const OUTBOUND_QUEUE: usize = 1_024;

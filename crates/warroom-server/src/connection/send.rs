@@ -23,8 +23,10 @@ use warroom_core::protocol::close;
 use super::Sink;
 use crate::room::{ConnId, Frame};
 
-/// Frames larger than this are written in fragments of this size.
-pub const FRAGMENT_BYTES: usize = 64 * 1024;
+/// Frames larger than this are written in fragments of this size. tungstenite keeps its write
+/// buffer as large as the largest piece it was given, for the connection's life: the fragment
+/// size is what a connection keeps of the largest frame it ever sent, so it is small.
+pub const FRAGMENT_BYTES: usize = 16 * 1024;
 
 /// How long the frames the room queued before a close may take to go out.
 const FLUSH_BEFORE_CLOSE: Duration = Duration::from_secs(2);

@@ -13,7 +13,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use warroom_core::protocol::{ErrorCode, ServerMessage};
+use warroom_core::protocol::{self, ErrorCode, ServerMessage};
 use warroom_core::{Incident, IncidentId, Recorded, Seq};
 
 use super::Frame;
@@ -90,7 +90,7 @@ impl CatchUp {
                 let Some(board) = board else {
                     return Vec::new();
                 };
-                let frame = snapshot_frame(board);
+                let frame = snapshot_frame(board, &self.recent);
                 self.snapshot_frame = Some((head, frame.clone()));
                 (head, frame)
             }
@@ -123,15 +123,26 @@ pub async fn history_page(
     }
 }
 
-/// The `snapshot` frame of `board`, serialised from the board in place: a long incident's
-/// board is large, and cloning it into a `ServerMessage` first doubled the work of a join.
-fn snapshot_frame(board: &Incident) -> Frame {
-    let mut json = String::from(r#"{"type":"snapshot","seq":"#);
-    json.push_str(&board.seq.to_string());
-    json.push_str(r#","state":"#);
-    let mut bytes = json.into_bytes();
-    serde_json::to_writer(&mut bytes, &warroom_core::protocol::BoardWire(board))
+/// The `snapshot` frame of `board`: its whole state without the notes archive, and the newest
+/// page of its log from `recent` (see `warroom_core::protocol::partial`), so that its size does
+/// not grow with the log. Serialised from the board in place: a long incident's board is
+/// large, and cloning it into a `ServerMessage` first doubled the work of a join.
+fn snapshot_frame(board: &Incident, recent: &VecDeque<Recorded>) -> Frame {
+    let seq = board.seq;
+    let wanted = protocol::timeline_from(seq);
+    let page: Vec<&Recorded> = recent
+        .iter()
+        .filter(|r| r.seq >= wanted && r.seq <= seq)
+        .collect();
+    // The page starts where the recent events do, if they reach back less far (a room that
+    // keeps fewer); the notes the frame keeps follow it.
+    let from = page.first().map_or(seq + 1, |r| r.seq);
+    let mut json = format!(r#"{{"type":"snapshot","seq":{seq},"timeline_from":{from},"state":"#);
+    let mut bytes = std::mem::take(&mut json).into_bytes();
+    serde_json::to_writer(&mut bytes, &protocol::PartialBoardWire(board, from))
         .expect("a board always serialises");
+    bytes.extend_from_slice(br#","timeline":"#);
+    serde_json::to_writer(&mut bytes, &page).expect("events always serialise");
     bytes.push(b'}');
     Frame::from(String::from_utf8(bytes).expect("serde_json writes UTF-8"))
 }
@@ -228,8 +239,15 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_frame_is_the_snapshot_message() {
+    fn a_snapshot_frame_is_the_snapshot_message_without_the_notes_archive() {
         let mut board = None;
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let present = BTreeSet::new();
+        let ctx = Context {
+            actor: &alice,
+            at: chrono::Utc::now(),
+            present: &present,
+        };
         let declare = Command::Declare {
             title: "Checkout is down".into(),
             severity: warroom_core::Severity::Sev2,
@@ -239,20 +257,58 @@ mod tests {
             occurred_at: None,
             precision: None,
         };
-        let alice = ParticipantId::parse("p-alice").unwrap();
-        let present = BTreeSet::new();
-        let ctx = Context {
-            actor: &alice,
-            at: chrono::Utc::now(),
-            present: &present,
+        let mut log = execute(&mut board, &declare, &ctx).unwrap();
+        for k in 0..300 {
+            let post = Command::PostNote {
+                kind: NoteKind::Observation,
+                text: format!("note {k}"),
+                essential: false,
+                occurred_at: None,
+                precision: None,
+            };
+            log.extend(execute(&mut board, &post, &ctx).unwrap());
+        }
+        let pin = Command::PinNote {
+            note: NoteId(3),
+            pinned: true,
         };
-        execute(&mut board, &declare, &ctx).unwrap();
+        log.extend(execute(&mut board, &pin, &ctx).unwrap());
         let board = board.unwrap();
+        let recent: VecDeque<Recorded> = log.iter().cloned().collect();
+        let from = protocol::timeline_from(board.seq);
+        assert!(from > 1, "the log is longer than a page");
         let message = ServerMessage::Snapshot {
             seq: board.seq,
-            state: Box::new(board.clone()),
+            timeline_from: from,
+            state: Box::new(protocol::partial(&board, from)),
+            timeline: log[from as usize - 1..].to_vec(),
         };
-        assert_eq!(snapshot_frame(&board), frame(&message));
+        let sent = snapshot_frame(&board, &recent);
+        assert_eq!(sent, frame(&message));
+        let ServerMessage::Snapshot {
+            state, timeline, ..
+        } = serde_json::from_str(sent.as_str()).unwrap()
+        else {
+            panic!("not a snapshot");
+        };
+        assert_eq!(timeline.len() as u64, protocol::TIMELINE_PAGE);
+        // The page's notes and the pinned one, not the archive.
+        assert!(state.notes.contains_key(&NoteId(3)));
+        assert!(!state.notes.contains_key(&NoteId(4)));
+        assert!(state.notes.contains_key(&NoteId(300)));
+        assert!(state.notes.len() < 201);
+        // Recent events that do not reach back a page: the timeline starts where they do.
+        let short: VecDeque<Recorded> = log[log.len() - 5..].iter().cloned().collect();
+        let sent = snapshot_frame(&board, &short);
+        let Ok(ServerMessage::Snapshot {
+            timeline_from,
+            timeline,
+            ..
+        }) = serde_json::from_str(sent.as_str())
+        else {
+            panic!("not a snapshot");
+        };
+        assert_eq!((timeline_from, timeline.len()), (board.seq - 4, 5));
     }
 
     #[test]

@@ -15,7 +15,15 @@ use warroom_core::client::{Effect, Held};
 use warroom_core::{IncidentId, Seq};
 
 use crate::client;
+use crate::report::{Summary, count, duration_ms};
 use crate::server::Server;
+
+/// The targets (issue 15): the first frame a joiner gets, a warm and a cold join (the worst
+/// of the runs), and what ten joiners that never read add to the server's memory.
+const FIRST_FRAME_TARGET: usize = 256 * 1024;
+const WARM_TARGET: Duration = Duration::from_millis(30);
+const COLD_TARGET: Duration = Duration::from_millis(60);
+const STALLED_TARGET_KIB: u64 = 20 * 1024;
 
 /// One join, timed.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +34,8 @@ pub struct JoinSample {
     pub held: Duration,
     /// The bytes of board the client was sent.
     pub bytes: usize,
+    /// The bytes of the first frame after the welcome (the snapshot, when one came).
+    pub first_frame: usize,
     /// Whether the board came as a snapshot (else as events).
     pub snapshot: bool,
 }
@@ -78,6 +88,10 @@ pub async fn measure(
         server = server.restart()?;
         cold_samples.push(time_join(&server, &incident, &format!("p-cold-{k}")).await?);
     }
+    // One ordinary join first, untimed: the first work a restarted server does (its first
+    // write after a load, its pools filling) raised its RSS by as much as the whole target on
+    // this machine, and is not what the stalled joiners cost.
+    time_join(&server, &incident, "p-settle").await?;
     let stalled = stalled_joiners(&server, &incident).await?;
     Ok(Join {
         events: head,
@@ -128,6 +142,7 @@ async fn time_join(
     let mut sync = client::hello(&mut ws, incident, 0).await?;
     let mut board = Held::default();
     let mut bytes = 0;
+    let mut first_frame = 0;
     let mut snapshot = false;
     let sample = loop {
         let text = client::next_text(&mut ws).await?;
@@ -137,6 +152,9 @@ async fn time_join(
             continue;
         }
         if kind != "welcome" {
+            if bytes == 0 {
+                first_frame = text.len();
+            }
             bytes += text.len();
         }
         for effect in sync.received_text(&mut board, &text, 0.0) {
@@ -152,10 +170,92 @@ async fn time_join(
                 received,
                 held: began.elapsed(),
                 bytes,
+                first_frame,
                 snapshot,
             };
         }
     };
     let _ = ws.close(None).await;
     Ok(sample)
+}
+
+/// Prints the join run's details and puts each figure beside its target in the summary.
+pub fn report(result: &anyhow::Result<Join>, summary: &mut Summary) {
+    let j = match result {
+        Ok(j) => j,
+        Err(err) => {
+            summary.failed(
+                "join of a long incident",
+                "≤ 30 ms warm",
+                format!("{err:#}"),
+            );
+            return;
+        }
+    };
+    println!(
+        "      built {} events in {:.1} s ({}/s with {} writers)",
+        j.events,
+        j.build.as_secs_f64(),
+        count(j.events as f64 / j.build.as_secs_f64()),
+        j.build_writers
+    );
+    let samples = || j.warm.iter().chain(&j.cold);
+    if let Some(largest) = samples().map(|s| s.first_frame).max() {
+        summary.figure(
+            &format!("first frame of a join of {} events", j.events),
+            format!(
+                "{:.1} KB ({} bytes)",
+                largest as f64 / 1024.0,
+                count(largest as f64)
+            ),
+            "≤ 256 KB",
+            largest <= FIRST_FRAME_TARGET,
+        );
+    }
+    for (label, samples, target, limit) in [
+        ("warm", &j.warm, "≤ 30 ms", WARM_TARGET),
+        ("cold", &j.cold, "≤ 60 ms", COLD_TARGET),
+    ] {
+        let Some(worst) = samples.iter().map(|s| s.held).max() else {
+            continue;
+        };
+        for s in samples {
+            println!(
+                "      {label} join: received in {}, decoded (board held) in {}; {} bytes in \
+                 all, first frame {} bytes ({})",
+                duration_ms(s.received),
+                duration_ms(s.held),
+                count(s.bytes as f64),
+                count(s.first_frame as f64),
+                if s.snapshot { "snapshot" } else { "events" }
+            );
+        }
+        let received = crate::median(samples.iter().map(|s| s.received).collect());
+        let median = crate::median(samples.iter().map(|s| s.held).collect());
+        summary.figure(
+            &format!("{label} join of {} events (board held)", j.events),
+            format!(
+                "median {} (received {}), worst {}",
+                duration_ms(median),
+                duration_ms(received),
+                duration_ms(worst)
+            ),
+            target,
+            worst <= limit,
+        );
+    }
+    let s = &j.stalled;
+    summary.figure(
+        &format!(
+            "server RSS added by {} stalled joiners of {} events",
+            s.joiners, j.events
+        ),
+        format!(
+            "{:.1} MB (highest over {:.0} s)",
+            s.added_kib as f64 / 1024.0,
+            s.watched.as_secs_f64()
+        ),
+        "≤ 20 MB",
+        s.added_kib <= STALLED_TARGET_KIB,
+    );
 }

@@ -269,8 +269,19 @@ impl Client {
                     self.start(incident).opened(0.0);
                 }
             }
-            ServerMessage::Snapshot { seq, state } => {
+            ServerMessage::Snapshot {
+                seq,
+                state,
+                timeline_from,
+                timeline,
+            } => {
                 assert_eq!(*seq, state.seq, "a snapshot's seq is its board's seq");
+                assert!(
+                    timeline.first().map(|r| r.seq) == Some(*timeline_from)
+                        && timeline.last().map(|r| r.seq) == Some(*seq)
+                        || timeline.is_empty() && *timeline_from == *seq + 1,
+                    "a snapshot's timeline runs from timeline_from to its seq"
+                );
             }
             ServerMessage::Presence { present } => self.present = present.clone(),
             _ => {}
