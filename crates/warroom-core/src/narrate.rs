@@ -362,8 +362,8 @@ pub fn describe_for(
         },
         Event::TitleChanged { from, to } => format!("{who} renamed \"{from}\" to \"{to}\""),
         Event::ImpactSet { start, end, .. } => format!(
-            "{who} set the impact window: {} to {}",
-            format!("{}Z", crate::time::date_hh_mm(*start)),
+            "{who} set the impact window: {}Z to {}",
+            crate::time::date_hh_mm(*start),
             end.map_or_else(
                 || "ongoing".to_owned(),
                 |e| format!("{}Z", crate::time::date_hh_mm(e))
