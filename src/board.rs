@@ -79,6 +79,7 @@ pub fn BoardPage(
     // A board whose link the server refused for good (access taken away) stops showing.
     let refused = Memo::new(move |_| matches!(session.link.get(), Link::Refused(_)));
     let drill = slice(board, |i| i.drill);
+    let retrospective = slice(board, |i| i.postmortem.retrospective);
     // The browser tab says what this is, and an exercise says so there too.
     let tab_title = slice(board, |i| {
         format!(
@@ -101,6 +102,9 @@ pub fn BoardPage(
         <div class="board" class:drill=move || drill.get() == Some(true)>
             {move || (drill.get() == Some(true)).then(|| view! {
                 <div class="exercise-banner" role="note">"EXERCISE — EXERCISE — EXERCISE: this is a training drill"</div>
+            })}
+            {move || (retrospective.get() == Some(true)).then(|| view! {
+                <div class="retrospective-banner" role="note">"Recorded after the fact: times are as the people who were there gave them."</div>
             })}
             <Show when=move || session.read_only.get() && !refused.get()>
                 <ObserverBanner />

@@ -18,7 +18,7 @@ use crate::metrics::{Metrics, metrics};
 use crate::time::Timestamp;
 
 mod markdown;
-pub use markdown::{KEY_ENTRIES, is_key_entry, markdown};
+pub use markdown::{KEY_ENTRIES, handoff_briefs, is_key_entry, markdown};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";

@@ -251,8 +251,9 @@ fn detection(d: &mut Draft) {
     d.line("\n_How was it detected — an alert, a customer, a person? Could it have been sooner?_");
 }
 
-/// The brief of each handoff by positive exchange: the offer's that led to it.
-fn briefs(events: &[Recorded]) -> BTreeMap<Seq, Option<HandoffBrief>> {
+/// The brief of each change of command by positive exchange, by the sequence of its
+/// `role_handed_over`: the brief of the offer that led to it (`None`: the offer had none).
+pub fn handoff_briefs(events: &[Recorded]) -> BTreeMap<Seq, Option<HandoffBrief>> {
     let mut offered: Option<Option<HandoffBrief>> = None;
     let mut out = BTreeMap::new();
     for r in events {
@@ -310,7 +311,7 @@ fn response(d: &mut Draft) {
         d.line("No change of command.");
         return;
     }
-    let briefs = briefs(d.events);
+    let briefs = handoff_briefs(d.events);
     for h in &d.m.handoffs {
         let how = match h.kind {
             HandoffKind::PositiveExchange => "by positive exchange",
