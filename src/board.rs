@@ -80,6 +80,7 @@ pub fn BoardPage(
     let refused = Memo::new(move |_| matches!(session.link.get(), Link::Refused(_)));
     let drill = slice(board, |i| i.drill);
     let retrospective = slice(board, |i| i.postmortem.retrospective);
+    let imported = slice(board, |i| i.postmortem.imported);
     // The browser tab says what this is, and an exercise says so there too.
     let tab_title = slice(board, |i| {
         format!(
@@ -104,7 +105,10 @@ pub fn BoardPage(
                 <div class="exercise-banner" role="note">"EXERCISE — EXERCISE — EXERCISE: this is a training drill"</div>
             })}
             {move || (retrospective.get() == Some(true)).then(|| view! {
-                <div class="retrospective-banner" role="note">"Recorded after the fact: times are as the people who were there gave them."</div>
+                <div class="retrospective-banner" role="note">
+                    "Recorded after the fact: times are as the people who were there gave them."
+                    {(imported.get() == Some(true)).then_some(" Imported from a timeline file.")}
+                </div>
             })}
             <Show when=move || session.read_only.get() && !refused.get()>
                 <ObserverBanner />

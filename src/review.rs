@@ -276,14 +276,16 @@ fn BoardAt() -> impl IntoView {
             b.name_of(&b.commander.holder).to_owned(),
             b.commander.since,
             b.postmortem.retrospective,
+            b.postmortem.imported,
         )
     });
     view! {
         <section class="card board-at" aria-label="Board at this moment">
-            {move || strip.get().map(|(drill, severity, status, commander, since, retrospective)| view! {
+            {move || strip.get().map(|(drill, severity, status, commander, since, retrospective, imported)| view! {
                 <div class="row board-at-strip">
                     {drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> })}
                     {retrospective.then(|| view! { <span class="badge">"Recorded after the fact"</span> })}
+                    {imported.then(|| view! { <span class="badge">"Imported from a timeline file"</span> })}
                     <crate::board::sterile::SterileBadge />
                     <span class=format!("sev sev-{}", severity.label().to_lowercase())>{severity.label()}</span>
                     <span>{status.label()}</span>

@@ -143,6 +143,12 @@ fn header(d: &mut Draft) {
              not as it happened; times are as the people who were there gave them.\n",
         );
     }
+    if d.board.postmortem.imported {
+        d.md.push_str(
+            "\n> **Imported from a timeline file** — its entries were entered from a file, \
+             each in the name of the person the file gives.\n",
+        );
+    }
     let backdated = d.events.iter().filter(|r| r.backdated()).count();
     if backdated > 0 {
         let _ = writeln!(

@@ -52,5 +52,6 @@ mod resume;
 mod startup;
 mod support;
 mod sync;
+mod timeline;
 mod tls;
 mod web;
