@@ -16,6 +16,10 @@ use warroom_core::{ActionId, ChecklistId, ConcernId, NoteId, Role};
 pub enum DraftKey {
     /// The timeline's composer.
     Composer,
+    /// When the composer's note happened (a `datetime-local` value, the browser's time zone),
+    /// and how exactly (`exact`, `about` or `unknown`); empty: now.
+    ComposerWhen,
+    ComposerPrecision,
     Amend(NoteId),
     Retract(NoteId),
     /// The observed value of checklist item `(checklist, index)`.

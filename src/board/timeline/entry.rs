@@ -40,7 +40,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                     _ => None,
                 };
                 let kind = kind_of(i, &r.event);
-                (r, i.declared_at, kind, note, source)
+                (r, i.started_at(), kind, note, source)
             })
         })
     });
