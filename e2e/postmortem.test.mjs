@@ -1,6 +1,7 @@
 // Recording after the fact and reviewing it: an incident declared retrospectively (over the
 // API: the lobby has no control for it yet) says so on its board; a note backdated through
 // the composer's "When did it happen?" shows when it happened, "≈" and "entered later"; the
+// Postmortem panel sets the impact window and adds a follow-up with a due date; the
 // review scrubbed to before a handoff shows the metrics of that moment without it, the
 // whole incident's apart; the downloaded Markdown has the postmortem's sections.
 
@@ -52,6 +53,24 @@ describe('postmortem', () => {
       assert.match(await time.textContent(), /^≈T\+0[01]:\d\d:\d\d · ≈\d\d:\d\d:00Z$/);
       assert.match(await time.getAttribute('title'), /^Happened about .*; recorded \d{4}-\d\d-\d\d /);
 
+      // The impact window and a follow-up with a due date, in the Postmortem panel.
+      const panel = alice.page.getByRole('region', { name: 'Postmortem' });
+      const local = (ms) => alice.page.evaluate((ms) => {
+        const d = new Date(Date.now() - ms);
+        const p = (n) => String(n).padStart(2, '0');
+        return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+      }, ms);
+      await panel.getByLabel('Impact began (your time)').fill(await local(4 * 3600 * 1000));
+      await panel.getByLabel('Impact ended (your time)').fill(await local(3600 * 1000));
+      await panel.getByLabel('Who and what was affected').fill('Stale reads for EU customers');
+      await panel.getByRole('button', { name: 'Set impact' }).click();
+      await panel.getByText(/^Impact: .* — Stale reads for EU customers$/).waitFor();
+      await panel.getByLabel('Follow-up', { exact: true }).fill('Alert on replica lag');
+      await panel.getByLabel('Owner').fill('Storage team');
+      await panel.getByLabel('Due').fill('2031-01-15');
+      await panel.getByRole('button', { name: 'Add follow-up' }).click();
+      await panel.getByRole('listitem').filter({ hasText: 'Alert on replica lag — Storage team, due 2031-01-15' }).waitFor();
+
       // A handoff, after which Bob decides.
       await bob.page.goto(server.url + url);
       await live(bob.page);
@@ -96,6 +115,10 @@ describe('postmortem', () => {
       ]);
       assert.match(text, /^> \*\*Recorded after the fact\*\*/m);
       assert.match(text, /Replica 40 s behind \(entered later\)/);
+      assert.match(text, /^- Duration: 03:0[01]:00$/m);
+      assert.match(text, /^- Who and what was affected: Stale reads for EU customers$/m);
+      assert.match(text, /^- Time to detect: (00:59|01:00):\d\d$/m);
+      assert.match(text, /^\| 1 \| Alert on replica lag \| Storage team \| 2031-01-15 \| Open \| — \|$/m);
       assert.match(text, /^#### T\+\d\d:\d\d:\d\d \(.+ UTC\): Alice to Bob, by positive exchange$/m);
     });
     await alice.context.close();

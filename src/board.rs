@@ -27,6 +27,7 @@ pub mod for_you;
 pub mod handoff;
 pub mod layout;
 pub mod notices;
+pub mod postmortem;
 pub mod sterile;
 pub mod store;
 pub mod timeline;
@@ -131,7 +132,7 @@ pub fn BoardPage(
                         </Show>
                         <PaneBox pane=Pane::Actions><actions::ActionsPanel /></PaneBox>
                         <PaneBox pane=Pane::Concerns><concerns::ConcernsPanel /></PaneBox>
-                        <PaneBox pane=Pane::Checklists><checklists::ChecklistsPanel /></PaneBox>
+                        <PaneBox pane=Pane::Checklists><checklists::ChecklistsPanel /><postmortem::PostmortemPanel /></PaneBox>
                     </div>
                     <div class="dock">
                         <notices::NoticeArea />

@@ -20,6 +20,15 @@ pub enum DraftKey {
     /// and how exactly (`exact`, `about` or `unknown`); empty: now.
     ComposerWhen,
     ComposerPrecision,
+    /// The postmortem panel's fields.
+    PostmortemTitle,
+    ImpactStart,
+    ImpactEnd,
+    ImpactStatement,
+    FollowUpText,
+    FollowUpOwner,
+    FollowUpDue,
+    FollowUpLink,
     Amend(NoteId),
     Retract(NoteId),
     /// The observed value of checklist item `(checklist, index)`.

@@ -131,7 +131,7 @@ pub fn Composer() -> impl IntoView {
 }
 
 /// A `datetime-local` value (the browser's time zone) as a moment; `None` when empty.
-fn when_happened(value: &str) -> Result<Option<warroom_core::Timestamp>, String> {
+pub(crate) fn when_happened(value: &str) -> Result<Option<warroom_core::Timestamp>, String> {
     if value.trim().is_empty() {
         return Ok(None);
     }
