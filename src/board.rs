@@ -27,6 +27,7 @@ pub mod for_you;
 pub mod handoff;
 pub mod layout;
 pub mod notices;
+pub mod postmortem;
 pub mod sterile;
 pub mod store;
 pub mod timeline;
@@ -79,6 +80,8 @@ pub fn BoardPage(
     // A board whose link the server refused for good (access taken away) stops showing.
     let refused = Memo::new(move |_| matches!(session.link.get(), Link::Refused(_)));
     let drill = slice(board, |i| i.drill);
+    let retrospective = slice(board, |i| i.postmortem.retrospective);
+    let imported = slice(board, |i| i.postmortem.imported);
     // The browser tab says what this is, and an exercise says so there too.
     let tab_title = slice(board, |i| {
         format!(
@@ -102,6 +105,12 @@ pub fn BoardPage(
             {move || (drill.get() == Some(true)).then(|| view! {
                 <div class="exercise-banner" role="note">"EXERCISE — EXERCISE — EXERCISE: this is a training drill"</div>
             })}
+            {move || (retrospective.get() == Some(true)).then(|| view! {
+                <div class="retrospective-banner" role="note">
+                    "Recorded after the fact: times are as the people who were there gave them."
+                    {(imported.get() == Some(true)).then_some(" Imported from a timeline file.")}
+                </div>
+            })}
             <Show when=move || session.read_only.get() && !refused.get()>
                 <ObserverBanner />
             </Show>
@@ -123,7 +132,7 @@ pub fn BoardPage(
                         </Show>
                         <PaneBox pane=Pane::Actions><actions::ActionsPanel /></PaneBox>
                         <PaneBox pane=Pane::Concerns><concerns::ConcernsPanel /></PaneBox>
-                        <PaneBox pane=Pane::Checklists><checklists::ChecklistsPanel /></PaneBox>
+                        <PaneBox pane=Pane::Checklists><checklists::ChecklistsPanel /><postmortem::PostmortemPanel /></PaneBox>
                     </div>
                     <div class="dock">
                         <notices::NoticeArea />

@@ -275,6 +275,10 @@ fn IncidentRow(id: IncidentId, rows: Memo<Vec<Summary>>) -> impl IntoView {
                 <td>
                     {move || flag(|s| s.drill)().then(|| view! { <span class="exercise-badge">"EXERCISE"</span> " " })}
                     <AppLink to=to.clone()>{read(|s| s.title.clone())}</AppLink>
+                    {move || flag(|s| s.retrospective)().then(|| view! {
+                        " " <span class="badge" title="Entered from what happened, not as it happened">"Recorded after the fact"</span>
+                    })}
+                    {move || flag(|s| s.imported)().then(|| view! { " " <span class="badge">"Imported"</span> })}
                     {move || flag(|s| s.restricted)().then(|| view! {
                         " " <span class="badge restricted-badge" title="Only its members see it">"Restricted"</span>
                     })}

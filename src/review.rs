@@ -2,8 +2,9 @@
 //! log, then shows the full board exactly as it was at any moment — scrub, step event by event,
 //! jump between key moments (pinned notes, handoffs, status changes, safety issues, sterile
 //! phases), or play back at 1×, 10×
-//! and 60×. The position is in the URL, so a moment can be linked. Below: the metrics, and the
-//! Markdown and JSON exports.
+//! and 60×. The position is in the URL, so a moment can be linked. Below: the metrics at the
+//! moment shown and those of the whole incident apart ([`figures`]), and the Markdown and JSON
+//! exports.
 //!
 //! The board at a moment is the live board's own panels, read-only, over a [`Board`] made
 //! from the replay: moving to another moment refreshes only the rows that differ.
@@ -11,18 +12,21 @@
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use warroom_core::metrics::{HandoffKind, Metrics, hms, metrics, t_plus};
+use warroom_core::metrics::{Metrics, metrics, t_plus};
 use warroom_core::narrate::moments::key_moments;
 use warroom_core::replay::Replay;
-use warroom_core::{Incident, IncidentId, Seq};
+use warroom_core::{IncidentId, Seq};
 
 use crate::api;
+
+mod figures;
 use crate::board::drafts::Drafts;
 use crate::board::{Board, ObserverBanner, actions, checklists, concerns, crew, slice, timeline};
 use crate::clock::utc_time;
 use crate::identity::Identity;
 use crate::route::Route;
 use crate::widgets::{AppLink, ThemeToggle};
+use figures::{MetricsAt, Totals};
 
 /// Playback ticks this often; each tick moves the recorder's clock by the speed times this.
 const TICK_MS: u32 = 100;
@@ -233,7 +237,9 @@ fn Recorder(
         </section>
         <BoardAt />
         <Scorecard replay=replay />
-        <Totals totals=totals final_board=replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(r.head()))) />
+        <MetricsAt replay=replay at=at />
+        <Totals totals=totals final_board=replay.with_value(|r| r.as_ref().and_then(|r| r.board_at(r.head())))
+            replay=replay />
         <section class="card" aria-labelledby="export-h">
             <h2 id="export-h">"Export"</h2>
             <p class="row">
@@ -269,13 +275,17 @@ fn BoardAt() -> impl IntoView {
             b.status,
             b.name_of(&b.commander.holder).to_owned(),
             b.commander.since,
+            b.postmortem.retrospective,
+            b.postmortem.imported,
         )
     });
     view! {
         <section class="card board-at" aria-label="Board at this moment">
-            {move || strip.get().map(|(drill, severity, status, commander, since)| view! {
+            {move || strip.get().map(|(drill, severity, status, commander, since, retrospective, imported)| view! {
                 <div class="row board-at-strip">
                     {drill.then(|| view! { <span class="exercise-badge">"EXERCISE"</span> })}
+                    {retrospective.then(|| view! { <span class="badge">"Recorded after the fact"</span> })}
+                    {imported.then(|| view! { <span class="badge">"Imported from a timeline file"</span> })}
                     <crate::board::sterile::SterileBadge />
                     <span class=format!("sev sev-{}", severity.label().to_lowercase())>{severity.label()}</span>
                     <span>{status.label()}</span>
@@ -294,78 +304,6 @@ fn BoardAt() -> impl IntoView {
             </div>
         </section>
     }
-}
-
-#[component]
-fn Totals(totals: StoredValue<Option<Metrics>>, final_board: Option<Incident>) -> impl IntoView {
-    let (Some(m), Some(board)) = (totals.get_value(), final_board) else {
-        return ().into_any();
-    };
-    let dur = |s: Option<i64>| s.map_or_else(|| "—".to_owned(), hms);
-    view! {
-        <section class="card metrics" aria-labelledby="metrics-h">
-            <h2 id="metrics-h">"Metrics"</h2>
-            <table class="incidents">
-                <tbody>
-                    {m.summary().into_iter().map(|(metric, value)| view! {
-                        <tr><th scope="row">{metric}</th><td>{value}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            {(!m.actions.is_empty()).then(|| view! {
-                <h3>"Actions"</h3>
-                <table class="incidents">
-                    <thead><tr><th scope="col">"Action"</th><th scope="col">"Read back after"</th><th scope="col">"Loop closed after"</th><th scope="col">"Closed after"</th><th scope="col">"Overdue"</th></tr></thead>
-                    <tbody>
-                        {m.actions.iter().map(|a| view! {
-                            <tr><td>{format!("{} — {}", a.text, board.name_of(&a.assignee))}</td>
-                                <td class="mono">{dur(a.read_back_after)}</td><td class="mono">{dur(a.confirmed_after)}</td>
-                                <td class="mono">{dur(a.closed_after)}</td><td>{if a.overdue { "yes" } else { "no" }}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
-            {(!m.concerns.is_empty()).then(|| view! {
-                <h3>"Concerns"</h3>
-                <table class="incidents">
-                    <thead><tr><th scope="col">"Concern"</th><th scope="col">"Level"</th><th scope="col">"Raised again"</th><th scope="col">"Waited for acknowledgement"</th></tr></thead>
-                    <tbody>
-                        {m.concerns.iter().map(|c| view! {
-                            <tr><td>{c.text.clone()}</td><td>{c.level.label()}</td><td>{c.escalations}</td>
-                                <td class="mono">{c.waited.map_or_else(|| "never acknowledged".to_owned(), hms)}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
-            {(!m.checklists.is_empty()).then(|| view! {
-                <h3>"Checklists"</h3>
-                <table class="incidents">
-                    <thead><tr><th scope="col">"Checklist"</th><th scope="col">"Completed after"</th></tr></thead>
-                    <tbody>
-                        {m.checklists.iter().map(|c| view! {
-                            <tr><td>{c.title.clone()}</td><td class="mono">{c.completed_after.map_or_else(|| "not completed".to_owned(), hms)}</td></tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            })}
-            <h3>"Command"</h3>
-            <table class="incidents">
-                <thead><tr><th scope="col">"Commander"</th><th scope="col">"From"</th><th scope="col">"Held for"</th><th scope="col">"Came by"</th></tr></thead>
-                <tbody>
-                    {m.tenures.iter().enumerate().map(|(i, t)| {
-                        let how = if i == 0 { "declaration".to_owned() } else {
-                            m.handoffs.get(i - 1).map_or(String::new(), |h| match h.kind {
-                                HandoffKind::PositiveExchange => "positive exchange".to_owned(),
-                                HandoffKind::Assumed => format!("assumed: {}", h.reason.clone().unwrap_or_default()),
-                            })
-                        };
-                        view! { <tr><td>{board.name_of(&t.commander).to_owned()}</td><td class="mono">{t_plus(m.declared_at, t.from)}</td><td class="mono">{hms(t.seconds)}</td><td>{how}</td></tr> }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </section>
-    }
-    .into_any()
 }
 
 /// The debrief of an exercise: each expectation, whether it was met, what happened and when.

@@ -16,6 +16,19 @@ use warroom_core::{ActionId, ChecklistId, ConcernId, NoteId, Role};
 pub enum DraftKey {
     /// The timeline's composer.
     Composer,
+    /// When the composer's note happened (a `datetime-local` value, the browser's time zone),
+    /// and how exactly (`exact`, `about` or `unknown`); empty: now.
+    ComposerWhen,
+    ComposerPrecision,
+    /// The postmortem panel's fields.
+    PostmortemTitle,
+    ImpactStart,
+    ImpactEnd,
+    ImpactStatement,
+    FollowUpText,
+    FollowUpOwner,
+    FollowUpDue,
+    FollowUpLink,
     Amend(NoteId),
     Retract(NoteId),
     /// The observed value of checklist item `(checklist, index)`.

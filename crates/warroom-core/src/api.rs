@@ -26,6 +26,9 @@ pub struct Summary {
     /// Recorded after the fact (declared `retrospective`): the lobby says so.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retrospective: bool,
+    /// Entered from a timeline file: the lobby says so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
     /// A restricted incident's members.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<ParticipantId>,
@@ -49,6 +52,7 @@ impl Summary {
             updated_at: incident.updated_at,
             restricted: incident.access.restricted,
             retrospective: incident.postmortem.retrospective,
+            imported: incident.postmortem.imported,
             members: if incident.access.restricted {
                 incident.access.members.iter().cloned().collect()
             } else {
@@ -99,6 +103,17 @@ pub struct DeclareRequest {
     /// How exact `occurred_at` is (`exact` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+}
+
+/// The body of `POST /api/incidents/timeline`: a new incident recorded after the fact, entered
+/// from a timeline file (see `import`) by the signed-in person, who declares and commands it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineUpload {
+    pub title: String,
+    pub severity: Severity,
+    /// The file's text, CSV or JSON (at most `import::MAX_TIMELINE_BYTES` bytes).
+    pub text: String,
 }
 
 /// The body of `POST /api/incidents/{id}/links`: the commander makes an invitation (restricted

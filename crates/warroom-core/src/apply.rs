@@ -44,10 +44,12 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 drill,
                 name,
                 retrospective,
+                imported,
             },
         ) => {
             let postmortem = Postmortem {
                 retrospective: *retrospective,
+                imported: *imported,
                 declared: recorded.occurred(),
                 ..Postmortem::default()
             };

@@ -70,6 +70,7 @@ pub fn decide(
                 drill: *drill,
                 name,
                 retrospective: *retrospective,
+                imported: false,
             }]);
         }
         (Some(_), Command::Declare { .. }) => {

@@ -122,6 +122,10 @@ pub enum Event {
         /// Recorded after the fact; the entry's `occurred_at` is the real start.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         retrospective: bool,
+        /// Entered from a timeline file (`warroom import --timeline`, the timeline upload):
+        /// set by the server's import, never by a command.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        imported: bool,
     },
     /// The actor joined for the first time, or under a new display name.
     ParticipantJoined {

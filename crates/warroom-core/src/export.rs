@@ -2,22 +2,23 @@
 //!
 //! - [`Export`]: the JSON export — the full event log plus the derived board and metrics.
 //!   Importing it elsewhere recreates the incident; exporting again gives the same bytes.
-//! - [`markdown`]: a postmortem draft — summary, impact, metrics, crew and handoffs, decisions,
-//!   the full timeline with `T+` and UTC times, open actions as follow-ups, and the headings a
-//!   blameless review fills in.
+//! - [`markdown()`]: a postmortem draft in the shape of the well-known templates (Google SRE,
+//!   PagerDuty, Atlassian) — summary, impact, detection, response, recovery, the key entries,
+//!   root cause, the review's prompts, follow-ups, checklists, concerns, metrics and the
+//!   complete log in an appendix (see [`markdown()`]).
 //!
 //! Both are pure functions of the log: no clock, so an export never differs by when it was made.
-
-use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Event, Recorded};
 use crate::ids::IncidentId;
-use crate::incident::{ActionState, Hold, Incident, NoteKind, Role};
-use crate::metrics::{HandoffKind, Metrics, metrics};
-use crate::narrate::{describe, kind_of};
-use crate::time::{Precision, Timestamp, hms, t_plus};
+use crate::incident::Incident;
+use crate::metrics::{Metrics, metrics};
+use crate::time::Timestamp;
+
+mod markdown;
+pub use markdown::{KEY_ENTRIES, handoff_briefs, is_key_entry, markdown};
 
 /// What the `format` field of a JSON export says.
 pub const FORMAT: &str = "warroom-export";
@@ -227,223 +228,4 @@ pub fn md_escape(text: &str) -> String {
         }
     }
     out
-}
-
-fn opt_hms(seconds: Option<i64>) -> String {
-    seconds.map_or_else(|| "—".to_owned(), hms)
-}
-
-/// The postmortem draft in Markdown.
-pub fn markdown(id: &IncidentId, events: &[Recorded]) -> Result<String, ExportError> {
-    let board = check_log(events)?;
-    let m = metrics(events).ok_or(ExportError::Empty)?;
-    let name = |p| md_escape(board.name_of(p));
-    let mut md = String::new();
-    let exercise = if board.drill { "EXERCISE — " } else { "" };
-    let _ = writeln!(
-        md,
-        "# {exercise}Postmortem draft: {}\n",
-        md_escape(&board.title)
-    );
-    if board.drill {
-        md.push_str(
-            "> **EXERCISE** — this record is of a training drill, not a real incident.\n\n",
-        );
-    }
-    if board.postmortem.retrospective {
-        md.push_str(
-            "> **Recorded after the fact** — this incident was entered from what happened, \
-             not as it happened; times are as the people who were there gave them.\n\n",
-        );
-    }
-
-    md.push_str("## Summary\n\n");
-    let _ = writeln!(md, "- Incident: `{id}`");
-    let _ = writeln!(
-        md,
-        "- Severity: {} · Status: {}",
-        board.severity.label(),
-        board.status.label()
-    );
-    let _ = writeln!(
-        md,
-        "- Declared: {} UTC by {}",
-        board.declared_at.format("%Y-%m-%d %H:%M:%S"),
-        name(&board.declared_by)
-    );
-    let _ = writeln!(
-        md,
-        "- Duration of the record: {}",
-        hms(crate::time::seconds(m.declared_at, m.ended_at))
-    );
-    let _ = writeln!(
-        md,
-        "- Commander at the end: {}",
-        name(&board.commander.holder)
-    );
-    if !board.summary.trim().is_empty() {
-        let _ = writeln!(md, "\n{}", md_escape(&board.summary));
-    }
-
-    md.push_str("\n## Impact\n\n_Who was affected, how, and for how long. To be written._\n\n");
-
-    md.push_str("## Metrics\n\n| Metric | Value |\n| --- | --- |\n");
-    let rows = m.summary();
-    for (metric, value) in rows {
-        let _ = writeln!(md, "| {metric} | {value} |");
-    }
-
-    md.push_str("\n## Crew and handoffs\n\n");
-    for role in Role::ALL {
-        let holder = board.holder(role).map_or_else(|| "vacant".to_owned(), name);
-        let _ = writeln!(md, "- {}: {holder}", role.label());
-    }
-    md.push_str("\n### Command tenures\n\n| Commander | From | To | Held for |\n| --- | --- | --- | --- |\n");
-    for t in &m.tenures {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} |",
-            name(&t.commander),
-            t_plus(m.declared_at, t.from),
-            t.to.map_or_else(|| "end".to_owned(), |to| t_plus(m.declared_at, to)),
-            hms(t.seconds)
-        );
-    }
-    md.push_str("\n### Handoffs\n\n");
-    if m.handoffs.is_empty() {
-        md.push_str("No change of command.\n");
-    } else {
-        md.push_str(
-            "| When | From | To | How | Offer to confirm |\n| --- | --- | --- | --- | --- |\n",
-        );
-        for h in &m.handoffs {
-            let how = match h.kind {
-                HandoffKind::PositiveExchange => "positive exchange".to_owned(),
-                HandoffKind::Assumed => format!(
-                    "assumed: {}",
-                    md_escape(h.reason.as_deref().unwrap_or_default())
-                ),
-            };
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {how} | {} |",
-                t_plus(m.declared_at, h.at),
-                name(&h.from),
-                name(&h.to),
-                opt_hms(h.offer_to_confirm)
-            );
-        }
-    }
-
-    md.push_str("\n## Decisions\n\n");
-    let decisions: Vec<_> = board
-        .notes
-        .values()
-        .filter(|n| n.kind == NoteKind::Decision && n.retracted.is_none())
-        .collect();
-    if decisions.is_empty() {
-        md.push_str("No decisions were recorded.\n");
-    }
-    for n in decisions {
-        let _ = writeln!(
-            md,
-            "- {} ({} UTC), {}: {}",
-            t_plus(m.declared_at, n.at),
-            n.at.format("%H:%M:%S"),
-            name(&n.author),
-            md_escape(&n.text)
-        );
-    }
-
-    md.push_str(
-        "\n## Timeline\n\n| T+ | UTC | Who | Kind | Entry |\n| --- | --- | --- | --- | --- |\n",
-    );
-    // In the order things happened; a backdated entry says when it was recorded.
-    for r in crate::event::by_occurrence(events) {
-        let kind = kind_of(&board, &r.event);
-        let text = match &r.event {
-            Event::NotePosted { note, text, .. } => {
-                let note = board.notes.get(note);
-                let mut text = match note {
-                    Some(n) if n.retracted.is_some() => {
-                        format!("~~{}~~ (retracted)", md_escape(text))
-                    }
-                    _ => md_escape(text),
-                };
-                match note.and_then(|n| n.held.as_ref()) {
-                    Some(Hold { released: Some(r) }) => {
-                        let _ = write!(
-                            text,
-                            " (held by the sterile phase; released at {})",
-                            t_plus(m.declared_at, r.at)
-                        );
-                    }
-                    Some(Hold { released: None }) => {
-                        text.push_str(" (held by the sterile phase, still on)");
-                    }
-                    None => {}
-                }
-                text
-            }
-            _ => md_escape(&describe(&board, r)),
-        };
-        let (approx, text) = match r.occurred() {
-            Some(o) if o.precision != Precision::Exact || r.backdated() => (
-                if o.precision == Precision::Exact {
-                    ""
-                } else {
-                    "~"
-                },
-                format!(
-                    "{text} _(recorded {} UTC{})_",
-                    r.at.format("%Y-%m-%d %H:%M:%S"),
-                    if o.precision == Precision::Unknown {
-                        "; time unknown"
-                    } else {
-                        ""
-                    }
-                ),
-            ),
-            _ => ("", text),
-        };
-        let _ = writeln!(
-            md,
-            "| {approx}{} | {approx}{} | {} | {} | {text} |",
-            t_plus(m.declared_at, r.when()),
-            r.when().format("%H:%M:%S"),
-            name(&r.actor),
-            kind.label()
-        );
-    }
-
-    md.push_str("\n## Follow-ups\n\n");
-    let open: Vec<_> = board
-        .actions
-        .values()
-        .filter(|a| a.state.is_open())
-        .collect();
-    if open.is_empty() {
-        md.push_str("No open actions at the end of the record.\n");
-    }
-    for a in open {
-        let state = match a.state {
-            ActionState::AwaitingReadback => "not yet read back",
-            ActionState::ReadBack => "readback not confirmed",
-            _ => "in progress",
-        };
-        let _ = writeln!(
-            md,
-            "- [ ] {} — {} ({}, {state})",
-            md_escape(&a.text),
-            name(&a.assignee),
-            a.lane.label()
-        );
-    }
-
-    md.push_str(
-        "\n## Contributing factors\n\n_What made this possible, without blame._\n\
-         \n## What went well\n\n_…_\n\
-         \n## Where we got lucky\n\n_…_\n",
-    );
-    Ok(md)
 }

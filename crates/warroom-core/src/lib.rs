@@ -112,6 +112,7 @@ pub mod apply;
 pub mod command;
 pub mod decide;
 pub mod event;
+pub mod import;
 pub mod replay;
 
 // Read models.

@@ -30,7 +30,10 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     // How it changes: commands, the rules, events, the fold and its replay.
-    ("rules", &["command", "event", "decide", "apply", "replay"]),
+    (
+        "rules",
+        &["command", "event", "decide", "apply", "replay", "import"],
+    ),
     // What the log says: computed from the board and the log, never stored.
     (
         "read models",

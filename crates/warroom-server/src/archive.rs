@@ -7,7 +7,8 @@
 //! export's shape) are warroom-core's.
 
 use warroom_core::export::{Export, ExportError, markdown};
-use warroom_core::{IncidentId, Recorded};
+use warroom_core::import::{Declaration, TimelineError};
+use warroom_core::{IncidentId, ParticipantId, Recorded, Timestamp};
 
 use crate::rooms::new_incident_id;
 use crate::store::{Append, Store, StoreError, Summary};
@@ -31,6 +32,8 @@ pub enum ArchiveError {
     Unreadable(String),
     #[error(transparent)]
     Invalid(#[from] ExportError),
+    #[error("the timeline cannot be entered: {0}")]
+    Timeline(#[from] TimelineError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -66,6 +69,36 @@ pub fn read_export(json: &str) -> Result<Export, ArchiveError> {
         serde_json::from_str(json).map_err(|e| ArchiveError::Unreadable(e.to_string()))?;
     export.verify()?;
     Ok(export)
+}
+
+/// Checks a timeline file (`text`, CSV or JSON) row by row and, only if every row is good,
+/// stores it as a new retrospective incident under a fresh id, declared by `importer` and
+/// marked imported (see `warroom_core::import`). Nothing is written when a row is bad.
+pub async fn import_timeline(
+    store: &dyn Store,
+    declaration: &Declaration,
+    text: &str,
+    importer: &ParticipantId,
+    now: Timestamp,
+) -> Result<IncidentId, ArchiveError> {
+    let rows = warroom_core::import::parse(text)?;
+    let events = warroom_core::import::plan(declaration, &rows, importer, now)?;
+    let id = new_incident_id();
+    let board = warroom_core::replay(None, &events).ok_or(ExportError::NotDeclared)?;
+    let summary = Summary::of(&id, &board);
+    store
+        .append(Append {
+            incident: id.clone(),
+            expected: 0,
+            events,
+            commands: Vec::new(),
+            snapshot: Some(board),
+            summary,
+            script: None,
+            links: Vec::new(),
+        })
+        .await?;
+    Ok(id)
 }
 
 /// Recreates the incident of a checked export (see [`read_export`]), under its own id or

@@ -91,6 +91,7 @@ pub fn app(state: AppState) -> Router {
                 .delete(session::sign_out),
         )
         .route("/incidents", get(incidents::list).post(incidents::declare))
+        .route("/incidents/timeline", post(incidents::import_timeline))
         .route(
             "/incidents/{id}",
             get(incidents::get).delete(incidents::delete),

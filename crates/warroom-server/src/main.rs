@@ -32,7 +32,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Print an incident's postmortem draft (Markdown) or its JSON export.
     Export(ExportArgs),
-    /// Recreate an incident from a JSON export (from `warroom export --format json`).
+    /// Recreate an incident from a JSON export (from `warroom export --format json`), or enter
+    /// a timeline file as a new incident recorded after the fact (`--timeline`).
     Import(ImportArgs),
 }
 
@@ -53,7 +54,22 @@ struct ExportArgs {
 #[derive(Debug, clap::Args)]
 struct ImportArgs {
     /// The JSON export to read (`-` for standard input).
-    file: PathBuf,
+    #[arg(required_unless_present = "timeline", conflicts_with = "timeline")]
+    file: Option<PathBuf>,
+    /// Instead of an export, a timeline file (CSV or JSON rows of time, precision, actor,
+    /// kind, text; `-` for standard input), entered as a new incident recorded after the fact.
+    #[arg(long, value_name = "FILE", requires = "title")]
+    timeline: Option<PathBuf>,
+    /// The title of the incident a timeline makes.
+    #[arg(long)]
+    title: Option<String>,
+    /// The severity of the incident a timeline makes.
+    #[arg(long, default_value = "SEV2", value_parser = parse_severity)]
+    severity: warroom_core::Severity,
+    /// Who imports a timeline, as the record names them: they declare the incident and hold
+    /// command until someone takes it over.
+    #[arg(long, default_value = "Timeline import")]
+    by: String,
     /// Give the incident a fresh id instead of the one in the export.
     #[arg(long)]
     new_id: bool,
@@ -145,15 +161,51 @@ async fn export(args: ExportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn import(args: ImportArgs) -> anyhow::Result<()> {
-    let json = if args.file.as_os_str() == "-" {
+fn parse_severity(raw: &str) -> Result<warroom_core::Severity, String> {
+    serde_json::from_value(serde_json::Value::String(raw.to_uppercase()))
+        .map_err(|_| format!("{raw:?} is not a severity (SEV1 to SEV4)"))
+}
+
+fn read_input(path: &Path) -> anyhow::Result<String> {
+    if path.as_os_str() == "-" {
         let mut text = String::new();
         std::io::stdin().read_to_string(&mut text)?;
-        text
+        Ok(text)
     } else {
-        std::fs::read_to_string(&args.file)
-            .with_context(|| format!("cannot read {}", args.file.display()))?
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+/// `warroom import --timeline FILE`: every row checked first, then one write.
+async fn import_timeline(args: ImportArgs, path: &Path) -> anyhow::Result<()> {
+    let text = read_input(path)?;
+    let declaration = warroom_core::import::Declaration {
+        title: args.title.clone().unwrap_or_default(),
+        severity: args.severity,
+        name: args.by.clone(),
     };
+    let importer = warroom_core::import::imported_id(&args.by);
+    let now = Clock::system().event_time();
+    // Check every row before touching the data directory, so a bad file leaves nothing behind.
+    let rows = warroom_core::import::parse(&text)
+        .map_err(|e| anyhow::anyhow!("the timeline cannot be entered: {e}"))?;
+    warroom_core::import::plan(&declaration, &rows, &importer, now)
+        .map_err(|e| anyhow::anyhow!("the timeline cannot be entered: {e}"))?;
+    let store = open_store(&args.data_dir, true)?;
+    let id = archive::import_timeline(store.as_ref(), &declaration, &text, &importer, now).await?;
+    println!(
+        "imported {} timeline rows as incident {id}: /incidents/{id}",
+        rows.len()
+    );
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    if let Some(path) = args.timeline.clone() {
+        return import_timeline(args, &path).await;
+    }
+    let file = args.file.clone().unwrap_or_else(|| PathBuf::from("-"));
+    let json = read_input(&file)?;
     // Check the file before touching the data directory, so a bad file leaves nothing behind.
     let export = archive::read_export(&json)?;
     let store = open_store(&args.data_dir, true)?;

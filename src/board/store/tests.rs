@@ -44,6 +44,7 @@ fn given_two_watched_notes_when_one_is_pinned_then_only_its_row_wakes() {
             drill: false,
             name: "Ann".into(),
             retrospective: false,
+            imported: false,
         };
         let pin = Event::NotePinned {
             note: NoteId(2),

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use warroom_core::narrate::EntryKind;
+use warroom_core::time::Precision;
 use warroom_core::{Command, CommandId, NoteKind};
 
 use crate::board::drafts::{DraftKey, drafts};
@@ -20,6 +21,8 @@ pub fn Composer() -> impl IntoView {
     let essential = RwSignal::new(false);
     // Kept in the board's drafts: a redraw of the panel does not lose it.
     let text = drafts().get(DraftKey::Composer);
+    let when = drafts().get(DraftKey::ComposerWhen);
+    let precision = drafts().get(DraftKey::ComposerPrecision);
     let error = RwSignal::new(None::<String>);
     let last = RwSignal::new(None::<CommandId>);
     let post = move || {
@@ -36,15 +39,26 @@ pub fn Composer() -> impl IntoView {
             )));
             return;
         }
+        // "When did it happen?", if given: the browser's local time, sent in UTC.
+        let (occurred_at, how) = match when_happened(&when.get_untracked()) {
+            Ok(None) => (None, None),
+            Ok(Some(at)) => (Some(at), Some(precision_of(&precision.get_untracked()))),
+            Err(e) => {
+                error.set(Some(e));
+                return;
+            }
+        };
         error.set(None);
         last.set(Some(session.submit(Command::PostNote {
             kind: kind.get_untracked(),
             text: body,
             essential: essential.get_untracked(),
-            occurred_at: None,
-            precision: None,
+            occurred_at,
+            precision: how,
         })));
         text.set(String::new());
+        when.set(String::new());
+        precision.set(String::new());
         essential.set(false);
     };
     let on_key = move |ev: web_sys::KeyboardEvent| {
@@ -91,10 +105,50 @@ pub fn Composer() -> impl IntoView {
                 ></textarea>
                 <button type="submit" class="primary">{move || format!("Post {}", kind.get().label().to_lowercase())}</button>
             </div>
+            <details class="backdate" open=move || !when.get_untracked().is_empty()>
+                <summary>"When did it happen?"</summary>
+                <div class="row">
+                    <label for="composer-when">"Happened at (your time)"</label>
+                    <input id="composer-when" type="datetime-local" step="60"
+                        prop:value=move || when.get()
+                        on:input=move |ev| when.set(event_target_value(&ev)) />
+                    <label for="composer-precision">"How exact"</label>
+                    <select id="composer-precision"
+                        prop:value=move || precision.get()
+                        on:change=move |ev| precision.set(event_target_value(&ev))>
+                        <option value="exact">"Exact"</option>
+                        <option value="about">"About (≈)"</option>
+                        <option value="unknown">"Time unknown"</option>
+                    </select>
+                </div>
+                <p class="hint">"Leave empty for now. A note that happened earlier is marked “entered later”."</p>
+            </details>
             <crate::board::sterile::EssentialToggle essential=essential />
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             <CommandResult id=last />
         </form>
+    }
+}
+
+/// A `datetime-local` value (the browser's time zone) as a moment; `None` when empty.
+pub(crate) fn when_happened(value: &str) -> Result<Option<warroom_core::Timestamp>, String> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let ms = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value)).get_time();
+    if ms.is_nan() {
+        return Err(format!("“{value}” is not a time."));
+    }
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(Some)
+        .ok_or_else(|| format!("“{value}” is not a time."))
+}
+
+fn precision_of(value: &str) -> Precision {
+    match value {
+        "about" => Precision::About,
+        "unknown" => Precision::Unknown,
+        _ => Precision::Exact,
     }
 }
 

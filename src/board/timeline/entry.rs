@@ -15,6 +15,7 @@ use crate::board::timeline::{kind_badge, kind_class};
 use crate::clock::{local_time, t_plus, utc_time};
 use crate::identity::Identity;
 use crate::widgets::CommandResult;
+use warroom_core::time::Precision;
 
 /// The entry for event `seq`; nothing if the log no longer holds it.
 #[component]
@@ -39,7 +40,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                     _ => None,
                 };
                 let kind = kind_of(i, &r.event);
-                (r, i.declared_at, kind, note, source)
+                (r, i.started_at(), kind, note, source)
             })
         })
     });
@@ -70,15 +71,31 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
             }
         };
         let last = RwSignal::new(None::<CommandId>);
-        let at = r.at;
+        // Shown at when it happened; a backdated entry says so and, on hover, when it was
+        // recorded; an approximate time is marked "≈".
+        let at = r.when();
+        let approx = r.occurred().is_some_and(|o| o.precision != Precision::Exact);
+        let backdated = r.backdated();
+        let title = if r.occurred_at.is_some() {
+            format!(
+                "Happened {}{}; recorded {} UTC",
+                if approx { "about " } else { "" },
+                local_time(at),
+                r.at.format("%Y-%m-%d %H:%M:%S")
+            )
+        } else {
+            local_time(at)
+        };
+        let approx = if approx { "≈" } else { "" };
         view! {
             <li class=format!("entry {}", kind_class(kind)) class:retracted=retracted class:pinned=pinned>
                 <div class="entry-meta">
                     <span class="icon" aria-hidden="true">{icon}</span>
                     <span class="kind-label">{label}</span>
-                    <time class="mono" datetime=at.to_rfc3339() title=local_time(at)>
-                        {format!("{} · {}", t_plus(declared_at, at), utc_time(at))}
+                    <time class="mono" datetime=at.to_rfc3339() title=title>
+                        {format!("{approx}{} · {approx}{}", t_plus(declared_at, at), utc_time(at))}
                     </time>
+                    {backdated.then(|| view! { <span class="badge backdated">"entered later"</span> })}
                     <span class="author">{author}</span>
                     {move || pinned().then(|| view! { <span class="badge">"pinned"</span> })}
                     {note.map(|note| view! { <crate::board::sterile::HoldBadge note=note /> })}

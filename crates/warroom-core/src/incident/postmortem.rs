@@ -17,6 +17,10 @@ pub struct Postmortem {
     /// the exports say "recorded after the fact".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub retrospective: bool,
+    /// Entered from a timeline file (see `import`): the board, the lobby, the review and
+    /// the exports say so.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
     /// When the declaration happened, as the declarer said (its `occurred_at`): the real
     /// start of a retrospective incident.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -208,6 +208,7 @@ fn declaring() {
         drill: false,
         name: name.into(),
         retrospective: false,
+        imported: false,
     };
     check(
         &[],

@@ -17,6 +17,7 @@ mod commands;
 mod concerns;
 mod discipline;
 mod handoff;
+mod import;
 mod incident;
 mod occurred;
 mod postmortem;

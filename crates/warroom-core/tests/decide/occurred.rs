@@ -219,6 +219,7 @@ fn a_retrospective_incident_starts_when_it_really_did() {
             drill: false,
             name: "Ann".into(),
             retrospective: true,
+            imported: false,
         }]),
     );
     let incident = board.incident();

@@ -168,7 +168,9 @@ impl From<ArchiveError> for ApiError {
         match err {
             ArchiveError::UnknownIncident(id) => Self::unknown_incident(&id),
             ArchiveError::Store(err) => err.into(),
-            // Imports are not served over HTTP: these are the server's own data failing.
+            // A timeline upload's bad row: the sender's to fix (422, naming the row).
+            ArchiveError::Timeline(err) => Self::new(Code::Rejected, err.to_string()),
+            // Exports are not imported over HTTP: these are the server's own data failing.
             other => Self::internal(chain(&other)),
         }
     }

@@ -69,6 +69,11 @@ impl Body for AcceptLink {
     const WHAT: &'static str = "a link's token as {\"token\": ...}";
 }
 
+impl Body for warroom_core::api::TimelineUpload {
+    const WHAT: &'static str =
+        "a timeline as {\"title\": \"...\", \"severity\": \"SEV2\", \"text\": \"...\"}";
+}
+
 impl Body for ScenarioText {
     const WHAT: &'static str = "a scenario file as {\"text\": \"...\"}";
 }

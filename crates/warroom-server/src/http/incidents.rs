@@ -10,7 +10,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use warroom_core::Command;
 use warroom_core::IncidentId;
-use warroom_core::api::{DeclareRequest, Declared, ScenarioInfo, ScenarioText, UpcomingInject};
+use warroom_core::api::{
+    DeclareRequest, Declared, ScenarioInfo, ScenarioText, TimelineUpload, UpcomingInject,
+};
 
 use super::extract::{IncidentPath, JsonBody};
 use super::{ApiError, AppState};
@@ -188,6 +190,42 @@ pub(super) async fn declare(
         .rooms
         .declare(&viewer.participant, &command, request.restricted)
         .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Declared {
+            url: format!("/incidents/{id}"),
+            id,
+        }),
+    ))
+}
+
+/// `POST /api/incidents/timeline`: a new incident recorded after the fact, entered from a
+/// timeline file by the signed-in person, who declares and commands it. A bad row is refused
+/// (422, naming it) and nothing is stored.
+pub(super) async fn import_timeline(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    JsonBody(upload): JsonBody<TimelineUpload>,
+) -> Result<(StatusCode, Json<Declared>), ApiError> {
+    if viewer.observer_only {
+        return Err(ApiError::forbidden(
+            "an observer link is read-only; sign in to import a timeline",
+        ));
+    }
+    let declaration = warroom_core::import::Declaration {
+        title: upload.title,
+        severity: upload.severity,
+        name: viewer.name.clone(),
+    };
+    let id = archive::import_timeline(
+        state.rooms.store().as_ref(),
+        &declaration,
+        &upload.text,
+        &viewer.participant,
+        state.rooms.clock().event_time(),
+    )
+    .await?;
+    tracing::info!(incident = %id, participant = %viewer.participant, "timeline imported");
     Ok((
         StatusCode::CREATED,
         Json(Declared {

@@ -55,5 +55,6 @@ mod resume;
 mod startup;
 mod support;
 mod sync;
+mod timeline;
 mod tls;
 mod web;
