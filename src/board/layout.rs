@@ -93,7 +93,10 @@ pub fn PaneTabs() -> impl IntoView {
     let session = expect_context::<Session>();
     let counts = slice(board, |i| {
         [
-            i.notes.len(),
+            // Notes are numbered from 1 with no gaps, so the highest number on the board counts
+            // them all, also when a join left the older ones out (a low count only if the
+            // newest note itself is older than the page the join brought).
+            i.notes.last_key_value().map_or(0, |(id, _)| id.0 as usize),
             i.actions.values().filter(|a| a.state.is_open()).count(),
             i.concerns.values().filter(|c| c.is_open()).count(),
             i.checklists
