@@ -168,9 +168,11 @@ fn announce_news(session: Session, notices: Notices, me: ParticipantId) {
                     .rev()
                     .take_while(|r| r.seq > from)
                     .filter_map(|r| {
-                        let said = describe_for(incident, r, Some(&me));
+                        // Narrated only for the events that are news, not for every event.
+                        let said = || describe_for(incident, r, Some(&me));
                         // Who is in command now, first: "You are" to the new commander.
                         let in_command = |who: &ParticipantId| {
+                            let said = said();
                             if *who == me {
                                 format!("You are now in COMMAND. {said}")
                             } else {
@@ -193,7 +195,7 @@ fn announce_news(session: Session, notices: Notices, me: ParticipantId) {
                             Event::RoleHandedOver { .. }
                             | Event::RoleAssumed { .. }
                             | Event::RoleOfferDeclined { .. }
-                            | Event::RoleOfferCancelled { .. } => said,
+                            | Event::RoleOfferCancelled { .. } => said(),
                             _ => return None,
                         };
                         Some((r.seq, text))
