@@ -14,6 +14,7 @@ use warroom_core::protocol::{ServerMessage, close};
 use warroom_core::{IncidentId, LinkId, ParticipantId};
 
 use super::{ConnId, Frame, Outbox, frame};
+use crate::telemetry::{self, CutOff};
 
 /// One connection joined to the room.
 pub(super) struct Subscriber {
@@ -112,6 +113,8 @@ impl Subscribers {
         for (conn, sub) in &self.by_conn {
             if sub.frames.try_send(frame.clone()).is_err() {
                 stalled.push(*conn);
+            } else {
+                telemetry::queue_depth(sub.frames.max_capacity() - sub.frames.capacity());
             }
         }
         for conn in stalled {
@@ -155,6 +158,7 @@ impl Subscribers {
         };
         if let Some(kick) = sub.kick.take() {
             tracing::info!(incident = %self.incident, conn, "cutting off a client that stopped reading");
+            telemetry::cut_off(CutOff::SlowConsumer);
             let _ = kick.send((close::SLOW_CONSUMER, "too slow: reconnect and resume"));
         }
         self.forget_connection(&sub.participant);
