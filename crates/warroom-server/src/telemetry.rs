@@ -37,8 +37,8 @@ pub const COMMIT_SECONDS: &str = "warroom_store_commit_seconds";
 /// From a batch's append returning (durable) to its events frame sitting in every
 /// subscriber's outbound queue (histogram, seconds).
 pub const FANOUT_SECONDS: &str = "warroom_fanout_seconds";
-/// Frames waiting in a subscriber's outbound queue just after a broadcast joined them, one
-/// sample per subscriber and broadcast (histogram, frames).
+/// Frames waiting in the deepest of a room's subscriber queues just after a broadcast joined
+/// them, one sample per broadcast: the slowest reader's backlog (histogram, frames).
 pub const QUEUE_DEPTH: &str = "warroom_outbound_queue_depth_frames";
 /// Messages and sign-ins refused by a rate limit (counter; label `limit`).
 pub const RATE_LIMITED: &str = "warroom_rate_limited_total";
@@ -217,7 +217,7 @@ pub fn fanout(elapsed: Duration) {
     histogram!(FANOUT_SECONDS).record(elapsed);
 }
 
-/// A subscriber's outbound queue held `frames` just after a broadcast.
+/// The deepest subscriber queue of a room held `frames` just after a broadcast.
 pub fn queue_depth(frames: usize) {
     histogram!(QUEUE_DEPTH).record(frames as f64);
 }
@@ -284,8 +284,8 @@ fn describe() {
     );
     describe_histogram!(
         QUEUE_DEPTH,
-        "Frames in a subscriber's outbound queue just after a broadcast, one sample per \
-         subscriber and broadcast."
+        "Frames in the deepest subscriber queue of a room just after a broadcast, one sample \
+         per broadcast."
     );
     describe_counter!(
         RATE_LIMITED,

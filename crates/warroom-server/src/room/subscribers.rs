@@ -110,12 +110,16 @@ impl Subscribers {
     /// Queues `frame` for every subscriber; cuts off those whose queue is full.
     pub(super) fn broadcast(&mut self, frame: &Frame) {
         let mut stalled = Vec::new();
+        let mut deepest = 0;
         for (conn, sub) in &self.by_conn {
             if sub.frames.try_send(frame.clone()).is_err() {
                 stalled.push(*conn);
             } else {
-                telemetry::queue_depth(sub.frames.max_capacity() - sub.frames.capacity());
+                deepest = deepest.max(sub.frames.max_capacity() - sub.frames.capacity());
             }
+        }
+        if !self.by_conn.is_empty() {
+            telemetry::queue_depth(deepest);
         }
         for conn in stalled {
             self.cut_off(conn);
