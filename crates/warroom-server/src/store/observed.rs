@@ -125,3 +125,96 @@ impl Store for Observed {
         observe!("rename", self.inner.rename(participant, name))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt as _;
+    use metrics_exporter_prometheus::PrometheusBuilder;
+    use warroom_core::TextId as _;
+
+    use super::*;
+
+    /// A store whose database is gone, except that it knows of no incident `unknown`.
+    struct Broken;
+
+    fn failed<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
+        Box::pin(async { Err(StoreError::Closed) })
+    }
+
+    impl Store for Broken {
+        fn ready(&self) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn append(&self, _: Append) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
+            let incident = incident.clone();
+            Box::pin(async move { Err(StoreError::UnknownIncident(incident)) })
+        }
+        fn commands(&self, _: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {
+            failed()
+        }
+        fn events_after(&self, _: &IncidentId, _: Seq, _: u32) -> StoreFuture<'_, Vec<Recorded>> {
+            failed()
+        }
+        fn events_before(&self, _: &IncidentId, _: Seq, _: u32) -> StoreFuture<'_, Vec<Recorded>> {
+            failed()
+        }
+        fn list(&self) -> StoreFuture<'_, Vec<Summary>> {
+            failed()
+        }
+        fn summary(&self, _: &IncidentId) -> StoreFuture<'_, Option<Summary>> {
+            failed()
+        }
+        fn delete(&self, _: &IncidentId) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn create_session(&self, _: SessionRecord) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn session(&self, _: &str) -> StoreFuture<'_, Option<SessionRecord>> {
+            failed()
+        }
+        fn delete_session(&self, _: &str) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn link(&self, _: &str) -> StoreFuture<'_, Option<LinkRecord>> {
+            failed()
+        }
+        fn rename(&self, _: &ParticipantId, _: &str) -> StoreFuture<'_, ()> {
+            failed()
+        }
+    }
+
+    #[test]
+    fn failures_are_counted_by_operation_and_answers_are_not() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            let store = Observed::new(Arc::new(Broken), Clock::system());
+            let unknown = IncidentId::parse("unknown").expect("an id");
+            for _ in 0..2 {
+                let listed = store.list().now_or_never().expect("ready at once");
+                assert!(matches!(listed, Err(StoreError::Closed)), "passed on");
+            }
+            let ready = store.ready().now_or_never().expect("ready at once");
+            assert!(ready.is_err());
+            let loaded = store.load(&unknown).now_or_never().expect("ready at once");
+            assert!(matches!(loaded, Err(StoreError::UnknownIncident(_))));
+        });
+        let text = handle.render();
+        assert!(
+            text.contains("warroom_database_errors_total{operation=\"list\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warroom_database_errors_total{operation=\"ready\"} 1"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("operation=\"load\""),
+            "an answer, not a failure: {text}"
+        );
+    }
+}
