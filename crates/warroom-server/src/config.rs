@@ -135,6 +135,17 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
 
+    /// Serve `GET /metrics` (Prometheus text) to requests that carry this bearer token
+    /// (`Authorization: Bearer <token>`); at least 16 characters. Without it, /metrics is not
+    /// served. Prefer the environment variable: a flag can be read in the process list.
+    #[arg(
+        long,
+        env = "WARROOM_METRICS_TOKEN",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub metrics_token: Option<Secret>,
+
     /// Origins (scheme://host[:port]) besides the server's own that may open WebSockets and
     /// make requests. Repeat the flag, or separate with commas in the environment variable.
     #[arg(

@@ -49,6 +49,7 @@ use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame, his
 use crate::rooms::{RoomError, Rooms};
 use crate::shutdown::Shutdown;
 use crate::store::Store;
+use crate::telemetry::{self, CutOff};
 
 mod hello;
 mod send;
@@ -246,6 +247,7 @@ impl Connection {
                             continue;
                         }
                         tracing::info!(conn = self.conn, incident = %self.incident, "no heartbeat; closing");
+                        telemetry::cut_off(CutOff::Heartbeat);
                         self.close(close::HEARTBEAT_TIMEOUT, "no heartbeat").await;
                         return;
                     }
@@ -338,6 +340,7 @@ impl Connection {
                 _ => None,
             };
             tracing::debug!(conn = self.conn, participant = %self.participant, "rate limited");
+            telemetry::message_limited(command.is_some());
             return self
                 .reply(ServerMessage::Error {
                     code: ErrorCode::RateLimited,

@@ -1,5 +1,6 @@
 //! The HTTP face of the server, on one origin and one port: the JSON API, the WebSocket
-//! endpoint, the health check and the app's static files with an SPA fallback.
+//! endpoint, the operator's health, readiness and metrics, and the app's static files with an
+//! SPA fallback.
 //!
 //! Every request first passes `hardening::guard` (host, cross-site and content-type checks,
 //! security headers). Every API handler that reads or changes an incident takes a [`Viewer`]
@@ -9,7 +10,8 @@
 //!
 //! - `incidents.rs`: the incidents and scenarios endpoints; `links.rs`: invitation and
 //!   observer links; `session.rs`: signing in and out (and, with an identity provider,
-//!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade.
+//!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade; `operator.rs`: `/healthz`, `/readyz`
+//!   and `/metrics`.
 //!
 //! `app` builds the router so that tests can serve it on any listener.
 
@@ -17,12 +19,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -41,11 +43,13 @@ pub mod hardening;
 mod incidents;
 mod links;
 mod oidc;
+mod operator;
 mod session;
 mod upgrade;
 
 pub use error::ApiError;
 pub use hardening::Site;
+pub use operator::Operator;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -61,6 +65,8 @@ pub struct AppState {
     pub static_dir: PathBuf,
     /// The stop signal every WebSocket heeds, and the tracker `run` waits on for them.
     pub shutdown: Shutdown,
+    /// The metrics and who may read them (`/metrics`).
+    pub operator: Arc<Operator>,
 }
 
 impl AppState {
@@ -122,7 +128,9 @@ pub fn app(state: AppState) -> Router {
     );
     Router::new()
         .route("/ws", get(upgrade::websocket))
-        .route("/healthz", get(health))
+        .route("/healthz", get(operator::health))
+        .route("/readyz", get(operator::ready))
+        .route("/metrics", get(operator::metrics))
         .route("/auth/login", get(oidc::login))
         .route("/auth/callback", get(oidc::callback))
         .nest("/api", api)
@@ -135,13 +143,6 @@ pub fn app(state: AppState) -> Router {
             hardening::guard,
         ))
         .with_state(state)
-}
-
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(serde_json::json!({
-        "status": "ok",
-        "live_rooms": state.rooms.live_count(),
-    }))
 }
 
 async fn api_not_found() -> ApiError {

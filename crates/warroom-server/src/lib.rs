@@ -9,9 +9,9 @@
 //! - [`auth`]: who is asking — sessions issued by the server (`open`, or after signing in
 //!   with an OpenID Connect provider, `oidc`), or identities from a trusted authenticating
 //!   proxy (`proxy`); never an id a client claims.
-//! - [`http`]: the router — API, `/ws`, `/healthz`, the provider sign-in's `/auth/login` and
-//!   `/auth/callback`, static files with an SPA fallback — and the web's defences (host,
-//!   cross-site, content type, security headers).
+//! - [`http`]: the router — API, `/ws`, the operator's `/healthz`, `/readyz` and `/metrics`,
+//!   the provider sign-in's `/auth/login` and `/auth/callback`, static files with an SPA
+//!   fallback — and the web's defences (host, cross-site, content type, security headers).
 //! - [`limits`]: connection admission (in all, per address, before hello) and rate buckets
 //!   per participant.
 //! - [`connection`]: one WebSocket: hello and refusals, then a receive half (rate limit,
@@ -21,7 +21,10 @@
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
 //!   acknowledge once durable, broadcast; with its subscribers and presence, catch-up,
 //!   de-duplication, access and exercises each in a file of its own.
-//! - [`store`]: the event-log trait and its SQLite implementation with group commit.
+//! - [`store`]: the event-log trait and its SQLite implementation with group commit; every
+//!   call counted and timed on the way (`store::Observed`).
+//! - [`telemetry`]: the metrics `/metrics` shows, named once, and the calls that count them.
+//! - [`backup`]: `warroom backup FILE`, a consistent copy of the database while it is served.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
 //!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
@@ -39,6 +42,7 @@ use anyhow::Context as _;
 
 pub mod archive;
 pub mod auth;
+pub mod backup;
 pub mod clock;
 pub mod config;
 pub mod connection;
@@ -50,6 +54,7 @@ pub mod rooms;
 pub mod shutdown;
 pub mod store;
 mod tcp;
+pub mod telemetry;
 pub mod tls;
 
 pub use config::ServeArgs;
@@ -60,11 +65,15 @@ use crate::clock::Clock;
 use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
-use crate::store::{SqliteStore, Store};
+use crate::store::{Observed, SqliteStore, Store};
+use crate::telemetry::Telemetry;
 
 /// How long `run` waits, after the HTTP server has stopped, for rooms to finish their writes
 /// and WebSockets to send their close frames.
 const STOP_LIMIT: Duration = Duration::from_secs(15);
+
+/// How often metric samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
 /// A server made ready to serve by [`start`]: its data directory made, its store open, its
 /// state built. Nothing is served until [`Server::serve`].
@@ -88,10 +97,13 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
     args.check(listener.local_addr()?)?;
     let db = args.data_dir.join(config::DATABASE_FILE);
     let clock = Clock::system();
-    let store: Arc<dyn Store> = Arc::new(
+    let sqlite: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&db, clock).with_context(|| format!("cannot open {}", db.display()))?,
     );
+    let telemetry = Telemetry::install();
+    let store: Arc<dyn Store> = Arc::new(Observed::new(sqlite, clock));
     let stopping = Shutdown::new();
+    tokio::spawn(upkeep(telemetry.clone(), stopping.clone()));
     let rooms = Arc::new(Rooms::new(
         Arc::clone(&store),
         args.room(),
@@ -118,6 +130,10 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         connection,
         static_dir: args.static_dir.clone(),
         shutdown: stopping.clone(),
+        operator: Arc::new(http::Operator::new(
+            telemetry,
+            args.metrics_token.as_ref().map(|t| t.0.as_str()),
+        )),
     };
     tracing::info!(auth = ?args.auth, join_code = args.join_code.is_some(), "sign-in");
     if !args.static_dir.join("index.html").exists() {
@@ -164,6 +180,18 @@ impl Server {
         drop(rooms);
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Folds metric samples into their buckets every few seconds until the server stops, so
+/// samples never pile up however rarely `/metrics` is scraped.
+async fn upkeep(telemetry: Telemetry, stopping: Shutdown) {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        tokio::select! {
+            _ = every.tick() => telemetry.upkeep(),
+            () = stopping.signalled() => return,
+        }
     }
 }
 

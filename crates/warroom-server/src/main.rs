@@ -1,5 +1,6 @@
 //! `warroom`: the server binary. It reads flags, sets up logging, binds and calls the library.
-//! Serving, exports and imports are the library's (`warroom_server::start`, `archive`).
+//! Serving, exports, imports and backups are the library's (`warroom_server::start`,
+//! `archive`, `backup`).
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ enum Command {
     /// Recreate an incident from a JSON export (from `warroom export --format json`), or enter
     /// a timeline file as a new incident recorded after the fact (`--timeline`).
     Import(ImportArgs),
+    /// Copy the SQLite database to FILE, consistently, while the server runs and writes.
+    Backup(warroom_server::backup::BackupArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -88,6 +91,9 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    if let Command::Backup(args) = &cli.command {
+        return warroom_server::backup::run(args);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
@@ -100,6 +106,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(*args).await,
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
+            Command::Backup(_) => unreachable!("run above, without the runtime"),
         }
     });
     match result {

@@ -36,10 +36,12 @@ pub struct SessionRecord {
     pub expires_at: u64,
 }
 
+mod observed;
 pub mod sqlite;
 
 pub use warroom_core::api::Summary;
 
+pub use observed::Observed;
 pub use sqlite::SqliteStore;
 
 /// A boxed future, so that the trait can be used as `dyn Store`.
@@ -129,6 +131,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether this is an answer about the data (somebody wrote first, no such incident)
+    /// rather than a failure of the database or the store.
+    pub fn is_answer(&self) -> bool {
+        matches!(self, Self::Conflict { .. } | Self::UnknownIncident(_))
+    }
+
     /// Whether the store is closed or busy rather than broken: worth trying again soon.
     pub fn is_unavailable(&self) -> bool {
         use rusqlite::ErrorCode;
@@ -143,6 +151,12 @@ impl StoreError {
 }
 
 pub trait Store: Send + Sync + 'static {
+    /// Whether the store can take writes now: the database is reachable and its schema is the
+    /// one this server migrates to. `/readyz` asks this; [`StoreError::Unusable`] means the
+    /// migrations are not (or no longer) what this server needs, any other error that the
+    /// database cannot be reached or used.
+    fn ready(&self) -> StoreFuture<'_, ()>;
+
     /// Appends atomically and durably, or not at all.
     fn append(&self, append: Append) -> StoreFuture<'_, ()>;
 

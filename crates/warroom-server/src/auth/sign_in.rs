@@ -10,6 +10,7 @@ use warroom_core::{IncidentId, LinkId, ParticipantId};
 
 use super::{Auth, OBSERVER, ProviderSignIn, SignInError, Viewer, oidc, session};
 use crate::store::{SessionRecord, StoreError};
+use crate::telemetry::{self, Limit};
 
 impl Auth {
     /// Issues an observer session for link `link` of `incident`, lasting until `until` (unix
@@ -24,6 +25,7 @@ impl Auth {
         // Every opening is a stored session: bounded like sign-ins.
         if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "observer link refused: too many from this address");
+            telemetry::rate_limited(Limit::SignIn);
             return Err(SignInError::TooMany);
         }
         let token = session::new_token();
@@ -71,6 +73,7 @@ impl Auth {
         }
         if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "sign-in refused: too many from this address");
+            telemetry::rate_limited(Limit::SignIn);
             return Err(SignInError::TooMany);
         }
         if let Some(code) = &self.config.join_code
@@ -101,6 +104,7 @@ impl Auth {
         };
         if !self.sign_ins.take(&peer, self.clock.instant()) {
             tracing::warn!(%peer, "sign-in refused: too many from this address");
+            telemetry::rate_limited(Limit::SignIn);
             return Err(SignInError::TooMany);
         }
         oidc.start(oidc::return_path(return_to), browser)

@@ -1,6 +1,7 @@
 //! Settings that cannot work together, refused before anything starts: an `open` server on
 //! the network without a join code, a proxy mode without trusted proxies, half a TLS pair, an
-//! OpenID Connect provider that is missing a piece or reached over plain http.
+//! OpenID Connect provider that is missing a piece or reached over plain http, a metrics token
+//! short enough to guess.
 //!
 //! It only says no, with the flag to fix; turning settings into each part's configuration is
 //! `config.rs`'s.
@@ -8,6 +9,9 @@
 use std::net::SocketAddr;
 
 use super::{Auth, ServeArgs};
+
+/// The fewest characters a metrics token may have (`openssl rand -hex 32` gives 64).
+pub const MIN_METRICS_TOKEN: usize = 16;
 
 /// Settings that cannot work together, found before anything starts.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +36,11 @@ pub enum ConfigError {
     OidcPublicUrl(SocketAddr),
     #[error("--oidc-allowed-domain {0:?} is not a domain name like example.com")]
     OidcDomain(String),
+    #[error(
+        "--metrics-token (WARROOM_METRICS_TOKEN) must be at least {MIN_METRICS_TOKEN} \
+         characters: anyone who guesses it reads the server's figures"
+    )]
+    MetricsTokenShort,
     #[error("--tls-cert needs --tls-key (WARROOM_TLS_KEY): the certificate's private key")]
     TlsKeyMissing,
     #[error("--tls-key needs --tls-cert (WARROOM_TLS_CERT): the certificate it belongs to")]
@@ -57,6 +66,13 @@ impl ServeArgs {
             (Some(_), None) => return Err(ConfigError::TlsKeyMissing),
             (None, Some(_)) => return Err(ConfigError::TlsCertMissing),
             _ => {}
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| !t.0.is_empty() && t.0.chars().count() < MIN_METRICS_TOKEN)
+        {
+            return Err(ConfigError::MetricsTokenShort);
         }
         if self.auth == Auth::Oidc {
             self.check_oidc(addr)?;

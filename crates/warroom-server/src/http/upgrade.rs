@@ -55,6 +55,9 @@ pub(super) async fn websocket(
     // Refusals by the limits still upgrade, so that the client gets a close code it can tell
     // apart (4029) instead of a failed handshake it cannot read.
     let admitted = state.admission.admit(ip);
+    if let Err(refusal) = admitted {
+        crate::telemetry::refused(refusal);
+    }
     let accept = derive_accept_key(key.as_bytes());
     // A tracked task: at shutdown, `run` waits for the socket's close frame.
     let tasks = state.shutdown.clone();

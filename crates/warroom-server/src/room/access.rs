@@ -8,6 +8,7 @@ use warroom_core::protocol::{ErrorCode, ServerMessage, close};
 use warroom_core::{CommandId, Event, LinkId, LinkKind, ParticipantId, Recorded};
 
 use super::{ConnId, Room, frame};
+use crate::telemetry::{self, CommandOutcome};
 
 impl Room {
     /// How a joiner may be on the board: `Some(None)` with the crew, `Some(Some(link))`
@@ -29,6 +30,7 @@ impl Room {
 
     /// An observer sent a command: nothing changes, and it is told why.
     pub(super) fn refuse_watcher(&mut self, conn: ConnId, id: CommandId) {
+        telemetry::command(CommandOutcome::Forbidden);
         let refusal = ServerMessage::Error {
             code: ErrorCode::Forbidden,
             message: "This is a read-only observer link: it can watch the board, not change it."

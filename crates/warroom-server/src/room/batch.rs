@@ -17,6 +17,7 @@ use warroom_core::{
 
 use super::{ConnId, Room, RoomStopped, frame};
 use crate::store::{Append, CommandKey, LinkRecord, Summary};
+use crate::telemetry::{self, CommandOutcome};
 
 /// One command to decide in a batch, in `participant`'s name.
 pub(super) struct Submission {
@@ -159,6 +160,7 @@ impl Room {
                     .or_else(|| new_ids.iter().find(|(k, _)| k == key).map(|(_, s)| *s))
             }) {
                 // A resend after a reconnect: acknowledge again, apply nothing.
+                telemetry::command(CommandOutcome::Duplicate);
                 pending.push(Pending {
                     answer: Answer::new(origin, 0..0),
                     outcome: Outcome::Ack(seen),
@@ -200,6 +202,9 @@ impl Room {
                 }
                 Err(rejection) => {
                     tracing::debug!(incident = %self.id, command = command.name(), %rejection, "rejected");
+                    if key.is_some() {
+                        telemetry::command(CommandOutcome::Rejected(rejection.code));
+                    }
                     Outcome::Rejected(rejection)
                 }
             };
@@ -209,10 +214,17 @@ impl Room {
             });
         }
 
-        if !events.is_empty() {
-            self.write(expected, &events, new_ids, new_script, links, &pending)
-                .await?;
+        // Commands from clients that were decided: accepted once their write is durable.
+        let decided = new_ids.len() as u64;
+        if !events.is_empty()
+            && let Err(stopped) = self
+                .write(expected, &events, new_ids, new_script, links, &pending)
+                .await
+        {
+            telemetry::commands(CommandOutcome::Failed, decided);
+            return Err(stopped);
         }
+        telemetry::commands(CommandOutcome::Accepted, decided);
         self.answer(pending, &events);
         Ok(())
     }
@@ -264,6 +276,7 @@ impl Room {
                 .kick_all(close::INTERNAL, "storage failure; reconnect");
             return Err(RoomStopped);
         }
+        let committed = self.clock.instant();
         if wrote_snapshot {
             self.snapshots.written(head);
         }
@@ -276,6 +289,7 @@ impl Room {
         });
         self.catch_up.record(events);
         self.subscribers.broadcast(&frame);
+        telemetry::fanout(self.clock.since(committed));
         self.enforce_access(events);
         Ok(())
     }

@@ -14,6 +14,7 @@ use warroom_core::protocol::{ServerMessage, close};
 use warroom_core::{IncidentId, LinkId, ParticipantId};
 
 use super::{ConnId, Frame, Outbox, frame};
+use crate::telemetry::{self, CutOff};
 
 /// One connection joined to the room.
 pub(super) struct Subscriber {
@@ -109,10 +110,16 @@ impl Subscribers {
     /// Queues `frame` for every subscriber; cuts off those whose queue is full.
     pub(super) fn broadcast(&mut self, frame: &Frame) {
         let mut stalled = Vec::new();
+        let mut deepest = 0;
         for (conn, sub) in &self.by_conn {
             if sub.frames.try_send(frame.clone()).is_err() {
                 stalled.push(*conn);
+            } else {
+                deepest = deepest.max(sub.frames.max_capacity() - sub.frames.capacity());
             }
+        }
+        if !self.by_conn.is_empty() {
+            telemetry::queue_depth(deepest);
         }
         for conn in stalled {
             self.cut_off(conn);
@@ -155,6 +162,7 @@ impl Subscribers {
         };
         if let Some(kick) = sub.kick.take() {
             tracing::info!(incident = %self.incident, conn, "cutting off a client that stopped reading");
+            telemetry::cut_off(CutOff::SlowConsumer);
             let _ = kick.send((close::SLOW_CONSUMER, "too slow: reconnect and resume"));
         }
         self.forget_connection(&sub.participant);

@@ -28,6 +28,7 @@ use super::{
     Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
 };
 
+pub mod backup;
 mod schema;
 pub mod snapshot;
 mod writer;
@@ -130,6 +131,23 @@ impl Drop for SqliteStore {
 }
 
 impl Store for SqliteStore {
+    fn ready(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            // The writer thread is the only way to durable: if it has stopped, nothing can be
+            // acknowledged, whatever reads still answer.
+            let writing = self
+                .writer_thread
+                .lock()
+                .expect("writer thread handle poisoned")
+                .as_ref()
+                .is_some_and(|thread| !thread.is_finished());
+            if !writing {
+                return Err(StoreError::Closed);
+            }
+            self.read(schema::check_migrated).await
+        })
+    }
+
     fn append(&self, append: Append) -> StoreFuture<'_, ()> {
         Box::pin(self.write(WriteOp::Append(Box::new(append))))
     }

@@ -33,6 +33,11 @@
 //!   `Secure` cookies and HSTS, plain http refused, stalled handshakes, unusable files.
 //! - [`postmortem`]: recording after the fact — a retrospective declaration, a backdated
 //!   note, follow-ups after close — and an import whose recorded times go backwards refused.
+//! - [`operator`]: `/metrics` scraped after traffic and read strictly as Prometheus text (each
+//!   family, its type, the counters the traffic moved, no incident's content, the token),
+//!   `/readyz` ready and not ready, a client cut off for silence counted.
+//! - [`backup`]: `warroom backup` in the middle of a write burst holds every event
+//!   acknowledged before it began; no overwrite without `--force`; its exit codes.
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
@@ -41,6 +46,7 @@
 mod access;
 mod archive;
 mod assets;
+mod backup;
 mod discipline;
 mod durability;
 mod errors;
@@ -48,6 +54,7 @@ mod fixture;
 mod hostile;
 mod identity;
 mod oidc;
+mod operator;
 mod postmortem;
 mod presence;
 mod race;

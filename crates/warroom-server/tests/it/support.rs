@@ -1,7 +1,8 @@
 //! What every test needs to talk to a real server: the child process ([`Server`]), a WebSocket
 //! client that checks and folds what it receives ([`Client`]), a tiny HTTP/1.1 client, TLS for
-//! both with a certificate made for the run ([`TestTls`]), and the `warroom` commands that work
-//! on a data directory directly ([`warroom`]).
+//! both with a certificate made for the run ([`TestTls`]), the `warroom` commands that work
+//! on a data directory directly ([`warroom`]), and a strict reader of Prometheus text
+//! ([`prometheus`]).
 //!
 //! Nothing here asserts anything about the server's behaviour beyond the protocol's own
 //! promises, which every client checks as it reads: events arrive in order without gaps or
@@ -10,6 +11,7 @@
 mod cli;
 mod client;
 mod http;
+pub mod prometheus;
 mod server;
 mod tls;
 

@@ -111,6 +111,19 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Whether the database on `conn` is at exactly the schema this server migrates to: a
+/// database another process rolled back, or one a newer server moved on, is not ready.
+pub(super) fn check_migrated(conn: &Connection) -> Result<(), StoreError> {
+    let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if version != MIGRATIONS.len() {
+        return Err(StoreError::Unusable(format!(
+            "the database is at schema version {version}; this server needs version {}",
+            MIGRATIONS.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Forgets command ids older than the de-duplication window, and expired sessions, as of `now`
 /// (Unix seconds, from the store's clock).
 pub(super) fn prune_commands(conn: &Connection, now: u64) -> Result<(), StoreError> {

@@ -1,0 +1,220 @@
+//! A [`Store`] seen by the operator: every call goes to the store inside, and on the way back
+//! the wrapper counts technical failures (`warroom_database_errors_total`, by method) and times
+//! each append (`warroom_store_commit_seconds`).
+//!
+//! It wraps any store — SQLite or another — so the figures mean the same whichever the server
+//! runs on, and no implementation has to remember to report them. It changes nothing that
+//! passes through: a conflict or an unknown incident is an answer, passed on and not counted.
+
+use std::sync::Arc;
+
+use warroom_core::{IncidentId, ParticipantId, Recorded, Seq};
+
+use super::{
+    Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
+};
+use crate::clock::Clock;
+use crate::telemetry;
+
+/// `inner`, with its calls counted and its appends timed by `clock`.
+pub struct Observed {
+    inner: Arc<dyn Store>,
+    clock: Clock,
+}
+
+impl Observed {
+    pub fn new(inner: Arc<dyn Store>, clock: Clock) -> Self {
+        Self { inner, clock }
+    }
+}
+
+/// Counts `result` as a database error of `operation` if it is a technical failure.
+fn counted<T>(operation: &'static str, result: Result<T, StoreError>) -> Result<T, StoreError> {
+    if let Err(err) = &result
+        && !err.is_answer()
+    {
+        telemetry::database_error(operation);
+    }
+    result
+}
+
+/// Runs `call` and counts its failure as `operation`'s.
+macro_rules! observe {
+    ($operation:literal, $call:expr) => {{
+        let call = $call;
+        Box::pin(async move { counted($operation, call.await) })
+    }};
+}
+
+impl Store for Observed {
+    fn ready(&self) -> StoreFuture<'_, ()> {
+        observe!("ready", self.inner.ready())
+    }
+
+    fn append(&self, append: Append) -> StoreFuture<'_, ()> {
+        let started = self.clock.instant();
+        let call = self.inner.append(append);
+        Box::pin(async move {
+            let result = call.await;
+            telemetry::commit(self.clock.since(started));
+            counted("append", result)
+        })
+    }
+
+    fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
+        observe!("load", self.inner.load(incident))
+    }
+
+    fn commands(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {
+        observe!("commands", self.inner.commands(incident))
+    }
+
+    fn events_after(
+        &self,
+        incident: &IncidentId,
+        after: Seq,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<Recorded>> {
+        observe!(
+            "events_after",
+            self.inner.events_after(incident, after, limit)
+        )
+    }
+
+    fn events_before(
+        &self,
+        incident: &IncidentId,
+        before: Seq,
+        limit: u32,
+    ) -> StoreFuture<'_, Vec<Recorded>> {
+        observe!(
+            "events_before",
+            self.inner.events_before(incident, before, limit)
+        )
+    }
+
+    fn list(&self) -> StoreFuture<'_, Vec<Summary>> {
+        observe!("list", self.inner.list())
+    }
+
+    fn summary(&self, incident: &IncidentId) -> StoreFuture<'_, Option<Summary>> {
+        observe!("summary", self.inner.summary(incident))
+    }
+
+    fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {
+        observe!("delete", self.inner.delete(incident))
+    }
+
+    fn create_session(&self, session: SessionRecord) -> StoreFuture<'_, ()> {
+        observe!("create_session", self.inner.create_session(session))
+    }
+
+    fn session(&self, token_hash: &str) -> StoreFuture<'_, Option<SessionRecord>> {
+        observe!("session", self.inner.session(token_hash))
+    }
+
+    fn delete_session(&self, token_hash: &str) -> StoreFuture<'_, ()> {
+        observe!("delete_session", self.inner.delete_session(token_hash))
+    }
+
+    fn link(&self, token_hash: &str) -> StoreFuture<'_, Option<LinkRecord>> {
+        observe!("link", self.inner.link(token_hash))
+    }
+
+    fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()> {
+        observe!("rename", self.inner.rename(participant, name))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt as _;
+    use metrics_exporter_prometheus::PrometheusBuilder;
+    use warroom_core::TextId as _;
+
+    use super::*;
+
+    /// A store whose database is gone, except that it knows of no incident `unknown`.
+    struct Broken;
+
+    fn failed<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
+        Box::pin(async { Err(StoreError::Closed) })
+    }
+
+    impl Store for Broken {
+        fn ready(&self) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn append(&self, _: Append) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
+            let incident = incident.clone();
+            Box::pin(async move { Err(StoreError::UnknownIncident(incident)) })
+        }
+        fn commands(&self, _: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {
+            failed()
+        }
+        fn events_after(&self, _: &IncidentId, _: Seq, _: u32) -> StoreFuture<'_, Vec<Recorded>> {
+            failed()
+        }
+        fn events_before(&self, _: &IncidentId, _: Seq, _: u32) -> StoreFuture<'_, Vec<Recorded>> {
+            failed()
+        }
+        fn list(&self) -> StoreFuture<'_, Vec<Summary>> {
+            failed()
+        }
+        fn summary(&self, _: &IncidentId) -> StoreFuture<'_, Option<Summary>> {
+            failed()
+        }
+        fn delete(&self, _: &IncidentId) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn create_session(&self, _: SessionRecord) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn session(&self, _: &str) -> StoreFuture<'_, Option<SessionRecord>> {
+            failed()
+        }
+        fn delete_session(&self, _: &str) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn link(&self, _: &str) -> StoreFuture<'_, Option<LinkRecord>> {
+            failed()
+        }
+        fn rename(&self, _: &ParticipantId, _: &str) -> StoreFuture<'_, ()> {
+            failed()
+        }
+    }
+
+    #[test]
+    fn failures_are_counted_by_operation_and_answers_are_not() {
+        let recorder = PrometheusBuilder::new().build_recorder();
+        let handle = recorder.handle();
+        metrics::with_local_recorder(&recorder, || {
+            let store = Observed::new(Arc::new(Broken), Clock::system());
+            let unknown = IncidentId::parse("unknown").expect("an id");
+            for _ in 0..2 {
+                let listed = store.list().now_or_never().expect("ready at once");
+                assert!(matches!(listed, Err(StoreError::Closed)), "passed on");
+            }
+            let ready = store.ready().now_or_never().expect("ready at once");
+            assert!(ready.is_err());
+            let loaded = store.load(&unknown).now_or_never().expect("ready at once");
+            assert!(matches!(loaded, Err(StoreError::UnknownIncident(_))));
+        });
+        let text = handle.render();
+        assert!(
+            text.contains("warroom_database_errors_total{operation=\"list\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("warroom_database_errors_total{operation=\"ready\"} 1"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("operation=\"load\""),
+            "an answer, not a failure: {text}"
+        );
+    }
+}
