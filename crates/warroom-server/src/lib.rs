@@ -21,7 +21,9 @@
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
 //!   acknowledge once durable, broadcast; with its subscribers and presence, catch-up,
 //!   de-duplication, access and exercises each in a file of its own.
-//! - [`store`]: the event-log trait and its SQLite implementation with group commit.
+//! - [`store`]: the event-log trait and its two implementations: SQLite with group commit
+//!   (the default) and PostgreSQL (`--database-url`).
+//! - [`migrate`]: `warroom migrate`, the schema brought up to date on its own.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
 //!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
@@ -45,6 +47,7 @@ pub mod connection;
 pub mod http;
 pub mod limits;
 pub mod listener;
+pub mod migrate;
 pub mod room;
 pub mod rooms;
 pub mod shutdown;
@@ -60,7 +63,7 @@ use crate::clock::Clock;
 use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
-use crate::store::{SqliteStore, Store};
+use crate::store::StoreChoice;
 
 /// How long `run` waits, after the HTTP server has stopped, for rooms to finish their writes
 /// and WebSockets to send their close frames.
@@ -75,7 +78,8 @@ pub struct Server {
     stopping: Shutdown,
 }
 
-/// Makes the data directory, opens the store and builds everything the server needs to serve
+/// Makes the data directory, opens the store (the SQLite file in it, or the PostgreSQL database
+/// of `--database-url`), applying its pending migrations, and builds everything the server needs to serve
 /// on `listener` (made from the same `args`). Once this has returned, a stop asked for is a
 /// graceful one: the binary says it is up only then.
 pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server> {
@@ -86,11 +90,17 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         )
     })?;
     args.check(listener.local_addr()?)?;
-    let db = args.data_dir.join(config::DATABASE_FILE);
+    let choice = args.database.choice(&args.data_dir);
     let clock = Clock::system();
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&db, clock).with_context(|| format!("cannot open {}", db.display()))?,
-    );
+    let (store, _) = store::open(&choice, clock)
+        .await
+        .with_context(|| format!("cannot open {}", choice.describe()))?;
+    match &choice {
+        StoreChoice::Sqlite(_) => tracing::info!(store = %choice.describe(), "sqlite store"),
+        StoreChoice::Postgres { pool_size, .. } => {
+            tracing::info!(store = %choice.describe(), pool_size, "postgres store");
+        }
+    }
     let stopping = Shutdown::new();
     let rooms = Arc::new(Rooms::new(
         Arc::clone(&store),
