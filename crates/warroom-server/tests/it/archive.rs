@@ -361,6 +361,19 @@ async fn the_commands_explain_themselves() {
     for (command, words) in [
         ("export", ["--format", "--output", "--data-dir"]),
         ("import", ["--new-id", "--data-dir", "standard input"]),
+        (
+            "export",
+            ["--database-url", "postgres://", "--database-pool-size"],
+        ),
+        (
+            "import",
+            ["--database-url", "WARROOM_DATABASE_URL", "--data-dir"],
+        ),
+        ("migrate", ["--database-url", "--data-dir", "newer schema"]),
+        (
+            "serve",
+            ["--database-url", "--database-pool-size", "SQLite"],
+        ),
     ] {
         let run = warroom(&[command, "--help"]).await;
         let help = run.ok();
@@ -373,4 +386,5 @@ async fn the_commands_explain_themselves() {
     }
     let run = warroom(&["--help"]).await;
     assert!(run.ok().contains("export") && run.stdout.contains("import"));
+    assert!(run.stdout.contains("migrate"), "{}", run.stdout);
 }

@@ -2,7 +2,8 @@
 //! migrate` applies the schema once, then finds nothing to do, and refuses a newer schema;
 //! and two writers racing for one head — two server processes on one PostgreSQL, as two
 //! replicas will be, or two stores on one SQLite file — never both win: one commits, the
-//! other is told `Conflict`, and nothing of it is written.
+//! other is told `Conflict`, and nothing of it is written. And a database that cannot be
+//! reached stops the server at start, naming it without its password.
 
 use std::collections::BTreeSet;
 
@@ -202,4 +203,40 @@ async fn of_two_writers_racing_for_one_head_exactly_one_wins() {
     }
     let remembered = b.commands(&id).await.unwrap();
     assert_eq!(remembered.len(), 20, "only the winners' command ids");
+}
+
+/// A database that cannot be reached stops the server at start, saying which — by host,
+/// port and name, never with the URL's password.
+#[tokio::test]
+async fn an_unreachable_database_stops_the_server_at_start_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let url = format!("postgres://warroom:hunter2@127.0.0.1:{port}/incidents");
+    let run = warroom(&[
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--database-url",
+        &url,
+    ])
+    .await;
+    run.failed_saying(&format!(
+        "cannot open postgres database incidents on 127.0.0.1:{port}"
+    ));
+    assert!(
+        !run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"),
+        "the password is never shown: {run:#?}"
+    );
+    // Not a PostgreSQL URL at all: a bad flag (exit code 2), said as such.
+    let bad = warroom(&["migrate", "--database-url", "sqlite://nope"]).await;
+    assert_eq!(bad.code, Some(2), "{bad:#?}");
+    assert!(
+        bad.stderr
+            .contains("a database URL starts with postgres://"),
+        "{bad:#?}"
+    );
 }

@@ -6,13 +6,14 @@
 //! exits, or, with `WARROOM_TEST_DATABASE_URL` set, on that server (databases made there are
 //! dropped after their test).
 //!
-//! The throwaway cluster is Debian's PostgreSQL 15 server binaries (`WARROOM_TEST_PG_BIN`
-//! overrides where they are): `initdb` and `pg_ctl` as the `postgres` user (they refuse
+//! The throwaway cluster is Debian's PostgreSQL server binaries, the newest of
+//! `/usr/lib/postgresql/N/bin` (15 here; `WARROOM_TEST_PG_BIN` overrides where they are): `initdb` and `pg_ctl` as the `postgres` user (they refuse
 //! root) in a temporary directory, on a free port, by a small shell supervisor that holds
 //! this binary's end of a pipe. When the test binary exits — passing, panicking, or killed —
 //! the pipe closes, and the supervisor stops the cluster and removes its directory.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -205,12 +206,18 @@ rm -rf "$DIR"
 
 fn start_cluster() -> Cluster {
     let bin = std::env::var("WARROOM_TEST_PG_BIN")
-        .unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".to_owned());
+        .ok()
+        .filter(|b| !b.is_empty())
+        .map(PathBuf::from)
+        .or_else(newest_bin)
+        .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"));
     assert!(
-        std::path::Path::new(&bin).join("initdb").exists(),
-        "the PostgreSQL tests need PostgreSQL 15's server binaries in {bin} (Debian: \
+        bin.join("initdb").exists(),
+        "the PostgreSQL tests need PostgreSQL's server binaries (15 or later) in {} (Debian: \
          `apt-get install postgresql`; `cargo xtask test` installs it when run as root), \
-         or WARROOM_TEST_DATABASE_URL naming a server where databases can be made"
+         WARROOM_TEST_PG_BIN naming their directory, or WARROOM_TEST_DATABASE_URL naming a \
+         server where databases can be made",
+        bin.display()
     );
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -246,6 +253,21 @@ fn start_cluster() -> Cluster {
         admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
         supervisor: Some((child, stdin)),
     }
+}
+
+/// The newest `/usr/lib/postgresql/N/bin` with an `initdb` (Debian's layout).
+fn newest_bin() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
 }
 
 /// `url` with its database replaced by `name`.
