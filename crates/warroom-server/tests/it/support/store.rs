@@ -187,17 +187,18 @@ fn cluster() -> &'static Cluster {
 }
 
 /// What the supervisor runs: initdb, start, say "ready", wait for end of input, stop, clean up.
-/// `trap ''` keeps it alive through a Ctrl+C aimed at the tests, so it can still clean up.
+/// `trap ''` keeps it alive through a Ctrl+C aimed at the tests, and through a test process
+/// that is gone before "ready" could be read (a closed pipe), so it always cleans up.
 const SUPERVISOR: &str = r#"
 set -e
-trap '' INT HUP
+trap '' INT HUP PIPE
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 if [ "$(id -u)" = 0 ]; then chown postgres "$DIR"; fi
 as_pg "$BIN/initdb" -D "$DIR/data" -A trust -U postgres >"$DIR/initdb.log" 2>&1
 as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w \
   -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=300" \
   start >"$DIR/pg_ctl.log" 2>&1
-echo ready
+echo ready || true
 exec >/dev/null 2>&1
 read _ || true
 as_pg "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop || true
