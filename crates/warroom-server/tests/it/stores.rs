@@ -11,45 +11,11 @@ use warroom_core::{Command, Context, IncidentId, ParticipantId, Severity, TextId
 use warroom_server::clock::Clock;
 use warroom_server::store::{self, Append, Store, StoreChoice, StoreError, Summary};
 
-use crate::support::{Database, note, postgres_chosen, warroom};
-
-/// A fresh store of the suite's kind, the flags that name it for a command, and its choice.
-struct Fresh {
-    flags: Vec<String>,
-    choice: StoreChoice,
-    /// Kept for as long as the store is used.
-    _dir: tempfile::TempDir,
-    db: Option<Database>,
-}
-
-async fn fresh() -> Fresh {
-    let dir = tempfile::tempdir().unwrap();
-    if postgres_chosen() {
-        let db = Database::create().await;
-        Fresh {
-            flags: vec!["--database-url".into(), db.url.clone()],
-            choice: StoreChoice::Postgres {
-                url: db.url.clone(),
-                pool_size: 4,
-            },
-            _dir: dir,
-            db: Some(db),
-        }
-    } else {
-        let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).unwrap();
-        Fresh {
-            flags: vec!["--data-dir".into(), data.display().to_string()],
-            choice: StoreChoice::Sqlite(data.join("warroom.sqlite3")),
-            _dir: dir,
-            db: None,
-        }
-    }
-}
+use crate::support::{ScratchStore, note, warroom};
 
 #[tokio::test]
 async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
-    let store = fresh().await;
+    let store = ScratchStore::new().await;
     let migrate = |flags: &[String]| {
         let mut args = vec!["migrate".to_owned()];
         args.extend(flags.iter().cloned());
@@ -160,7 +126,7 @@ async fn a_note(
 
 #[tokio::test]
 async fn of_two_writers_racing_for_one_head_exactly_one_wins() {
-    let place = fresh().await;
+    let place = ScratchStore::new().await;
     // Two stores on one database, as two server processes would have.
     let (a, _) = store::open(&place.choice, Clock::system()).await.unwrap();
     let (b, _) = store::open(&place.choice, Clock::system()).await.unwrap();

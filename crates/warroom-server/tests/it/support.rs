@@ -21,7 +21,7 @@ pub use cli::{warroom, warroom_with_input};
 pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
 pub use http::Response as HttpResponse;
 pub use server::{Person, Server};
-pub use store::{Database, postgres_chosen};
+pub use store::ScratchStore;
 pub use tls::TestTls;
 use warroom_core::{Command, NoteKind};
 

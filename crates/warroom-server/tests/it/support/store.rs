@@ -48,6 +48,47 @@ impl TestStore {
     }
 }
 
+/// A store of the suite's kind with no server on it, for the commands that work on a store
+/// directly (`migrate`, `import`, `export`) and for the library's own stores: a data
+/// directory of its own, or a database of its own.
+pub struct ScratchStore {
+    /// `--data-dir DIR` or `--database-url URL`.
+    pub flags: Vec<String>,
+    pub choice: warroom_server::store::StoreChoice,
+    /// The database, on PostgreSQL.
+    pub db: Option<Database>,
+    /// Kept for as long as the store is used.
+    _dir: tempfile::TempDir,
+}
+
+impl ScratchStore {
+    pub async fn new() -> Self {
+        use warroom_server::store::StoreChoice;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        if postgres_chosen() {
+            let db = Database::create().await;
+            Self {
+                flags: vec!["--database-url".into(), db.url.clone()],
+                choice: StoreChoice::Postgres {
+                    url: db.url.clone(),
+                    pool_size: 4,
+                },
+                db: Some(db),
+                _dir: dir,
+            }
+        } else {
+            let data = dir.path().join("data");
+            std::fs::create_dir_all(&data).expect("the data directory");
+            Self {
+                flags: vec!["--data-dir".into(), data.display().to_string()],
+                choice: StoreChoice::Sqlite(data.join("warroom.sqlite3")),
+                db: None,
+                _dir: dir,
+            }
+        }
+    }
+}
+
 /// Whether this run of the suite is against PostgreSQL.
 pub fn postgres_chosen() -> bool {
     match std::env::var("WARROOM_TEST_STORE").as_deref() {
