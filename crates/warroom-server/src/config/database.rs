@@ -63,3 +63,53 @@ fn postgres_url(raw: &str) -> Result<String, String> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    }
+
+    #[test]
+    fn without_a_url_the_store_is_the_sqlite_file_in_the_data_directory() {
+        let args = Cli::parse_from(["warroom"]).database;
+        assert_eq!(args.database_pool_size, defaults::DATABASE_POOL_SIZE);
+        let choice = args.choice(Path::new("/srv/warroom"));
+        assert!(
+            matches!(&choice, StoreChoice::Sqlite(file) if file == Path::new("/srv/warroom/warroom.sqlite3")),
+            "{choice:?}"
+        );
+    }
+
+    #[test]
+    fn a_postgres_url_chooses_postgres_with_its_pool() {
+        let url = "postgresql://w:secret@db:5432/warroom";
+        let args = Cli::parse_from([
+            "warroom",
+            "--database-url",
+            url,
+            "--database-pool-size",
+            "4",
+        ])
+        .database;
+        let choice = args.choice(Path::new("unused"));
+        assert!(
+            matches!(&choice, StoreChoice::Postgres { url: u, pool_size: 4 } if u == url),
+            "{choice:?}"
+        );
+        assert_eq!(choice.describe(), "postgres database warroom on db:5432");
+        for bad in [
+            &["--database-url", "mysql://db/warroom"][..],
+            &["--database-url", url, "--database-pool-size", "0"],
+        ] {
+            let parsed = Cli::try_parse_from(std::iter::once("warroom").chain(bad.iter().copied()));
+            assert!(parsed.is_err(), "{bad:?}");
+        }
+    }
+}
