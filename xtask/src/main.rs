@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask run`: installs what is missing, builds the app in release mode, starts the
 //!   server and prints the URL.
-//! - `cargo xtask test`: everything CI checks — formatting, clippy, every Rust test, a release
+//! - `cargo xtask test`: everything CI checks — formatting, clippy, every Rust test (the
+//!   server's integration suite twice: on SQLite, then on a throwaway PostgreSQL), a release
 //!   build of the app and the browser end-to-end suite.
 //!
 //! Installs are idempotent: each tool's version is checked first and nothing is fetched when
@@ -24,7 +25,8 @@ cargo xtask <task> [args]
 
 tasks:
   run [-- serve flags]  install what is missing, build the app (release), start the server
-  test                  fmt, clippy, all Rust tests, release app build, browser end-to-end suite
+  test                  fmt, clippy, all Rust tests (the server's `it` suite on SQLite, then on
+                        PostgreSQL), release app build, browser end-to-end suite
   build                 release build of the app into dist/, printing its first load's size
   e2e                   the browser end-to-end suite alone (after `build`)
   setup                 install the build and test tools only
@@ -136,6 +138,13 @@ fn test() -> Result<()> {
         "warnings",
     ]))?;
     sh(cargo().args(["test", "--workspace", "--locked"]))?;
+    // The same integration tests again on the other store: a throwaway PostgreSQL cluster the
+    // suite starts itself (or WARROOM_TEST_DATABASE_URL's server, when set).
+    let postgres = tools::ensure_postgres()?;
+    sh(cargo()
+        .args(["test", "--locked", "-p", "warroom-server", "--test", "it"])
+        .env("WARROOM_TEST_STORE", "postgres")
+        .envs(postgres.iter().map(|bin| ("WARROOM_TEST_PG_BIN", bin))))?;
     tools::ensure_build_tools()?;
     build::app()?;
     let chromium = tools::ensure_test_tools()?;

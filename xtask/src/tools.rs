@@ -6,7 +6,8 @@
 //! shared notes): trunk 0.21.14, wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock,
 //! wasm-opt from npm's binaryen 132 (never Debian's binaryen, which breaks the app at start-up),
 //! Debian's Chromium driven by npm's playwright-core, npm's oidc-provider for the sign-in
-//! tests and npm's selfsigned for the certificate of the browser suite's https server.
+//! tests and npm's selfsigned for the certificate of the browser suite's https server, and
+//! Debian's PostgreSQL server binaries for the integration suite's second run.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -103,6 +104,53 @@ fn ensure_npm_packages() -> Result<()> {
         );
     }
     sh(Command::new("npm").args(["ci", "--no-audit", "--no-fund"]))
+}
+
+/// The PostgreSQL server binaries the integration suite's throwaway cluster is made with:
+/// their directory, installed from Debian (`postgresql`) when missing and root. `None` when
+/// `WARROOM_TEST_DATABASE_URL` names a server to use instead.
+pub fn ensure_postgres() -> Result<Option<PathBuf>> {
+    if std::env::var("WARROOM_TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty()) {
+        return Ok(None);
+    }
+    if let Some(bin) = postgres_bin() {
+        return Ok(Some(bin));
+    }
+    if is_root() {
+        sh(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "postgresql"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        return postgres_bin()
+            .map(Some)
+            .context("postgresql was installed but no initdb is in /usr/lib/postgresql/*/bin");
+    }
+    bail!(
+        "the integration tests on PostgreSQL need its server binaries: install Debian's \
+         package with `sudo apt-get install postgresql` (initdb and pg_ctl, version 15 or \
+         later), set WARROOM_TEST_PG_BIN to their directory, or set WARROOM_TEST_DATABASE_URL \
+         to a server where the tests may create databases"
+    )
+}
+
+/// `WARROOM_TEST_PG_BIN`, or the newest `/usr/lib/postgresql/N/bin` that has `initdb`.
+fn postgres_bin() -> Option<PathBuf> {
+    if let Ok(bin) = std::env::var("WARROOM_TEST_PG_BIN")
+        && !bin.is_empty()
+    {
+        return Some(PathBuf::from(bin)).filter(|b| b.join("initdb").exists());
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let version = e.file_name().to_str()?.parse().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
 }
 
 fn chromium() -> Option<PathBuf> {

@@ -18,11 +18,13 @@ use crate::auth::oidc::OidcConfig;
 use crate::limits::ConnectionLimits;
 
 mod check;
+mod database;
 pub mod defaults;
 mod tuning;
 
 pub use check::ConfigError;
 use check::normal_domain;
+pub use database::{DatabaseArgs, sqlite_file};
 pub use tuning::{ConnectionConfig, RoomConfig};
 
 /// The database file's name inside the data directory.
@@ -34,9 +36,13 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_ADDR", default_value = defaults::ADDR)]
     pub addr: SocketAddr,
 
-    /// Directory for the SQLite database (created if missing).
+    /// Directory for the SQLite database (created if missing); unused for data with
+    /// --database-url.
     #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     pub data_dir: PathBuf,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 
     /// Directory of the built app (Trunk's `dist`), served with an SPA fallback.
     #[arg(long, env = "WARROOM_STATIC_DIR", default_value = defaults::STATIC_DIR)]

@@ -21,8 +21,10 @@
 //! - [`room`]: one task per live incident, the only writer of its log: decide, append,
 //!   acknowledge once durable, broadcast; with its subscribers and presence, catch-up,
 //!   de-duplication, access and exercises each in a file of its own.
-//! - [`store`]: the event-log trait and its SQLite implementation with group commit; every
-//!   call counted and timed on the way (`store::Observed`).
+//! - [`store`]: the event-log trait and its two implementations: SQLite with group commit
+//!   (the default) and PostgreSQL (`--database-url`); every call counted and timed on the way
+//!   (`store::Observed`).
+//! - [`migrate`]: `warroom migrate`, the schema brought up to date on its own.
 //! - [`telemetry`]: the metrics `/metrics` shows, named once, and the calls that count them.
 //! - [`backup`]: `warroom backup FILE`, a consistent copy of the database while it is served.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
@@ -49,6 +51,7 @@ pub mod connection;
 pub mod http;
 pub mod limits;
 pub mod listener;
+pub mod migrate;
 pub mod room;
 pub mod rooms;
 pub mod shutdown;
@@ -65,7 +68,7 @@ use crate::clock::Clock;
 use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
-use crate::store::{Observed, SqliteStore, Store};
+use crate::store::{Observed, Store, StoreChoice};
 use crate::telemetry::Telemetry;
 
 /// How long `run` waits, after the HTTP server has stopped, for rooms to finish their writes
@@ -84,7 +87,8 @@ pub struct Server {
     stopping: Shutdown,
 }
 
-/// Makes the data directory, opens the store and builds everything the server needs to serve
+/// Makes the data directory, opens the store (the SQLite file in it, or the PostgreSQL database
+/// of `--database-url`), applying its pending migrations, and builds everything the server needs to serve
 /// on `listener` (made from the same `args`). Once this has returned, a stop asked for is a
 /// graceful one: the binary says it is up only then.
 pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server> {
@@ -95,13 +99,19 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         )
     })?;
     args.check(listener.local_addr()?)?;
-    let db = args.data_dir.join(config::DATABASE_FILE);
+    let choice = args.database.choice(&args.data_dir);
     let clock = Clock::system();
-    let sqlite: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&db, clock).with_context(|| format!("cannot open {}", db.display()))?,
-    );
+    let (inner, _) = store::open(&choice, clock)
+        .await
+        .with_context(|| format!("cannot open {}", choice.describe()))?;
+    match &choice {
+        StoreChoice::Sqlite(_) => tracing::info!(store = %choice.describe(), "sqlite store"),
+        StoreChoice::Postgres { pool_size, .. } => {
+            tracing::info!(store = %choice.describe(), pool_size, "postgres store");
+        }
+    }
     let telemetry = Telemetry::install();
-    let store: Arc<dyn Store> = Arc::new(Observed::new(sqlite, clock));
+    let store: Arc<dyn Store> = Arc::new(Observed::new(inner, clock));
     let stopping = Shutdown::new();
     tokio::spawn(upkeep(telemetry.clone(), stopping.clone()));
     let rooms = Arc::new(Rooms::new(

@@ -14,8 +14,9 @@ use tracing_subscriber::EnvFilter;
 use warroom_core::{IncidentId, TextId};
 use warroom_server::archive::{self, Format};
 use warroom_server::clock::Clock;
-use warroom_server::config::{DATABASE_FILE, defaults};
-use warroom_server::store::{SqliteStore, Store};
+use warroom_server::config::{DatabaseArgs, defaults};
+use warroom_server::migrate::{self, MigrateArgs};
+use warroom_server::store::{self, Store, StoreChoice};
 use warroom_server::{Listener, ServeArgs};
 
 /// Warroom: a shared incident war room with one commander, positive handoffs, a live
@@ -38,6 +39,9 @@ enum Command {
     Import(ImportArgs),
     /// Copy the SQLite database to FILE, consistently, while the server runs and writes.
     Backup(warroom_server::backup::BackupArgs),
+    /// Apply the store's pending schema migrations (the server also does at start) and say
+    /// which; a database of a newer schema than this binary knows is refused.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,9 +53,11 @@ struct ExportArgs {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Directory of the SQLite database.
+    /// Directory of the SQLite database, when there is no --database-url.
     #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -76,9 +82,12 @@ struct ImportArgs {
     /// Give the incident a fresh id instead of the one in the export.
     #[arg(long)]
     new_id: bool,
-    /// Directory of the SQLite database (created if missing).
+    /// Directory of the SQLite database (created if missing), when there is no
+    /// --database-url.
     #[arg(long, env = "WARROOM_DATA_DIR", default_value = defaults::DATA_DIR)]
     data_dir: PathBuf,
+    #[command(flatten)]
+    database: DatabaseArgs,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +116,7 @@ fn main() -> ExitCode {
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
             Command::Backup(_) => unreachable!("run above, without the runtime"),
+            Command::Migrate(args) => migrate::run(args).await.map(|report| print!("{report}")),
         }
     });
     match result {
@@ -141,24 +151,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     server.serve(shutdown).await
 }
 
-fn open_store(data_dir: &Path, create: bool) -> anyhow::Result<Arc<dyn Store>> {
-    let db = data_dir.join(DATABASE_FILE);
-    if !create && !db.exists() {
-        anyhow::bail!("there is no Warroom database at {}", db.display());
+async fn open_store(
+    data_dir: &Path,
+    database: &DatabaseArgs,
+    create: bool,
+) -> anyhow::Result<Arc<dyn Store>> {
+    let choice = database.choice(data_dir);
+    if let StoreChoice::Sqlite(db) = &choice {
+        if !create && !db.exists() {
+            anyhow::bail!("there is no Warroom database at {}", db.display());
+        }
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
     }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
     // `export` and `import` judge nothing by the time themselves; the store still reads the
     // one clock (what has expired is pruned as it opens).
-    let store = SqliteStore::open(&db, Clock::system())
-        .with_context(|| format!("cannot open {}", db.display()))?;
-    Ok(Arc::new(store))
+    let (store, _) = store::open(&choice, Clock::system())
+        .await
+        .with_context(|| format!("cannot open {}", choice.describe()))?;
+    Ok(store)
 }
 
 async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let id = IncidentId::parse(&args.incident)
         .map_err(|e| anyhow::anyhow!("bad incident id {:?}: {e}", args.incident))?;
-    let store = open_store(&args.data_dir, false)?;
+    let store = open_store(&args.data_dir, &args.database, false).await?;
     let text = archive::export(store.as_ref(), &id, args.format).await?;
     match args.output {
         Some(path) => std::fs::write(&path, text)
@@ -198,7 +215,7 @@ async fn import_timeline(args: ImportArgs, path: &Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("the timeline cannot be entered: {e}"))?;
     warroom_core::import::plan(&declaration, &rows, &importer, now)
         .map_err(|e| anyhow::anyhow!("the timeline cannot be entered: {e}"))?;
-    let store = open_store(&args.data_dir, true)?;
+    let store = open_store(&args.data_dir, &args.database, true).await?;
     let id = archive::import_timeline(store.as_ref(), &declaration, &text, &importer, now).await?;
     println!(
         "imported {} timeline rows as incident {id}: /incidents/{id}",
@@ -215,7 +232,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let json = read_input(&file)?;
     // Check the file before touching the data directory, so a bad file leaves nothing behind.
     let export = archive::read_export(&json)?;
-    let store = open_store(&args.data_dir, true)?;
+    let store = open_store(&args.data_dir, &args.database, true).await?;
     let id = archive::import(store.as_ref(), export, args.new_id).await?;
     println!("imported incident {id}: /incidents/{id}");
     Ok(())

@@ -319,7 +319,7 @@ mod tests {
             .unwrap();
         let failed = rooms.script(&id, &alice).await;
         assert!(
-            matches!(failed, Err(ScriptError::Store(StoreError::Sqlite(_)))),
+            matches!(failed, Err(ScriptError::Store(StoreError::Database { .. }))),
             "{failed:?}"
         );
     }

@@ -1,5 +1,7 @@
-//! The durable event log, behind a small trait so that a Postgres backend (for several
-//! replicas) can follow the embedded SQLite one.
+//! The durable event log, behind a small trait with two implementations: the embedded
+//! SQLite one (`sqlite.rs`, the default: one file in the data directory) and PostgreSQL
+//! (`postgres.rs`, `--database-url postgres://…`: the database an organisation already runs,
+//! and the one several replicas will share). [`open`] makes the one a [`StoreChoice`] names.
 //!
 //! The store owns persistence only: it appends a room's events if the incident's head is what
 //! the room expects, remembers command ids (per participant) for de-duplication, keeps the
@@ -7,13 +9,18 @@
 //!
 //! A snapshot is a cache, never the record: one the store cannot use (written in another
 //! format of the board, or not decoding) is ignored when loading, and the room is handed the
-//! whole log instead (`sqlite/snapshot.rs`). The log itself must always load.
+//! whole log instead (`snapshot.rs`, shared by both). The log itself must always load.
 //!
 //! **Invariant:** an append is all or nothing, and when `append` returns `Ok` the events are
-//! durable (committed and synced): only then may the room acknowledge them.
+//! durable (committed and synced): only then may the room acknowledge them. An append whose
+//! expected head is not the log's fails with [`StoreError::Conflict`] and writes nothing, in
+//! both stores — also when two processes race for the same head on one PostgreSQL.
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use warroom_core::{
     CommandId, Incident, IncidentId, LinkId, LinkKind, ParticipantId, Recorded, Seq,
@@ -37,12 +44,64 @@ pub struct SessionRecord {
 }
 
 mod observed;
+pub mod postgres;
+pub mod snapshot;
 pub mod sqlite;
 
 pub use warroom_core::api::Summary;
 
 pub use observed::Observed;
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+use crate::clock::Clock;
+
+/// How long command ids are remembered for de-duplication: a client that reconnects within
+/// this window after losing an acknowledgement gets the command acknowledged, not re-applied.
+pub const DEDUP_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Which store to open.
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    /// The SQLite file at this path (created if missing).
+    Sqlite(PathBuf),
+    /// The PostgreSQL database at `url` (`postgres://user:password@host:port/database`),
+    /// through a pool of at most `pool_size` connections.
+    Postgres { url: String, pool_size: usize },
+}
+
+impl StoreChoice {
+    /// Where the store is, for logs and errors: the file, or the database's host and name —
+    /// never the URL itself, which may carry a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => path.display().to_string(),
+            Self::Postgres { url, .. } => postgres::describe(url),
+        }
+    }
+}
+
+/// Opens the chosen store, applying any migrations it still needs; the migrations applied, by
+/// number, beside it. What expires (sessions, remembered command ids) is judged by `clock`.
+pub async fn open(
+    choice: &StoreChoice,
+    clock: Clock,
+) -> Result<(Arc<dyn Store>, Vec<usize>), StoreError> {
+    match choice {
+        StoreChoice::Sqlite(path) => {
+            let path = path.clone();
+            let (store, applied) =
+                tokio::task::spawn_blocking(move || SqliteStore::open_migrated(&path, clock))
+                    .await
+                    .map_err(|e| StoreError::Task(e.to_string()))??;
+            Ok((Arc::new(store), applied))
+        }
+        StoreChoice::Postgres { url, pool_size } => {
+            let (store, applied) = PostgresStore::open(url, *pool_size, clock).await?;
+            Ok((Arc::new(store), applied))
+        }
+    }
+}
 
 /// A boxed future, so that the trait can be used as `dyn Store`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -104,9 +163,14 @@ pub enum StoreError {
     Conflict { expected: Seq, actual: Seq },
     #[error("unknown incident {0}")]
     UnknownIncident(IncidentId),
-    /// The database failed: disk, locks, a broken file.
-    #[error("the database failed: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database failed: disk, locks, a broken file, a lost connection. `transient` says
+    /// whether trying again soon may work (busy, locked, unreachable, the pool exhausted);
+    /// each backend decides it from its own error (`sqlite.rs`, `postgres.rs`).
+    #[error("the database failed: {source}")]
+    Database {
+        source: Box<dyn std::error::Error + Send + Sync>,
+        transient: bool,
+    },
     /// Stored JSON that does not parse (or a value that does not serialise).
     #[error("stored JSON does not parse: {0}")]
     Json(#[from] serde_json::Error),
@@ -116,7 +180,8 @@ pub enum StoreError {
     /// A group commit failed: every write in it failed with it.
     #[error("the commit failed: {0}")]
     Commit(String),
-    /// The database cannot be used by this server (not in WAL mode, a newer schema).
+    /// The database cannot be used by this server (not in WAL mode, a newer schema, a URL
+    /// that does not parse).
     #[error("{0}")]
     Unusable(String),
     /// The store is closing, or its writer thread has stopped.
@@ -137,16 +202,28 @@ impl StoreError {
         matches!(self, Self::Conflict { .. } | Self::UnknownIncident(_))
     }
 
-    /// Whether the store is closed or busy rather than broken: worth trying again soon.
-    pub fn is_unavailable(&self) -> bool {
-        use rusqlite::ErrorCode;
-        match self {
-            Self::Closed => true,
-            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
-                matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
-            }
-            _ => false,
+    /// A failure of the database itself; `transient` when trying again soon may work.
+    pub fn database(
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+        transient: bool,
+    ) -> Self {
+        Self::Database {
+            source: source.into(),
+            transient,
         }
+    }
+
+    /// Whether the store is closed, busy or unreachable rather than broken: worth trying
+    /// again soon.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            Self::Closed
+                | Self::Database {
+                    transient: true,
+                    ..
+                }
+        )
     }
 }
 
@@ -207,4 +284,18 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives `participant` a new display name in every one of their sessions.
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()>;
+}
+
+#[cfg(test)]
+mod tests {
+    /// A schema version means the same in both stores: a migration added to one is added to
+    /// the other, with the same number.
+    #[test]
+    fn both_stores_have_the_same_migrations() {
+        assert_eq!(
+            super::sqlite::schema::MIGRATIONS.len(),
+            super::postgres::schema::MIGRATIONS.len(),
+            "add the migration to store/postgres/schema.rs (or store/sqlite/schema.rs) too"
+        );
+    }
 }

@@ -12,6 +12,8 @@ use super::Auth;
 pub const ADDR: &str = "127.0.0.1:8080";
 /// `--data-dir`, also `warroom export` and `warroom import`'s.
 pub const DATA_DIR: &str = "./warroom-data";
+/// `--database-pool-size`: connections to PostgreSQL, per server.
+pub const DATABASE_POOL_SIZE: u16 = 16;
 /// `--static-dir`: where `cargo xtask run` puts the built app.
 pub const STATIC_DIR: &str = "./dist";
 /// `--auth`.

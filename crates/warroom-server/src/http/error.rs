@@ -298,8 +298,12 @@ mod tests {
                 Code::Internal,
             ),
             (
-                StoreError::from(rusqlite::Error::InvalidQuery).into(),
+                StoreError::database("no such table", false).into(),
                 Code::Internal,
+            ),
+            (
+                StoreError::database("the database is busy or unreachable", true).into(),
+                Code::Unavailable,
             ),
             (RoomError::ShuttingDown.into(), Code::Unavailable),
             (
@@ -321,7 +325,7 @@ mod tests {
                 Code::Internal,
             ),
             (
-                ScriptError::Store(StoreError::from(rusqlite::Error::InvalidQuery)).into(),
+                ScriptError::Store(StoreError::database("no such table", false)).into(),
                 Code::Internal,
             ),
             (

@@ -25,19 +25,29 @@ use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, 
 use crate::clock::Clock;
 
 use super::{
-    Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
+    Append, CommandKey, DEDUP_WINDOW, LinkRecord, Loaded, SessionRecord, Store, StoreError,
+    StoreFuture, Summary,
 };
 
 pub mod backup;
-mod schema;
-pub mod snapshot;
+pub(super) mod schema;
+mod snapshot;
 mod writer;
 
 use writer::{WriteJob, WriteOp};
 
-/// How long command ids are remembered for de-duplication: a client that reconnects within
-/// this window after losing an acknowledgement gets the command acknowledged, not re-applied.
-pub const DEDUP_WINDOW: Duration = Duration::from_secs(7 * 24 * 3600);
+/// SQLite's failures are the store's database failures; busy and locked are worth retrying.
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        let transient = matches!(
+            &err,
+            rusqlite::Error::SqliteFailure(e, _)
+                if matches!(e.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+        );
+        Self::database(err, transient)
+    }
+}
 
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
@@ -49,7 +59,7 @@ pub struct SqliteStore {
     /// Idle read-only connections, reused across reads.
     readers: Arc<Mutex<Vec<Connection>>>,
     /// The incidents whose unusable snapshot has been warned about.
-    warned: Arc<snapshot::Warned>,
+    warned: Arc<super::snapshot::Warned>,
     /// The server's clock: session expiry and the de-duplication window are judged by it (the
     /// writer thread has a copy, for what it stamps and prunes).
     clock: Clock,
@@ -59,23 +69,29 @@ impl SqliteStore {
     /// Opens (creating if needed) the database file `path`, runs pending migrations and starts
     /// the writer thread. What expires (sessions, remembered command ids) is judged by `clock`.
     pub fn open(path: &Path, clock: Clock) -> Result<Self, StoreError> {
+        Self::open_migrated(path, clock).map(|(store, _)| store)
+    }
+
+    /// [`SqliteStore::open`], saying which migrations (by number) it applied.
+    pub fn open_migrated(path: &Path, clock: Clock) -> Result<(Self, Vec<usize>), StoreError> {
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
-        schema::migrate(&mut conn)?;
+        let applied = schema::migrate(&mut conn)?;
         schema::prune_commands(&conn, clock.unix_secs())?;
         let (tx, rx) = std_mpsc::channel::<WriteJob>();
         let writer_thread = std::thread::Builder::new()
             .name("warroom-sqlite-writer".into())
             .spawn(move || writer::writer_loop(conn, rx, clock))
             .map_err(StoreError::Thread)?;
-        Ok(Self {
+        let store = Self {
             path: path.to_owned(),
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(writer_thread)),
             readers: Arc::default(),
             warned: Arc::default(),
             clock,
-        })
+        };
+        Ok((store, applied))
     }
 
     /// Hands a write to the writer thread and waits until it is committed.

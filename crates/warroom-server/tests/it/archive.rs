@@ -153,16 +153,20 @@ async fn export_then_import_then_export_gives_the_same_bytes() {
     let (incident, _) = work_an_incident(&first).await;
     let over_http = export_json(&first, &incident).await;
 
-    // The command reads the database of a running server (SQLite's WAL lets it).
-    let data = first.data_dir();
-    let printed = warroom(&[
-        "export".as_ref(),
-        incident.as_str().as_ref(),
-        "--format".as_ref(),
-        "json".as_ref(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
-    ])
+    // The command reads the store of a running server (SQLite's WAL lets it; PostgreSQL is a
+    // server).
+    let store = first.store_flags();
+    let with_store = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+        all.extend(store.iter().cloned());
+        all
+    };
+    let printed = warroom(&with_store(&[
+        "export",
+        incident.as_str(),
+        "--format",
+        "json",
+    ]))
     .await;
     assert!(
         printed.ok() == over_http,
@@ -172,16 +176,15 @@ async fn export_then_import_then_export_gives_the_same_bytes() {
     let file = scratch.path().join("export.json");
     let md_file = scratch.path().join("export.md");
     for (format, output) in [("json", &file), ("md", &md_file)] {
-        let run = warroom(&[
-            "export".as_ref(),
-            incident.as_str().as_ref(),
-            "--format".as_ref(),
-            format.as_ref(),
-            "--output".as_ref(),
-            output.as_os_str(),
-            "--data-dir".as_ref(),
-            data.as_os_str(),
-        ])
+        let output = output.to_str().unwrap();
+        let run = warroom(&with_store(&[
+            "export",
+            incident.as_str(),
+            "--format",
+            format,
+            "--output",
+            output,
+        ]))
         .await;
         assert_eq!(run.ok(), "", "nothing printed with --output");
     }
@@ -195,11 +198,11 @@ async fn export_then_import_then_export_gives_the_same_bytes() {
     let mut second = Server::start().await;
     second.terminate();
     second.exited().await;
-    let fresh = second.data_dir();
+    let fresh = second.store_flags();
     let import = |extra: &'static [&'static str]| {
         let mut args: Vec<std::ffi::OsString> = vec!["import".into(), file.clone().into()];
         args.extend(extra.iter().map(Into::into));
-        args.extend(["--data-dir".into(), fresh.clone().into()]);
+        args.extend(fresh.iter().map(Into::into));
         async move { warroom(&args).await }
     };
     let run = import(&[]).await;
@@ -266,15 +269,17 @@ async fn export_then_import_then_export_gives_the_same_bytes() {
 async fn the_commands_refuse_what_they_cannot_do_and_say_why() {
     let server = Server::start().await;
     let (incident, _) = work_an_incident(&server).await;
-    let data = server.data_dir();
-    let data = data.to_str().unwrap();
+    let store = server.store_flags();
+    let store: Vec<&str> = store.iter().map(String::as_str).collect();
 
-    let run = warroom(&["export", "nope", "--data-dir", data]).await;
+    let run = warroom(&[&["export", "nope"], store.as_slice()].concat()).await;
     run.failed_saying("there is no incident nope");
     assert_eq!(run.stdout, "");
-    warroom(&["export", "no pe", "--data-dir", data])
+    warroom(&[&["export", "no pe"], store.as_slice()].concat())
         .await
         .failed_saying("bad incident id");
+    // From here on, the commands on a data directory of their own: SQLite's file, on either
+    // run of the suite (a missing file is SQLite's case).
     let nowhere = tempfile::tempdir().unwrap();
     let nowhere = nowhere.path().join("missing");
     let nowhere = nowhere.to_str().unwrap();
@@ -356,6 +361,19 @@ async fn the_commands_explain_themselves() {
     for (command, words) in [
         ("export", ["--format", "--output", "--data-dir"]),
         ("import", ["--new-id", "--data-dir", "standard input"]),
+        (
+            "export",
+            ["--database-url", "postgres://", "--database-pool-size"],
+        ),
+        (
+            "import",
+            ["--database-url", "WARROOM_DATABASE_URL", "--data-dir"],
+        ),
+        ("migrate", ["--database-url", "--data-dir", "newer schema"]),
+        (
+            "serve",
+            ["--database-url", "--database-pool-size", "SQLite"],
+        ),
     ] {
         let run = warroom(&[command, "--help"]).await;
         let help = run.ok();
@@ -368,4 +386,5 @@ async fn the_commands_explain_themselves() {
     }
     let run = warroom(&["--help"]).await;
     assert!(run.ok().contains("export") && run.stdout.contains("import"));
+    assert!(run.stdout.contains("migrate"), "{}", run.stdout);
 }

@@ -2,6 +2,9 @@
 //! process in the middle of a burst of notes from several clients, opens with the real binary
 //! and holds every event acknowledged before the backup began — a prefix of the live log,
 //! nothing torn. FILE is never overwritten without `--force`, and the exit codes say why.
+//!
+//! SQLite only, on either run of the suite: `warroom backup` copies the SQLite file (a
+//! PostgreSQL deployment backs up with the database's own tools, `pg_dump` or base backups).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -37,7 +40,7 @@ async fn export_from(dir: &Path, incident: &IncidentId) -> Export {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_during_a_write_burst_holds_every_event_acknowledged_before_it_began() {
-    let server = Server::start_with(&["--rate-limit", "1000", "--rate-burst", "1000"]).await;
+    let server = Server::start_sqlite_with(&["--rate-limit", "1000", "--rate-burst", "1000"]).await;
     let incident = server
         .declare("p-alice", "Alice", "Disk filling on db-3")
         .await;
@@ -127,7 +130,7 @@ async fn a_backup_during_a_write_burst_holds_every_event_acknowledged_before_it_
 
 #[tokio::test]
 async fn a_backup_never_overwrites_without_force_and_says_why_by_its_exit_code() {
-    let server = Server::start().await;
+    let server = Server::start_sqlite().await;
     let incident = server.declare("p-alice", "Alice", "Cache stampede").await;
     let mut alice = Client::join(&server, &incident, "p-alice").await;
     alice.post("c-1", "first").await;

@@ -3,6 +3,10 @@
 //! the real server must open it and serve the board it records, using its snapshot (which is
 //! still the store's format). And a snapshot is only a cache: one that no longer decodes, or
 //! of another format, is ignored, and the incident is rebuilt from its whole log.
+//!
+//! SQLite only, on either run of the suite: the fixture is a SQLite database (what the first
+//! release wrote), and the spoilt snapshots are made by editing the file. The snapshot rules
+//! themselves are shared by both stores (`store/snapshot.rs`).
 
 use warroom_core::{
     ActionId, ActionState, ChecklistId, Incident, IncidentId, ItemState, NoteId, ParticipantId,
@@ -25,7 +29,7 @@ fn participant(id: &str) -> ParticipantId {
 /// with the file while no server was running.
 async fn serve_fixture(prepare: impl FnOnce(&rusqlite::Connection)) -> Server {
     // A first run makes the data directory; the fixture replaces its empty database.
-    let mut first = Server::start().await;
+    let mut first = Server::start_sqlite().await;
     first.terminate();
     first.exited().await;
     std::fs::create_dir_all(first.data_dir()).expect("the data directory");

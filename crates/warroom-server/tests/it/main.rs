@@ -1,6 +1,9 @@
 //! The server's integration tests: one binary that starts the real `warroom` executable on
 //! port 0 with a temporary data directory, and talks to it as browsers would, over real
-//! WebSockets and plain HTTP.
+//! WebSockets and plain HTTP. The same tests run on either store: SQLite by default,
+//! PostgreSQL with `WARROOM_TEST_STORE=postgres` (`support/store.rs`; `cargo xtask test` runs
+//! both). What only SQLite has (the frozen fixture, a data directory's file) stays on SQLite,
+//! saying why.
 //!
 //! - [`support`]: the child server process, a WebSocket client that folds what it receives,
 //!   and a tiny HTTP client.
@@ -19,6 +22,8 @@
 //!   not connected to the others within the heartbeat timeout; one that only listens stays.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
 //! - [`startup`]: a SIGTERM right after the up-line is a graceful stop, the database made.
+//! - [`stores`]: the store through the library: `warroom migrate` (once, then nothing, a
+//!   newer schema refused) and two writers racing for one head (one wins, one conflicts).
 //! - [`hostile`]: oversized, malformed, flooding, cross-origin and stalled clients.
 //! - [`identity`]: nobody can act as somebody else — hello, every HTTP endpoint, the script,
 //!   delete, proxy headers — and sessions are issued, renamed and ended by the server.
@@ -60,6 +65,7 @@ mod presence;
 mod race;
 mod resume;
 mod startup;
+mod stores;
 mod support;
 mod sync;
 mod timeline;

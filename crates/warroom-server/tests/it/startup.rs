@@ -1,5 +1,6 @@
-//! "Up" means up: once the server has printed its up-line, its data directory and database
-//! exist and a SIGTERM is a graceful stop (exit code 0), however soon it comes.
+//! "Up" means up: once the server has printed its up-line, its store exists with its schema
+//! (the SQLite file, or the migrated PostgreSQL database) and a SIGTERM is a graceful stop
+//! (exit code 0), however soon it comes.
 
 use crate::support::Server;
 
@@ -15,7 +16,9 @@ async fn a_sigterm_right_after_the_up_line_is_a_graceful_stop() {
             "attempt {attempt}: a clean exit on SIGTERM: {status}; its log:\n{}",
             server.log()
         );
-        let db = server.data_dir().join("warroom.sqlite3");
-        assert!(db.exists(), "attempt {attempt}: {} exists", db.display());
+        assert!(
+            server.store_made().await,
+            "attempt {attempt}: the store is made"
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! What every test needs to talk to a real server: the child process ([`Server`]), a WebSocket
 //! client that checks and folds what it receives ([`Client`]), a tiny HTTP/1.1 client, TLS for
 //! both with a certificate made for the run ([`TestTls`]), the `warroom` commands that work
-//! on a data directory directly ([`warroom`]), and a strict reader of Prometheus text
-//! ([`prometheus`]).
+//! on a data directory directly ([`warroom`]), on the store the suite runs against (SQLite,
+//! or with `WARROOM_TEST_STORE=postgres` a PostgreSQL database per server), and a strict
+//! reader of Prometheus text ([`prometheus`]).
 //!
 //! Nothing here asserts anything about the server's behaviour beyond the protocol's own
 //! promises, which every client checks as it reads: events arrive in order without gaps or
@@ -13,6 +14,7 @@ mod client;
 mod http;
 pub mod prometheus;
 mod server;
+mod store;
 mod tls;
 
 use std::time::Duration;
@@ -21,6 +23,7 @@ pub use cli::{warroom, warroom_with_input};
 pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
 pub use http::Response as HttpResponse;
 pub use server::{Person, Server};
+pub use store::ScratchStore;
 pub use tls::TestTls;
 use warroom_core::{Command, NoteKind};
 

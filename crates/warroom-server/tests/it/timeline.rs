@@ -11,12 +11,14 @@
 //! WebSocket; the Markdown is checked section by section and its timeline row by row against
 //! the source rows.
 
+use std::ffi::OsStr;
+
 use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
 use serde_json::{Value, json};
 use warroom_core::export::md_escape;
 use warroom_core::{Command, IncidentId, Owner, TextId};
 
-use crate::support::{Answer, Client, Server, warroom};
+use crate::support::{Answer, Client, ScratchStore, Server, warroom};
 
 const CORPUS: &str = include_str!("../fixtures/gitlab-2017-01-31.csv");
 
@@ -408,6 +410,10 @@ async fn warroom_import_timeline_enters_a_file_or_names_its_first_bad_row() {
     run.failed_saying("line 2: unknown precision \"roughly\"");
     assert!(!data.exists(), "nothing written");
 
+    // The honest file, into a store of the suite's kind (SQLite's file, or PostgreSQL).
+    let scratch = ScratchStore::new().await;
+    let store: Vec<&OsStr> = scratch.flags.iter().map(OsStr::new).collect();
+
     let run = warroom(&[
         "import".as_ref(),
         "--timeline".as_ref(),
@@ -418,8 +424,8 @@ async fn warroom_import_timeline_enters_a_file_or_names_its_first_bad_row() {
         "sev2".as_ref(),
         "--by".as_ref(),
         "Pat".as_ref(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
+        store[0],
+        store[1],
     ])
     .await;
     let printed = run.ok();
@@ -443,8 +449,8 @@ async fn warroom_import_timeline_enters_a_file_or_names_its_first_bad_row() {
         id.as_ref(),
         "--format".as_ref(),
         "json".as_ref(),
-        "--data-dir".as_ref(),
-        data.as_os_str(),
+        store[0],
+        store[1],
     ])
     .await;
     let export: warroom_core::export::Export = serde_json::from_str(run.ok()).unwrap();

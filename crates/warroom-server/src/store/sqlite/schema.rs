@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use super::DEDUP_WINDOW;
+use crate::store::DEDUP_WINDOW;
 use crate::store::StoreError;
 
-/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran. The
+/// PostgreSQL schema (`postgres/schema.rs`) means the same, migration by migration.
+pub(in crate::store) const MIGRATIONS: &[&str] = &[
     r"
     CREATE TABLE incidents (
         id TEXT PRIMARY KEY NOT NULL,
@@ -92,7 +93,9 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+/// Applies the migrations the database has not had; their numbers (from 1). A database of a
+/// newer schema than this server knows is refused, untouched.
+pub(super) fn migrate(conn: &mut Connection) -> Result<Vec<usize>, StoreError> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version > MIGRATIONS.len() {
         return Err(StoreError::Unusable(format!(
@@ -101,14 +104,16 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             MIGRATIONS.len()
         )));
     }
+    let mut applied = Vec::new();
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i + 1)?;
         tx.commit()?;
         tracing::info!(version = i + 1, "applied schema migration");
+        applied.push(i + 1);
     }
-    Ok(())
+    Ok(applied)
 }
 
 /// Whether the database on `conn` is at exactly the schema this server migrates to: a

@@ -1,30 +1,11 @@
-//! Snapshots are a cache of the board, never the record: the log is. Each row says which
-//! encoding of the board it holds ([`FORMAT`]); a row of another format, or one that does not
-//! decode into a board of its own sequence, is ignored — with one warning per incident — and
-//! the room is given the whole log to rebuild from. So a change to how the board is encoded
-//! costs one replay per incident, never an incident that cannot be opened.
-//!
-//! The store keeps the board in the compact encoding of the `snapshot` message
-//! ([`BoardWire`], notes column by column), not in `Incident`'s plain serde form: for a board
-//! of 100,000 notes the plain form is three times the bytes (20.6 MB against 6.4 MB) and
-//! takes three times as long to write, which a snapshot written by the group-commit thread
-//! and read by every room that loads cannot afford. The choice is this module's, named by
-//! [`FORMAT`]: when the wire's encoding changes, the number changes with it.
-
-use std::collections::HashSet;
-use std::sync::Mutex;
+//! SQLite's half of snapshots: the row it writes and reads. What a snapshot holds, and when
+//! one is ignored, is `store/snapshot.rs`'s.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use warroom_core::protocol::{BoardFromWire, BoardWire};
 use warroom_core::{Incident, IncidentId, Seq};
 
 use crate::store::StoreError;
-
-/// The encoding of the board this server writes in `snapshots.state`. Bump it whenever that
-/// encoding ([`BoardWire`]) changes shape: rows of any other number are then rebuilt from the
-/// log. 1 is the encoding of the first release, notes column by column (rows from before the
-/// `format` column hold it).
-pub const FORMAT: i64 = 1;
+use crate::store::snapshot::{FORMAT, Warned, decode, encode};
 
 /// Stores `board` as the incident's snapshot, in this server's format.
 pub(super) fn write(
@@ -32,7 +13,7 @@ pub(super) fn write(
     incident: &IncidentId,
     board: &Incident,
 ) -> Result<(), StoreError> {
-    let json = serde_json::to_string(&BoardWire(board))?;
+    let json = encode(board)?;
     conn.prepare_cached(
         "INSERT INTO snapshots (incident, seq, state, format) VALUES (?1, ?2, ?3, ?4) \
          ON CONFLICT (incident) DO UPDATE SET seq = excluded.seq, state = excluded.state, \
@@ -40,21 +21,6 @@ pub(super) fn write(
     )?
     .execute(params![incident.as_str(), board.seq, json, FORMAT])?;
     Ok(())
-}
-
-/// The incidents whose unusable snapshot was already warned about (each once per process; a
-/// room that unloads and loads again reads the same row).
-#[derive(Default)]
-pub(super) struct Warned(Mutex<HashSet<IncidentId>>);
-
-impl Warned {
-    /// Whether this is the first unusable snapshot of `incident` this process has seen.
-    fn first(&self, incident: &IncidentId) -> bool {
-        self.0
-            .lock()
-            .expect("the warned set is never poisoned")
-            .insert(incident.clone())
-    }
 }
 
 /// The incident's snapshot if it is one this server can use; `None` when there is none, or
@@ -70,30 +36,7 @@ pub(super) fn read(
             Ok((row.get(0)?, row.get(1)?, row.get(2)?))
         })
         .optional()?;
-    let Some((seq, format, json)) = row else {
-        return Ok(None);
-    };
-    let unusable = if format == FORMAT {
-        match serde_json::from_str::<BoardFromWire>(&json).map(|b| *b.0) {
-            Ok(board) if board.seq == seq => return Ok(Some(board)),
-            Ok(board) => format!("it holds the board of seq {} under seq {seq}", board.seq),
-            Err(err) => format!("it does not decode: {err}"),
-        }
-    } else {
-        format!("it is of format {format}, and this server reads format {FORMAT}")
-    };
-    let first = warned.first(incident);
-    if first {
-        tracing::warn!(
-            %incident,
-            seq,
-            reason = %unusable,
-            "stored snapshot ignored; rebuilding the board from the whole log"
-        );
-    } else {
-        tracing::debug!(%incident, seq, "stored snapshot ignored again");
-    }
-    Ok(None)
+    Ok(row.and_then(|(seq, format, json)| decode(incident, (seq, format, &json), warned)))
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ pub async fn warroom_with_input<S: AsRef<OsStr>>(args: &[S], input: Option<&str>
         .env("NO_COLOR", "1")
         .env("WARROOM_LOG", "info")
         .env_remove("WARROOM_DATA_DIR")
+        .env_remove("WARROOM_DATABASE_URL")
         .env_remove("WARROOM_TLS_CERT")
         .env_remove("WARROOM_TLS_KEY")
         .stdin(if input.is_some() {

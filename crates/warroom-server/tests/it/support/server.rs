@@ -1,7 +1,8 @@
 //! The real `warroom` binary as a child process: started on port 0 in a temporary data
-//! directory, over plain http or (with a certificate made for the run) https, stopped
-//! gracefully (SIGTERM) or killed (SIGKILL), and started again on the same directory. A child
-//! still running when its [`Server`] is dropped is killed.
+//! directory, on the store the suite runs against (`store.rs`: SQLite there, or a PostgreSQL
+//! database of its own), over plain http or (with a certificate made for the run) https,
+//! stopped gracefully (SIGTERM) or killed (SIGKILL), and started again on the same data. A
+//! child still running when its [`Server`] is dropped is killed.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,6 +18,7 @@ use tokio_tungstenite::tungstenite::handshake::client::Request;
 use warroom_core::{IncidentId, ParticipantId, TextId};
 
 use super::WAIT;
+use super::store::TestStore;
 use super::tls::{self, Stream, TestTls};
 
 /// One run of the server. Several runs in a row share a data directory.
@@ -27,6 +29,8 @@ pub struct Server {
     pub port: u16,
     /// The data directory, deleted when the last run that uses it is dropped.
     dir: Arc<TempDir>,
+    /// Where the data is kept, shared by every run on `dir`.
+    store: Arc<TestStore>,
     /// The extra flags this run was started with, reused by [`Server::start_again`].
     flags: Vec<String>,
     /// The certificate the server serves with and its clients trust, when it speaks TLS.
@@ -54,9 +58,25 @@ impl Server {
 
     /// Starts a server with a fresh data directory and extra flags, e.g. `["--rate-limit", "5"]`.
     pub async fn start_with(flags: &[&str]) -> Self {
+        let store = TestStore::chosen().await;
+        Self::start_on(store, flags).await
+    }
+
+    /// Starts a server on SQLite whichever store the suite runs against, for what only
+    /// SQLite has (its file, the frozen SQLite fixture).
+    pub async fn start_sqlite() -> Self {
+        Self::start_sqlite_with(&[]).await
+    }
+
+    /// [`Server::start_sqlite`] with extra flags.
+    pub async fn start_sqlite_with(flags: &[&str]) -> Self {
+        Self::start_on(TestStore::Sqlite, flags).await
+    }
+
+    async fn start_on(store: TestStore, flags: &[&str]) -> Self {
         let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
         let flags = flags.iter().map(|f| (*f).to_owned()).collect();
-        Self::spawn(dir, flags, None, 1, Arc::default()).await
+        Self::spawn(dir, Arc::new(store), flags, None, 1, Arc::default()).await
     }
 
     /// Starts a server that speaks https and wss (`--tls-cert`, `--tls-key`) with a
@@ -68,7 +88,8 @@ impl Server {
         let mut all: Vec<String> = vec!["--tls-cert".into(), path_flag(&tls.cert)];
         all.extend(["--tls-key".into(), path_flag(&tls.key)]);
         all.extend(flags.iter().map(|f| (*f).to_owned()));
-        Self::spawn(dir, all, Some(tls), 1, Arc::default()).await
+        let store = Arc::new(TestStore::chosen().await);
+        Self::spawn(dir, store, all, Some(tls), 1, Arc::default()).await
     }
 
     /// Starts another run on this run's data directory and flags (on a new port). Stop this
@@ -76,6 +97,7 @@ impl Server {
     pub async fn start_again(&self) -> Self {
         Self::spawn(
             Arc::clone(&self.dir),
+            Arc::clone(&self.store),
             self.flags.clone(),
             self.tls.clone(),
             self.run + 1,
@@ -86,6 +108,7 @@ impl Server {
 
     async fn spawn(
         dir: Arc<TempDir>,
+        store: Arc<TestStore>,
         flags: Vec<String>,
         tls: Option<Arc<TestTls>>,
         run: usize,
@@ -95,8 +118,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
             .arg("serve")
             .args(["--addr", "127.0.0.1:0"])
-            .arg("--data-dir")
-            .arg(dir.path().join("data"))
+            .args(store.flags(&dir.path().join("data")))
             .arg("--static-dir")
             .arg(dir.path().join("nothing"))
             .args(&flags)
@@ -104,6 +126,9 @@ impl Server {
             .env_remove("WARROOM_ADDR")
             .env_remove("WARROOM_ALLOWED_ORIGINS")
             .env_remove("WARROOM_AUTH")
+            .env_remove("WARROOM_DATA_DIR")
+            .env_remove("WARROOM_DATABASE_URL")
+            .env_remove("WARROOM_DATABASE_POOL_SIZE")
             .env_remove("WARROOM_JOIN_CODE")
             .env_remove("WARROOM_TLS_CERT")
             .env_remove("WARROOM_TLS_KEY")
@@ -135,6 +160,7 @@ impl Server {
             _stdout: stdout,
             port,
             dir,
+            store,
             flags,
             tls,
             run,
@@ -240,6 +266,35 @@ impl Server {
     /// work on it directly.
     pub fn data_dir(&self) -> std::path::PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// The flags that point a `warroom` command (`export`, `import`, `migrate`) at this
+    /// server's data: `--data-dir DIR`, or `--database-url URL` on PostgreSQL.
+    pub fn store_flags(&self) -> Vec<String> {
+        self.store.flags(&self.data_dir())
+    }
+
+    /// Everything the store holds, as bytes: the SQLite file and its WAL, or every row of
+    /// every table as text. What someone who carried off the database would have.
+    pub async fn stored_bytes(&self) -> Vec<u8> {
+        match self.store.as_ref() {
+            TestStore::Sqlite => {
+                let db = self.data_dir().join("warroom.sqlite3");
+                let mut bytes = std::fs::read(&db).expect("the database file");
+                let wal = std::fs::read(self.data_dir().join("warroom.sqlite3-wal"));
+                bytes.extend(wal.unwrap_or_default());
+                bytes
+            }
+            TestStore::Postgres(db) => db.dump().await.into_bytes(),
+        }
+    }
+
+    /// Whether the store exists and has its schema: the SQLite file, or a migrated database.
+    pub async fn store_made(&self) -> bool {
+        match self.store.as_ref() {
+            TestStore::Sqlite => self.data_dir().join("warroom.sqlite3").exists(),
+            TestStore::Postgres(db) => db.schema_version().await > 0,
+        }
     }
 
     /// `GET path` as the signed-in person "p-reader": the whole response, headers and body.
