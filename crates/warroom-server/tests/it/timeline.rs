@@ -5,13 +5,12 @@
 //! into `tests/fixtures/gitlab-2017-01-31.csv` (the source's own times where it gives them,
 //! `about` where it gives them roughly; names as the postmortem gives them, "team member N").
 //!
-//! The rules refuse a start more than 30 days back, so the corpus is replayed shifted: its
-//! first row two days ago, every row at the source's offset from it. Through the server it is
-//! uploaded, then the commander sets the impact window and adds a follow-up over the
+//! The corpus is replayed at its own times, in 2017: the bounds of a backdated time are the
+//! incident's (and 2000), never the server clock's. Through the server it is uploaded, then the commander sets the impact window and adds a follow-up over the
 //! WebSocket; the Markdown is checked section by section and its timeline row by row against
 //! the source rows.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use warroom_core::export::md_escape;
 use warroom_core::{Command, IncidentId, Owner, TextId};
@@ -20,7 +19,7 @@ use crate::support::{Answer, Client, Server, warroom};
 
 const CORPUS: &str = include_str!("../fixtures/gitlab-2017-01-31.csv");
 
-/// A source row: its time (shifted), precision, actor, kind and text.
+/// A source row: its time, precision, actor, kind and text.
 #[derive(Debug, Clone)]
 struct Source {
     at: DateTime<Utc>,
@@ -30,22 +29,17 @@ struct Source {
     text: String,
 }
 
-/// The corpus shifted so that its first row is two days ago (to the minute), as a CSV file and
-/// as rows.
-fn shifted() -> (String, Vec<Source>) {
-    let start = Utc::now() - Duration::days(2);
-    let start = start.with_second(0).unwrap().with_nanosecond(0).unwrap();
+/// The corpus at its own times, as a CSV file and as rows.
+fn corpus() -> (String, Vec<Source>) {
     let mut lines = CORPUS.lines();
     let mut csv = format!("{}\n", lines.next().unwrap());
     let mut rows = Vec::new();
-    let mut first = None;
     for line in lines {
         let (time, rest) = line.split_once(',').unwrap();
         let t = NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M")
             .unwrap()
             .and_utc();
-        let first = *first.get_or_insert(t);
-        let at = start + (t - first);
+        let at = t;
         csv.push_str(&format!("{},{rest}\n", at.format("%Y-%m-%d %H:%M")));
         let mut fields = rest.splitn(4, ',');
         let precision = fields.next().unwrap();
@@ -112,7 +106,7 @@ fn upload(title: &str, text: &str) -> Value {
 async fn a_public_postmortem_replayed_from_its_timeline() {
     let server = Server::start().await;
     let alice = server.person_named("p-alice", "Alice").await;
-    let (csv, source) = shifted();
+    let (csv, source) = corpus();
 
     let (status, reply) = server
         .request_as(
@@ -386,7 +380,7 @@ async fn a_bad_row_is_named_and_nothing_is_written() {
 #[tokio::test]
 async fn warroom_import_timeline_enters_a_file_or_names_its_first_bad_row() {
     let dir = tempfile::tempdir().unwrap();
-    let (csv, source) = shifted();
+    let (csv, source) = corpus();
     let file = dir.path().join("timeline.csv");
     std::fs::write(&file, &csv).unwrap();
     let data = dir.path().join("data");
