@@ -116,6 +116,24 @@ pub struct TimelineUpload {
     pub text: String,
 }
 
+/// The body of `POST /api/incidents/{id}/timeline`: a timeline file (see `import`) entered into
+/// an incident that exists, open or closed, by its commander — every row or none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineAppend {
+    /// The file's text, CSV or JSON (at most `import::MAX_TIMELINE_BYTES` bytes).
+    pub text: String,
+}
+
+/// The answer to `POST /api/incidents/{id}/timeline`: how many rows were entered, and the
+/// sequences of the events written (`from` to `to`, the people's joins among them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineAppended {
+    pub rows: usize,
+    pub from: Seq,
+    pub to: Seq,
+}
+
 /// The body of `POST /api/incidents/{id}/links`: the commander makes an invitation (restricted
 /// incidents) or a read-only observer link.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

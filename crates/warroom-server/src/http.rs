@@ -42,6 +42,7 @@ mod incidents;
 mod links;
 mod oidc;
 mod session;
+mod timeline;
 mod upgrade;
 
 pub use error::ApiError;
@@ -97,6 +98,7 @@ pub fn app(state: AppState) -> Router {
             get(incidents::get).delete(incidents::delete),
         )
         .route("/incidents/{id}/script", get(incidents::script))
+        .route("/incidents/{id}/timeline", post(timeline::append))
         .route("/incidents/{id}/links", post(links::create))
         .route("/links/accept", post(links::accept))
         .route("/scenarios", get(incidents::list_scenarios))

@@ -228,6 +228,27 @@ impl Rooms {
         answer.await.map_err(|_| RoomError::ShuttingDown)
     }
 
+    /// Enters a timeline file's `rows` into `incident` as `participant`'s import, all or
+    /// nothing, through its room (the only writer of its log).
+    pub async fn import_timeline(
+        self: &Arc<Self>,
+        incident: &IncidentId,
+        participant: &ParticipantId,
+        rows: Vec<warroom_core::import::Row>,
+    ) -> Result<Result<Vec<warroom_core::Recorded>, crate::room::ImportError>, RoomError> {
+        let room = self.get(incident).await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let msg = crate::room::RoomMsg::Import {
+            participant: participant.clone(),
+            rows,
+            reply,
+        };
+        if room.send(msg).await.is_err() {
+            return Err(RoomError::ShuttingDown);
+        }
+        answer.await.map_err(|_| RoomError::ShuttingDown)
+    }
+
     /// Declares a new incident with a fresh unguessable id; the declarer is its commander.
     /// A `restricted` one is restricted in the same write, so it is never seen open.
     pub async fn declare(
