@@ -103,6 +103,13 @@ pub struct DeclareRequest {
     /// How exact `occurred_at` is (`exact` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// When customers began to be affected, if known: set in the same write as the
+    /// declaration, as the commander's `set_impact` (its bounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_start: Option<Timestamp>,
+    /// When the impact ended, if known; only with `impact_start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_end: Option<Timestamp>,
 }
 
 /// The body of `POST /api/incidents/timeline`: a new incident recorded after the fact, entered

@@ -250,12 +250,15 @@ impl Rooms {
     }
 
     /// Declares a new incident with a fresh unguessable id; the declarer is its commander.
-    /// A `restricted` one is restricted in the same write, so it is never seen open.
+    /// A `restricted` one is restricted in the same write, so it is never seen open; `then`
+    /// are the declarer's further commands of that write (an impact window recorded after
+    /// the fact), each refused as the declaration would be.
     pub async fn declare(
         &self,
         declarer: &ParticipantId,
         command: &Command,
         restricted: bool,
+        then: &[Command],
     ) -> Result<IncidentId, DeclareError> {
         let id = new_incident_id();
         let mut state = None;
@@ -270,6 +273,9 @@ impl Rooms {
             events.extend(
                 execute(&mut state, &Command::Restrict, &ctx).map_err(DeclareError::Rejected)?,
             );
+        }
+        for command in then {
+            events.extend(execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?);
         }
         let incident = state.as_ref().ok_or_else(|| {
             DeclareError::Rejected(Rejection::new(
@@ -370,7 +376,7 @@ mod tests {
             occurred_at: None,
             precision: None,
         };
-        let id = rooms.declare(&alice, &declare, false).await.unwrap();
+        let id = rooms.declare(&alice, &declare, false, &[]).await.unwrap();
         let note = Command::PostNote {
             kind: warroom_core::NoteKind::Observation,
             text: "502s from the edge".into(),
