@@ -125,7 +125,7 @@ describe('recording after the fact', () => {
       const recorder = page.getByRole('region', { name: 'Board at this moment' });
       await recorder.waitFor();
       await recorder.getByRole('listitem').filter({ hasText: 'Pause the billing run' })
-        .getByText('imported', { exact: true }).waitFor();
+        .getByText('imported', { exact: true }).first().waitFor();
       const [md] = await Promise.all([
         page.waitForEvent('download'),
         page.getByRole('link', { name: 'Download the postmortem draft (Markdown)' }).click(),
