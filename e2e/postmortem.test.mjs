@@ -1,5 +1,5 @@
 // Recording after the fact and reviewing it: an incident declared retrospectively (over the
-// API: the lobby has no control for it yet) says so on its board; a note backdated through
+// API here; the lobby's control is after-the-fact.test.mjs's) says so on its board; a note backdated through
 // the composer's "When did it happen?" shows when it happened, "≈" and "entered later"; the
 // Postmortem panel sets the impact window and adds a follow-up with a due date; the
 // review scrubbed to before a handoff shows the metrics of that moment without it, the

@@ -124,6 +124,20 @@ pub async fn create_link(
     .await
 }
 
+/// Enters a timeline file (CSV or JSON) into `incident`, every row or none: the commander's.
+pub async fn import_timeline(
+    incident: &warroom_core::IncidentId,
+    text: String,
+) -> Result<warroom_core::api::TimelineAppended, String> {
+    let body = json(&warroom_core::api::TimelineAppend { text })?;
+    request(
+        "POST",
+        &format!("/api/incidents/{incident}/timeline"),
+        Some(body),
+    )
+    .await
+}
+
 /// Opens a link's token: an invitation makes the signed-in person a member, an observer link
 /// gives this browser a read-only view of its incident. The error keeps the HTTP status: 401
 /// (an invitation needs someone signed in), 410 (expired or revoked), 404 (no such link).

@@ -1,6 +1,6 @@
 //! The lobby: who you are (change name, sign out), the incidents (active first, exercises
 //! apart), and declaring a new one in at most three interactions (title, optionally severity
-//! or exercise, Declare).
+//! or exercise, Declare) — or recording one after the fact (`after_the_fact.rs`).
 
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
@@ -12,6 +12,8 @@ use crate::clock::{Clock, t_plus};
 use crate::identity::Identity;
 use crate::route::{Route, Router};
 use crate::widgets::{AppLink, SignInPanel, ThemeToggle};
+
+mod after_the_fact;
 
 /// How often the lobby refreshes its list.
 const REFRESH_MS: u32 = 5_000;
@@ -325,6 +327,8 @@ fn DeclareForm() -> impl IntoView {
                 retrospective: false,
                 occurred_at: None,
                 precision: None,
+                impact_start: None,
+                impact_end: None,
             };
             match api::declare(&request).await {
                 Ok(declared) => router.go(Route::Board(declared.id)),
@@ -389,6 +393,7 @@ fn DeclareForm() -> impl IntoView {
                 </button>
             </form>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <after_the_fact::AfterTheFact />
         </section>
     }
 }

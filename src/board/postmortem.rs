@@ -1,7 +1,8 @@
-//! The postmortem panel of the live board: the commander renames the incident and sets the
-//! impact window and statement; anyone on the incident adds follow-ups and changes their
-//! state. These commands are taken after the incident is closed too (`decide::postmortem`'s
-//! `after_close`); the rules are warroom-core's.
+//! The postmortem panel of the live board: the commander renames the incident, sets the
+//! impact window and statement and imports a timeline file (`import.rs`); anyone on the
+//! incident adds follow-ups and changes their state. These are taken after the incident is
+//! closed too (`decide::postmortem`'s `after_close`, `import::into_existing`); the rules are
+//! warroom-core's.
 
 use leptos::prelude::*;
 use warroom_core::{Command, CommandId, FollowUpState, Owner, Role};
@@ -11,6 +12,8 @@ use crate::board::timeline::composer::when_happened;
 use crate::board::{Board, holds, slice};
 use crate::identity::Identity;
 use crate::widgets::CommandResult;
+
+mod import;
 
 #[component]
 pub fn PostmortemPanel() -> impl IntoView {
@@ -129,6 +132,7 @@ pub fn PostmortemPanel() -> impl IntoView {
                         <textarea id="pm-statement" rows="2" prop:value=move || statement.get() on:input=move |ev| statement.set(event_target_value(&ev))></textarea>
                         <button type="submit">"Set impact"</button>
                     </form>
+                    <import::ImportTimeline />
                 </Show>
                 <h3>"Follow-ups"</h3>
                 <ul>

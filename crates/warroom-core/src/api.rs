@@ -103,6 +103,13 @@ pub struct DeclareRequest {
     /// How exact `occurred_at` is (`exact` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// When customers began to be affected, if known: set in the same write as the
+    /// declaration, as the commander's `set_impact` (its bounds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_start: Option<Timestamp>,
+    /// When the impact ended, if known; only with `impact_start`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impact_end: Option<Timestamp>,
 }
 
 /// The body of `POST /api/incidents/timeline`: a new incident recorded after the fact, entered
@@ -114,6 +121,24 @@ pub struct TimelineUpload {
     pub severity: Severity,
     /// The file's text, CSV or JSON (at most `import::MAX_TIMELINE_BYTES` bytes).
     pub text: String,
+}
+
+/// The body of `POST /api/incidents/{id}/timeline`: a timeline file (see `import`) entered into
+/// an incident that exists, open or closed, by its commander — every row or none.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineAppend {
+    /// The file's text, CSV or JSON (at most `import::MAX_TIMELINE_BYTES` bytes).
+    pub text: String,
+}
+
+/// The answer to `POST /api/incidents/{id}/timeline`: how many rows were entered, and the
+/// sequences of the events written (`from` to `to`, the people's joins among them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineAppended {
+    pub rows: usize,
+    pub from: Seq,
+    pub to: Seq,
 }
 
 /// The body of `POST /api/incidents/{id}/links`: the commander makes an invitation (restricted

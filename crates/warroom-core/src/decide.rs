@@ -252,6 +252,7 @@ pub fn execute(
                 event,
                 occurred_at,
                 precision,
+                imported: false,
             }
         })
         .collect();
@@ -259,6 +260,23 @@ pub fn execute(
         apply(state, r);
     }
     Ok(recorded)
+}
+
+/// A note entered from a timeline file into an existing incident (`import::into_existing`)
+/// by the person the file names, who has joined: the rules of a backdated `post_note`, on an
+/// open or a closed incident alike — a postmortem's timeline is gathered after the response.
+pub(crate) fn imported_note(
+    incident: &Incident,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Vec<Event>, Rejection> {
+    if !matches!(command, Command::PostNote { .. }) {
+        return Err(invalid(
+            "Only notes are imported into an existing incident.",
+        ));
+    }
+    occurred::check(Some(incident), command, ctx)?;
+    timeline::decide(incident, command, ctx)
 }
 
 pub(crate) fn require_commander(

@@ -40,6 +40,10 @@ pub struct Recorded {
     /// How exact `occurred_at` is; present with it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// Entered from a timeline file (see `import`), not typed on the board: every view marks
+    /// it. Left out when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 impl Recorded {
@@ -52,6 +56,7 @@ impl Recorded {
             event,
             occurred_at: None,
             precision: None,
+            imported: false,
         }
     }
 

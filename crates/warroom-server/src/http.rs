@@ -45,6 +45,7 @@ mod links;
 mod oidc;
 mod operator;
 mod session;
+mod timeline;
 mod upgrade;
 
 pub use error::ApiError;
@@ -103,6 +104,7 @@ pub fn app(state: AppState) -> Router {
             get(incidents::get).delete(incidents::delete),
         )
         .route("/incidents/{id}/script", get(incidents::script))
+        .route("/incidents/{id}/timeline", post(timeline::append))
         .route("/incidents/{id}/links", post(links::create))
         .route("/links/accept", post(links::accept))
         .route("/scenarios", get(incidents::list_scenarios))

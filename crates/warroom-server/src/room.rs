@@ -16,7 +16,8 @@
 //! - `catch_up.rs`: what a joiner lacks (recent events or a snapshot frame), history pages;
 //! - `dedup.rs`: the commands already applied, so a resend is applied once;
 //! - `access.rs`: who may join or watch, and closing those who lose access;
-//! - `drill.rs`: the scenario clock and injects, the script, deleting an exercise.
+//! - `drill.rs`: the scenario clock and injects, the script, deleting an exercise;
+//! - `import.rs`: a timeline file entered into the incident, all or nothing, in one write.
 //!
 //! The room knows nothing of the registry that started it: it is handed an `Unregister`
 //! to run when it unloads.
@@ -39,6 +40,7 @@ mod catch_up;
 mod dedup;
 mod drill;
 mod handle;
+mod import;
 mod subscribers;
 
 use batch::{Origin, Reply, SnapshotSpacing, Submission};
@@ -47,6 +49,7 @@ pub use catch_up::{HISTORY_PAGE_MAX, history_page};
 use dedup::Applied;
 pub use drill::{DeleteRefused, ScriptError};
 pub use handle::{Joiner, Outbox, RoomHandle, RoomMsg};
+pub use import::ImportError;
 use subscribers::Subscribers;
 
 /// A JSON text frame, serialised once and shared by every subscriber it goes to.
@@ -262,6 +265,14 @@ impl Room {
                 }
                 RoomMsg::Script { participant, reply } => {
                     let _ = reply.send(self.upcoming_injects(&participant));
+                }
+                RoomMsg::Import {
+                    participant,
+                    rows,
+                    reply,
+                } => {
+                    self.flush(std::mem::take(&mut submits)).await?;
+                    let _ = reply.send(self.import(&participant, &rows).await?);
                 }
                 RoomMsg::Delete { by, admin, reply } => {
                     self.flush(std::mem::take(&mut submits)).await?;

@@ -228,13 +228,37 @@ impl Rooms {
         answer.await.map_err(|_| RoomError::ShuttingDown)
     }
 
+    /// Enters a timeline file's `rows` into `incident` as `participant`'s import, all or
+    /// nothing, through its room (the only writer of its log).
+    pub async fn import_timeline(
+        self: &Arc<Self>,
+        incident: &IncidentId,
+        participant: &ParticipantId,
+        rows: Vec<warroom_core::import::Row>,
+    ) -> Result<Result<Vec<warroom_core::Recorded>, crate::room::ImportError>, RoomError> {
+        let room = self.get(incident).await?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let msg = crate::room::RoomMsg::Import {
+            participant: participant.clone(),
+            rows,
+            reply,
+        };
+        if room.send(msg).await.is_err() {
+            return Err(RoomError::ShuttingDown);
+        }
+        answer.await.map_err(|_| RoomError::ShuttingDown)
+    }
+
     /// Declares a new incident with a fresh unguessable id; the declarer is its commander.
-    /// A `restricted` one is restricted in the same write, so it is never seen open.
+    /// A `restricted` one is restricted in the same write, so it is never seen open; `then`
+    /// are the declarer's further commands of that write (an impact window recorded after
+    /// the fact), each refused as the declaration would be.
     pub async fn declare(
         &self,
         declarer: &ParticipantId,
         command: &Command,
         restricted: bool,
+        then: &[Command],
     ) -> Result<IncidentId, DeclareError> {
         let id = new_incident_id();
         let mut state = None;
@@ -249,6 +273,9 @@ impl Rooms {
             events.extend(
                 execute(&mut state, &Command::Restrict, &ctx).map_err(DeclareError::Rejected)?,
             );
+        }
+        for command in then {
+            events.extend(execute(&mut state, command, &ctx).map_err(DeclareError::Rejected)?);
         }
         let incident = state.as_ref().ok_or_else(|| {
             DeclareError::Rejected(Rejection::new(
@@ -349,7 +376,7 @@ mod tests {
             occurred_at: None,
             precision: None,
         };
-        let id = rooms.declare(&alice, &declare, false).await.unwrap();
+        let id = rooms.declare(&alice, &declare, false, &[]).await.unwrap();
         let note = Command::PostNote {
             kind: warroom_core::NoteKind::Observation,
             text: "502s from the edge".into(),

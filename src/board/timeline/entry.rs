@@ -1,4 +1,5 @@
-//! One timeline entry: when, who, what; for a note, its pin, its amendments kept in view, its
+//! One timeline entry: when, who, what (marked "entered later" when backdated, "imported"
+//! when entered from a timeline file); for a note, its pin, its amendments kept in view, its
 //! retraction, and the pin / amend / retract controls. The row is made once per sequence
 //! number and redraws only the parts its note changed; the amendment and the retraction
 //! reason are drafts of the board, not of the row.
@@ -76,6 +77,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
         let at = r.when();
         let approx = r.occurred().is_some_and(|o| o.precision != Precision::Exact);
         let backdated = r.backdated();
+        let imported = r.imported;
         let title = if r.occurred_at.is_some() {
             format!(
                 "Happened {}{}; recorded {} UTC",
@@ -96,6 +98,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                         {format!("{approx}{} · {approx}{}", t_plus(declared_at, at), utc_time(at))}
                     </time>
                     {backdated.then(|| view! { <span class="badge backdated">"entered later"</span> })}
+                    {imported.then(|| view! { <span class="badge imported" title="Entered from a timeline file">"imported"</span> })}
                     <span class="author">{author}</span>
                     {move || pinned().then(|| view! { <span class="badge">"pinned"</span> })}
                     {note.map(|note| view! { <crate::board::sterile::HoldBadge note=note /> })}

@@ -51,6 +51,7 @@ pub fn fold(
                         .occurred_at
                         .map(|_| recorded.precision.unwrap_or_default()),
                     backdated: recorded.backdated(),
+                    imported: recorded.imported,
                 }),
             );
         }

@@ -3,7 +3,7 @@
 //! | command | who may | refused when |
 //! | --- | --- | --- |
 //! | set title | the commander | empty or over 200 characters; unchanged |
-//! | set impact | the commander | a time in the future or over 30 days before the incident's start; end before start; statement empty or over 4,000 characters |
+//! | set impact | the commander | a time in the future, before 2000, or over 30 days before the declaration's time (as given); end before start; statement empty or over 4,000 characters |
 //! | add follow-up | anyone who has joined | text empty or over 500; owner not a participant or an empty name; link not http(s) or over 2,048; already 100 |
 //! | update follow-up | anyone who has joined | no such follow-up; nothing would change; the same checks |
 //!
@@ -11,10 +11,8 @@
 //! written once the response is over. They are events like any other, so the record stays
 //! append-only; everything else is refused on a closed incident.
 
-use chrono::Duration;
-
 use crate::command::Command;
-use crate::decide::occurred::{MAX_BACKDATE_DAYS, within};
+use crate::decide::occurred::{Floor, within};
 use crate::decide::{Context, body_text, bounded, require_commander, title_text};
 use crate::event::Event;
 use crate::ids::FollowUpId;
@@ -57,7 +55,10 @@ pub(super) fn decide(
             statement,
         } => {
             require_commander(incident, ctx, "set the impact")?;
-            let floor = incident.started_at() - Duration::days(MAX_BACKDATE_DAYS);
+            let floor = Floor::before(
+                incident.started_at(),
+                "days before the incident was declared (its declared start)",
+            );
             within("The impact start", *start, floor, ctx)?;
             if let Some(end) = end {
                 within("The impact end", *end, floor, ctx)?;

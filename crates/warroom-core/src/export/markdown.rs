@@ -75,10 +75,11 @@ impl Draft<'_> {
 }
 
 /// `≈` for a time given as approximate or unknown, and what the entry's text adds: "(time
-/// unknown)", "(entered later)".
+/// unknown)", "(entered later)", "(imported)".
 fn marks(r: &Recorded) -> (&'static str, String) {
     let Some(o) = r.occurred() else {
-        return ("", String::new());
+        let imported = if r.imported { " (imported)" } else { "" };
+        return ("", imported.to_owned());
     };
     let approx = if o.precision == Precision::Exact {
         ""
@@ -91,6 +92,9 @@ fn marks(r: &Recorded) -> (&'static str, String) {
     }
     if r.backdated() {
         notes.push_str(" (entered later)");
+    }
+    if r.imported {
+        notes.push_str(" (imported)");
     }
     (approx, notes)
 }
@@ -147,6 +151,16 @@ fn header(d: &mut Draft) {
         d.md.push_str(
             "\n> **Imported from a timeline file** — its entries were entered from a file, \
              each in the name of the person the file gives.\n",
+        );
+    }
+    let imported = d.events.iter().filter(|r| r.imported).count();
+    if imported > 0 && !d.board.postmortem.imported {
+        let _ = writeln!(
+            d.md,
+            "\n> **{imported} of {} entries were imported from a timeline file** into this \
+             incident, each in the name of the person the file gives: they are marked \
+             \"(imported)\".",
+            d.events.len()
         );
     }
     let backdated = d.events.iter().filter(|r| r.backdated()).count();

@@ -73,6 +73,10 @@ pub struct Note {
     /// Entered after the fact ([`crate::time::backdated`]): every view marks it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub backdated: bool,
+    /// Entered from a timeline file ([`crate::event::Recorded::imported`]): every view marks
+    /// it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
 }
 
 impl Note {

@@ -42,8 +42,8 @@ struct Columns {
     /// The notes a sterile phase held back (see `Note::held`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     held: BTreeMap<NoteId, Hold>,
-    /// The backdated notes' second time (`occurred_at`, its precision, the mark), listed only
-    /// for the notes that have one.
+    /// The backdated notes' second time (`occurred_at`, its precision, the marks: backdated,
+    /// imported), listed only for the notes that have one.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     occurred: BTreeMap<NoteId, NoteOccurred>,
 }
@@ -54,6 +54,9 @@ struct NoteOccurred {
     precision: Precision,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     backdated: bool,
+    /// Entered from a timeline file (which always gives a time).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    imported: bool,
 }
 
 /// Writes `notes`, in id order, as columns.
@@ -121,6 +124,7 @@ pub(super) fn serialize<'a, S: Serializer>(
                     at,
                     precision: note.precision.unwrap_or_default(),
                     backdated: note.backdated,
+                    imported: note.imported,
                 },
             );
         }
@@ -183,7 +187,8 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
                 held: c.held.remove(&note_id),
                 occurred_at: occurred.as_ref().map(|o| o.at),
                 precision: occurred.as_ref().map(|o| o.precision),
-                backdated: occurred.is_some_and(|o| o.backdated),
+                backdated: occurred.as_ref().is_some_and(|o| o.backdated),
+                imported: occurred.is_some_and(|o| o.imported),
             }),
         );
     }

@@ -95,3 +95,146 @@ fn a_row_the_rules_refuse_is_named() {
         "row 1: \"SEV9\" is not a severity (SEV1 to SEV4)"
     );
 }
+
+/// Notes of before the declaration (Ann declared at 09:00:00), the second by Bob's namesake
+/// from the file, the third by someone new.
+const INTO: &str = "time,precision,actor,kind,text\n\
+2025-03-01 08:55,exact,Bob,observation,Latency rising\n\
+2025-03-01 08:40,about,\"Lee, Ann\",hypothesis,The 08:30 deploy\n\
+2025-03-01 08:58,exact,Lee,decision,Roll back\n";
+
+/// The crew's incident, resolved and closed by Ann.
+fn closed() -> Vec<Step> {
+    crew_and([
+        ("ann", set_status(warroom_core::Status::Resolved)),
+        ("ann", set_status(warroom_core::Status::Closed)),
+    ])
+}
+
+#[test]
+fn a_timeline_enters_an_open_or_a_closed_incident_as_imported_notes() {
+    use warroom_core::import::into_existing;
+    let rows = parse(INTO).unwrap();
+    for given in [crew(), closed()] {
+        let mut board = Board::given(&given);
+        let head = board.incident().seq;
+        let now = at(100);
+        let log = into_existing(board.incident(), &rows, &id("ann"), now).unwrap();
+        // Each person joins once before their first note; in the order things happened.
+        let kinds: Vec<&str> = log.iter().map(|r| r.event.name()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "participant_joined",
+                "note_posted",
+                "participant_joined",
+                "note_posted",
+                "participant_joined",
+                "note_posted"
+            ]
+        );
+        let seqs: Vec<u64> = log.iter().map(|r| r.seq).collect();
+        assert_eq!(
+            seqs,
+            (head + 1..=head + 6).collect::<Vec<_>>(),
+            "after the head"
+        );
+        assert!(log.iter().all(|r| r.imported && r.at == now));
+        assert_eq!(log[1].occurred_at, Some(rows[1].at));
+        assert_eq!(log[1].precision, Some(Precision::About));
+        assert_eq!(log[1].actor, imported_id("Lee, Ann"));
+        assert!(log[0].occurred_at.is_none(), "a join has no second time");
+        for r in &log {
+            warroom_core::apply(&mut board.state, r);
+        }
+        let note = board.incident().notes.values().last().unwrap();
+        assert_eq!(note.text, "Roll back");
+        assert!(note.imported && note.backdated);
+        assert_eq!(board.incident().name_of(&note.author), "Lee");
+        // Through the stored encoding of a board and back, marked still.
+        let wire =
+            serde_json::to_string(&warroom_core::protocol::BoardWire(board.incident())).unwrap();
+        let back: warroom_core::protocol::BoardFromWire = serde_json::from_str(&wire).unwrap();
+        assert!(back.0.notes.values().last().unwrap().imported);
+        // The draft marks each imported entry and says how many there are.
+        board.log.extend(log);
+        let md = warroom_core::export::markdown(
+            &<warroom_core::IncidentId as warroom_core::TextId>::parse("i-1").unwrap(),
+            &board.log,
+        )
+        .unwrap();
+        assert!(
+            md.contains("**6 of ") && md.contains("entries were imported from a timeline file**"),
+            "{md}"
+        );
+        assert!(
+            md.contains("“Roll back” (entered later) (imported)"),
+            "{md}"
+        );
+    }
+}
+
+#[test]
+fn only_the_commander_imports_and_a_bad_row_stops_the_whole_file() {
+    use warroom_core::import::{ImportRefused, into_existing};
+    let board = Board::given(&crew());
+    let rows = parse(INTO).unwrap();
+    let refused = into_existing(board.incident(), &rows, &id("bob"), at(100)).unwrap_err();
+    assert!(
+        matches!(&refused, ImportRefused::Refused(r) if r.code == RejectionCode::NotPermitted),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("Only the commander can import a timeline")
+    );
+    let row = |refused: ImportRefused| match refused {
+        ImportRefused::Row(e) => e.to_string(),
+        other => panic!("{other:?}"),
+    };
+    // A row in the middle in the future: named, and nothing comes back.
+    let future = INTO.replace("2025-03-01 08:55", "2025-03-01 10:00");
+    let err = into_existing(
+        board.incident(),
+        &parse(&future).unwrap(),
+        &id("ann"),
+        at(100),
+    );
+    assert!(
+        row(err.unwrap_err())
+            .starts_with("line 2: occurred_at 2025-03-01 10:00:00 UTC is in the future")
+    );
+    // Too early for this incident.
+    let early = INTO.replace("2025-03-01 08:55", "2025-01-01 08:55");
+    let err = into_existing(
+        board.incident(),
+        &parse(&early).unwrap(),
+        &id("ann"),
+        at(100),
+    );
+    assert!(
+        row(err.unwrap_err()).contains("line 2: occurred_at 2025-01-01 08:55:00 UTC is too early")
+    );
+    // Severity and status rows would change the board's present from the past.
+    let severity = format!("{INTO}2025-03-01 08:59,exact,Ann,severity,SEV1\n");
+    let err = into_existing(
+        board.incident(),
+        &parse(&severity).unwrap(),
+        &id("ann"),
+        at(100),
+    );
+    assert_eq!(
+        row(err.unwrap_err()),
+        "line 5: an import into an existing incident enters notes only; change the severity or \
+         the status on the board"
+    );
+    let empty = INTO.replace("Roll back", " ");
+    let err = into_existing(
+        board.incident(),
+        &parse(&empty).unwrap(),
+        &id("ann"),
+        at(100),
+    );
+    assert_eq!(row(err.unwrap_err()), "line 4: A note cannot be empty.");
+}

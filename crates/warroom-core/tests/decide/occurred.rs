@@ -5,7 +5,9 @@
 
 use serde_json::json;
 use warroom_core::RejectionCode::Invalid;
-use warroom_core::decide::occurred::{MAX_BACKDATE_DAYS, MAX_CLOCK_SKEW_SECONDS};
+use warroom_core::decide::occurred::{
+    MAX_BACKDATE_DAYS, MAX_CLOCK_SKEW_SECONDS, earliest_occurred,
+};
 use warroom_core::event::by_occurrence;
 use warroom_core::metrics::metrics;
 use warroom_core::time::Precision;
@@ -245,21 +247,140 @@ fn a_retrospective_incident_starts_when_it_really_did() {
         ),
         rejected(Invalid, "needs its real start"),
     );
+    // Months ago is a start like any other: the bound is 2000, not the server's clock.
+    let long_ago = |occurred_at| Command::Declare {
+        title: "Long ago".into(),
+        severity: Severity::Sev1,
+        drill: false,
+        name: "Ann".into(),
+        retrospective: true,
+        occurred_at: Some(occurred_at),
+        precision: None,
+    };
+    let months = at(0) - Duration::days(MAX_BACKDATE_DAYS * 3);
+    let declared = || {
+        events([Event::IncidentDeclared {
+            title: "Long ago".into(),
+            severity: Severity::Sev1,
+            drill: false,
+            name: "Ann".into(),
+            retrospective: true,
+            imported: false,
+        }])
+    };
+    let board = check(&[], when("ann", long_ago(months)), declared());
+    assert_eq!(board.incident().started_at(), months);
+    check(&[], when("ann", long_ago(earliest_occurred())), declared());
     check(
         &[],
-        when(
+        when("ann", long_ago(earliest_occurred() - Duration::seconds(1))),
+        rejected(Invalid, "no earlier than 2000-01-01 00:00:00 UTC"),
+    );
+}
+
+/// An incident Ann records after the fact, `days` ago, and Bob joins.
+fn recorded_days_ago(days: i64) -> (Vec<Step>, Timestamp) {
+    let start = at(0) - Duration::days(days);
+    (recorded_at(start), start)
+}
+
+/// An incident Ann records after the fact, started at `start`, and Bob joins.
+fn recorded_at(start: Timestamp) -> Vec<Step> {
+    vec![
+        (
             "ann",
             Command::Declare {
-                title: "Long ago".into(),
+                title: "Storage outage".into(),
                 severity: Severity::Sev1,
                 drill: false,
                 name: "Ann".into(),
                 retrospective: true,
-                occurred_at: Some(at(0) - Duration::days(MAX_BACKDATE_DAYS + 1)),
+                occurred_at: Some(start),
                 precision: None,
             },
         ),
+        ("bob", join("Bob")),
+    ]
+}
+
+#[test]
+fn an_incident_of_months_ago_takes_its_own_timeline_bounded_by_its_start() {
+    let (given, start) = recorded_days_ago(90);
+    // Its entries are bounded by when it began, not by the server's clock.
+    check(
+        &given,
+        when(
+            "bob",
+            note_at("Disk alarms", start + Duration::hours(1), None),
+        ),
+        events([posted(1, "Disk alarms")]),
+    );
+    let floor = start - Duration::days(MAX_BACKDATE_DAYS);
+    check(
+        &given,
+        when("bob", note_at("The change that did it", floor, None)),
+        events([posted(1, "The change that did it")]),
+    );
+    check(
+        &given,
+        when(
+            "bob",
+            note_at("A typo in the year", floor - Duration::seconds(1), None),
+        ),
+        rejected(Invalid, "30 days before the incident began"),
+    );
+    // The impact may start up to the same bound before the declared start, and then bounds
+    // the entries in turn.
+    let impact = |start| Command::SetImpact {
+        start,
+        end: None,
+        statement: None,
+    };
+    check(
+        &given,
+        when("ann", impact(floor - Duration::seconds(1))),
+        rejected(Invalid, "30 days before the incident was declared"),
+    );
+    let with_impact = plus(given, [("ann", impact(floor))]);
+    check(
+        &with_impact,
+        when(
+            "bob",
+            note_at("Before the impact", floor - Duration::days(1), None),
+        ),
+        events([posted(1, "Before the impact")]),
+    );
+    check(
+        &with_impact,
+        when(
+            "bob",
+            note_at(
+                "Far before it",
+                floor - Duration::days(MAX_BACKDATE_DAYS) - Duration::seconds(1),
+                None,
+            ),
+        ),
         rejected(Invalid, "is too early"),
+    );
+}
+
+#[test]
+fn nothing_happened_before_2000() {
+    // Thirty days before this start is in 1999: 2000 is the floor.
+    let floor = earliest_occurred();
+    let given = recorded_at(floor + Duration::days(10));
+    check(
+        &given,
+        when("bob", note_at("The first of the millennium", floor, None)),
+        events([posted(1, "The first of the millennium")]),
+    );
+    check(
+        &given,
+        when(
+            "bob",
+            note_at("Before it", floor - Duration::seconds(1), None),
+        ),
+        rejected(Invalid, "nothing is recorded before 2000"),
     );
 }
 

@@ -177,6 +177,22 @@ pub(super) async fn declare(
             "an observer link is read-only; sign in to declare",
         ));
     }
+    // An impact window recorded after the fact is the declarer's first command as commander,
+    // in the same write.
+    let then = match (request.impact_start, request.impact_end) {
+        (Some(start), end) => vec![Command::SetImpact {
+            start,
+            end,
+            statement: None,
+        }],
+        (None, Some(_)) => {
+            return Err(ApiError::new(
+                warroom_core::api::ApiErrorCode::Rejected,
+                "An impact end needs its start: give impact_start too.",
+            ));
+        }
+        (None, None) => Vec::new(),
+    };
     let command = Command::Declare {
         title: request.title,
         severity: request.severity,
@@ -188,7 +204,7 @@ pub(super) async fn declare(
     };
     let id = state
         .rooms
-        .declare(&viewer.participant, &command, request.restricted)
+        .declare(&viewer.participant, &command, request.restricted, &then)
         .await?;
     Ok((
         StatusCode::CREATED,

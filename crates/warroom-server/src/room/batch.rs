@@ -84,7 +84,7 @@ impl SnapshotSpacing {
 }
 
 /// A command taken into the current batch, waiting for its write.
-struct Pending {
+pub(super) struct Pending {
     answer: Answer,
     outcome: Outcome,
 }
@@ -132,12 +132,7 @@ impl Room {
             return Err(stopped);
         }
         let expected = self.head();
-        let now = self.clock.event_time();
-        let at = match &self.state {
-            // Never let the timeline run backwards if the wall clock does.
-            Some(s) if s.updated_at > now => s.updated_at,
-            _ => now,
-        };
+        let at = self.record_time();
         let mut events: Vec<Recorded> = Vec::new();
         let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
         let mut new_ids: Vec<(CommandKey, Seq)> = Vec::new();
@@ -229,8 +224,18 @@ impl Room {
         Ok(())
     }
 
+    /// The time the next write's events are recorded at: the server's clock, never before the
+    /// board's last event, so that the timeline never runs backwards if the wall clock does.
+    pub(super) fn record_time(&self) -> warroom_core::Timestamp {
+        let now = self.clock.event_time();
+        match &self.state {
+            Some(s) if s.updated_at > now => s.updated_at,
+            _ => now,
+        }
+    }
+
     /// Appends the batch's events (durably), then broadcasts them.
-    async fn write(
+    pub(super) async fn write(
         &mut self,
         expected: Seq,
         events: &[Recorded],

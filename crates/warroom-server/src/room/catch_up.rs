@@ -210,6 +210,7 @@ mod tests {
             },
             occurred_at: None,
             precision: None,
+            imported: false,
         }
     }
 

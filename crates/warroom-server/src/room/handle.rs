@@ -40,6 +40,13 @@ pub enum RoomMsg {
         participant: ParticipantId,
         reply: oneshot::Sender<Result<Vec<warroom_core::api::UpcomingInject>, ScriptError>>,
     },
+    /// Enter a timeline file's rows into the incident, all or nothing, in one write (see
+    /// `import.rs`): the events written, or why not.
+    Import {
+        participant: ParticipantId,
+        rows: Vec<warroom_core::import::Row>,
+        reply: oneshot::Sender<Result<Vec<warroom_core::Recorded>, super::ImportError>>,
+    },
     /// Delete the incident if it is an exercise and `by` may; the room then closes every
     /// connection.
     Delete {

@@ -102,6 +102,14 @@ const ROWS: &[Row] = &[
     ("POST", "/api/links/accept", Who::Bob, Body::Json(r#"{"link": 1}"#), 400, "bad_request"),
     ("POST", "/api/links/accept", Who::Bob, Body::Json(r#"{"token": "nope"}"#), 404, "not_found"),
     ("POST", "/api/links/accept", Who::Bob, Body::Json(r#"{"token": "0000000000000000000000000000000000000000000000000000000000000000"}"#), 404, "not_found"),
+    // A timeline into an existing incident.
+    ("POST", "/api/incidents/{open}/timeline", Who::Nobody, Body::Json(r#"{"text": ""}"#), 401, "unauthorized"),
+    ("POST", "/api/incidents/{unknown}/timeline", Who::Alice, Body::Json(r#"{"text": ""}"#), 404, "not_found"),
+    ("POST", "/api/incidents/{restricted}/timeline", Who::Bob, Body::Json(r#"{"text": ""}"#), 404, "not_found"),
+    ("POST", "/api/incidents/{open}/timeline", Who::Observer, Body::Json(r#"{"text": ""}"#), 403, "forbidden"),
+    ("POST", "/api/incidents/{open}/timeline", Who::Alice, Body::Json(r#"{"text": "", "title": "x"}"#), 400, "bad_request"),
+    ("POST", "/api/incidents/{open}/timeline", Who::Alice, Body::Json(r#"{"text": "time,precision,actor,kind,text\n"}"#), 422, "rejected"),
+    ("POST", "/api/incidents/{open}/timeline", Who::Alice, Body::Huge, 413, "payload_too_large"),
     // Scenarios.
     ("GET", "/api/scenarios", Who::Nobody, Body::None, 401, "unauthorized"),
     ("POST", "/api/scenarios/check", Who::Nobody, Body::Json(r#"{"text": ""}"#), 401, "unauthorized"),

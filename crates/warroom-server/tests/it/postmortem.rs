@@ -233,3 +233,95 @@ async fn an_import_whose_recorded_times_go_backwards_names_the_first_bad_row_and
     .await;
     run.ok();
 }
+
+/// An incident of three months ago, recorded after the fact with its impact window in the
+/// declaration's write: the bounds are the incident's, never the server clock's.
+#[tokio::test]
+async fn an_incident_of_months_ago_is_declared_with_its_impact_window() {
+    let server = Server::start().await;
+    let alice = server.person_named("p-alice", "Alice").await;
+    let start = Utc::now() - Duration::days(90);
+    let declare = |extra: Value| {
+        let mut body = json!({
+            "title": "Billing double charges",
+            "severity": "SEV2",
+            "retrospective": true,
+            "occurred_at": start,
+            "precision": "about",
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let (status, reply) = server
+        .request_as(
+            Some(&alice),
+            "POST",
+            "/api/incidents",
+            Some(&declare(json!({
+                "impact_start": start - Duration::days(2),
+                "impact_end": start + Duration::hours(6),
+            }))),
+        )
+        .await;
+    assert_eq!(status, 201, "{reply}");
+    let id = reply["id"].as_str().unwrap();
+    let (_, log) = server
+        .request("GET", &format!("/api/incidents/{id}/events"), None)
+        .await;
+    let log = log.as_array().unwrap();
+    assert_eq!(
+        log.len(),
+        2,
+        "declared and the impact set, in one write: {log:?}"
+    );
+    assert_eq!(log[1]["event"]["type"], "impact_set");
+    assert_eq!(
+        log[1]["event"]["start"]
+            .as_str()
+            .map(|s| s.parse::<chrono::DateTime<Utc>>().unwrap()),
+        Some(start - Duration::days(2))
+    );
+
+    for (extra, says) in [
+        (
+            json!({"impact_end": start}),
+            "An impact end needs its start",
+        ),
+        (
+            json!({"impact_start": start - Duration::days(31)}),
+            "30 days before the incident was declared",
+        ),
+        (
+            json!({"occurred_at": "1999-12-31T23:59:59Z"}),
+            "nothing is recorded before 2000",
+        ),
+    ] {
+        let (status, reply) = server
+            .request_as(
+                Some(&alice),
+                "POST",
+                "/api/incidents",
+                Some(&declare(extra)),
+            )
+            .await;
+        assert_eq!(
+            (status, reply["code"].as_str()),
+            (422, Some("rejected")),
+            "{reply}"
+        );
+        assert!(
+            reply["error"].as_str().unwrap().contains(says),
+            "{says}: {reply}"
+        );
+    }
+    let (_, list) = server
+        .request_as(Some(&alice), "GET", "/api/incidents", None)
+        .await;
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "nothing else was declared"
+    );
+}

@@ -5,15 +5,14 @@
 //! into `tests/fixtures/gitlab-2017-01-31.csv` (the source's own times where it gives them,
 //! `about` where it gives them roughly; names as the postmortem gives them, "team member N").
 //!
-//! The rules refuse a start more than 30 days back, so the corpus is replayed shifted: its
-//! first row two days ago, every row at the source's offset from it. Through the server it is
-//! uploaded, then the commander sets the impact window and adds a follow-up over the
+//! The corpus is replayed at its own times, in 2017: the bounds of a backdated time are the
+//! incident's (and 2000), never the server clock's. Through the server it is uploaded, then the commander sets the impact window and adds a follow-up over the
 //! WebSocket; the Markdown is checked section by section and its timeline row by row against
 //! the source rows.
 
 use std::ffi::OsStr;
 
-use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use warroom_core::export::md_escape;
 use warroom_core::{Command, IncidentId, Owner, TextId};
@@ -22,7 +21,7 @@ use crate::support::{Answer, Client, ScratchStore, Server, warroom};
 
 const CORPUS: &str = include_str!("../fixtures/gitlab-2017-01-31.csv");
 
-/// A source row: its time (shifted), precision, actor, kind and text.
+/// A source row: its time, precision, actor, kind and text.
 #[derive(Debug, Clone)]
 struct Source {
     at: DateTime<Utc>,
@@ -32,22 +31,17 @@ struct Source {
     text: String,
 }
 
-/// The corpus shifted so that its first row is two days ago (to the minute), as a CSV file and
-/// as rows.
-fn shifted() -> (String, Vec<Source>) {
-    let start = Utc::now() - Duration::days(2);
-    let start = start.with_second(0).unwrap().with_nanosecond(0).unwrap();
+/// The corpus at its own times, as a CSV file and as rows.
+fn corpus() -> (String, Vec<Source>) {
     let mut lines = CORPUS.lines();
     let mut csv = format!("{}\n", lines.next().unwrap());
     let mut rows = Vec::new();
-    let mut first = None;
     for line in lines {
         let (time, rest) = line.split_once(',').unwrap();
         let t = NaiveDateTime::parse_from_str(time, "%Y-%m-%d %H:%M")
             .unwrap()
             .and_utc();
-        let first = *first.get_or_insert(t);
-        let at = start + (t - first);
+        let at = t;
         csv.push_str(&format!("{},{rest}\n", at.format("%Y-%m-%d %H:%M")));
         let mut fields = rest.splitn(4, ',');
         let precision = fields.next().unwrap();
@@ -114,7 +108,7 @@ fn upload(title: &str, text: &str) -> Value {
 async fn a_public_postmortem_replayed_from_its_timeline() {
     let server = Server::start().await;
     let alice = server.person_named("p-alice", "Alice").await;
-    let (csv, source) = shifted();
+    let (csv, source) = corpus();
 
     let (status, reply) = server
         .request_as(
@@ -263,11 +257,11 @@ async fn a_public_postmortem_replayed_from_its_timeline() {
         if note {
             assert_eq!(
                 row[4],
-                format!("“{}” (entered later)", md_escape(&s.text)),
+                format!("“{}” (entered later) (imported)", md_escape(&s.text)),
                 "{row:?}"
             );
         } else {
-            assert!(row[4].ends_with("(entered later)"), "{row:?}");
+            assert!(row[4].ends_with("(entered later) (imported)"), "{row:?}");
         }
     }
 
@@ -388,7 +382,7 @@ async fn a_bad_row_is_named_and_nothing_is_written() {
 #[tokio::test]
 async fn warroom_import_timeline_enters_a_file_or_names_its_first_bad_row() {
     let dir = tempfile::tempdir().unwrap();
-    let (csv, source) = shifted();
+    let (csv, source) = corpus();
     let file = dir.path().join("timeline.csv");
     std::fs::write(&file, &csv).unwrap();
     let data = dir.path().join("data");
@@ -480,4 +474,183 @@ async fn warroom_import_timeline_enters_a_file_or_names_its_first_bad_row() {
         assert!(n.backdated);
         assert!(n.author.as_str().starts_with("imported-"), "{:?}", n.author);
     }
+}
+
+/// `POST /api/incidents/{id}/timeline`: into an incident that exists, by its commander, every
+/// row or none. A bad row in the middle of the file leaves the log as it was and is named; a
+/// good file lands in one write — a watcher's replica is handed the whole of it at once —
+/// marked imported, on an open incident and on a closed one.
+#[tokio::test]
+async fn a_timeline_enters_an_existing_incident_all_or_nothing() {
+    let server = Server::start().await;
+    let incident = server.declare("p-alice", "Alice", "Checkout errors").await;
+    let alice = server.person_named("p-alice", "Alice").await;
+    let bob = server.person_named("p-bob", "Bob").await;
+    let mut watcher = Client::join(&server, &incident, "p-bob").await;
+    let path = format!("/api/incidents/{incident}/timeline");
+    let t = |m: i64| {
+        (Utc::now() - Duration::hours(3) + Duration::minutes(m))
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let file = |middle: &str| {
+        format!(
+            "time,precision,actor,kind,text\n\
+             {},exact,Dana,observation,Latency rising\n\
+             {},about,Eli,{middle}\n\
+             {},exact,Dana,decision,Roll back\n",
+            t(0),
+            t(5),
+            t(10)
+        )
+    };
+    let before = log_length(&server, &incident).await;
+
+    // A bad row in the middle: named, and nothing lands.
+    for (middle, says) in [
+        ("observation,\"   \"", "line 3: A note cannot be empty."),
+        (
+            "severity,SEV1",
+            "line 3: an import into an existing incident enters notes only",
+        ),
+        ("hunch,Cache", "line 3: unknown kind \"hunch\""),
+    ] {
+        let (status, reply) = server
+            .request_as(
+                Some(&alice),
+                "POST",
+                &path,
+                Some(&json!({"text": file(middle)})),
+            )
+            .await;
+        assert_eq!(
+            (status, reply["code"].as_str()),
+            (422, Some("rejected")),
+            "{reply}"
+        );
+        assert!(
+            reply["error"].as_str().unwrap().starts_with(says),
+            "{says}: {reply}"
+        );
+        assert_eq!(
+            log_length(&server, &incident).await,
+            before,
+            "nothing was written"
+        );
+    }
+
+    // Only the commander imports.
+    let good = file("hypothesis,The cache is cold");
+    let (status, reply) = server
+        .request_as(Some(&bob), "POST", &path, Some(&json!({"text": good})))
+        .await;
+    assert_eq!(
+        (status, reply["code"].as_str()),
+        (403, Some("forbidden")),
+        "{reply}"
+    );
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("Only the commander can import a timeline"),
+        "{reply}"
+    );
+
+    // The good file: three notes and two joins, in one write.
+    let (status, reply) = server
+        .request_as(Some(&alice), "POST", &path, Some(&json!({"text": good})))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let from = before as u64 + 1;
+    assert_eq!(reply, json!({"rows": 3, "from": from, "to": from + 4}));
+    let batch = watcher
+        .until("the import", |m| match m {
+            warroom_core::protocol::ServerMessage::Events { events }
+                if events.first().is_some_and(|r| r.seq == from) =>
+            {
+                Some(events.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(batch.len(), 5, "every row's events in one broadcast");
+    assert!(batch.iter().all(|r| r.imported));
+    let (_, log) = server
+        .request("GET", &format!("/api/incidents/{incident}/events"), None)
+        .await;
+    let imported: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["imported"] == true)
+        .collect();
+    assert_eq!(imported.len(), 5);
+    assert_eq!(imported[3]["precision"], "about");
+
+    // Closed, it still takes a timeline (and only notes).
+    let mut client = Client::join(&server, &incident, "p-alice").await;
+    for (n, status) in [warroom_core::Status::Resolved, warroom_core::Status::Closed]
+        .into_iter()
+        .enumerate()
+    {
+        let id = format!("c-{n}");
+        client
+            .submit(
+                &id,
+                Command::SetStatus {
+                    status,
+                    occurred_at: None,
+                    precision: None,
+                },
+            )
+            .await;
+        assert!(matches!(client.answer(&id).await, Answer::Ack(_)));
+    }
+    let late = format!(
+        "time,precision,actor,kind,text\n{},exact,Dana,status_update,Customers told\n",
+        t(20)
+    );
+    let (status, reply) = server
+        .request_as(Some(&alice), "POST", &path, Some(&json!({"text": late})))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["rows"], 1);
+    let md = server
+        .get(&format!("/api/incidents/{incident}/export.md"))
+        .await;
+    let md = md.text();
+    assert!(
+        md.contains("“Customers told” (entered later) (imported)"),
+        "{md}"
+    );
+    assert!(md.contains("**6 of "), "{md}");
+
+    // Strict body; the incident must be one the viewer may see.
+    let (status, _) = server
+        .request_as(
+            Some(&alice),
+            "POST",
+            &path,
+            Some(&json!({"text": late, "title": "x"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = server
+        .request_as(
+            Some(&alice),
+            "POST",
+            "/api/incidents/aaaaaaaaaaaaaaaaaaaaaaaaaa/timeline",
+            Some(&json!({"text": late})),
+        )
+        .await;
+    assert_eq!(status, 404);
+}
+
+/// How many events the incident's log holds.
+async fn log_length(server: &Server, incident: &IncidentId) -> usize {
+    let (_, log) = server
+        .request("GET", &format!("/api/incidents/{incident}/events"), None)
+        .await;
+    log.as_array().unwrap().len()
 }
