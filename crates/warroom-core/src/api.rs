@@ -8,6 +8,10 @@ use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
 use crate::time::Precision;
 
+pub mod tokens;
+
+pub use tokens::{TokenInfo, TokenMade, TokenRequest, TokenScope};
+
 /// An incident as the lobby lists it (`GET /api/incidents`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {

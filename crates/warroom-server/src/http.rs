@@ -35,6 +35,7 @@ use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
 
+pub mod bearer;
 mod error;
 mod extract;
 pub mod hardening;
@@ -42,6 +43,7 @@ mod incidents;
 mod links;
 mod oidc;
 mod session;
+mod tokens;
 mod upgrade;
 
 pub use error::ApiError;
@@ -52,6 +54,8 @@ pub use hardening::Site;
 pub struct AppState {
     pub rooms: Arc<Rooms>,
     pub auth: Arc<Auth>,
+    /// Integration tokens: the bearer tokens of scripts, bots and monitoring.
+    pub tokens: Arc<crate::tokens::Tokens>,
     pub site: Arc<Site>,
     pub connection: ConnectionConfig,
     /// The admission desk for WebSockets (total, per address, before hello).
@@ -99,6 +103,8 @@ pub fn app(state: AppState) -> Router {
         .route("/incidents/{id}/script", get(incidents::script))
         .route("/incidents/{id}/links", post(links::create))
         .route("/links/accept", post(links::accept))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/scenarios", get(incidents::list_scenarios))
         .route("/scenarios/check", post(incidents::check_scenario))
         .route("/incidents/{id}/events", get(incidents::events))

@@ -35,6 +35,8 @@ enum Command {
     /// Recreate an incident from a JSON export (from `warroom export --format json`), or enter
     /// a timeline file as a new incident recorded after the fact (`--timeline`).
     Import(ImportArgs),
+    /// Make, list and revoke integration tokens (for scripts, chat bots and monitoring).
+    Token(warroom_server::tokens::cli::TokenArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,6 +102,10 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(*args).await,
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
+            Command::Token(args) => {
+                let store = open_store(&args.data_dir, true)?;
+                warroom_server::tokens::cli::run(args.command, store).await
+            }
         }
     });
     match result {

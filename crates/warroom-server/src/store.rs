@@ -15,6 +15,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use warroom_core::api::TokenScope;
 use warroom_core::{
     CommandId, Incident, IncidentId, LinkId, LinkKind, ParticipantId, Recorded, Seq,
 };
@@ -34,6 +35,21 @@ pub struct SessionRecord {
     pub email: Option<String>,
     /// Unix seconds after which the session is no longer honoured.
     pub expires_at: u64,
+}
+
+/// An integration token as the store keeps it: the SHA-256 of its secret, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// `tok-` and 16 characters of base32, issued by the server.
+    pub id: String,
+    pub name: String,
+    /// SHA-256 of the secret, as lowercase hex.
+    pub token_hash: String,
+    pub scopes: Vec<TokenScope>,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub last_used_at: Option<u64>,
+    pub revoked_at: Option<u64>,
 }
 
 pub mod sqlite;
@@ -193,4 +209,19 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives `participant` a new display name in every one of their sessions.
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()>;
+
+    /// Remembers a new integration token (durably, before its secret is shown).
+    fn create_token(&self, token: TokenRecord) -> StoreFuture<'_, ()>;
+
+    /// Every integration token, revoked ones too, oldest first.
+    fn tokens(&self) -> StoreFuture<'_, Vec<TokenRecord>>;
+
+    /// The token whose secret hashes to `token_hash`, revoked or not.
+    fn token(&self, token_hash: &str) -> StoreFuture<'_, Option<TokenRecord>>;
+
+    /// Marks token `id` revoked at `at` (Unix seconds), if it is not already.
+    fn revoke_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()>;
+
+    /// Records that token `id` was used at `at` (Unix seconds).
+    fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()>;
 }

@@ -74,6 +74,11 @@ impl Body for warroom_core::api::TimelineUpload {
         "a timeline as {\"title\": \"...\", \"severity\": \"SEV2\", \"text\": \"...\"}";
 }
 
+impl Body for warroom_core::api::TokenRequest {
+    const WHAT: &'static str =
+        "a token as {\"name\": \"...\", \"scopes\": [\"incidents:read\", ...]}";
+}
+
 impl Body for ScenarioText {
     const WHAT: &'static str = "a scenario file as {\"text\": \"...\"}";
 }

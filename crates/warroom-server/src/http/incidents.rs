@@ -14,6 +14,7 @@ use warroom_core::api::{
     DeclareRequest, Declared, ScenarioInfo, ScenarioText, TimelineUpload, UpcomingInject,
 };
 
+use super::bearer::{Caller, IncidentsRead};
 use super::extract::{IncidentPath, JsonBody};
 use super::{ApiError, AppState};
 use crate::archive;
@@ -23,8 +24,9 @@ use crate::store::Summary;
 /// Every incident, active ones first, each group most recently updated first.
 pub(super) async fn list(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
 ) -> Result<Json<Vec<Summary>>, ApiError> {
+    let viewer = caller.viewer;
     let now = state.rooms.clock().now();
     let mut incidents = state.rooms.store().list().await?;
     incidents.retain(|s| viewer.grant(&s.id, s, now) != Grant::None);
@@ -39,10 +41,10 @@ pub(super) async fn list(
 
 pub(super) async fn get(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Json<Summary>, ApiError> {
-    let (summary, _) = visible(&state, &viewer, &id).await?;
+    let (summary, _) = visible(&state, &caller.viewer, &id).await?;
     Ok(Json(summary))
 }
 

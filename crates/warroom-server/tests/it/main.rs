@@ -36,6 +36,9 @@
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
+//! - [`tokens`]: integration tokens — the CLI, the admin endpoints, 401 for unknown and
+//!   revoked tokens, 403 without the scope, and no secret in the server's log.
+//!
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
 mod access;
@@ -57,4 +60,5 @@ mod support;
 mod sync;
 mod timeline;
 mod tls;
+mod tokens;
 mod web;
