@@ -8,8 +8,10 @@ use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
 use crate::time::Precision;
 
+pub mod commands;
 pub mod tokens;
 
+pub use commands::{Applied, NoteRequest, StatusRequest};
 pub use tokens::{TokenInfo, TokenMade, TokenRequest, TokenScope};
 
 /// An incident as the lobby lists it (`GET /api/incidents`).

@@ -42,6 +42,7 @@ pub mod hardening;
 mod incidents;
 mod links;
 mod oidc;
+mod rest;
 mod session;
 mod tokens;
 mod upgrade;
@@ -94,13 +95,15 @@ pub fn app(state: AppState) -> Router {
                 .post(session::sign_in)
                 .delete(session::sign_out),
         )
-        .route("/incidents", get(incidents::list).post(incidents::declare))
+        .route("/incidents", get(incidents::list).post(rest::declare))
         .route("/incidents/timeline", post(incidents::import_timeline))
         .route(
             "/incidents/{id}",
             get(incidents::get).delete(incidents::delete),
         )
         .route("/incidents/{id}/script", get(incidents::script))
+        .route("/incidents/{id}/notes", post(rest::post_note))
+        .route("/incidents/{id}/status", post(rest::set_status))
         .route("/incidents/{id}/links", post(links::create))
         .route("/links/accept", post(links::accept))
         .route("/tokens", get(tokens::list).post(tokens::create))

@@ -50,6 +50,9 @@ pub const TOUCH_EVERY: u64 = 60;
 pub struct Integration {
     /// The token's id (`tok-…`).
     pub token: String,
+    /// The SHA-256 of its secret (what the store keeps): material for ids only its holder can
+    /// reproduce, such as an idempotent declaration's.
+    pub token_hash: String,
     /// The token's name, as the admin gave it.
     pub name: String,
     pub scopes: Vec<TokenScope>,
@@ -61,6 +64,7 @@ impl Integration {
     fn of(record: &TokenRecord) -> Self {
         Self {
             token: record.id.clone(),
+            token_hash: record.token_hash.clone(),
             name: record.name.clone(),
             scopes: record.scopes.clone(),
             participant: participant_of(&record.id),

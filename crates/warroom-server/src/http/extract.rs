@@ -79,6 +79,14 @@ impl Body for warroom_core::api::TokenRequest {
         "a token as {\"name\": \"...\", \"scopes\": [\"incidents:read\", ...]}";
 }
 
+impl Body for warroom_core::api::NoteRequest {
+    const WHAT: &'static str = "a note as {\"kind\": \"observation\", \"text\": \"...\"}";
+}
+
+impl Body for warroom_core::api::StatusRequest {
+    const WHAT: &'static str = "a status as {\"status\": \"mitigated\"}";
+}
+
 impl Body for ScenarioText {
     const WHAT: &'static str = "a scenario file as {\"text\": \"...\"}";
 }

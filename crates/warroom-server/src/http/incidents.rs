@@ -1,4 +1,4 @@
-//! The incidents over HTTP: declaring one, listing them, one's listing row, its whole log, its
+//! The incidents over HTTP: listing them, one's listing row, its whole log, its
 //! exports, the facilitator's script, deleting an exercise — and the built-in scenarios.
 //!
 //! **Invariant:** an incident the viewer may not see answers exactly as one that does not
@@ -8,11 +8,8 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use warroom_core::Command;
 use warroom_core::IncidentId;
-use warroom_core::api::{
-    DeclareRequest, Declared, ScenarioInfo, ScenarioText, TimelineUpload, UpcomingInject,
-};
+use warroom_core::api::{Declared, ScenarioInfo, ScenarioText, TimelineUpload, UpcomingInject};
 
 use super::bearer::{Caller, IncidentsRead};
 use super::extract::{IncidentPath, JsonBody};
@@ -117,10 +114,10 @@ pub(super) async fn script(
 /// The whole log, for the review page's flight recorder.
 pub(super) async fn events(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Json<Vec<warroom_core::Recorded>>, ApiError> {
-    visible(&state, &viewer, &id).await?;
+    visible(&state, &caller.viewer, &id).await?;
     Ok(Json(
         archive::whole_log(state.rooms.store().as_ref(), &id).await?,
     ))
@@ -166,39 +163,6 @@ fn download(body: String, content_type: &'static str, name: &str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Declares an incident as the signed-in person, who becomes its commander.
-pub(super) async fn declare(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    JsonBody(request): JsonBody<DeclareRequest>,
-) -> Result<(StatusCode, Json<Declared>), ApiError> {
-    if viewer.observer_only {
-        return Err(ApiError::forbidden(
-            "an observer link is read-only; sign in to declare",
-        ));
-    }
-    let command = Command::Declare {
-        title: request.title,
-        severity: request.severity,
-        drill: request.drill,
-        name: viewer.name,
-        retrospective: request.retrospective,
-        occurred_at: request.occurred_at,
-        precision: request.precision,
-    };
-    let id = state
-        .rooms
-        .declare(&viewer.participant, &command, request.restricted)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Declared {
-            url: format!("/incidents/{id}"),
-            id,
-        }),
-    ))
 }
 
 /// `POST /api/incidents/timeline`: a new incident recorded after the fact, entered from a

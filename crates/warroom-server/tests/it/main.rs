@@ -36,6 +36,8 @@
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
+//! - [`rest`]: the REST API with a token (and a session): declare, note, status through the
+//!   room's rules, idempotent retries, strict bodies.
 //! - [`tokens`]: integration tokens — the CLI, the admin endpoints, 401 for unknown and
 //!   revoked tokens, 403 without the scope, and no secret in the server's log.
 //!
@@ -54,6 +56,7 @@ mod oidc;
 mod postmortem;
 mod presence;
 mod race;
+mod rest;
 mod resume;
 mod startup;
 mod support;
