@@ -9,6 +9,7 @@ use crate::incident::Timestamp;
 /// What an integration token allows. A token carries one or more; an endpoint names the one
 /// it needs, and a token without it is refused (403).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum TokenScope {
     /// Push alerts (the Alertmanager receiver).
     #[serde(rename = "alerts:write")]
@@ -56,6 +57,7 @@ impl std::fmt::Display for TokenScope {
 
 /// An integration token as admins see it (`GET /api/tokens`): never its secret.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenInfo {
     /// Issued by the server (`tok-…`); `DELETE /api/tokens/{id}` revokes it.
     pub id: String,
@@ -63,16 +65,20 @@ pub struct TokenInfo {
     /// as "`name` (integration)".
     pub name: String,
     pub scopes: Vec<TokenScope>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
     /// When it was last used, to the minute (the server writes it at most once a minute).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub last_used_at: Option<Timestamp>,
     /// When it was revoked; a revoked token is refused (401) and cannot be restored.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub revoked_at: Option<Timestamp>,
 }
 
 /// The body of `POST /api/tokens`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenRequest {
     /// 1 to 64 characters: letters, digits, `-`, `_` and `.`.
     pub name: String,
@@ -82,6 +88,7 @@ pub struct TokenRequest {
 
 /// The answer to `POST /api/tokens`: the only time the token is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenMade {
     /// `wrt_` and 52 characters; send it as `Authorization: Bearer wrt_…`.
     pub token: String,

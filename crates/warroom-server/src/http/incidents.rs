@@ -18,6 +18,18 @@ use crate::archive;
 use crate::auth::{Grant, Viewer};
 use crate::store::Summary;
 
+#[utoipa::path(
+    get,
+    path = "/api/incidents",
+    tag = "incidents",
+    responses(
+        (status = 200, description = "Every incident the caller may see, active ones first.", body = Vec<Summary>),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:read"])),
+)]
 /// Every incident, active ones first, each group most recently updated first.
 pub(super) async fn list(
     State(state): State<AppState>,
@@ -36,6 +48,21 @@ pub(super) async fn list(
     Ok(Json(incidents))
 }
 
+/// One incident's listing row: title, severity, status, commander, sequence.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id (the last part of its URL).")),
+    responses(
+        (status = 200, description = "The incident's listing row.", body = Summary),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such incident, or one the caller may not see.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:read"])),
+)]
 pub(super) async fn get(
     State(state): State<AppState>,
     caller: Caller<IncidentsRead>,
@@ -112,6 +139,20 @@ pub(super) async fn script(
 }
 
 /// The whole log, for the review page's flight recorder.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/events",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id (the last part of its URL).")),
+    responses(
+        (status = 200, description = "Every recorded event, in order (docs/protocol.md, \"Events\").", body = Vec<Object>),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such incident, or one the caller may not see.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:read"])),
+)]
 pub(super) async fn events(
     State(state): State<AppState>,
     caller: Caller<IncidentsRead>,
@@ -125,10 +166,10 @@ pub(super) async fn events(
 
 pub(super) async fn export_markdown(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Response, ApiError> {
-    visible(&state, &viewer, &id).await?;
+    visible(&state, &caller.viewer, &id).await?;
     let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Md).await?;
     Ok(download(
         text,
@@ -139,10 +180,10 @@ pub(super) async fn export_markdown(
 
 pub(super) async fn export_json(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Response, ApiError> {
-    visible(&state, &viewer, &id).await?;
+    visible(&state, &caller.viewer, &id).await?;
     let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Json).await?;
     Ok(download(
         text,

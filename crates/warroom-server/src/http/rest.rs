@@ -80,6 +80,22 @@ pub(super) fn replayed(answer: impl IntoResponse, replay: bool) -> Response {
 /// Declares an incident as the caller — a signed-in person, or an integration with
 /// `incidents:write` — who becomes its commander. With an `Idempotency-Key`, a retry finds the
 /// incident the first request declared (`rest.rs`) and answers as it did.
+#[utoipa::path(
+    post,
+    path = "/api/incidents",
+    tag = "incidents",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Names this write: a retry with the same key (from the same caller) is applied once and answered as the first time, with `Idempotent-Replayed: true`. 1 to 64 letters, digits, `-`, `_`.")),
+    request_body = DeclareRequest,
+    responses(
+        (status = 201, description = "Declared; the caller commands it.", body = Declared,
+            headers(("Idempotent-Replayed" = String, description = "`true` on the answer to a retry."))),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 422, description = "The rules refuse it (their sentence says why).", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:write"])),
+)]
 pub(super) async fn declare(
     State(state): State<AppState>,
     caller: Caller<IncidentsWrite>,
@@ -136,6 +152,24 @@ pub(super) async fn declare(
 }
 
 /// `POST /api/incidents/{id}/notes`: posts a note as the caller (201).
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/notes",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id (the last part of its URL)."), ("Idempotency-Key" = Option<String>, Header, description = "Names this write: a retry with the same key (from the same caller) is applied once and answered as the first time, with `Idempotent-Replayed: true`. 1 to 64 letters, digits, `-`, `_`.")),
+    request_body = NoteRequest,
+    responses(
+        (status = 201, description = "Posted: the note and the sequence of its event.", body = Applied,
+            headers(("Idempotent-Replayed" = String, description = "`true` on the answer to a retry."))),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such incident, or one the caller may not see.", body = warroom_core::api::ApiError),
+        (status = 409, description = "The incident's state does not allow it.", body = warroom_core::api::ApiError),
+        (status = 422, description = "The rules refuse it (their sentence says why).", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:write"])),
+)]
 pub(super) async fn post_note(
     State(state): State<AppState>,
     caller: Caller<IncidentsWrite>,
@@ -164,6 +198,24 @@ pub(super) async fn post_note(
 
 /// `POST /api/incidents/{id}/status`: changes the status as the caller (the commander only,
 /// as the rules say).
+#[utoipa::path(
+    post,
+    path = "/api/incidents/{id}/status",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id (the last part of its URL)."), ("Idempotency-Key" = Option<String>, Header, description = "Names this write: a retry with the same key (from the same caller) is applied once and answered as the first time, with `Idempotent-Replayed: true`. 1 to 64 letters, digits, `-`, `_`.")),
+    request_body = StatusRequest,
+    responses(
+        (status = 200, description = "Changed: the sequence of its event.", body = Applied,
+            headers(("Idempotent-Replayed" = String, description = "`true` on the answer to a retry."))),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such incident, or one the caller may not see.", body = warroom_core::api::ApiError),
+        (status = 409, description = "The incident's state does not allow it (a safety issue still open).", body = warroom_core::api::ApiError),
+        (status = 422, description = "The rules refuse it (the same status, closing before resolving).", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:write"])),
+)]
 pub(super) async fn set_status(
     State(state): State<AppState>,
     caller: Caller<IncidentsWrite>,

@@ -23,6 +23,17 @@ fn admin_only(viewer: &Viewer) -> Result<(), ApiError> {
 }
 
 /// `GET /api/tokens`: every token, revoked ones too, oldest first; never a secret.
+#[utoipa::path(
+    get,
+    path = "/api/tokens",
+    tag = "tokens",
+    responses(
+        (status = 200, description = "Every token, revoked ones too; never a secret.", body = Vec<TokenInfo>),
+        (status = 401, description = "No session (a token cannot manage tokens).", body = warroom_core::api::ApiError),
+        (status = 403, description = "Not an admin.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = [])),
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -33,6 +44,21 @@ pub(super) async fn list(
 }
 
 /// `POST /api/tokens`: a new token; the answer is the only time its secret is shown.
+#[utoipa::path(
+    post,
+    path = "/api/tokens",
+    tag = "tokens",
+    request_body = TokenRequest,
+    responses(
+        (status = 201, description = "Made: the secret, shown this once.", body = TokenMade),
+        (status = 400, description = "A body of the wrong shape (an unknown field or scope is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session (a token cannot manage tokens).", body = warroom_core::api::ApiError),
+        (status = 403, description = "Not an admin.", body = warroom_core::api::ApiError),
+        (status = 409, description = "A token not revoked has that name, or there are 1,000 already.", body = warroom_core::api::ApiError),
+        (status = 422, description = "A bad name, or no scope.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = [])),
+)]
 pub(super) async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -52,6 +78,19 @@ pub(super) async fn create(
 
 /// `DELETE /api/tokens/{id}`: revokes it (revoking a revoked token changes nothing); the token
 /// as revoked.
+#[utoipa::path(
+    delete,
+    path = "/api/tokens/{id}",
+    tag = "tokens",
+    params(("id" = String, Path, description = "The token's id (`tok-…`) or name.")),
+    responses(
+        (status = 200, description = "Revoked (revoking again changes nothing): the token as revoked.", body = TokenInfo),
+        (status = 401, description = "No session (a token cannot manage tokens).", body = warroom_core::api::ApiError),
+        (status = 403, description = "Not an admin.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such token.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = [])),
+)]
 pub(super) async fn revoke(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -36,6 +36,8 @@
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
+//! - [`openapi`]: the OpenAPI document validates, its references resolve, and it lists every
+//!   `/api` route the server serves.
 //! - [`rest`]: the REST API with a token (and a session): declare, note, status through the
 //!   room's rules, idempotent retries, strict bodies.
 //! - [`tokens`]: integration tokens — the CLI, the admin endpoints, 401 for unknown and
@@ -53,6 +55,7 @@ mod fixture;
 mod hostile;
 mod identity;
 mod oidc;
+mod openapi;
 mod postmortem;
 mod presence;
 mod race;
