@@ -15,6 +15,7 @@ use warroom_server::archive::{self, Format};
 use warroom_server::clock::Clock;
 use warroom_server::config::{DATABASE_FILE, defaults};
 use warroom_server::store::{SqliteStore, Store};
+use warroom_server::tokens::cli::TokenCommand;
 use warroom_server::{Listener, ServeArgs};
 
 /// Warroom: a shared incident war room with one commander, positive handoffs, a live
@@ -103,7 +104,8 @@ fn main() -> ExitCode {
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
             Command::Token(args) => {
-                let store = open_store(&args.data_dir, true)?;
+                let create = matches!(args.command, TokenCommand::Create { .. });
+                let store = open_store(&args.data_dir, create)?;
                 warroom_server::tokens::cli::run(args.command, store).await
             }
         }

@@ -33,7 +33,7 @@ pub enum TokenCommand {
         name: String,
         /// What it may do: alerts:write, incidents:read, incidents:write (repeat the flag for
         /// more than one).
-        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        #[arg(long = "scope", value_name = "SCOPE", required = true, value_parser = parse_scope)]
         scopes: Vec<TokenScope>,
     },
     /// List the tokens: name, id, scopes, created, last used, revoked (never the secret).
