@@ -148,6 +148,35 @@ pub async fn accept_link(token: String) -> Result<LinkAccepted, (u16, String)> {
         .map_err(|f| (f.status, f.message))
 }
 
+/// Every integration token (admins only: anyone else gets 403, kept in the error).
+pub async fn list_tokens() -> Result<Vec<warroom_core::api::TokenInfo>, (u16, String)> {
+    send("GET", "/api/tokens", None)
+        .await
+        .map_err(|f| (f.status, f.message))
+}
+
+/// Makes a token; the answer carries its secret, the only time it is shown.
+pub async fn create_token(
+    name: String,
+    scopes: Vec<warroom_core::api::TokenScope>,
+) -> Result<warroom_core::api::TokenMade, (u16, String)> {
+    let body = json(&warroom_core::api::TokenRequest { name, scopes }).map_err(|e| (0, e))?;
+    send("POST", "/api/tokens", Some(body))
+        .await
+        .map_err(|f| (f.status, f.message))
+}
+
+/// Revokes the token `id`.
+pub async fn revoke_token(id: &str) -> Result<warroom_core::api::TokenInfo, (u16, String)> {
+    let path = format!(
+        "/api/tokens/{}",
+        String::from(js_sys::encode_uri_component(id))
+    );
+    send("DELETE", &path, None)
+        .await
+        .map_err(|f| (f.status, f.message))
+}
+
 fn json(body: &impl Serialize) -> Result<String, String> {
     serde_json::to_string(body).map_err(|e| e.to_string())
 }

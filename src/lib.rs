@@ -16,6 +16,7 @@
 //!   store (live, or a replayed moment) and keep what is typed in [`board::drafts`].
 //! - [`review`]: the flight recorder — the board's own panels, read-only, at any moment;
 //!   metrics, exports, and the scorecard of an exercise.
+//! - [`admin`]: the admin's integration tokens (`/admin/tokens`): list, make, revoke.
 //! - [`scenarios`]: the training scenario library and the scenario-file checker.
 //! - [`widgets`]: small shared controls.
 //!
@@ -24,6 +25,7 @@
 
 use leptos::prelude::*;
 
+pub mod admin;
 pub mod api;
 pub mod board;
 pub mod clock;
@@ -134,6 +136,7 @@ fn Pages() -> impl IntoView {
             Route::Board(id) => view! { <board::BoardPage incident=id /> }.into_any(),
             Route::Review(id) => view! { <review::ReviewPage incident=id /> }.into_any(),
             Route::Scenarios => view! { <scenarios::ScenarioLibrary /> }.into_any(),
+            Route::AdminTokens => view! { <admin::TokensPage /> }.into_any(),
             Route::NotFound => view! {
                 <main id="main" class="page narrow">
                     <h1>"Page not found"</h1>

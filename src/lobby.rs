@@ -91,11 +91,15 @@ fn CrewLobby() -> impl IntoView {
 
     let real = Memo::new(move |_| split(incidents, false));
     let drills = Memo::new(move |_| split(incidents, true));
+    let admin = expect_context::<crate::identity::Identity>().admin;
     view! {
         <header class="topbar">
             <span class="brand">"Warroom"</span>
             <Who />
             <AppLink to=Route::Scenarios>"Scenario library"</AppLink>
+            {move || admin.get().then(|| view! {
+                <AppLink to=Route::AdminTokens>"Integration tokens"</AppLink>
+            })}
             <ThemeToggle />
         </header>
         <main id="main" class="page lobby">

@@ -8,17 +8,27 @@ use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
 use crate::time::Precision;
 
+pub mod commands;
+pub mod tokens;
+
+pub use commands::{Applied, NoteRequest, StatusRequest};
+pub use tokens::{TokenInfo, TokenMade, TokenRequest, TokenScope};
+
 /// An incident as the lobby lists it (`GET /api/incidents`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub id: IncidentId,
     pub title: String,
     pub severity: Severity,
     pub status: Status,
     pub drill: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub declared_at: Timestamp,
     pub commander: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = u64))]
     pub head: Seq,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// Only members see it (and whoever holds one of its observer links).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -35,6 +45,7 @@ pub struct Summary {
     /// The observer links that have not been revoked, with when each expires: what the server
     /// checks an observer's session against on every request.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<serde_json::Value>>))]
     pub observer_links: Vec<(LinkId, Timestamp)>,
 }
 
@@ -85,6 +96,7 @@ impl Summary {
 /// the body: an unknown field (such as a `participant`) is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeclareRequest {
     pub title: String,
     pub severity: Severity,
@@ -99,6 +111,7 @@ pub struct DeclareRequest {
     /// When it was (or should have been) declared, as the declarer says; the bounds are the
     /// `declare` command's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub occurred_at: Option<Timestamp>,
     /// How exact `occurred_at` is (`exact` when not given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -106,9 +119,11 @@ pub struct DeclareRequest {
     /// When customers began to be affected, if known: set in the same write as the
     /// declaration, as the commander's `set_impact` (its bounds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub impact_start: Option<Timestamp>,
     /// When the impact ended, if known; only with `impact_start`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub impact_end: Option<Timestamp>,
 }
 
@@ -116,6 +131,7 @@ pub struct DeclareRequest {
 /// from a timeline file (see `import`) by the signed-in person, who declares and commands it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimelineUpload {
     pub title: String,
     pub severity: Severity,
@@ -145,6 +161,7 @@ pub struct TimelineAppended {
 /// incidents) or a read-only observer link.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkRequest {
     pub kind: LinkKind,
     /// How long it lasts, 1 to 168.
@@ -154,9 +171,11 @@ pub struct LinkRequest {
 /// The answer to `POST /api/incidents/{id}/links`: the only time the link's address, which
 /// carries its secret token, is shown.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkMade {
     pub link: LinkId,
     pub kind: LinkKind,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub expires_at: Timestamp,
     /// `/incidents/{id}?invite=TOKEN` or `/incidents/{id}?observe=TOKEN`.
     pub url: String,
@@ -165,12 +184,14 @@ pub struct LinkMade {
 /// The body of `POST /api/links/accept`: the token from a link's address.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AcceptLink {
     pub token: String,
 }
 
 /// The answer to `POST /api/links/accept`: where the link leads, and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LinkAccepted {
     pub incident: IncidentId,
     pub kind: LinkKind,
@@ -180,6 +201,7 @@ pub struct LinkAccepted {
 
 /// The answer to `POST /api/incidents`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Declared {
     pub id: IncidentId,
     pub url: String,
@@ -188,6 +210,7 @@ pub struct Declared {
 /// A training scenario as the library lists it: never its injects, which players must not
 /// read ahead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScenarioInfo {
     /// The built-in's id; `None` for a checked file.
     pub id: Option<String>,
@@ -214,6 +237,7 @@ impl ScenarioInfo {
 
 /// A script inject as its facilitator sees it (`GET /api/incidents/{id}/script`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpcomingInject {
     pub index: u32,
     pub source: String,
@@ -227,6 +251,7 @@ pub struct UpcomingInject {
 
 /// How people sign in to this server (`GET /api/auth`, answered without a session).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthInfo {
     pub mode: AuthMode,
     /// `open` mode only: whether signing in needs the team's join code.
@@ -245,6 +270,7 @@ pub struct AuthInfo {
 /// The server's `--auth` mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum AuthMode {
     /// A person picks a display name and gets an identity issued by the server.
     Open,
@@ -256,6 +282,7 @@ pub enum AuthMode {
 
 /// The signed-in person (`GET /api/session`, and the answer to signing in).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     /// Issued by the server; opaque, and knowing it grants nothing.
     pub participant: ParticipantId,
@@ -272,6 +299,7 @@ pub struct Me {
 /// session already — change the name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignIn {
     pub name: String,
     /// The team's join code, when the server requires one.
@@ -282,12 +310,14 @@ pub struct SignIn {
 /// The body of `POST /api/scenarios/check`: a scenario file's text (TOML).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScenarioText {
     pub text: String,
 }
 
 /// Every API error: a sentence for a person, and what kind of failure it is for a program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     pub error: String,
     pub code: ApiErrorCode,
@@ -297,6 +327,7 @@ pub struct ApiError {
 /// the table). A client may branch on the code; the sentence is for people.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ApiErrorCode {
     /// 400: a body, an id or an upgrade request of the wrong shape.
     BadRequest,

@@ -119,6 +119,7 @@ pub struct Incident {
     Deserialize,
     strum::EnumIter,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Severity {
     #[serde(rename = "SEV1")]
     Sev1,
@@ -158,6 +159,7 @@ impl Severity {
     strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Status {
     Investigating,
     Identified,

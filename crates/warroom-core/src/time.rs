@@ -44,6 +44,7 @@ pub fn t_plus(start: Timestamp, at: Timestamp) -> String {
     strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Precision {
     /// To the minute or better, as the source says.
     #[default]

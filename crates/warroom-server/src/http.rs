@@ -24,7 +24,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
+
 use tower::Layer;
 use tower_http::compression::CompressionLayer;
 use tower_http::services::ServeDir;
@@ -37,15 +38,20 @@ use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
 
+pub mod bearer;
 mod error;
 mod extract;
 pub mod hardening;
 mod incidents;
 mod links;
 mod oidc;
+pub mod openapi;
 mod operator;
+mod rest;
+pub mod routes;
 mod session;
 mod timeline;
+mod tokens;
 mod upgrade;
 
 pub use error::ApiError;
@@ -57,6 +63,8 @@ pub use operator::Operator;
 pub struct AppState {
     pub rooms: Arc<Rooms>,
     pub auth: Arc<Auth>,
+    /// Integration tokens: the bearer tokens of scripts, bots and monitoring.
+    pub tokens: Arc<crate::tokens::Tokens>,
     pub site: Arc<Site>,
     pub connection: ConnectionConfig,
     /// The admission desk for WebSockets (total, per address, before hello).
@@ -89,30 +97,9 @@ impl AppState {
 /// The whole HTTP application. Serve it with `into_make_service_with_connect_info::<SocketAddr>`:
 /// the handlers need the peer's address.
 pub fn app(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth", get(session::auth_info))
-        .route(
-            "/session",
-            get(session::current)
-                .post(session::sign_in)
-                .delete(session::sign_out),
-        )
-        .route("/incidents", get(incidents::list).post(incidents::declare))
-        .route("/incidents/timeline", post(incidents::import_timeline))
-        .route(
-            "/incidents/{id}",
-            get(incidents::get).delete(incidents::delete),
-        )
-        .route("/incidents/{id}/script", get(incidents::script))
-        .route("/incidents/{id}/timeline", post(timeline::append))
-        .route("/incidents/{id}/links", post(links::create))
-        .route("/links/accept", post(links::accept))
-        .route("/scenarios", get(incidents::list_scenarios))
-        .route("/scenarios/check", post(incidents::check_scenario))
-        .route("/incidents/{id}/events", get(incidents::events))
-        .route("/incidents/{id}/export.md", get(incidents::export_markdown))
-        .route("/incidents/{id}/export.json", get(incidents::export_json))
-        .fallback(api_not_found);
+    // Every route of the API is a row of the route table, which the OpenAPI document is
+    // generated from too.
+    let api = routes::api_router().fallback(api_not_found);
     // Brotli where the browser takes it (about a quarter smaller than gzip for the wasm),
     // else gzip: xtask writes both beside every asset, and `Accept-Encoding` (q-values
     // included) picks one. ServeDir does not say that the answer depends on that header, and

@@ -28,6 +28,8 @@
 //! - [`telemetry`]: the metrics `/metrics` shows, named once, and the calls that count them.
 //! - [`backup`]: `warroom backup FILE`, a consistent copy of the database while it is served.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
+//! - [`tokens`]: integration tokens — made and revoked by an admin, stored hashed, each with
+//!   its scopes; a bearer token acts as an integration participant of its own.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
 //!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
 //! - [`shutdown`]: the stop signal and the tracker of the tasks (rooms, WebSockets) that `run`
@@ -59,6 +61,7 @@ pub mod store;
 mod tcp;
 pub mod telemetry;
 pub mod tls;
+pub mod tokens;
 
 pub use config::ServeArgs;
 pub use listener::Listener;
@@ -121,6 +124,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         clock,
     ));
     let connection = args.connection();
+    let tokens = Arc::new(tokens::Tokens::new(Arc::clone(&store), clock));
     let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store, clock));
     tokio::spawn({
         let auth = Arc::clone(&auth);
@@ -129,6 +133,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
     let state = http::AppState {
         rooms: Arc::clone(&rooms),
         auth,
+        tokens,
         site: Arc::new(http::Site::new(
             args.public_url.as_deref(),
             &args.allowed_origins,

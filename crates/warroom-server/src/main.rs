@@ -17,6 +17,7 @@ use warroom_server::clock::Clock;
 use warroom_server::config::{DatabaseArgs, defaults};
 use warroom_server::migrate::{self, MigrateArgs};
 use warroom_server::store::{self, Store, StoreChoice};
+use warroom_server::tokens::cli::TokenCommand;
 use warroom_server::{Listener, ServeArgs};
 
 /// Warroom: a shared incident war room with one commander, positive handoffs, a live
@@ -42,6 +43,8 @@ enum Command {
     /// Apply the store's pending schema migrations (the server also does at start) and say
     /// which; a database of a newer schema than this binary knows is refused.
     Migrate(MigrateArgs),
+    /// Make, list and revoke integration tokens (for scripts, chat bots and monitoring).
+    Token(warroom_server::tokens::cli::TokenArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -117,6 +120,11 @@ fn main() -> ExitCode {
             Command::Import(args) => import(args).await,
             Command::Backup(_) => unreachable!("run above, without the runtime"),
             Command::Migrate(args) => migrate::run(args).await.map(|report| print!("{report}")),
+            Command::Token(args) => {
+                let create = matches!(args.command, TokenCommand::Create { .. });
+                let store = open_store(&args.data_dir, &args.database, create).await?;
+                warroom_server::tokens::cli::run(args.command, store).await
+            }
         }
     });
     match result {

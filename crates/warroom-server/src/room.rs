@@ -43,6 +43,7 @@ mod handle;
 mod import;
 mod subscribers;
 
+pub use batch::Acted;
 use batch::{Origin, Reply, SnapshotSpacing, Submission};
 use catch_up::CatchUp;
 pub use catch_up::{HISTORY_PAGE_MAX, history_page};
@@ -247,13 +248,14 @@ impl Room {
                 }
                 RoomMsg::Act {
                     participant,
+                    id,
                     command,
                     link,
                     reply,
                 } => submits.push(Submission {
                     participant,
                     command,
-                    origin: Origin::Api { link, reply },
+                    origin: Origin::Api { id, link, reply },
                 }),
                 RoomMsg::Join { joiner, outbox } => {
                     self.flush(std::mem::take(&mut submits)).await?;

@@ -14,11 +14,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::mpsc;
-use warroom_core::{Command, Context, IncidentId, ParticipantId, Rejection, TextId, execute};
+use warroom_core::{
+    Command, CommandId, Context, IncidentId, ParticipantId, Rejection, TextId, execute,
+};
 
 use crate::clock::Clock;
 use crate::config::RoomConfig;
-use crate::room::{Room, RoomHandle, ScriptError, Unregister};
+use crate::room::{Acted, Room, RoomHandle, ScriptError, Unregister};
 use crate::shutdown::Shutdown;
 use crate::store::{Append, Store, StoreError, Summary};
 
@@ -214,10 +216,28 @@ impl Rooms {
         command: Command,
         link: Option<String>,
     ) -> Result<Result<Vec<warroom_core::Recorded>, Rejection>, RoomError> {
+        let acted = self
+            .act_once(incident, participant, None, command, link)
+            .await?;
+        Ok(acted.map(|a| a.events))
+    }
+
+    /// Like [`Rooms::act`], remembering the command as `id` when there is one: a retry with the
+    /// same id (from the same participant) is answered with the first time's sequence and no
+    /// events, and applied once.
+    pub async fn act_once(
+        self: &Arc<Self>,
+        incident: &IncidentId,
+        participant: &ParticipantId,
+        id: Option<CommandId>,
+        command: Command,
+        link: Option<String>,
+    ) -> Result<Result<Acted, Rejection>, RoomError> {
         let room = self.get(incident).await?;
         let (reply, answer) = tokio::sync::oneshot::channel();
         let msg = crate::room::RoomMsg::Act {
             participant: participant.clone(),
+            id,
             command,
             link,
             reply,
@@ -260,7 +280,20 @@ impl Rooms {
         restricted: bool,
         then: &[Command],
     ) -> Result<IncidentId, DeclareError> {
-        let id = new_incident_id();
+        self.declare_as(new_incident_id(), declarer, command, restricted, then)
+            .await
+    }
+
+    /// [`Rooms::declare`] under an id the caller made (unguessable, like [`new_incident_id`]'s):
+    /// if an incident has it already, the store's conflict says so and nothing is written.
+    pub async fn declare_as(
+        &self,
+        id: IncidentId,
+        declarer: &ParticipantId,
+        command: &Command,
+        restricted: bool,
+        then: &[Command],
+    ) -> Result<IncidentId, DeclareError> {
         let mut state = None;
         let present = Default::default();
         let ctx = Context {

@@ -22,6 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use warroom_core::api::TokenScope;
 use warroom_core::{
     CommandId, Incident, IncidentId, LinkId, LinkKind, ParticipantId, Recorded, Seq,
 };
@@ -41,6 +42,21 @@ pub struct SessionRecord {
     pub email: Option<String>,
     /// Unix seconds after which the session is no longer honoured.
     pub expires_at: u64,
+}
+
+/// An integration token as the store keeps it: the SHA-256 of its secret, never the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// `tok-` and 16 characters of base32, issued by the server.
+    pub id: String,
+    pub name: String,
+    /// SHA-256 of the secret, as lowercase hex.
+    pub token_hash: String,
+    pub scopes: Vec<TokenScope>,
+    /// Unix seconds.
+    pub created_at: u64,
+    pub last_used_at: Option<u64>,
+    pub revoked_at: Option<u64>,
 }
 
 mod observed;
@@ -284,6 +300,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives `participant` a new display name in every one of their sessions.
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()>;
+
+    /// Remembers a new integration token (durably, before its secret is shown).
+    fn create_token(&self, token: TokenRecord) -> StoreFuture<'_, ()>;
+
+    /// Every integration token, revoked ones too, oldest first.
+    fn tokens(&self) -> StoreFuture<'_, Vec<TokenRecord>>;
+
+    /// The token whose secret hashes to `token_hash`, revoked or not.
+    fn token(&self, token_hash: &str) -> StoreFuture<'_, Option<TokenRecord>>;
+
+    /// Marks token `id` revoked at `at` (Unix seconds), if it is not already.
+    fn revoke_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()>;
+
+    /// Records that token `id` was used at `at` (Unix seconds).
+    fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()>;
 }
 
 #[cfg(test)]

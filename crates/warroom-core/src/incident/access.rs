@@ -38,6 +38,7 @@ pub struct Link {
 /// What a link grants whoever opens it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum LinkKind {
     /// Membership of a restricted incident, for the signed-in person who opens it.
     Invite,

@@ -20,6 +20,7 @@ use crate::time::{Precision, Timestamp};
     strum::EnumIter,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum NoteKind {
     Observation,
     Hypothesis,

@@ -18,6 +18,7 @@ pub struct DatabaseArgs {
     #[arg(
         long,
         env = "WARROOM_DATABASE_URL",
+        global = true,
         hide_env_values = true,
         value_parser = postgres_url
     )]
@@ -27,6 +28,7 @@ pub struct DatabaseArgs {
     #[arg(
         long,
         env = "WARROOM_DATABASE_POOL_SIZE",
+        global = true,
         default_value_t = defaults::DATABASE_POOL_SIZE,
         value_parser = clap::value_parser!(u16).range(1..=1000)
     )]

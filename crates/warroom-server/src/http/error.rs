@@ -24,6 +24,7 @@ use crate::auth::SignInError;
 use crate::room::{DeleteRefused, ScriptError};
 use crate::rooms::{DeclareError, DeleteError, RoomError};
 use crate::store::StoreError;
+use crate::tokens::{CreateError, RevokeError, TokenError};
 
 /// An API error: what kind, a sentence, and for technical failures the cause (for the log).
 #[derive(Debug)]
@@ -224,6 +225,40 @@ impl From<SignInError> for ApiError {
             SignInError::BadName(rejection) => Self::new(Code::Rejected, rejection.message),
             SignInError::TooMany => Self::new(Code::RateLimited, message),
             SignInError::Store(err) => err.into(),
+        }
+    }
+}
+
+/// A bearer token refused: 401 unless it is valid and lacks the scope (403).
+impl From<TokenError> for ApiError {
+    fn from(err: TokenError) -> Self {
+        let message = err.to_string();
+        match err {
+            TokenError::Missing | TokenError::Unknown | TokenError::Revoked => {
+                Self::unauthorized(message)
+            }
+            TokenError::MissingScope(_) => Self::forbidden(message),
+            TokenError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<CreateError> for ApiError {
+    fn from(err: CreateError) -> Self {
+        let message = err.to_string();
+        match err {
+            CreateError::BadName(_) | CreateError::NoScopes => Self::new(Code::Rejected, message),
+            CreateError::Duplicate(_) | CreateError::TooMany => Self::new(Code::Conflict, message),
+            CreateError::Store(err) => err.into(),
+        }
+    }
+}
+
+impl From<RevokeError> for ApiError {
+    fn from(err: RevokeError) -> Self {
+        match err {
+            RevokeError::Unknown(_) => Self::not_found(err.to_string()),
+            RevokeError::Store(err) => err.into(),
         }
     }
 }

@@ -78,6 +78,19 @@ impl Body for warroom_core::api::TimelineAppend {
     const WHAT: &'static str = "a timeline as {\"text\": \"...\"}";
 }
 
+impl Body for warroom_core::api::TokenRequest {
+    const WHAT: &'static str =
+        "a token as {\"name\": \"...\", \"scopes\": [\"incidents:read\", ...]}";
+}
+
+impl Body for warroom_core::api::NoteRequest {
+    const WHAT: &'static str = "a note as {\"kind\": \"observation\", \"text\": \"...\"}";
+}
+
+impl Body for warroom_core::api::StatusRequest {
+    const WHAT: &'static str = "a status as {\"status\": \"mitigated\"}";
+}
+
 impl Body for ScenarioText {
     const WHAT: &'static str = "a scenario file as {\"text\": \"...\"}";
 }

@@ -1,4 +1,4 @@
-//! The incidents over HTTP: declaring one, listing them, one's listing row, its whole log, its
+//! The incidents over HTTP: listing them, one's listing row, its whole log, its
 //! exports, the facilitator's script, deleting an exercise — and the built-in scenarios.
 //!
 //! **Invariant:** an incident the viewer may not see answers exactly as one that does not
@@ -8,23 +8,34 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use warroom_core::Command;
 use warroom_core::IncidentId;
-use warroom_core::api::{
-    DeclareRequest, Declared, ScenarioInfo, ScenarioText, TimelineUpload, UpcomingInject,
-};
+use warroom_core::api::{Declared, ScenarioInfo, ScenarioText, TimelineUpload, UpcomingInject};
 
+use super::bearer::{Caller, IncidentsRead};
 use super::extract::{IncidentPath, JsonBody};
 use super::{ApiError, AppState};
 use crate::archive;
 use crate::auth::{Grant, Viewer};
 use crate::store::Summary;
 
+#[utoipa::path(
+    get,
+    path = "/api/incidents",
+    tag = "incidents",
+    responses(
+        (status = 200, description = "Every incident the caller may see, active ones first.", body = Vec<Summary>),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:read"])),
+)]
 /// Every incident, active ones first, each group most recently updated first.
 pub(super) async fn list(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
 ) -> Result<Json<Vec<Summary>>, ApiError> {
+    let viewer = caller.viewer;
     let now = state.rooms.clock().now();
     let mut incidents = state.rooms.store().list().await?;
     incidents.retain(|s| viewer.grant(&s.id, s, now) != Grant::None);
@@ -37,12 +48,27 @@ pub(super) async fn list(
     Ok(Json(incidents))
 }
 
+/// One incident's listing row: title, severity, status, commander, sequence.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id (the last part of its URL).")),
+    responses(
+        (status = 200, description = "The incident's listing row.", body = Summary),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such incident, or one the caller may not see.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:read"])),
+)]
 pub(super) async fn get(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Json<Summary>, ApiError> {
-    let (summary, _) = visible(&state, &viewer, &id).await?;
+    let (summary, _) = visible(&state, &caller.viewer, &id).await?;
     Ok(Json(summary))
 }
 
@@ -113,12 +139,26 @@ pub(super) async fn script(
 }
 
 /// The whole log, for the review page's flight recorder.
+#[utoipa::path(
+    get,
+    path = "/api/incidents/{id}/events",
+    tag = "incidents",
+    params(("id" = String, Path, description = "The incident's id (the last part of its URL).")),
+    responses(
+        (status = 200, description = "Every recorded event, in order (docs/protocol.md, \"Events\").", body = Vec<Object>),
+        (status = 400, description = "A body, id or header of the wrong shape (an unknown field is named).", body = warroom_core::api::ApiError),
+        (status = 401, description = "No session, or an unknown or revoked token.", body = warroom_core::api::ApiError),
+        (status = 403, description = "A token without the scope, or not allowed by the rules.", body = warroom_core::api::ApiError),
+        (status = 404, description = "No such incident, or one the caller may not see.", body = warroom_core::api::ApiError),
+    ),
+    security(("session" = []), ("bearer" = ["incidents:read"])),
+)]
 pub(super) async fn events(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Json<Vec<warroom_core::Recorded>>, ApiError> {
-    visible(&state, &viewer, &id).await?;
+    visible(&state, &caller.viewer, &id).await?;
     Ok(Json(
         archive::whole_log(state.rooms.store().as_ref(), &id).await?,
     ))
@@ -126,10 +166,10 @@ pub(super) async fn events(
 
 pub(super) async fn export_markdown(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Response, ApiError> {
-    visible(&state, &viewer, &id).await?;
+    visible(&state, &caller.viewer, &id).await?;
     let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Md).await?;
     Ok(download(
         text,
@@ -140,10 +180,10 @@ pub(super) async fn export_markdown(
 
 pub(super) async fn export_json(
     State(state): State<AppState>,
-    viewer: Viewer,
+    caller: Caller<IncidentsRead>,
     IncidentPath(id): IncidentPath,
 ) -> Result<Response, ApiError> {
-    visible(&state, &viewer, &id).await?;
+    visible(&state, &caller.viewer, &id).await?;
     let text = archive::export(state.rooms.store().as_ref(), &id, archive::Format::Json).await?;
     Ok(download(
         text,
@@ -164,55 +204,6 @@ fn download(body: String, content_type: &'static str, name: &str) -> Response {
         body,
     )
         .into_response()
-}
-
-/// Declares an incident as the signed-in person, who becomes its commander.
-pub(super) async fn declare(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    JsonBody(request): JsonBody<DeclareRequest>,
-) -> Result<(StatusCode, Json<Declared>), ApiError> {
-    if viewer.observer_only {
-        return Err(ApiError::forbidden(
-            "an observer link is read-only; sign in to declare",
-        ));
-    }
-    // An impact window recorded after the fact is the declarer's first command as commander,
-    // in the same write.
-    let then = match (request.impact_start, request.impact_end) {
-        (Some(start), end) => vec![Command::SetImpact {
-            start,
-            end,
-            statement: None,
-        }],
-        (None, Some(_)) => {
-            return Err(ApiError::new(
-                warroom_core::api::ApiErrorCode::Rejected,
-                "An impact end needs its start: give impact_start too.",
-            ));
-        }
-        (None, None) => Vec::new(),
-    };
-    let command = Command::Declare {
-        title: request.title,
-        severity: request.severity,
-        drill: request.drill,
-        name: viewer.name,
-        retrospective: request.retrospective,
-        occurred_at: request.occurred_at,
-        precision: request.precision,
-    };
-    let id = state
-        .rooms
-        .declare(&viewer.participant, &command, request.restricted, &then)
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Declared {
-            url: format!("/incidents/{id}"),
-            id,
-        }),
-    ))
 }
 
 /// `POST /api/incidents/timeline`: a new incident recorded after the fact, entered from a

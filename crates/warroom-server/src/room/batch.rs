@@ -33,8 +33,13 @@ pub(super) enum Origin {
     Client { conn: ConnId, id: CommandId },
     /// Sent through the API on someone's behalf, after checks the rules cannot make (a link's
     /// token): the events or the rejection go to `reply`; `link` is the token hash of the link
-    /// a `create_link` makes, stored with its event.
-    Api { link: Option<String>, reply: Reply },
+    /// a `create_link` makes, stored with its event. With an `id` (a REST request's
+    /// `Idempotency-Key`) it is remembered like a client's, so a retry is applied once.
+    Api {
+        id: Option<CommandId>,
+        link: Option<String>,
+        reply: Reply,
+    },
     /// The server's own (a join on hello, an inject): answered to nobody.
     Server,
 }
@@ -51,7 +56,23 @@ impl Submission {
 }
 
 /// The answer to a command the server sent on someone's behalf.
-pub(super) type Reply = oneshot::Sender<Result<Vec<Recorded>, Rejection>>;
+pub(super) type Reply = oneshot::Sender<Result<Acted, Rejection>>;
+
+/// A command sent through the API, applied: its events and the sequence its acknowledgement
+/// reports. A retry of a command already applied (the same id) has no events and the first
+/// time's sequence.
+#[derive(Debug, Clone)]
+pub struct Acted {
+    pub events: Vec<Recorded>,
+    pub seq: Seq,
+}
+
+impl Acted {
+    /// Whether this answers a retry: the command was applied before, and nothing now.
+    pub fn replayed(&self) -> bool {
+        self.events.is_empty()
+    }
+}
 
 /// When the room's writes carry a snapshot of the board.
 pub(super) struct SnapshotSpacing {
@@ -146,8 +167,10 @@ impl Room {
         {
             // Ids are the client's own, so a resend is the same id from the same participant.
             let key = match &origin {
-                Origin::Client { id, .. } => Some((participant.clone(), id.clone())),
-                Origin::Api { .. } | Origin::Server => None,
+                Origin::Client { id, .. } | Origin::Api { id: Some(id), .. } => {
+                    Some((participant.clone(), id.clone()))
+                }
+                Origin::Api { id: None, .. } | Origin::Server => None,
             };
             if let Some(seen) = key.as_ref().and_then(|key| {
                 self.applied
@@ -315,7 +338,10 @@ impl Room {
                     events: range,
                 } => {
                     let answer = match outcome {
-                        Outcome::Ack(_) => Ok(events.get(range).unwrap_or_default().to_vec()),
+                        Outcome::Ack(seq) => Ok(Acted {
+                            events: events.get(range).unwrap_or_default().to_vec(),
+                            seq,
+                        }),
                         Outcome::Rejected(rejection) => Err(rejection),
                     };
                     let _ = reply.send(answer);

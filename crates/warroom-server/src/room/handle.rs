@@ -28,9 +28,11 @@ pub enum RoomMsg {
     },
     /// A command the server sends on someone's behalf after checking what the rules cannot
     /// (a link's token): its events, or the rejection, come back through `reply`. `link`
-    /// is the token of the link a `create_link` makes.
+    /// is the token of the link a `create_link` makes. With an `id`, a retry with the same id
+    /// is acknowledged again and applied once, as a client's submit is.
     Act {
         participant: ParticipantId,
+        id: Option<CommandId>,
         command: Command,
         link: Option<String>,
         reply: Reply,

@@ -12,6 +12,7 @@ use warroom_core::{IncidentId, ParticipantId, Recorded, Seq};
 
 use super::{
     Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
+    TokenRecord,
 };
 use crate::clock::Clock;
 use crate::telemetry;
@@ -124,6 +125,26 @@ impl Store for Observed {
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()> {
         observe!("rename", self.inner.rename(participant, name))
     }
+
+    fn create_token(&self, token: TokenRecord) -> StoreFuture<'_, ()> {
+        observe!("create_token", self.inner.create_token(token))
+    }
+
+    fn tokens(&self) -> StoreFuture<'_, Vec<TokenRecord>> {
+        observe!("tokens", self.inner.tokens())
+    }
+
+    fn token(&self, token_hash: &str) -> StoreFuture<'_, Option<TokenRecord>> {
+        observe!("token", self.inner.token(token_hash))
+    }
+
+    fn revoke_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
+        observe!("revoke_token", self.inner.revoke_token(id, at))
+    }
+
+    fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
+        observe!("touch_token", self.inner.touch_token(id, at))
+    }
 }
 
 #[cfg(test)]
@@ -183,6 +204,21 @@ mod tests {
             failed()
         }
         fn rename(&self, _: &ParticipantId, _: &str) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn create_token(&self, _: TokenRecord) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn tokens(&self) -> StoreFuture<'_, Vec<TokenRecord>> {
+            failed()
+        }
+        fn token(&self, _: &str) -> StoreFuture<'_, Option<TokenRecord>> {
+            failed()
+        }
+        fn revoke_token(&self, _: &str, _: u64) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn touch_token(&self, _: &str, _: u64) -> StoreFuture<'_, ()> {
             failed()
         }
     }

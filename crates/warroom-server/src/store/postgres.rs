@@ -18,6 +18,7 @@
 //!   the store's.
 //! - `schema.rs`: migrations (the same numbers and meaning as SQLite's), pruning.
 //! - `write.rs`: what each write puts where, in one transaction.
+//! - `tokens.rs`: integration tokens.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,12 +30,13 @@ use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, 
 use super::snapshot::{self, Warned};
 use super::{
     Append, CommandKey, DEDUP_WINDOW, LinkRecord, Loaded, SessionRecord, Store, StoreError,
-    StoreFuture, Summary,
+    StoreFuture, Summary, TokenRecord,
 };
 use crate::clock::Clock;
 
 mod connect;
 pub(super) mod schema;
+mod tokens;
 mod write;
 
 pub use connect::describe;
@@ -392,5 +394,28 @@ impl Store for PostgresStore {
                 .map(|row| Ok(serde_json::from_str(row.try_get::<_, &str>(0)?)?))
                 .transpose()
         })
+    }
+
+    fn create_token(&self, token: TokenRecord) -> StoreFuture<'_, ()> {
+        Box::pin(async move { tokens::create(self, &token).await })
+    }
+
+    fn tokens(&self) -> StoreFuture<'_, Vec<TokenRecord>> {
+        Box::pin(tokens::all(self))
+    }
+
+    fn token(&self, token_hash: &str) -> StoreFuture<'_, Option<TokenRecord>> {
+        let token_hash = token_hash.to_owned();
+        Box::pin(async move { tokens::by_hash(self, &token_hash).await })
+    }
+
+    fn revoke_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
+        let id = id.to_owned();
+        Box::pin(async move { tokens::revoke(self, &id, at).await })
+    }
+
+    fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
+        let id = id.to_owned();
+        Box::pin(async move { tokens::touch(self, &id, at).await })
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! - `schema.rs`: connection settings, migrations, pruning.
 //! - `writer.rs`: the writer thread, group commit, and what each write puts where.
+//! - `tokens.rs`: integration tokens (hashed), their revocation and last use.
 //! - `snapshot.rs`: snapshots as a cache — versioned, and ignored (the whole log read instead)
 //!   when they cannot be used.
 
@@ -26,12 +27,13 @@ use crate::clock::Clock;
 
 use super::{
     Append, CommandKey, DEDUP_WINDOW, LinkRecord, Loaded, SessionRecord, Store, StoreError,
-    StoreFuture, Summary,
+    StoreFuture, Summary, TokenRecord,
 };
 
 pub mod backup;
 pub(super) mod schema;
 mod snapshot;
+mod tokens;
 mod writer;
 
 use writer::{WriteJob, WriteOp};
@@ -246,6 +248,29 @@ impl Store for SqliteStore {
 
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()> {
         Box::pin(self.write(WriteOp::Rename(participant.clone(), name.to_owned())))
+    }
+
+    fn create_token(&self, token: TokenRecord) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(WriteOp::Token(tokens::TokenWrite::Create(Box::new(token)))))
+    }
+
+    fn tokens(&self) -> StoreFuture<'_, Vec<TokenRecord>> {
+        Box::pin(self.read(tokens::all))
+    }
+
+    fn token(&self, token_hash: &str) -> StoreFuture<'_, Option<TokenRecord>> {
+        let hash = token_hash.to_owned();
+        Box::pin(self.read(move |conn| tokens::by_hash(conn, &hash)))
+    }
+
+    fn revoke_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
+        let id = id.to_owned();
+        Box::pin(self.write(WriteOp::Token(tokens::TokenWrite::Revoke { id, at })))
+    }
+
+    fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
+        let id = id.to_owned();
+        Box::pin(self.write(WriteOp::Token(tokens::TokenWrite::Touch { id, at })))
     }
 
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {

@@ -46,6 +46,13 @@
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
+//! - [`openapi`]: the OpenAPI document validates, its references resolve, and it lists every
+//!   `/api` route the server serves.
+//! - [`rest`]: the REST API with a token (and a session): declare, note, status through the
+//!   room's rules, idempotent retries, strict bodies.
+//! - [`tokens`]: integration tokens — the CLI, the admin endpoints, 401 for unknown and
+//!   revoked tokens, 403 without the scope, and no secret in the server's log.
+//!
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
 mod access;
@@ -59,10 +66,12 @@ mod fixture;
 mod hostile;
 mod identity;
 mod oidc;
+mod openapi;
 mod operator;
 mod postmortem;
 mod presence;
 mod race;
+mod rest;
 mod resume;
 mod startup;
 mod stores;
@@ -70,4 +79,5 @@ mod support;
 mod sync;
 mod timeline;
 mod tls;
+mod tokens;
 mod web;

@@ -13,6 +13,9 @@ use warroom_server::store::{self, Append, Store, StoreChoice, StoreError, Summar
 
 use crate::support::{ScratchStore, note, warroom};
 
+/// How many migrations the binary has (both stores have the same; a unit test keeps them so).
+const MIGRATIONS: usize = 5;
+
 #[tokio::test]
 async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
     let store = ScratchStore::new().await;
@@ -23,7 +26,7 @@ async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
     };
     let first = migrate(&store.flags).await;
     let lines: Vec<&str> = first.ok().lines().collect();
-    assert_eq!(lines.len(), 4, "four migrations: {first:#?}");
+    assert_eq!(lines.len(), MIGRATIONS, "every migration: {first:#?}");
     for (i, line) in lines.iter().enumerate() {
         assert!(
             line.ends_with(&format!(": applied migration {}", i + 1)),
@@ -54,9 +57,9 @@ async fn migrate_applies_the_schema_once_and_refuses_a_newer_one() {
             .unwrap(),
         (None, StoreChoice::Postgres { .. }) => unreachable!("a database is made for postgres"),
     }
-    migrate(&store.flags)
-        .await
-        .failed_saying("the database is at schema version 99, newer than this server knows (4)");
+    migrate(&store.flags).await.failed_saying(&format!(
+        "the database is at schema version 99, newer than this server knows ({MIGRATIONS})"
+    ));
 }
 
 fn declaration(id: &IncidentId, actor: &ParticipantId) -> Append {

@@ -82,6 +82,19 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     -- (`store::snapshot::FORMAT`).
     ALTER TABLE snapshots ADD COLUMN format BIGINT NOT NULL DEFAULT 1;
 ",
+    r"
+    -- Integration tokens: the secret's SHA-256, never the secret. Scopes are a JSON array of
+    -- their names (`alerts:write`, ...). Revoked tokens are kept, so the list says when.
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_used_at BIGINT,
+        revoked_at BIGINT
+    );
+",
 ];
 
 /// The advisory lock the migrating server holds (any number, the same in every server):

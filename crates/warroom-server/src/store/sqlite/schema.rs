@@ -77,6 +77,19 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     -- (`snapshot::FORMAT`). Rows written before this migration hold the first one.
     ALTER TABLE snapshots ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
 ",
+    r"
+    -- Integration tokens: the secret's SHA-256, never the secret. Scopes are a JSON array of
+    -- their names (`alerts:write`, ...). Revoked tokens are kept, so the list says when.
+    CREATE TABLE tokens (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+    );
+",
 ];
 
 pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {

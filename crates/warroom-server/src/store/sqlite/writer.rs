@@ -29,6 +29,7 @@ pub(super) enum WriteOp {
     CreateSession(Box<SessionRecord>),
     DeleteSession(String),
     Rename(ParticipantId, String),
+    Token(super::tokens::TokenWrite),
 }
 
 /// How often the writer forgets what has expired (besides once when the store opens).
@@ -106,6 +107,7 @@ fn commit_group(
                 WriteOp::DeleteSession(hash) => {
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
                 }
+                WriteOp::Token(op) => super::tokens::write(&sp, op)?,
                 WriteOp::Rename(participant, name) => {
                     sp.execute(
                         "UPDATE sessions SET name = ?1 WHERE participant = ?2",
