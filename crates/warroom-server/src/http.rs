@@ -9,7 +9,8 @@
 //!
 //! - `incidents.rs`: the incidents and scenarios endpoints; `links.rs`: invitation and
 //!   observer links; `session.rs`: signing in and out (and, with an identity provider,
-//!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade.
+//!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade; `alertmanager.rs`: the Alertmanager
+//!   receiver, the unrouted alert groups and linking one to an incident.
 //!
 //! `app` builds the router so that tests can serve it on any listener.
 
@@ -35,6 +36,7 @@ use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
 
+mod alertmanager;
 mod error;
 mod extract;
 pub mod hardening;
@@ -61,6 +63,8 @@ pub struct AppState {
     pub static_dir: PathBuf,
     /// The stop signal every WebSocket heeds, and the tracker `run` waits on for them.
     pub shutdown: Shutdown,
+    /// The Alertmanager receiver's settings and the unrouted alert groups.
+    pub alerts: Arc<crate::alerting::AlertDesk>,
 }
 
 impl AppState {
@@ -104,6 +108,14 @@ pub fn app(state: AppState) -> Router {
         .route("/incidents/{id}/events", get(incidents::events))
         .route("/incidents/{id}/export.md", get(incidents::export_markdown))
         .route("/incidents/{id}/export.json", get(incidents::export_json))
+        .route(
+            "/hooks/alertmanager",
+            post(alertmanager::receive).layer(axum::extract::DefaultBodyLimit::max(
+                alertmanager::MAX_NOTIFICATION_BYTES,
+            )),
+        )
+        .route("/alerts/unrouted", get(alertmanager::unrouted))
+        .route("/incidents/{id}/alert-groups", post(alertmanager::link))
         .fallback(api_not_found);
     // Brotli where the browser takes it (about a quarter smaller than gzip for the wasm),
     // else gzip: xtask writes both beside every asset, and `Accept-Encoding` (q-values

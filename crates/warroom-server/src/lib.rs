@@ -22,6 +22,9 @@
 //!   acknowledge once durable, broadcast; with its subscribers and presence, catch-up,
 //!   de-duplication, access and exercises each in a file of its own.
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
+//! - [`alerting`]: alerts in — routing an Alertmanager group to an incident (a stored route,
+//!   the rules file, or the unrouted list a commander links from) and recording it through
+//!   the room.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
 //!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
@@ -37,6 +40,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+pub mod alerting;
 pub mod archive;
 pub mod auth;
 pub mod clock;
@@ -118,6 +122,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         connection,
         static_dir: args.static_dir.clone(),
         shutdown: stopping.clone(),
+        alerts: Arc::new(alerting::AlertDesk::from_args(&args.alerting)?),
     };
     tracing::info!(auth = ?args.auth, join_code = args.join_code.is_some(), "sign-in");
     if !args.static_dir.join("index.html").exists() {

@@ -193,4 +193,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Gives `participant` a new display name in every one of their sessions.
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()>;
+
+    /// The incident Alertmanager's group `group_key` was routed, declared from or linked to.
+    fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>>;
+
+    /// Remembers that group `group_key` goes to `incident` (replacing an earlier route).
+    fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()>;
 }

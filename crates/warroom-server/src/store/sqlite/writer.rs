@@ -29,6 +29,8 @@ pub(super) enum WriteOp {
     CreateSession(Box<SessionRecord>),
     DeleteSession(String),
     Rename(ParticipantId, String),
+    /// An alert group's key and the incident it goes to.
+    AlertRoute(String, IncidentId),
 }
 
 /// How often the writer forgets what has expired (besides once when the store opens).
@@ -105,6 +107,13 @@ fn commit_group(
                 WriteOp::CreateSession(session) => insert_session(&sp, session, now)?,
                 WriteOp::DeleteSession(hash) => {
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
+                }
+                WriteOp::AlertRoute(key, incident) => {
+                    sp.execute(
+                        "INSERT INTO alert_routes (group_key, incident) VALUES (?1, ?2) \
+                             ON CONFLICT (group_key) DO UPDATE SET incident = excluded.incident",
+                        params![key, incident.as_str()],
+                    )?;
                 }
                 WriteOp::Rename(participant, name) => {
                     sp.execute(
@@ -208,7 +217,14 @@ fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), Store
     if head_of(conn, incident)?.is_none() {
         return Err(StoreError::UnknownIncident(incident.clone()));
     }
-    for table in ["events", "commands", "snapshots", "scripts", "links"] {
+    for table in [
+        "events",
+        "commands",
+        "snapshots",
+        "scripts",
+        "links",
+        "alert_routes",
+    ] {
         conn.execute(&format!("DELETE FROM {table} WHERE incident = ?1"), [id])?;
     }
     conn.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
