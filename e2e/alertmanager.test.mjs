@@ -2,8 +2,9 @@
 // routes every alert to Warroom's receiver with a bearer credential and `send_resolved`;
 // 200 alerts pushed into it through its API (`POST /api/v2/alerts`) in one group arrive as
 // one incident that a declaring rule opens — nobody in command, with Take command on the
-// strip — and one annunciator line with a count of 200 in Chromium; resolving them (endsAt
-// in the past) turns the line dark and the timeline says so.
+// strip — and one annunciator line with a count of 200 in Chromium; a group no rule routes
+// waits as unrouted until the commander links it; resolving the 200 (endsAt in the past)
+// turns their line dark and the timeline says so.
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,6 +99,14 @@ declare = { title = "{alertname} on {service}", severity_label = "sev", severity
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Pushes alerts into Alertmanager through its own API. */
+  async function pushAlerts(alerts) {
+    const r = await fetch(`${amUrl}/api/v2/alerts`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts),
+    });
+    assert.equal(r.status, 200, await r.text());
+  }
+
   /** Pushes the 200 alerts of one group into Alertmanager, ending at `endsAt`. */
   async function push(endsAt) {
     const alerts = Array.from({ length: 200 }, (_, i) => ({
@@ -107,10 +116,7 @@ declare = { title = "{alertname} on {service}", severity_label = "sev", severity
       endsAt: endsAt.toISOString(),
       generatorURL: 'http://prometheus.example/graph',
     }));
-    const r = await fetch(`${amUrl}/api/v2/alerts`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts),
-    });
-    assert.equal(r.status, 200, await r.text());
+    await pushAlerts(alerts);
   }
 
   it('shows 200 alerts of one group as one line, declared by a rule, and darkens it when they resolve', async () => {
@@ -118,6 +124,13 @@ declare = { title = "{alertname} on {service}", severity_label = "sev", severity
     const alice = await person(browser, server, 'Alice');
     await withScreenshots('alertmanager', [alice], async () => {
       await push(new Date(Date.now() + 3600_000));
+      // And a group no rule routes: it waits, unrouted, for a commander to link it.
+      await pushAlerts(['db-1', 'db-2', 'db-3'].map((instance) => ({
+        labels: { alertname: 'DiskFull', service: 'db', severity: 'warning', instance },
+        annotations: { summary: 'Disk over 90%' },
+        startsAt: new Date().toISOString(),
+        endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      })));
       // The declaring rule opens the incident, in the integration's name.
       const incident = await until('the declared incident', async () => {
         const r = await alice.context.request.get(server.url + '/api/incidents');
@@ -148,6 +161,21 @@ declare = { title = "{alertname} on {service}", severity_label = "sev", severity
       await strip.getByRole('button', { name: 'Take command' }).click();
       await strip.getByText('Alice', { exact: true }).waitFor();
       await strip.getByText('Nobody', { exact: true }).waitFor({ state: 'detached' });
+
+      // As commander she sees the unrouted group and links it here: one more line, a caution.
+      const unrouted = annunciator.getByRole('region', { name: 'Unrouted alerts' });
+      const waiting = unrouted.getByRole('listitem').filter({ hasText: '3 firing · alertname=DiskFull service=db severity=warning' });
+      await until('the unrouted group', async () => {
+        if (await waiting.count()) return true;
+        await unrouted.getByRole('button', { name: 'Refresh' }).click();
+        return false;
+      });
+      await waiting.getByRole('button', { name: 'Link to this incident' }).click();
+      const linked = annunciator.getByRole('listitem').filter({ hasText: '3 firing · alertname=DiskFull' });
+      await linked.waitFor();
+      assert.match(await linked.textContent(), /CAUTION/);
+      await waiting.waitFor({ state: 'detached' });
+      await timeline(page).getByText(/You linked alert group alertname=DiskFull/).first().waitFor();
 
       // Resolving every alert turns the line dark; the timeline narrates it.
       const resolving = Date.now();

@@ -31,6 +31,7 @@ pub mod postmortem;
 pub mod sterile;
 pub mod store;
 pub mod timeline;
+pub mod unrouted;
 
 pub use store::Board;
 

@@ -18,6 +18,7 @@ use warroom_core::ids::AlertGroupId;
 use warroom_core::{Command, CommandId, Role};
 
 use crate::board::concerns::StopTheLine;
+use crate::board::unrouted::UnroutedAlerts;
 use crate::board::{Board, slice};
 use crate::clock::{Clock, countdown};
 use crate::identity::Identity;
@@ -97,6 +98,14 @@ pub fn Annunciator() -> impl IntoView {
         })
     });
     let expanded = RwSignal::new(false);
+    let is_commander = Memo::new({
+        let me = identity.participant();
+        move |_| {
+            session
+                .state
+                .with(|s| s.as_ref().is_some_and(|i| i.holds(&me, Role::Commander)))
+        }
+    });
 
     view! {
         <section class="alarm-bar" class:dark=move || alerts.with(Vec::is_empty)
@@ -172,6 +181,7 @@ pub fn Annunciator() -> impl IntoView {
                         }
                     />
                 </ul>
+                {move || (expanded.get() && is_commander.get()).then(|| view! { <UnroutedAlerts /> })}
             </div>
         </section>
     }

@@ -1,5 +1,6 @@
 //! The alert groups no rule routed and nobody linked yet, in memory and bounded: what the
-//! lobby's "Unrouted alerts" list shows, for a commander to link to an incident. Resolved
+//! board's "Unrouted alerts" list (a commander's, under the annunciator) shows, to link one
+//! to the incident. Resolved
 //! groups leave it; past [`MAX_UNROUTED`] the group heard from longest ago is forgotten.
 //! After a restart the list fills again from Alertmanager's next notifications (it repeats
 //! every `group_interval` while a group changes and every `repeat_interval` otherwise).
