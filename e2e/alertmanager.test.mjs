@@ -165,13 +165,12 @@ declare = { title = "{alertname} on {service}", severity_label = "sev", severity
       // As commander she sees the unrouted group and links it here: one more line, a caution.
       const unrouted = annunciator.getByRole('region', { name: 'Unrouted alerts' });
       const waiting = unrouted.getByRole('listitem').filter({ hasText: '3 firing · alertname=DiskFull service=db severity=warning' });
-      await until('the unrouted group', async () => {
-        if (await waiting.count()) return true;
-        await unrouted.getByRole('button', { name: 'Refresh' }).click();
-        return false;
-      });
+      // The list is read when shown and every 5 s while it is.
+      await waiting.waitFor({ timeout: ARRIVAL });
       await waiting.getByRole('button', { name: 'Link to this incident' }).click();
-      const linked = annunciator.getByRole('listitem').filter({ hasText: '3 firing · alertname=DiskFull' });
+      const linked = annunciator.getByRole('listitem')
+        .filter({ hasText: '3 firing · alertname=DiskFull' })
+        .filter({ has: page.getByRole('button', { name: 'Acknowledge group' }) });
       await linked.waitFor();
       assert.match(await linked.textContent(), /CAUTION/);
       await waiting.waitFor({ state: 'detached' });

@@ -1,9 +1,11 @@
 //! The unrouted alert groups — those no routing rule sent anywhere and nobody linked yet —
 //! for the commander, under the annunciator's list: each with its count and common labels
-//! and a *Link to this incident* button. Read from `GET /api/alerts/unrouted` when shown and
-//! on *Refresh*; linking is `POST /api/incidents/{id}/alert-groups`, after which the group
+//! and a *Link to this incident* button; nothing at all while there are none. Read from
+//! `GET /api/alerts/unrouted` when shown, every five seconds while it is, and on *Refresh*;
+//! linking is `POST /api/incidents/{id}/alert-groups`, after which the group
 //! arrives on the board like any other (through the room) and leaves this list.
 
+use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -27,6 +29,10 @@ pub fn UnroutedAlerts() -> impl IntoView {
         });
     };
     refresh();
+    // Polled while shown (the list is in memory on the server, and small); the timer goes
+    // with the component.
+    let timer = StoredValue::new_local(Some(Interval::new(5_000, refresh)));
+    on_cleanup(move || timer.set_value(None));
     let link = move |key: String| {
         let incident = session.incident.get_value();
         spawn_local(async move {
@@ -36,16 +42,15 @@ pub fn UnroutedAlerts() -> impl IntoView {
             }
         });
     };
+    let shown = move || error.with(Option::is_some) || groups.with(|g| !g.is_empty());
     view! {
+        <Show when=shown>
         <section class="unrouted" aria-label="Unrouted alerts">
             <div class="row">
                 <h3>"Unrouted alerts"</h3>
                 <button type="button" class="ghost small" on:click=move |_| refresh()>"Refresh"</button>
             </div>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            <Show when=move || groups.with(Vec::is_empty)>
-                <p class="muted">"No unrouted alert groups."</p>
-            </Show>
             <ul role="list">
                 <For each=move || groups.get() key=|g| g.key.clone() children=move |g| {
                     let key = g.key.clone();
@@ -61,5 +66,6 @@ pub fn UnroutedAlerts() -> impl IntoView {
                 } />
             </ul>
         </section>
+        </Show>
     }
 }
