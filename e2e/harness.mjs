@@ -5,7 +5,7 @@
 // e2e/artifacts/. A server can serve https and wss (`--tls-cert`/`--tls-key`) with a
 // certificate made for the run by npm's `selfsigned` (no key is ever committed).
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import { after, before } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -100,6 +100,12 @@ export class Server {
 
   async restart() {
     await this.launch();
+  }
+
+  /** Runs a `warroom` command on this server's data directory (e.g. `token create`, as an
+   * admin on the server's machine would) and returns what it printed on stdout. */
+  cli(args) {
+    return execFileSync(BIN, [...args, '--data-dir', this.dataDir], { encoding: 'utf8' });
   }
 
   async dispose() {

@@ -11,8 +11,9 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 use warroom_core::LinkKind;
 pub use warroom_core::api::{
-    AcceptLink, ApiError, AuthInfo, AuthMode, DeclareRequest, Declared, LinkAccepted, LinkMade,
-    LinkRequest, Me, ScenarioInfo, ScenarioText, SignIn, Summary, UpcomingInject,
+    AcceptLink, AlertReceipt, ApiError, AuthInfo, AuthMode, DeclareRequest, Declared, LinkAccepted,
+    LinkAlertGroupRequest, LinkMade, LinkRequest, Me, ScenarioInfo, ScenarioText, SignIn, Summary,
+    UnroutedAlerts, UpcomingInject,
 };
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -133,6 +134,25 @@ pub async fn import_timeline(
     request(
         "POST",
         &format!("/api/incidents/{incident}/timeline"),
+        Some(body),
+    )
+    .await
+}
+
+/// The alert groups no rule routed and nobody linked yet.
+pub async fn unrouted_alerts() -> Result<UnroutedAlerts, String> {
+    request("GET", "/api/alerts/unrouted", None).await
+}
+
+/// Links an unrouted alert group to the incident (the commander only).
+pub async fn link_alert_group(
+    incident: &warroom_core::IncidentId,
+    group_key: String,
+) -> Result<AlertReceipt, String> {
+    let body = json(&LinkAlertGroupRequest { group_key })?;
+    request(
+        "POST",
+        &format!("/api/incidents/{incident}/alert-groups"),
         Some(body),
     )
     .await
@@ -259,4 +279,24 @@ async fn send<T: for<'de> Deserialize<'de>>(
 
 fn js_error(err: wasm_bindgen::JsValue) -> Failure {
     Failure::local(err.as_string().unwrap_or_else(|| format!("{err:?}")))
+}
+
+/// An unrouted alert group as its row shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnroutedAlertGroupView {
+    pub key: String,
+    /// `WARNING`, `CAUTION` or `ADVISORY`.
+    pub level: String,
+    /// "3 firing · alertname=DiskFull severity=warning"
+    pub title: String,
+}
+
+impl From<warroom_core::api::UnroutedAlertGroup> for UnroutedAlertGroupView {
+    fn from(g: warroom_core::api::UnroutedAlertGroup) -> Self {
+        Self {
+            key: g.group.key.clone(),
+            level: g.group.level.label().to_uppercase(),
+            title: format!("{} firing · {}", g.group.firing, g.group.label_line()),
+        }
+    }
 }

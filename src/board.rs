@@ -31,6 +31,7 @@ pub mod postmortem;
 pub mod sterile;
 pub mod store;
 pub mod timeline;
+pub mod unrouted;
 
 pub use store::Board;
 
@@ -221,7 +222,14 @@ fn CommandStrip() -> impl IntoView {
         let holder = commander.with(|c| c.as_ref().map(|c| c.0.clone()));
         holder.is_none_or(|h| !session.is_absent(&h))
     });
+    let awaiting = slice(board, Incident::awaiting_commander);
     let last_change = RwSignal::new(None::<CommandId>);
+    let take_command = move |_| {
+        last_change.set(Some(session.submit(Command::AssumeRole {
+            role: warroom_core::Role::Commander,
+            reason: "Taking command of an incident declared from an alert".to_owned(),
+        })));
+    };
     // The strip has no room for a result line: a refused change is said in the notice area.
     notices::report_outcome(last_change);
     // On a phone the strip shows the essentials; the rest waits behind "More".
@@ -264,6 +272,19 @@ fn CommandStrip() -> impl IntoView {
                     </span>
                     <span class="mono utc strip-extra">{move || utc_time(clock.now())}</span>
                 </div>
+                {move || if awaiting.get() == Some(true) {
+                    // An integration declared it from an alert and holds command only until a
+                    // person takes it: say so plainly, and offer to take it.
+                    view! {
+                        <div class="commander absent nobody">
+                            <span class="label">"In command"</span>
+                            <strong class="commander-name">"Nobody"</strong>
+                            <span class="badge warn">{move || format!("declared by {}", commander.get().map(|c| c.1).unwrap_or_default())}</span>
+                            <button type="button" class="small primary" on:click=take_command>"Take command"</button>
+                        </div>
+                    }.into_any()
+                } else {
+                    view! {
                 <div class="commander" class:absent=move || !commander_present.get()>
                     <span class="label">"In command"</span>
                     <strong class="commander-name">{move || commander.get().map(|c| c.1).unwrap_or_default()}</strong>
@@ -275,6 +296,8 @@ fn CommandStrip() -> impl IntoView {
                     })}
                     {move || is_commander.get().then(|| view! { <span class="badge you">"you"</span> })}
                 </div>
+                    }.into_any()
+                }}
                 <sterile::SterileBadge />
                 <div class="strip-extra"><annunciator::Cadence /></div>
                 <LinkIndicator />

@@ -14,9 +14,11 @@ use gloo_storage::{LocalStorage as WebStorage, Storage};
 use gloo_timers::callback::Interval;
 use leptos::prelude::*;
 use warroom_core::alerts::{Alert, Tier, Viewer, evaluate};
+use warroom_core::ids::AlertGroupId;
 use warroom_core::{Command, CommandId, Role};
 
 use crate::board::concerns::StopTheLine;
+use crate::board::unrouted::UnroutedAlerts;
 use crate::board::{Board, slice};
 use crate::clock::{Clock, countdown};
 use crate::identity::Identity;
@@ -96,6 +98,14 @@ pub fn Annunciator() -> impl IntoView {
         })
     });
     let expanded = RwSignal::new(false);
+    let is_commander = Memo::new({
+        let me = identity.participant();
+        move |_| {
+            session
+                .state
+                .with(|s| s.as_ref().is_some_and(|i| i.holds(&me, Role::Commander)))
+        }
+    });
 
     view! {
         <section class="alarm-bar" class:dark=move || alerts.with(Vec::is_empty)
@@ -162,11 +172,16 @@ pub fn Annunciator() -> impl IntoView {
                                 let key = key.clone();
                                 move |_| alerts.with(|a| a.iter().find(|a| a.key == key).cloned())
                             });
-                            let is_acked = Memo::new(move |_| acked.with(|k| k.contains(&key)));
-                            view! { <AlertLine alert=alert acked=is_acked /> }
+                            let is_acked = Memo::new({
+                                let key = key.clone();
+                                move |_| acked.with(|k| k.contains(&key))
+                            });
+                            let group = alert_group(&key);
+                            view! { <AlertLine alert=alert acked=is_acked group=group /> }
                         }
                     />
                 </ul>
+                {move || (expanded.get() && is_commander.get()).then(|| view! { <UnroutedAlerts /> })}
             </div>
         </section>
     }
@@ -188,9 +203,27 @@ fn tier_class(tier: Tier) -> &'static str {
     }
 }
 
-/// One alert, read by its key; nothing once it has cleared (its row is going).
+/// The board's alert group a line stands for (its key is `alert-group:<n>:…`), if any.
+fn alert_group(key: &str) -> Option<AlertGroupId> {
+    key.strip_prefix("alert-group:")?
+        .split(':')
+        .next()?
+        .parse()
+        .ok()
+        .map(AlertGroupId)
+}
+
+/// One alert, read by its key; nothing once it has cleared (its row is going). A line of
+/// monitoring's alert group has an Acknowledge for the whole board: the group goes dark for
+/// everyone until it changes.
 #[component]
-fn AlertLine(alert: Memo<Option<Alert>>, acked: Memo<bool>) -> impl IntoView {
+fn AlertLine(
+    alert: Memo<Option<Alert>>,
+    acked: Memo<bool>,
+    /// The alert group the line stands for, if it is one.
+    group: Option<AlertGroupId>,
+) -> impl IntoView {
+    let session = expect_context::<Session>();
     let tier = Memo::new(move |_| alert.with(|a| a.as_ref().map(|a| a.tier)));
     move || {
         let tier = tier.get()?;
@@ -208,6 +241,13 @@ fn AlertLine(alert: Memo<Option<Alert>>, acked: Memo<bool>) -> impl IntoView {
                 <strong class="alert-title">{title}</strong>
                 <span class="alert-detail">{detail}</span>
                 {move || acked.get().then(|| view! { <span class="badge">"acknowledged"</span> })}
+                {group.map(|group| view! {
+                    <button type="button" class="small"
+                        title="Acknowledge this alert group for the whole board: dark until it changes"
+                        on:click=move |_| { session.submit(Command::AcknowledgeAlertGroup { group }); }>
+                        "Acknowledge group"
+                    </button>
+                })}
             </li>
         })
     }

@@ -37,6 +37,7 @@ pub fn kind_badge(kind: EntryKind) -> (&'static str, &'static str) {
         EntryKind::Concern => "⚠",
         EntryKind::Checklist => "☑",
         EntryKind::Exercise => "»",
+        EntryKind::Alert => "◎",
     };
     (icon, kind.label())
 }
@@ -56,6 +57,7 @@ pub(crate) fn kind_class(kind: EntryKind) -> &'static str {
         EntryKind::Concern => "k-concern",
         EntryKind::Checklist => "k-checklist",
         EntryKind::Exercise => "k-exercise",
+        EntryKind::Alert => "k-alert",
     }
 }
 

@@ -60,9 +60,11 @@ pub fn ensure_build_tools() -> Result<()> {
     ensure_npm_packages()
 }
 
-/// Chromium (Debian's) and playwright-core (npm); returns the browser's path.
+/// Chromium and Prometheus Alertmanager (Debian's) and playwright-core (npm); returns the
+/// browser's path.
 pub fn ensure_test_tools() -> Result<PathBuf> {
     ensure_npm_packages()?;
+    ensure_alertmanager()?;
     if let Some(path) = chromium() {
         return Ok(path);
     }
@@ -77,6 +79,24 @@ pub fn ensure_test_tools() -> Result<PathBuf> {
         "the browser tests need Chromium: install Debian's package with \
          `sudo apt-get install chromium`, or set CHROMIUM to a Chromium binary"
     )
+}
+
+/// Debian's `prometheus-alertmanager` (0.25), which `e2e/alertmanager.test.mjs` runs with a
+/// route to Warroom; installed when missing and we may (root), else the test says how.
+fn ensure_alertmanager() -> Result<()> {
+    let installed = output(Command::new("prometheus-alertmanager").arg("--version")).is_ok();
+    if installed || !is_root() {
+        return Ok(());
+    }
+    sh(Command::new("apt-get").arg("update"))?;
+    sh(Command::new("apt-get")
+        .args([
+            "install",
+            "-y",
+            "--no-install-recommends",
+            "prometheus-alertmanager",
+        ])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 /// `npm ci` when wasm-opt is missing or at the wrong version, or a package the browser suite

@@ -10,6 +10,10 @@
 //! - **Advisory** (neutral): worth knowing, never urgent — the commander's span of control is
 //!   past its limit (see [`span`]), a checklist is over nine items, no cadence is set.
 //!
+//! - Monitoring's **alert groups** (see [`groups`]), one line each, in the tier their level
+//!   maps to; and NOBODY IN COMMAND (a warning) while an integration that declared the
+//!   incident from an alert still holds command.
+//!
 //! Alerts of the same kind collapse into one line that lists its instances. Each alert has a
 //! stable `key`, so a viewer's acknowledgement sticks to it until the condition clears.
 
@@ -20,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::ParticipantId;
 use crate::incident::{ActionState, ConcernLevel, Incident, Role, Timestamp};
 
+pub mod groups;
 pub mod span;
 
 /// How many open actions, or direct reports, the commander may personally hold before the
@@ -89,7 +94,20 @@ pub fn evaluate(incident: &Incident, viewer: &Viewer<'_>, now: Timestamp) -> Vec
             &detail,
         ));
     }
-    if !closed && viewer.presence_known && !viewer.present.contains(&incident.commander.holder) {
+    if !closed && incident.awaiting_commander() {
+        alerts.push(alert(
+            Tier::Warning,
+            "nobody-in-command",
+            "NOBODY IN COMMAND",
+            &format!(
+                "{} declared this incident from an alert. Take command.",
+                name(&incident.commander.holder)
+            ),
+        ));
+    } else if !closed
+        && viewer.presence_known
+        && !viewer.present.contains(&incident.commander.holder)
+    {
         alerts.push(alert(
             Tier::Warning,
             &format!("no-commander:{}", incident.commander.holder),
@@ -251,6 +269,10 @@ pub fn evaluate(incident: &Incident, viewer: &Viewer<'_>, now: Timestamp) -> Vec
             "No status-update cadence is set.",
         ));
     }
+    // Monitoring's alert groups, each in its tier after the board's own alerts of that tier
+    // (the sort is stable, and the board's alerts are in tier order already).
+    alerts.extend(groups::lines(incident));
+    alerts.sort_by_key(|a| a.tier);
     alerts
 }
 

@@ -19,6 +19,7 @@ use crate::incident::{
 };
 use crate::time::Timestamp;
 
+mod alert_groups;
 mod checklists;
 mod discipline;
 mod exercise;
@@ -86,6 +87,7 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
                 sterile: None,
                 span_of_control: None,
                 postmortem,
+                alert_groups: Default::default(),
                 seq: *seq,
                 updated_at: at,
             });
@@ -305,6 +307,9 @@ pub fn apply(state: &mut State, recorded: &Recorded) {
         | Event::ImpactSet { .. }
         | Event::FollowUpAdded { .. }
         | Event::FollowUpUpdated { .. } => postmortem::apply(incident, event, actor, at),
+        Event::AlertGroupUpdated { .. } | Event::AlertGroupAcknowledged { .. } => {
+            alert_groups::apply(incident, event, actor, at)
+        }
         Event::CadenceSet { every_minutes } => {
             incident.cadence = every_minutes.map(|every_minutes| Cadence {
                 every_minutes,

@@ -4,14 +4,18 @@
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ids::{ActionId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId};
+use crate::ids::{
+    ActionId, AlertGroupId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId,
+};
+use crate::incident::{AlertGroupState, FollowUpState, Owner};
 use crate::incident::{
     ChecklistKind, ConcernLevel, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint, Role,
     Severity, Status,
 };
-use crate::incident::{FollowUpState, Owner};
 use crate::time::{Precision, Timestamp};
 use chrono::NaiveDate;
+
+mod build;
 
 /// What a participant asks for. The `type` of each variant is its name in snake case, for
 /// serde and [`Command::name`] alike; [`CommandKind`] lists the variants without their fields.
@@ -320,6 +324,19 @@ pub enum Command {
         #[serde(default)]
         state: Option<FollowUpState>,
     },
+    // Alert groups from monitoring (`decide::alert_groups`).
+    /// Record what a notification says of an alert group. Only an integration sends it (the
+    /// server's Alertmanager receiver, `integration-…`); `linked_by` is the commander who
+    /// linked an unrouted group to this incident.
+    RecordAlertGroup {
+        group: AlertGroupState,
+        #[serde(default)]
+        linked_by: Option<ParticipantId>,
+    },
+    /// Silence an alert group on the board until it changes (anyone who has joined).
+    AcknowledgeAlertGroup {
+        group: AlertGroupId,
+    },
 }
 
 impl Command {
@@ -332,48 +349,6 @@ impl Command {
     /// Which kind of command this is, without its fields.
     pub fn kind(&self) -> CommandKind {
         self.into()
-    }
-
-    /// A declaration as it happens (not retrospective, no `occurred_at`).
-    pub fn declare(title: &str, severity: Severity, drill: bool, name: &str) -> Self {
-        Self::Declare {
-            title: title.to_owned(),
-            severity,
-            drill,
-            name: name.to_owned(),
-            retrospective: false,
-            occurred_at: None,
-            precision: None,
-        }
-    }
-
-    /// A note posted as it happens (no `occurred_at`).
-    pub fn post_note(kind: NoteKind, text: impl Into<String>) -> Self {
-        Self::PostNote {
-            kind,
-            text: text.into(),
-            essential: false,
-            occurred_at: None,
-            precision: None,
-        }
-    }
-
-    /// A severity change as it happens (no `occurred_at`).
-    pub fn set_severity(severity: Severity) -> Self {
-        Self::SetSeverity {
-            severity,
-            occurred_at: None,
-            precision: None,
-        }
-    }
-
-    /// A status change as it happens (no `occurred_at`).
-    pub fn set_status(status: Status) -> Self {
-        Self::SetStatus {
-            status,
-            occurred_at: None,
-            precision: None,
-        }
     }
 
     /// The time the command says its events happened at, and how exactly (`occurred_at` and

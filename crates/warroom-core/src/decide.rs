@@ -16,6 +16,7 @@ use crate::incident::{Incident, MAX_TEXT_CHARS, MAX_TITLE_CHARS, Role, State, St
 use crate::rejection::{Rejection, RejectionCode, conflict, invalid, not_permitted};
 
 mod access;
+mod alert_groups;
 mod checklists;
 mod discipline;
 pub mod occurred;
@@ -226,6 +227,9 @@ pub fn decide(
         | Command::SetImpact { .. }
         | Command::AddFollowUp { .. }
         | Command::UpdateFollowUp { .. } => postmortem::decide(incident, command, ctx),
+        Command::RecordAlertGroup { .. } | Command::AcknowledgeAlertGroup { .. } => {
+            alert_groups::decide(incident, command, ctx)
+        }
     }
 }
 

@@ -11,13 +11,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{
-    ActionId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId, Seq,
+    ActionId, AlertGroupId, ChecklistId, ConcernId, FollowUpId, LinkId, NoteId, ParticipantId, Seq,
 };
+use crate::incident::{AlertChange, AlertGroupState, FollowUpState, Owner};
 use crate::incident::{
     ChecklistKind, ConcernLevel, Expectation, HandoffBrief, Lane, LinkKind, NoteKind, PausePoint,
     Role, Severity, Status, Timestamp,
 };
-use crate::incident::{FollowUpState, Owner};
 use crate::time::{Occurred, Precision};
 use chrono::NaiveDate;
 
@@ -350,6 +350,21 @@ pub enum Event {
         due: Option<NaiveDate>,
         link: Option<String>,
         state: Option<FollowUpState>,
+    },
+    /// A notification from monitoring changed alert group `group` (the actor is the
+    /// integration); `change` is what changed, `linked_by` the commander who linked the group
+    /// here by hand.
+    AlertGroupUpdated {
+        group: AlertGroupId,
+        state: AlertGroupState,
+        #[serde(flatten)]
+        change: AlertChange,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        linked_by: Option<ParticipantId>,
+    },
+    /// The actor acknowledged alert group `group`: dark on the board until it changes.
+    AlertGroupAcknowledged {
+        group: AlertGroupId,
     },
 }
 

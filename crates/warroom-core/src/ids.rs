@@ -175,6 +175,44 @@ number_id!(
     FollowUpId
 );
 
+number_id!(
+    /// An alert group on the incident's board, numbered from 1 as groups first arrive.
+    AlertGroupId
+);
+
+/// The prefix of an integration's participant id (`integration-tok-…` for a token). Sessions issue
+/// `p-` and `u-` ids only, so no person can ever act as an integration.
+pub const INTEGRATION_PREFIX: &str = "integration-";
+
+/// The participant an integration acts as, from its name (letters, digits, `-` and `_`;
+/// anything else becomes `-`, and the name is cut to fit an id).
+pub fn integration_id(name: &str) -> ParticipantId {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(MAX_TEXT_ID_LEN - INTEGRATION_PREFIX.len())
+        .collect();
+    let cleaned = if cleaned.is_empty() {
+        "unnamed".to_owned()
+    } else {
+        cleaned
+    };
+    ParticipantId(format!("{INTEGRATION_PREFIX}{cleaned}"))
+}
+
+impl ParticipantId {
+    /// An integration (monitoring) rather than a person.
+    pub fn is_integration(&self) -> bool {
+        self.0.starts_with(INTEGRATION_PREFIX)
+    }
+}
+
 /// The position of an event in its incident's log: 1 for the declaration, then one more for
 /// every event. Sequences have no gaps.
 pub type Seq = u64;

@@ -16,9 +16,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
+use crate::ids::{ActionId, AlertGroupId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 
 mod access;
+mod alert_groups;
 mod checklists;
 mod discipline;
 mod exercise;
@@ -31,6 +32,10 @@ mod timeline;
 /// Server time, always UTC (defined in [`crate::time`]).
 pub use crate::time::Timestamp;
 pub use access::{Access, Link, LinkKind, MAX_LINK_HOURS, MAX_LINKS};
+pub use alert_groups::{
+    AlertAck, AlertChange, AlertGroup, AlertGroupState, AlertLevel, AlertStatus, MAX_ALERT_GROUPS,
+    MAX_GROUP_KEY_CHARS, MAX_GROUP_LABELS, MAX_LABEL_CHARS,
+};
 pub use checklists::{
     CHECKLIST_SWEET_SPOT, Checklist, ChecklistItem, ChecklistKind, ItemState, PausePoint,
 };
@@ -100,6 +105,10 @@ pub struct Incident {
     /// follow-ups. Left out of the JSON while nothing about it was ever set.
     #[serde(default, skip_serializing_if = "Postmortem::is_untouched")]
     pub postmortem: Postmortem,
+    /// The alert groups monitoring sent here (routed by a rule or linked by the commander).
+    /// Left out of the JSON while there are none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub alert_groups: BTreeMap<AlertGroupId, AlertGroup>,
     /// The sequence of the last event applied.
     pub seq: Seq,
     /// The time of the last event applied.
@@ -282,6 +291,21 @@ impl Incident {
         self.actions
             .iter()
             .filter(|(_, a)| a.lane == Lane::Mitigate && a.state.is_open())
+    }
+
+    /// Nobody has taken command yet: an integration declared the incident from an alert and
+    /// holds command until a person takes it (by `assume_role`, since an integration is
+    /// never connected).
+    pub fn awaiting_commander(&self) -> bool {
+        self.commander.holder.is_integration()
+    }
+
+    /// The group on the board with Alertmanager's key `key`.
+    pub fn alert_group(&self, key: &str) -> Option<(AlertGroupId, &AlertGroup)> {
+        self.alert_groups
+            .iter()
+            .find(|(_, g)| g.state.key == key)
+            .map(|(id, g)| (*id, g))
     }
 
     /// Open concerns at safety-issue level: a standing stop-the-line condition.

@@ -43,6 +43,8 @@
 //!    - [`protocol`]: the WebSocket's JSON messages, and the board's columnar snapshot encoding
 //!      ([`protocol::BoardWire`]).
 //!    - [`api`]: the HTTP API's bodies.
+//!    - [`alertmanager`]: Prometheus Alertmanager's webhook notification and how it becomes
+//!      an alert group's state (the label → level mapping, the bounds).
 //!    - [`client`]: the client half of the protocol as a pure state machine
 //!      ([`ClientSync`](client::ClientSync)), driven by the browser, the test client and the
 //!      bench.
@@ -126,6 +128,7 @@ pub mod narrate;
 pub mod score;
 
 // Wire.
+pub mod alertmanager;
 pub mod api;
 pub mod client;
 pub mod protocol;

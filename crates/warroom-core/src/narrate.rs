@@ -14,6 +14,7 @@ use crate::event::{Event, Recorded};
 use crate::ids::{NoteId, ParticipantId};
 use crate::incident::{Incident, NoteKind, Owner, Role};
 
+mod alerting;
 pub mod moments;
 
 /// How many characters of a note a sentence about it quotes.
@@ -38,6 +39,8 @@ pub enum EntryKind {
     Checklist,
     /// A training scenario: its injects and its clock.
     Exercise,
+    /// Alert groups from monitoring, and their acknowledgements.
+    Alert,
 }
 
 impl EntryKind {
@@ -52,6 +55,7 @@ impl EntryKind {
             Self::Action => "Tasking",
             Self::Concern => "Concern",
             Self::Checklist => "Checklist",
+            Self::Alert => "Alert",
             Self::Exercise => "Exercise",
         }
     }
@@ -117,6 +121,7 @@ pub fn kind_of(incident: &Incident, event: &Event) -> EntryKind {
         | Event::ScenarioResumed
         | Event::ScenarioEnded
         | Event::InjectFired { .. } => EntryKind::Exercise,
+        Event::AlertGroupUpdated { .. } | Event::AlertGroupAcknowledged { .. } => EntryKind::Alert,
     }
 }
 
@@ -387,6 +392,13 @@ pub fn describe_for(
             ),
             None => format!("{who} updated follow-up {follow_up}"),
         },
+        Event::AlertGroupUpdated {
+            state,
+            change,
+            linked_by,
+            ..
+        } => alerting::updated(&who, state, *change, linked_by.as_ref().map(subject)),
+        Event::AlertGroupAcknowledged { group } => alerting::acknowledged(incident, &who, *group),
     }
 }
 

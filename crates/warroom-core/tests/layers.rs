@@ -42,7 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     // What travels between browser and server.
-    ("wire", &["protocol", "api", "client"]),
+    ("wire", &["protocol", "api", "alertmanager", "client"]),
 ];
 
 #[test]

@@ -190,6 +190,22 @@ fn sample(kind: CommandKind) -> Command {
             link: None,
             state: Some(FollowUpState::Done),
         },
+        CommandKind::RecordAlertGroup => Command::RecordAlertGroup {
+            group: warroom_core::incident::AlertGroupState {
+                key: "{}:{alertname=\"X\"}".into(),
+                receiver: "warroom".into(),
+                status: warroom_core::incident::AlertStatus::Firing,
+                level: warroom_core::incident::AlertLevel::Warning,
+                labels: [("alertname".to_owned(), "X".to_owned())].into(),
+                summary: None,
+                firing: 2,
+                resolved: 0,
+            },
+            linked_by: Some(who),
+        },
+        CommandKind::AcknowledgeAlertGroup => Command::AcknowledgeAlertGroup {
+            group: warroom_core::ids::AlertGroupId(1),
+        },
     }
 }
 

@@ -17,6 +17,7 @@ use crate::auth::AuthConfig;
 use crate::auth::oidc::OidcConfig;
 use crate::limits::ConnectionLimits;
 
+pub mod alerting;
 mod check;
 mod database;
 pub mod defaults;
@@ -199,6 +200,9 @@ pub struct ServeArgs {
     /// Seconds a room with nobody connected stays in memory.
     #[arg(long, env = "WARROOM_IDLE_UNLOAD_SECS", default_value_t = defaults::IDLE_UNLOAD_SECS)]
     pub idle_unload_secs: u64,
+
+    #[command(flatten)]
+    pub alerting: alerting::AlertArgs,
 }
 
 /// An address (`10.0.0.5`, one host) or a network (`10.0.0.0/8`).

@@ -11,7 +11,9 @@
 //! - `incidents.rs`: the incidents and scenarios endpoints; `links.rs`: invitation and
 //!   observer links; `session.rs`: signing in and out (and, with an identity provider,
 //!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade; `operator.rs`: `/healthz`, `/readyz`
-//!   and `/metrics`.
+//!   and `/metrics`;
+//!   `alertmanager.rs`: the Alertmanager receiver, the unrouted alert groups and linking one
+//!   to an incident.
 //!
 //! `app` builds the router so that tests can serve it on any listener.
 
@@ -38,6 +40,7 @@ use crate::limits::{Admission, Buckets};
 use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
 
+mod alertmanager;
 pub mod bearer;
 mod error;
 mod extract;
@@ -76,6 +79,8 @@ pub struct AppState {
     pub shutdown: Shutdown,
     /// The metrics and who may read them (`/metrics`).
     pub operator: Arc<Operator>,
+    /// The Alertmanager receiver's settings and the unrouted alert groups.
+    pub alerts: Arc<crate::alerting::AlertDesk>,
 }
 
 impl AppState {

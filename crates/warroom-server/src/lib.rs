@@ -27,6 +27,9 @@
 //! - [`migrate`]: `warroom migrate`, the schema brought up to date on its own.
 //! - [`telemetry`]: the metrics `/metrics` shows, named once, and the calls that count them.
 //! - [`backup`]: `warroom backup FILE`, a consistent copy of the database while it is served.
+//! - [`alerting`]: alerts in — routing an Alertmanager group to an incident (a stored route,
+//!   the rules file, or the unrouted list a commander links from) and recording it through
+//!   the room.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`tokens`]: integration tokens — made and revoked by an admin, stored hashed, each with
 //!   its scopes; a bearer token acts as an integration participant of its own.
@@ -44,6 +47,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 
+pub mod alerting;
 pub mod archive;
 pub mod auth;
 pub mod backup;
@@ -149,6 +153,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
             telemetry,
             args.metrics_token.as_ref().map(|t| t.0.as_str()),
         )),
+        alerts: Arc::new(alerting::AlertDesk::from_args(&args.alerting)?),
     };
     tracing::info!(auth = ?args.auth, join_code = args.join_code.is_some(), "sign-in");
     if !args.static_dir.join("index.html").exists() {

@@ -315,6 +315,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Records that token `id` was used at `at` (Unix seconds).
     fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()>;
+
+    /// The incident Alertmanager's group `group_key` was routed, declared from or linked to.
+    fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>>;
+
+    /// Remembers that group `group_key` goes to `incident` (replacing an earlier route).
+    fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()>;
 }
 
 #[cfg(test)]

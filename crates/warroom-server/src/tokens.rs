@@ -94,9 +94,11 @@ impl Integration {
     }
 }
 
-/// The participant a token acts as.
+/// The participant a token acts as: `integration-tok-…`, a kind of id no sign-in ever issues
+/// (sessions issue `p-` and `u-` ids), so no person can act as an integration, and the rules
+/// know an integration when they see one (only integrations record alert groups).
 pub fn participant_of(token_id: &str) -> ParticipantId {
-    session::participant_of("integration", token_id)
+    warroom_core::ids::integration_id(token_id)
 }
 
 /// Why a request's token was refused. None of them carries the secret.

@@ -74,6 +74,12 @@ pub fn key_moments(log: &[Recorded], viewer: Option<&ParticipantId>) -> Vec<(Seq
                     *level == ConcernLevel::SafetyIssue
                 }
                 Event::NotePosted { .. } => true,
+                // A warning-level alert group arriving, firing again or resolving.
+                Event::AlertGroupUpdated { state, change, .. } => {
+                    state.level == crate::incident::AlertLevel::Warning
+                        && !matches!(change, crate::incident::AlertChange::Count { .. })
+                        && change.is_transition()
+                }
                 _ => false,
             };
         if key {

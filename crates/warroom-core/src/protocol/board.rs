@@ -16,10 +16,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::columns;
-use crate::ids::{ActionId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
+use crate::ids::{ActionId, AlertGroupId, ChecklistId, ConcernId, NoteId, ParticipantId, Seq};
 use crate::incident::{
-    Access, Action, Cadence, Checklist, Concern, Incident, Note, Offer, Participant, Postmortem,
-    Role, ScenarioRun, Severity, Status, SterilePhase, Tenure,
+    Access, Action, AlertGroup, Cadence, Checklist, Concern, Incident, Note, Offer, Participant,
+    Postmortem, Role, ScenarioRun, Severity, Status, SterilePhase, Tenure,
 };
 use crate::time::Timestamp;
 
@@ -77,6 +77,7 @@ fn write<S: Serializer>(
         sterile,
         span_of_control,
         postmortem,
+        alert_groups,
         seq,
         updated_at,
     } = board;
@@ -103,6 +104,7 @@ fn write<S: Serializer>(
         sterile,
         span_of_control,
         postmortem,
+        alert_groups,
         seq,
         updated_at,
     }
@@ -148,6 +150,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         sterile,
         span_of_control,
         postmortem,
+        alert_groups,
         seq,
         updated_at,
     } = In::deserialize(deserializer)?;
@@ -174,6 +177,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         sterile,
         span_of_control,
         postmortem,
+        alert_groups,
         seq,
         updated_at,
     }))
@@ -213,6 +217,8 @@ struct Out<'a> {
     #[serde(default)]
     #[serde(skip_serializing_if = "postmortem_untouched")]
     postmortem: &'a Postmortem,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    alert_groups: &'a BTreeMap<AlertGroupId, AlertGroup>,
     seq: &'a Seq,
     updated_at: &'a Timestamp,
 }
@@ -247,6 +253,8 @@ struct In {
     span_of_control: Option<u32>,
     #[serde(default)]
     postmortem: Postmortem,
+    #[serde(default)]
+    alert_groups: BTreeMap<AlertGroupId, AlertGroup>,
     seq: Seq,
     updated_at: Timestamp,
 }

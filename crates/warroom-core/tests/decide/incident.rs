@@ -99,6 +99,22 @@ fn one_of_each() -> Vec<Command> {
             link: None,
             state: Some(warroom_core::FollowUpState::Done),
         },
+        Command::RecordAlertGroup {
+            group: warroom_core::incident::AlertGroupState {
+                key: "{}:{alertname=\"DiskFull\"}".into(),
+                receiver: "warroom".into(),
+                status: warroom_core::incident::AlertStatus::Firing,
+                level: warroom_core::incident::AlertLevel::Caution,
+                labels: Default::default(),
+                summary: None,
+                firing: 1,
+                resolved: 0,
+            },
+            linked_by: None,
+        },
+        Command::AcknowledgeAlertGroup {
+            group: warroom_core::ids::AlertGroupId(1),
+        },
     ];
     let kinds: BTreeSet<CommandKind> = samples.iter().map(Command::kind).collect();
     assert_eq!(kinds.len(), samples.len(), "one sample of each command");

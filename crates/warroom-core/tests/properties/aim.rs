@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 
 use warroom_core::{Command, ParticipantId, Role, State, Status};
 
-use super::generate::{POOL, Step, pid};
+use warroom_core::ids::integration_id;
+
+use super::generate::{ALERTMANAGER, POOL, Step, pid};
 
 /// Who sends the step's command, and the command as sent. A natural step is pointed at
 /// something that exists, the way a person acts on what they see: an answer goes to an open
@@ -76,6 +78,7 @@ pub fn aim(state: &State, step: &Step) -> (ParticipantId, Command) {
         Command::RevokeLink { link } | Command::AcceptInvitation { link } => {
             retarget(link, &i.access.links);
         }
+        Command::AcknowledgeAlertGroup { group } => retarget(group, &i.alert_groups),
         Command::CheckItem {
             checklist, item, ..
         }
@@ -166,6 +169,9 @@ fn natural_actor(state: &State, command: &Command) -> Option<ParticipantId> {
         | Command::ResumeScenario
         | Command::EndScenario
         | Command::FireInject { .. } => i.scenario.as_ref().map(|r| r.facilitator.clone()),
+        // Monitoring: the integration joins and records alert groups.
+        Command::RecordAlertGroup { .. } => Some(integration_id("alertmanager")),
+        Command::Join { name } if name == ALERTMANAGER => Some(integration_id("alertmanager")),
         _ => None,
     }
 }

@@ -25,6 +25,9 @@ use warroom_core::{FollowUpState, Owner};
 /// recipient or assignee without ever acting.
 pub const POOL: [&str; 4] = ["ann", "bob", "cat", "dan"];
 
+/// The display name of the integration that records alert groups in generated incidents.
+pub const ALERTMANAGER: &str = "Alertmanager";
+
 pub fn pid(raw: &str) -> ParticipantId {
     ParticipantId::parse(raw).expect("a valid participant id")
 }
@@ -222,8 +225,39 @@ pub fn command(v: &Vocabulary) -> BoxedStrategy<Command> {
                     follow_up: warroom_core::FollowUpId(n), text, owner, due, link: None, state,
                 }),
         ],
+        // Monitoring's alert groups (only an integration records them: from a person, refused).
+        1 => prop_oneof![
+            1 => (n(), n()).prop_map(|(firing, group)| alert_group(&format!("g{group}"), firing)),
+            1 => n().prop_map(|n| Command::AcknowledgeAlertGroup { group: warroom_core::ids::AlertGroupId(n) }),
+        ],
     ]
     .boxed()
+}
+
+/// What a notification says of group `key` with `firing` alerts firing (resolved at 0).
+fn alert_group(key: &str, firing: u32) -> Command {
+    use warroom_core::incident::{AlertGroupState, AlertLevel, AlertStatus};
+    Command::RecordAlertGroup {
+        group: AlertGroupState {
+            key: key.to_owned(),
+            receiver: "warroom".into(),
+            status: if firing > 0 {
+                AlertStatus::Firing
+            } else {
+                AlertStatus::Resolved
+            },
+            level: if firing > 2 {
+                AlertLevel::Warning
+            } else {
+                AlertLevel::Caution
+            },
+            labels: [("alertname".to_owned(), "HighLatency".to_owned())].into(),
+            summary: None,
+            firing,
+            resolved: 0,
+        },
+        linked_by: None,
+    }
 }
 
 /// The generated incidents' clock starts at 2025-03-01 09:00 UTC: `seconds` from then.
@@ -437,6 +471,31 @@ fn follow_up() -> impl Strategy<Value = Vec<Step>> {
     })
 }
 
+/// Monitoring in natural steps: the integration joins, a group fires, grows, is acknowledged
+/// by someone of the crew, grows again (lighting it again) and resolves.
+fn alerting() -> impl Strategy<Value = Vec<Step>> {
+    (0..POOL.len(), connected()).prop_map(|(who, present)| {
+        let natural = |command| Step {
+            actor: who,
+            natural: true,
+            present,
+            command,
+        };
+        vec![
+            natural(Command::Join {
+                name: ALERTMANAGER.into(),
+            }),
+            natural(alert_group("cascade", 5)),
+            natural(alert_group("cascade", 200)),
+            natural(Command::AcknowledgeAlertGroup {
+                group: warroom_core::ids::AlertGroupId(1),
+            }),
+            natural(alert_group("cascade", 201)),
+            natural(alert_group("cascade", 0)),
+        ]
+    })
+}
+
 /// A declaration by one of the pool, most of the others joining, then up to 40 single steps,
 /// handoffs or closed loops.
 pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
@@ -451,6 +510,7 @@ pub fn sequence() -> impl Strategy<Value = Vec<Step>> {
                 1 => task(),
                 1 => exercise(),
                 1 => follow_up(),
+                1 => alerting(),
             ],
             0..40,
         ),

@@ -11,7 +11,9 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use warroom_core::api::{AcceptLink, DeclareRequest, LinkRequest, ScenarioText, SignIn};
+use warroom_core::api::{
+    AcceptLink, DeclareRequest, LinkAlertGroupRequest, LinkRequest, ScenarioText, SignIn,
+};
 use warroom_core::{IncidentId, TextId};
 
 use super::{ApiError, AppState};
@@ -51,6 +53,10 @@ impl<S: Send + Sync> FromRequestParts<S> for IncidentPath {
 pub trait Body: DeserializeOwned {
     /// What the body must be, completing "the body must be …".
     const WHAT: &'static str;
+}
+
+impl Body for LinkAlertGroupRequest {
+    const WHAT: &'static str = "{\"group_key\": \"<an unrouted group's key>\"}";
 }
 
 impl Body for DeclareRequest {

@@ -6,8 +6,8 @@
 //!   parameters, bodies, answers and security come from the attribute;
 //! - [`brief`] (as `row!(Post "/api/…", access, handler, "What it does.")`): any handler,
 //!   with a sentence and who may call it ([`Access`]), for routes whose bodies are the app's
-//!   own business. Adding a route is one row of either kind, e.g. the Alertmanager receiver:
-//!   `row!(Post "/api/hooks/alertmanager", Token(AlertsWrite), hooks::alertmanager, "…")`.
+//!   own business. Adding a route is one row of either kind, e.g. the Alertmanager receiver's
+//!   `row!(Post "/api/hooks/alertmanager", Token(AlertsWrite), alertmanager::receive, "…")`.
 //!
 //! **Invariant:** the API router has no route that is not a row here (`api_router` is the only
 //! place it is built), and every row is in the document (a test checks both ways).
@@ -26,7 +26,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 use warroom_core::api::TokenScope;
 
-use super::{AppState, incidents, links, openapi, rest, session, timeline, tokens};
+use super::{AppState, alertmanager, incidents, links, openapi, rest, session, timeline, tokens};
 
 /// Who may call a [`brief`] route.
 #[derive(Debug, Clone, Copy)]
@@ -80,8 +80,8 @@ macro_rules! row {
 
 /// Every route of the API, in the document's order.
 pub fn api_routes() -> Vec<ApiRoute> {
-    use Access::{Public, Session, SessionOrToken};
-    use TokenScope::IncidentsRead;
+    use Access::{Public, Session, SessionOrToken, Token};
+    use TokenScope::{AlertsWrite, IncidentsRead};
     vec![
         documented::<__path_document, _, _>(document),
         row!(Get "/api/auth", Public, session::auth_info, "How this server signs people in."),
@@ -104,6 +104,9 @@ pub fn api_routes() -> Vec<ApiRoute> {
         row!(Post "/api/links/accept", Public, links::accept, "Open an invitation or observer link's token."),
         row!(Get "/api/scenarios", Session, incidents::list_scenarios, "The built-in training scenarios."),
         row!(Post "/api/scenarios/check", Session, incidents::check_scenario, "Check a scenario file."),
+        row!(Post "/api/hooks/alertmanager", Token(AlertsWrite), alertmanager::receive, "Prometheus Alertmanager's webhook (format version 4): one alert group's state, routed to its incident."),
+        row!(Get "/api/alerts/unrouted", Session, alertmanager::unrouted, "The alert groups no rule routed and nobody linked yet."),
+        row!(Post "/api/incidents/{id}/alert-groups", Session, alertmanager::link, "Link an unrouted alert group to the incident (its commander)."),
         documented::<tokens::__path_list, _, _>(tokens::list),
         documented::<tokens::__path_create, _, _>(tokens::create),
         documented::<tokens::__path_revoke, _, _>(tokens::revoke),

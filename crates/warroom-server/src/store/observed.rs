@@ -126,6 +126,17 @@ impl Store for Observed {
         observe!("rename", self.inner.rename(participant, name))
     }
 
+    fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>> {
+        observe!("alert_route", self.inner.alert_route(group_key))
+    }
+
+    fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()> {
+        observe!(
+            "set_alert_route",
+            self.inner.set_alert_route(group_key, incident)
+        )
+    }
+
     fn create_token(&self, token: TokenRecord) -> StoreFuture<'_, ()> {
         observe!("create_token", self.inner.create_token(token))
     }
@@ -204,6 +215,12 @@ mod tests {
             failed()
         }
         fn rename(&self, _: &ParticipantId, _: &str) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn alert_route(&self, _: &str) -> StoreFuture<'_, Option<IncidentId>> {
+            failed()
+        }
+        fn set_alert_route(&self, _: &str, _: &IncidentId) -> StoreFuture<'_, ()> {
             failed()
         }
         fn create_token(&self, _: TokenRecord) -> StoreFuture<'_, ()> {

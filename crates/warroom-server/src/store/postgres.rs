@@ -418,4 +418,37 @@ impl Store for PostgresStore {
         let id = id.to_owned();
         Box::pin(async move { tokens::touch(self, &id, at).await })
     }
+
+    fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>> {
+        let key = group_key.to_owned();
+        Box::pin(async move {
+            let rows = self
+                .rows(
+                    "SELECT incident FROM alert_routes WHERE group_key = $1",
+                    &[&key],
+                )
+                .await?;
+            rows.first()
+                .map(|row| {
+                    IncidentId::parse(row.try_get::<_, &str>(0)?).map_err(|e| {
+                        StoreError::Corrupt(format!("a stored alert route is bad: {e}"))
+                    })
+                })
+                .transpose()
+        })
+    }
+
+    fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()> {
+        let key = group_key.to_owned();
+        let incident = incident.as_str().to_owned();
+        Box::pin(async move {
+            self.rows(
+                "INSERT INTO alert_routes (group_key, incident) VALUES ($1, $2) \
+                 ON CONFLICT (group_key) DO UPDATE SET incident = excluded.incident RETURNING 1",
+                &[&key, &incident],
+            )
+            .await?;
+            Ok(())
+        })
+    }
 }

@@ -246,6 +246,25 @@ impl Store for SqliteStore {
         Box::pin(self.write(WriteOp::DeleteSession(token_hash.to_owned())))
     }
 
+    fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>> {
+        let key = group_key.to_owned();
+        Box::pin(self.read(move |conn| {
+            conn.prepare_cached("SELECT incident FROM alert_routes WHERE group_key = ?1")?
+                .query_row([&key], |row| row.get::<_, String>(0))
+                .optional()?
+                .map(|id| {
+                    IncidentId::parse(&id).map_err(|e| {
+                        StoreError::Corrupt(format!("a stored alert route is bad: {e}"))
+                    })
+                })
+                .transpose()
+        }))
+    }
+
+    fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()> {
+        Box::pin(self.write(WriteOp::AlertRoute(group_key.to_owned(), incident.clone())))
+    }
+
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()> {
         Box::pin(self.write(WriteOp::Rename(participant.clone(), name.to_owned())))
     }

@@ -56,6 +56,7 @@
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
 mod access;
+mod alerts;
 mod archive;
 mod assets;
 mod backup;

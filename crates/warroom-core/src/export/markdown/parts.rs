@@ -12,7 +12,8 @@ use crate::narrate::{describe, kind_of, owner_name};
 /// What the draft's key timeline keeps, in words (the rule is [`is_key_entry`]).
 pub const KEY_ENTRIES: &str = "the declaration; pinned notes, decisions and status updates \
      (not retracted); severity, status and title changes; role changes (handovers, claims, \
-     assumptions, releases); concerns raised, escalated and answered; sterile phases";
+     assumptions, releases); concerns raised, escalated and answered; sterile phases; alert \
+     groups arriving, firing again, resolving or changing level";
 
 /// Whether the draft's key timeline shows this entry (see [`KEY_ENTRIES`]).
 pub fn is_key_entry(board: &Incident, event: &Event) -> bool {
@@ -34,6 +35,7 @@ pub fn is_key_entry(board: &Incident, event: &Event) -> bool {
         | Event::ConcernAcknowledged { .. }
         | Event::SterilePhaseStarted { .. }
         | Event::SterilePhaseEnded { .. } => true,
+        Event::AlertGroupUpdated { change, .. } => change.is_transition(),
         _ => false,
     }
 }

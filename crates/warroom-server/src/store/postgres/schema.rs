@@ -95,6 +95,15 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
         revoked_at BIGINT
     );
 ",
+    r"
+    -- Where an Alertmanager group goes: the incident a rule routed it to, declared from it,
+    -- or the commander linked it to. Keyed by Alertmanager's group key.
+    CREATE TABLE alert_routes (
+        group_key TEXT PRIMARY KEY,
+        incident TEXT NOT NULL
+    );
+    CREATE INDEX alert_routes_by_incident ON alert_routes (incident);
+",
 ];
 
 /// The advisory lock the migrating server holds (any number, the same in every server):

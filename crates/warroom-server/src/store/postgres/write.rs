@@ -190,7 +190,14 @@ pub(super) async fn delete(client: &mut Client, incident: &IncidentId) -> Result
     {
         return Err(StoreError::UnknownIncident(incident.clone()));
     }
-    for table in ["events", "commands", "snapshots", "scripts", "links"] {
+    for table in [
+        "events",
+        "commands",
+        "snapshots",
+        "scripts",
+        "links",
+        "alert_routes",
+    ] {
         tx.execute(&format!("DELETE FROM {table} WHERE incident = $1"), &[&id])
             .await?;
     }

@@ -90,6 +90,15 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     );
 ",
+    r"
+    -- Where an Alertmanager group goes: the incident a rule routed it to, declared from it,
+    -- or the commander linked it to. Keyed by Alertmanager's group key.
+    CREATE TABLE alert_routes (
+        group_key TEXT PRIMARY KEY NOT NULL,
+        incident TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_routes_by_incident ON alert_routes (incident);
+",
 ];
 
 pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {

@@ -30,6 +30,8 @@ pub(super) enum WriteOp {
     DeleteSession(String),
     Rename(ParticipantId, String),
     Token(super::tokens::TokenWrite),
+    /// An alert group's key and the incident it goes to.
+    AlertRoute(String, IncidentId),
 }
 
 /// How often the writer forgets what has expired (besides once when the store opens).
@@ -108,6 +110,13 @@ fn commit_group(
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
                 }
                 WriteOp::Token(op) => super::tokens::write(&sp, op)?,
+                WriteOp::AlertRoute(key, incident) => {
+                    sp.execute(
+                        "INSERT INTO alert_routes (group_key, incident) VALUES (?1, ?2) \
+                             ON CONFLICT (group_key) DO UPDATE SET incident = excluded.incident",
+                        params![key, incident.as_str()],
+                    )?;
+                }
                 WriteOp::Rename(participant, name) => {
                     sp.execute(
                         "UPDATE sessions SET name = ?1 WHERE participant = ?2",
@@ -210,7 +219,14 @@ fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), Store
     if head_of(conn, incident)?.is_none() {
         return Err(StoreError::UnknownIncident(incident.clone()));
     }
-    for table in ["events", "commands", "snapshots", "scripts", "links"] {
+    for table in [
+        "events",
+        "commands",
+        "snapshots",
+        "scripts",
+        "links",
+        "alert_routes",
+    ] {
         conn.execute(&format!("DELETE FROM {table} WHERE incident = ?1"), [id])?;
     }
     conn.execute("DELETE FROM incidents WHERE id = ?1", [id])?;
