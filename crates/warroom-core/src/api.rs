@@ -8,6 +8,8 @@ use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
 use crate::time::Precision;
 
+pub mod webhooks;
+
 /// An incident as the lobby lists it (`GET /api/incidents`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {

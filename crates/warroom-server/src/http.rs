@@ -43,6 +43,7 @@ mod links;
 mod oidc;
 mod session;
 mod upgrade;
+mod webhooks;
 
 pub use error::ApiError;
 pub use hardening::Site;
@@ -104,6 +105,15 @@ pub fn app(state: AppState) -> Router {
         .route("/incidents/{id}/events", get(incidents::events))
         .route("/incidents/{id}/export.md", get(incidents::export_markdown))
         .route("/incidents/{id}/export.json", get(incidents::export_json))
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/admin/webhooks/deliveries", get(webhooks::deliveries))
+        .route(
+            "/admin/webhooks/{id}",
+            axum::routing::delete(webhooks::remove),
+        )
         .fallback(api_not_found);
     // Brotli where the browser takes it (about a quarter smaller than gzip for the wasm),
     // else gzip: xtask writes both beside every asset, and `Accept-Encoding` (q-values

@@ -23,6 +23,8 @@
 //!   de-duplication, access and exercises each in a file of its own.
 //! - [`store`]: the event-log trait and its SQLite implementation with group commit.
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
+//! - [`webhooks`]: outbound webhooks — subscriptions, the durable queue over the log, signed
+//!   or Slack deliveries with retries, apart from the rooms.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
 //!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
 //! - [`shutdown`]: the stop signal and the tracker of the tasks (rooms, WebSockets) that `run`
@@ -51,6 +53,7 @@ pub mod shutdown;
 pub mod store;
 mod tcp;
 pub mod tls;
+pub mod webhooks;
 
 pub use config::ServeArgs;
 pub use listener::Listener;
@@ -92,6 +95,16 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         SqliteStore::open(&db, clock).with_context(|| format!("cannot open {}", db.display()))?,
     );
     let stopping = Shutdown::new();
+    // Rooms append through a wrapper that tells the webhook queue, without waiting for it.
+    let hooks = Arc::new(webhooks::Webhooks::default());
+    webhooks::start(
+        Arc::clone(&store),
+        Arc::clone(&hooks),
+        clock,
+        args.webhooks(),
+        stopping.clone(),
+    );
+    let store: Arc<dyn Store> = Arc::new(webhooks::Notifying::new(store, hooks));
     let rooms = Arc::new(Rooms::new(
         Arc::clone(&store),
         args.room(),

@@ -35,6 +35,8 @@ enum Command {
     /// Recreate an incident from a JSON export (from `warroom export --format json`), or enter
     /// a timeline file as a new incident recorded after the fact (`--timeline`).
     Import(ImportArgs),
+    /// Manage outbound webhooks: `add`, `list`, `remove`, `deliveries`.
+    Webhook(warroom_server::webhooks::cli::WebhookArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -100,6 +102,10 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(*args).await,
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
+            Command::Webhook(args) => {
+                let store = open_store(&args.data_dir, true)?;
+                warroom_server::webhooks::cli::run(args.command, store.as_ref()).await
+            }
         }
     });
     match result {

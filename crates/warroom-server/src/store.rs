@@ -37,10 +37,14 @@ pub struct SessionRecord {
 }
 
 pub mod sqlite;
+pub mod webhooks;
 
 pub use warroom_core::api::Summary;
 
 pub use sqlite::SqliteStore;
+pub use webhooks::{
+    Attempt, DueDelivery, Enqueue, NewDelivery, WebhookCursor, WebhookRecord, WebhookStore,
+};
 
 /// A boxed future, so that the trait can be used as `dyn Store`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
@@ -142,7 +146,8 @@ impl StoreError {
     }
 }
 
-pub trait Store: Send + Sync + 'static {
+/// The event log and what is kept beside it; the webhook tables are [`WebhookStore`]'s.
+pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Appends atomically and durably, or not at all.
     fn append(&self, append: Append) -> StoreFuture<'_, ()>;
 

@@ -74,6 +74,10 @@ impl Body for warroom_core::api::TimelineUpload {
         "a timeline as {\"title\": \"...\", \"severity\": \"SEV2\", \"text\": \"...\"}";
 }
 
+impl Body for warroom_core::api::webhooks::WebhookRequest {
+    const WHAT: &'static str = "a webhook as {\"url\": \"https://...\", \"events\": [\"declared\"], \"format\": \"signed\"}";
+}
+
 impl Body for ScenarioText {
     const WHAT: &'static str = "a scenario file as {\"text\": \"...\"}";
 }

@@ -30,6 +30,7 @@ use super::{
 
 mod schema;
 pub mod snapshot;
+mod webhooks;
 mod writer;
 
 use writer::{WriteJob, WriteOp};
@@ -79,6 +80,11 @@ impl SqliteStore {
 
     /// Hands a write to the writer thread and waits until it is committed.
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        self.write_counted(op).await.map(|_| ())
+    }
+
+    /// Like [`Self::write`], answering how many rows the write changed.
+    async fn write_counted(&self, op: WriteOp) -> Result<u64, StoreError> {
         let (done, answer) = oneshot::channel();
         {
             let writer = self.writer.lock().expect("writer handle poisoned");

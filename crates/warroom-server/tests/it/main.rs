@@ -36,6 +36,10 @@
 //! - [`archive`]: exports over HTTP and the `warroom export` / `import` commands; export →
 //!   import → export gives the same bytes.
 //!
+//! - [`webhooks`]: outbound webhooks to a receiver in the test — signed, in order per
+//!   incident, retried through failures and a restart, duplicates told by their key; the
+//!   admin API and the `warroom webhook` command.
+//!
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
 mod access;
@@ -58,3 +62,4 @@ mod sync;
 mod timeline;
 mod tls;
 mod web;
+mod webhooks;

@@ -10,6 +10,7 @@
 mod cli;
 mod client;
 mod http;
+mod receiver;
 mod server;
 mod tls;
 
@@ -18,6 +19,7 @@ use std::time::Duration;
 pub use cli::{warroom, warroom_with_input};
 pub use client::{Answer, Client, Incoming, Replica, answer_to, posted};
 pub use http::Response as HttpResponse;
+pub use receiver::{Received, Receiver};
 pub use server::{Person, Server};
 pub use tls::TestTls;
 use warroom_core::{Command, NoteKind};
