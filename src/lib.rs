@@ -17,6 +17,7 @@
 //! - [`review`]: the flight recorder — the board's own panels, read-only, at any moment;
 //!   metrics, exports, and the scorecard of an exercise.
 //! - [`scenarios`]: the training scenario library and the scenario-file checker.
+//! - [`admin`]: the admin's webhook page — subscriptions and the delivery log.
 //! - [`widgets`]: small shared controls.
 //!
 //! The app never changes the board itself: it sends commands and folds the events the server
@@ -24,6 +25,7 @@
 
 use leptos::prelude::*;
 
+pub mod admin;
 pub mod api;
 pub mod board;
 pub mod clock;
@@ -134,6 +136,7 @@ fn Pages() -> impl IntoView {
             Route::Board(id) => view! { <board::BoardPage incident=id /> }.into_any(),
             Route::Review(id) => view! { <review::ReviewPage incident=id /> }.into_any(),
             Route::Scenarios => view! { <scenarios::ScenarioLibrary /> }.into_any(),
+            Route::Webhooks => view! { <admin::WebhooksPage /> }.into_any(),
             Route::NotFound => view! {
                 <main id="main" class="page narrow">
                     <h1>"Page not found"</h1>

@@ -13,6 +13,8 @@ pub enum Route {
     Board(IncidentId),
     Review(IncidentId),
     Scenarios,
+    /// The admin's webhook page.
+    Webhooks,
     NotFound,
 }
 
@@ -22,6 +24,7 @@ impl Route {
         match parts.as_slice() {
             [""] => Self::Lobby,
             ["scenarios"] => Self::Scenarios,
+            ["admin", "webhooks"] => Self::Webhooks,
             ["incidents", id] => IncidentId::parse(id).map_or(Self::NotFound, Self::Board),
             ["incidents", id, "review"] => {
                 IncidentId::parse(id).map_or(Self::NotFound, Self::Review)
@@ -36,6 +39,7 @@ impl Route {
             Self::Board(id) => format!("/incidents/{id}"),
             Self::Review(id) => format!("/incidents/{id}/review"),
             Self::Scenarios => "/scenarios".into(),
+            Self::Webhooks => "/admin/webhooks".into(),
         }
     }
 }

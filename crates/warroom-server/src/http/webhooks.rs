@@ -82,9 +82,10 @@ pub(super) struct LogQuery {
 pub(super) async fn deliveries(
     State(state): State<AppState>,
     viewer: Viewer,
-    Query(query): Query<LogQuery>,
+    query: Result<Query<LogQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<Delivery>>, ApiError> {
     admin(&viewer)?;
+    let Query(query) = query.map_err(|e| ApiError::bad_request(format!("bad query: {e}")))?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     Ok(Json(
         state.rooms.store().deliveries(query.failed, limit).await?,

@@ -29,6 +29,18 @@ impl Rendered<'_> {
         }
     }
 
+    /// The event as a sentence: the timeline's, as the exports tell it, except that a status
+    /// update (whose timeline entry is its text alone) says who posted it.
+    fn sentence(&self) -> String {
+        match &self.recorded.event {
+            Event::NotePosted { text, .. } => format!(
+                "{} posted a status update: {text}",
+                self.board.name_of(&self.recorded.actor)
+            ),
+            _ => warroom_core::narrate::describe(self.board, self.recorded),
+        }
+    }
+
     fn url(&self) -> Option<String> {
         self.public_url
             .map(|base| format!("{}/incidents/{}", base.trim_end_matches('/'), self.id))
@@ -66,7 +78,7 @@ impl Rendered<'_> {
             "seq": r.seq,
             "at": r.at,
             "actor": { "id": r.actor, "name": board.name_of(&r.actor) },
-            "text": warroom_core::narrate::describe(board, r),
+            "text": self.sentence(),
             "change": r.event,
         });
         if self.topic == WebhookTopic::StatusUpdate {
@@ -77,7 +89,7 @@ impl Rendered<'_> {
 
     fn slack(&self) -> Value {
         let board = self.board;
-        let sentence = warroom_core::narrate::describe(board, self.recorded);
+        let sentence = self.sentence();
         let title = match self.url() {
             Some(url) => format!("<{}|{}>", escape(&url), escape(&board.title)),
             None => escape(&board.title),
@@ -88,7 +100,9 @@ impl Rendered<'_> {
             board.status.label(),
             escape(&sentence)
         );
-        for note in self.notes() {
+        // A released note is not in the sentence ("… ended the sterile phase"): quote it.
+        let released = matches!(self.recorded.event, Event::SterilePhaseEnded { .. });
+        for note in self.notes().iter().filter(|_| released) {
             let text = note["text"].as_str().unwrap_or_default();
             section.push_str(&format!("\n> {}", escape(text)));
         }

@@ -20,6 +20,9 @@ use crate::store::{Enqueue, NewDelivery, Store, StoreError};
 const EVENTS_PER_WRITE: u32 = 500;
 /// Boards kept between passes (one per recently active incident).
 const BOARDS_KEPT: usize = 32;
+/// How long the queue lets appends gather after a wake-up, so that a busy room costs the
+/// store one queue write per pause rather than one per batch.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(25);
 
 pub(super) async fn run(
     store: Arc<dyn Store>,
@@ -51,7 +54,7 @@ pub(super) async fn run(
             hooks.send_wake.notify_one();
         }
         tokio::select! {
-            () = hooks.queue_wake.notified() => {}
+            () = hooks.queue_wake.notified() => tokio::time::sleep(GATHER).await,
             () = tokio::time::sleep(SCAN_EVERY) => scan = true,
             () = stop.signalled() => return,
         }

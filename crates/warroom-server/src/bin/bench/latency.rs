@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::time::MissedTickBehavior;
+use warroom_core::NoteKind;
 
 use crate::client;
 use crate::report::histogram;
@@ -30,6 +31,17 @@ pub async fn measure(
     clients: usize,
     seconds: f64,
 ) -> anyhow::Result<Latency> {
+    measure_notes(server, rate, clients, seconds, NoteKind::Observation).await
+}
+
+/// [`measure`], the clients posting notes of `kind`.
+pub async fn measure_notes(
+    server: &Server,
+    rate: u32,
+    clients: usize,
+    seconds: f64,
+    kind: NoteKind,
+) -> anyhow::Result<Latency> {
     let incident = server
         .declare("p-bench-lead", "Latency: checkout is down")
         .await?;
@@ -45,7 +57,13 @@ pub async fn measure(
         let ws = client::join(server, &incident, &participant).await?;
         let offset = period.mul_f64(c as f64 / clients as f64);
         tasks.push(tokio::spawn(paced(
-            ws, c, count, warm_up, period, offset, base,
+            ws,
+            (c, kind),
+            count,
+            warm_up,
+            period,
+            offset,
+            base,
         )));
     }
     let mut micros = histogram();
@@ -69,7 +87,7 @@ pub async fn measure(
 /// and when the first measured and the last submission were sent.
 async fn paced(
     ws: client::Ws,
-    c: usize,
+    (c, kind): (usize, NoteKind),
     count: usize,
     warm_up: usize,
     period: Duration,
@@ -115,7 +133,7 @@ async fn paced(
     let mut last = base;
     for n in 0..count {
         tick.tick().await;
-        let message = client::post_note(&format!("l{c}-{n}"), &client::note_text(c, n))?;
+        let message = client::post_note_of(&format!("l{c}-{n}"), &client::note_text(c, n), kind)?;
         let now = Instant::now();
         sent_at[n].store((now - base).as_nanos() as u64, Ordering::Release);
         if n == warm_up {

@@ -245,6 +245,16 @@ impl Server {
     }
 
     /// The last lines this run wrote to stderr, for a failure report.
+    /// The data directory this run serves, for the `warroom` commands that work on it.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The binary this run is.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+
     pub fn log_tail(&self) -> String {
         let log = read_log(self.dir.path(), self.run);
         let lines: Vec<&str> = log.lines().collect();
