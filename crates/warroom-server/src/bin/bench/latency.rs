@@ -11,7 +11,7 @@ use anyhow::{Context as _, bail};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::time::MissedTickBehavior;
-use warroom_core::NoteKind;
+use warroom_core::{IncidentId, NoteKind};
 
 use crate::client;
 use crate::report::histogram;
@@ -31,20 +31,29 @@ pub async fn measure(
     clients: usize,
     seconds: f64,
 ) -> anyhow::Result<Latency> {
-    measure_notes(server, rate, clients, seconds, NoteKind::Observation).await
+    let incident = server
+        .declare("p-bench-lead", "Latency: checkout is down")
+        .await?;
+    measure_notes(
+        server,
+        &incident,
+        rate,
+        clients,
+        seconds,
+        NoteKind::Observation,
+    )
+    .await
 }
 
-/// [`measure`], the clients posting notes of `kind`.
+/// [`measure`] on `incident`, the clients posting notes of `kind`.
 pub async fn measure_notes(
     server: &Server,
+    incident: &IncidentId,
     rate: u32,
     clients: usize,
     seconds: f64,
     kind: NoteKind,
 ) -> anyhow::Result<Latency> {
-    let incident = server
-        .declare("p-bench-lead", "Latency: checkout is down")
-        .await?;
     let per_client = f64::from(rate) / clients as f64;
     let period = Duration::from_secs_f64(1.0 / per_client);
     // One second of warm-up: connections, caches and the room settle before anything counts.
@@ -54,7 +63,7 @@ pub async fn measure_notes(
     let mut tasks = Vec::with_capacity(clients);
     for c in 0..clients {
         let participant = format!("p-paced-{c:02}");
-        let ws = client::join(server, &incident, &participant).await?;
+        let ws = client::join(server, incident, &participant).await?;
         let offset = period.mul_f64(c as f64 / clients as f64);
         tasks.push(tokio::spawn(paced(
             ws,

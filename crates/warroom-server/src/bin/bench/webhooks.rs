@@ -16,6 +16,9 @@ use warroom_core::NoteKind;
 use crate::latency::{self, Latency};
 use crate::server::Server;
 
+/// A real incident: an exercise would send nothing.
+const TITLE: &str = "Latency: checkout is down";
+
 /// Both runs, and what the dead receiver was sent.
 pub struct Webhooks {
     pub none: Latency,
@@ -32,9 +35,17 @@ pub async fn measure(
 ) -> anyhow::Result<Webhooks> {
     let none = {
         let mut server = Server::start(binary, &[])?;
-        let l = latency::measure_notes(&server, rate, clients, seconds, NoteKind::StatusUpdate)
-            .await
-            .with_context(|| format!("server log:\n{}", server.log_tail()))?;
+        let incident = server.declare_as("p-bench-lead", TITLE, false).await?;
+        let l = latency::measure_notes(
+            &server,
+            &incident,
+            rate,
+            clients,
+            seconds,
+            NoteKind::StatusUpdate,
+        )
+        .await
+        .with_context(|| format!("server log:\n{}", server.log_tail()))?;
         server.stop()?;
         l
     };
@@ -76,9 +87,17 @@ pub async fn measure(
         "warroom webhook add failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let down = latency::measure_notes(&server, rate, clients, seconds, NoteKind::StatusUpdate)
-        .await
-        .with_context(|| format!("server log:\n{}", server.log_tail()))?;
+    let incident = server.declare_as("p-bench-lead", TITLE, false).await?;
+    let down = latency::measure_notes(
+        &server,
+        &incident,
+        rate,
+        clients,
+        seconds,
+        NoteKind::StatusUpdate,
+    )
+    .await
+    .with_context(|| format!("server log:\n{}", server.log_tail()))?;
     server.stop()?;
     receiver.abort();
     Ok(Webhooks {
