@@ -158,6 +158,30 @@ pub async fn link_alert_group(
     .await
 }
 
+/// The webhook subscriptions (admins only).
+pub async fn webhooks() -> Result<Vec<warroom_core::api::webhooks::Webhook>, String> {
+    request("GET", "/api/admin/webhooks", None).await
+}
+
+/// Adds a subscription; the answer carries its secret, the only time it is shown.
+pub async fn create_webhook(
+    body: &warroom_core::api::webhooks::WebhookRequest,
+) -> Result<warroom_core::api::webhooks::WebhookCreated, String> {
+    request("POST", "/api/admin/webhooks", Some(json(body)?)).await
+}
+
+pub async fn remove_webhook(id: &str) -> Result<(), String> {
+    request("DELETE", &format!("/api/admin/webhooks/{id}"), None).await
+}
+
+/// The delivery log, newest first; only failed deliveries with `failed_only`.
+pub async fn deliveries(
+    failed_only: bool,
+) -> Result<Vec<warroom_core::api::webhooks::Delivery>, String> {
+    let url = format!("/api/admin/webhooks/deliveries?failed={failed_only}");
+    request("GET", &url, None).await
+}
+
 /// Opens a link's token: an invitation makes the signed-in person a member, an observer link
 /// gives this browser a read-only view of its incident. The error keeps the HTTP status: 401
 /// (an invitation needs someone signed in), 410 (expired or revoked), 404 (no such link).

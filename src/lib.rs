@@ -18,6 +18,7 @@
 //!   metrics, exports, and the scorecard of an exercise.
 //! - [`admin`]: the admin's integration tokens (`/admin/tokens`): list, make, revoke.
 //! - [`scenarios`]: the training scenario library and the scenario-file checker.
+//! - [`admin`]: the admin's webhook page — subscriptions and the delivery log.
 //! - [`widgets`]: small shared controls.
 //!
 //! The app never changes the board itself: it sends commands and folds the events the server
@@ -137,6 +138,7 @@ fn Pages() -> impl IntoView {
             Route::Review(id) => view! { <review::ReviewPage incident=id /> }.into_any(),
             Route::Scenarios => view! { <scenarios::ScenarioLibrary /> }.into_any(),
             Route::AdminTokens => view! { <admin::TokensPage /> }.into_any(),
+            Route::Webhooks => view! { <admin::WebhooksPage /> }.into_any(),
             Route::NotFound => view! {
                 <main id="main" class="page narrow">
                     <h1>"Page not found"</h1>

@@ -91,15 +91,16 @@ fn CrewLobby() -> impl IntoView {
 
     let real = Memo::new(move |_| split(incidents, false));
     let drills = Memo::new(move |_| split(incidents, true));
-    let admin = expect_context::<crate::identity::Identity>().admin;
+    let admin = expect_context::<Identity>().admin;
     view! {
         <header class="topbar">
             <span class="brand">"Warroom"</span>
             <Who />
             <AppLink to=Route::Scenarios>"Scenario library"</AppLink>
-            {move || admin.get().then(|| view! {
+            <Show when=move || admin.get()>
                 <AppLink to=Route::AdminTokens>"Integration tokens"</AppLink>
-            })}
+                <AppLink to=Route::Webhooks>"Webhooks"</AppLink>
+            </Show>
             <ThemeToggle />
         </header>
         <main id="main" class="page lobby">

@@ -15,6 +15,8 @@ pub enum Route {
     Scenarios,
     /// The admin's integration tokens.
     AdminTokens,
+    /// The admin's webhook page.
+    Webhooks,
     NotFound,
 }
 
@@ -25,6 +27,7 @@ impl Route {
             [""] => Self::Lobby,
             ["scenarios"] => Self::Scenarios,
             ["admin", "tokens"] => Self::AdminTokens,
+            ["admin", "webhooks"] => Self::Webhooks,
             ["incidents", id] => IncidentId::parse(id).map_or(Self::NotFound, Self::Board),
             ["incidents", id, "review"] => {
                 IncidentId::parse(id).map_or(Self::NotFound, Self::Review)
@@ -40,6 +43,7 @@ impl Route {
             Self::Review(id) => format!("/incidents/{id}/review"),
             Self::Scenarios => "/scenarios".into(),
             Self::AdminTokens => "/admin/tokens".into(),
+            Self::Webhooks => "/admin/webhooks".into(),
         }
     }
 }

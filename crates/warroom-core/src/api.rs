@@ -10,6 +10,7 @@ use crate::time::Precision;
 
 pub mod commands;
 pub mod tokens;
+pub mod webhooks;
 
 pub use commands::{Applied, NoteRequest, StatusRequest};
 pub use tokens::{TokenInfo, TokenMade, TokenRequest, TokenScope};

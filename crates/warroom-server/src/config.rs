@@ -26,7 +26,7 @@ mod tuning;
 pub use check::ConfigError;
 use check::normal_domain;
 pub use database::{DatabaseArgs, sqlite_file};
-pub use tuning::{ConnectionConfig, RoomConfig};
+pub use tuning::{ConnectionConfig, RoomConfig, WebhookConfig};
 
 /// The database file's name inside the data directory.
 pub const DATABASE_FILE: &str = "warroom.sqlite3";
@@ -201,6 +201,19 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_IDLE_UNLOAD_SECS", default_value_t = defaults::IDLE_UNLOAD_SECS)]
     pub idle_unload_secs: u64,
 
+    /// Milliseconds before a failed webhook delivery's first retry; each later retry doubles
+    /// it (up to five minutes), with jitter.
+    #[arg(long, env = "WARROOM_WEBHOOK_RETRY_BASE_MS", default_value_t = defaults::WEBHOOK_RETRY_BASE_MS)]
+    pub webhook_retry_base_ms: u64,
+
+    /// Attempts at a webhook delivery before it is marked failed.
+    #[arg(long, env = "WARROOM_WEBHOOK_MAX_ATTEMPTS", default_value_t = defaults::WEBHOOK_MAX_ATTEMPTS)]
+    pub webhook_max_attempts: u32,
+
+    /// Seconds one webhook attempt may take, connecting included.
+    #[arg(long, env = "WARROOM_WEBHOOK_TIMEOUT_SECS", default_value_t = defaults::WEBHOOK_TIMEOUT_SECS)]
+    pub webhook_timeout_secs: u64,
+
     #[command(flatten)]
     pub alerting: alerting::AlertArgs,
 }
@@ -329,6 +342,16 @@ impl ServeArgs {
             heartbeat_timeout: heartbeat * defaults::HEARTBEATS_MISSED,
             write_timeout: Duration::from_secs(self.write_timeout_secs.max(1)),
             ..ConnectionConfig::default()
+        }
+    }
+
+    pub fn webhooks(&self) -> WebhookConfig {
+        WebhookConfig {
+            retry_base: Duration::from_millis(self.webhook_retry_base_ms.max(1)),
+            max_attempts: self.webhook_max_attempts.max(1),
+            timeout: Duration::from_secs(self.webhook_timeout_secs.max(1)),
+            public_url: self.public_url.clone(),
+            ..WebhookConfig::default()
         }
     }
 

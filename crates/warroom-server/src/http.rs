@@ -56,6 +56,7 @@ mod session;
 mod timeline;
 mod tokens;
 mod upgrade;
+mod webhooks;
 
 pub use error::ApiError;
 pub use hardening::Site;

@@ -33,6 +33,8 @@
 //! - [`archive`]: exports (Markdown postmortem draft, JSON) and imports.
 //! - [`tokens`]: integration tokens — made and revoked by an admin, stored hashed, each with
 //!   its scopes; a bearer token acts as an integration participant of its own.
+//! - [`webhooks`]: outbound webhooks — subscriptions, the durable queue over the log, signed
+//!   or Slack deliveries with retries, apart from the rooms.
 //! - [`clock`]: the one clock everything reads (wall time for stamps, an instant for
 //!   intervals), handed to rooms, connections, sessions, sign-ins and the store.
 //! - [`shutdown`]: the stop signal and the tracker of the tasks (rooms, WebSockets) that `run`
@@ -66,6 +68,7 @@ mod tcp;
 pub mod telemetry;
 pub mod tls;
 pub mod tokens;
+pub mod webhooks;
 
 pub use config::ServeArgs;
 pub use listener::Listener;
@@ -118,9 +121,18 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         }
     }
     let telemetry = Telemetry::install();
-    let store: Arc<dyn Store> = Arc::new(Observed::new(inner, clock));
+    // Every append that succeeds tells the webhook queue, without waiting for it.
+    let hooks = Arc::new(webhooks::Webhooks::default());
+    let store: Arc<dyn Store> = Arc::new(Observed::new(inner, clock).telling(Arc::clone(&hooks)));
     let stopping = Shutdown::new();
     tokio::spawn(upkeep(telemetry.clone(), stopping.clone()));
+    webhooks::start(
+        Arc::clone(&store),
+        Arc::clone(&hooks),
+        clock,
+        args.webhooks(),
+        stopping.clone(),
+    );
     let rooms = Arc::new(Rooms::new(
         Arc::clone(&store),
         args.room(),

@@ -45,6 +45,8 @@ enum Command {
     Migrate(MigrateArgs),
     /// Make, list and revoke integration tokens (for scripts, chat bots and monitoring).
     Token(warroom_server::tokens::cli::TokenArgs),
+    /// Manage outbound webhooks: `add`, `list`, `remove`, `deliveries`.
+    Webhook(warroom_server::webhooks::cli::WebhookArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -124,6 +126,10 @@ fn main() -> ExitCode {
                 let create = matches!(args.command, TokenCommand::Create { .. });
                 let store = open_store(&args.data_dir, &args.database, create).await?;
                 warroom_server::tokens::cli::run(args.command, store).await
+            }
+            Command::Webhook(args) => {
+                let store = open_store(&args.data_dir, &args.database, true).await?;
+                warroom_server::webhooks::cli::run(args.command, store.as_ref()).await
             }
         }
     });

@@ -63,12 +63,16 @@ mod observed;
 pub mod postgres;
 pub mod snapshot;
 pub mod sqlite;
+pub mod webhooks;
 
 pub use warroom_core::api::Summary;
 
 pub use observed::Observed;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use webhooks::{
+    Attempt, DueDelivery, Enqueue, NewDelivery, WebhookCursor, WebhookRecord, WebhookStore,
+};
 
 use crate::clock::Clock;
 
@@ -243,7 +247,8 @@ impl StoreError {
     }
 }
 
-pub trait Store: Send + Sync + 'static {
+/// The event log and what is kept beside it; the webhook tables are [`WebhookStore`]'s.
+pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Whether the store can take writes now: the database is reachable and its schema is the
     /// one this server migrates to. `/readyz` asks this; [`StoreError::Unusable`] means the
     /// migrations are not (or no longer) what this server needs, any other error that the

@@ -8,7 +8,8 @@
 //! - [`latency`]: command → acknowledgement latency at a steady rate;
 //! - [`fanout`]: the latency of one note reaching many subscribers;
 //! - [`memory`]: the server's resident memory per idle connection;
-//! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold.
+//! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold;
+//! - [`webhooks`]: the ack latency while a webhook receiver is down, beside none at all.
 //!
 //! [`server`] owns the child process, [`client`] is the WebSocket client, [`report`] records
 //! and prints the figures. Clients and server share the machine's cores, which the output says.
@@ -38,6 +39,8 @@ mod report;
 mod server;
 #[path = "bench/throughput.rs"]
 mod throughput;
+#[path = "bench/webhooks.rs"]
+mod webhooks;
 
 use report::{Summary, count, ms, percentiles};
 use server::Server;
@@ -117,6 +120,7 @@ enum Measurement {
     Fanout,
     Memory,
     Join,
+    Webhooks,
 }
 
 impl Cli {
@@ -316,6 +320,45 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
             Err(err) => Err(err),
         };
         join::report(&result, &mut summary);
+    }
+    if cli.runs(Measurement::Webhooks) {
+        let rate = cli.size(cli.rate, 500, 500);
+        let clients = cli.size(cli.latency_clients, 5, 5);
+        let seconds = cli.size(cli.latency_secs, 10.0, 3.0);
+        println!(
+            "\n[webhooks] {rate} status updates/s from {clients} paced clients for {seconds} s, \
+             with no webhooks, then with one whose receiver answers 500 to everything"
+        );
+        let what = format!("command→ack p99 at {rate}/s, webhook receiver down");
+        let target = "p99 ≤ no webhooks' + 1 ms";
+        match webhooks::measure(&binary, rate, clients, seconds).await {
+            Ok(w) => {
+                println!("      no webhooks:   {}", percentiles(&w.none.micros));
+                println!("      receiver down: {}", percentiles(&w.down.micros));
+                println!(
+                    "      the receiver refused {} requests",
+                    count(w.refused as f64)
+                );
+                let (p50, p99) = (
+                    w.down.micros.value_at_quantile(0.5),
+                    w.down.micros.value_at_quantile(0.99),
+                );
+                let base = w.none.micros.value_at_quantile(0.99);
+                summary.figure(
+                    &what,
+                    format!(
+                        "p50 {}, p99 {} (none: p50 {}, p99 {})",
+                        ms(p50),
+                        ms(p99),
+                        ms(w.none.micros.value_at_quantile(0.5)),
+                        ms(base)
+                    ),
+                    target,
+                    p99 <= base + 1_000,
+                );
+            }
+            Err(err) => summary.failed(&what, target, format!("{err:#}")),
+        }
     }
     summary
 }

@@ -59,3 +59,12 @@ pub const SNAPSHOT_EVERY: u64 = 1_000;
 pub const RECENT_EVENTS: usize = 2_000;
 /// The most messages in one batch, one store write (not a flag).
 pub const MAX_BATCH: usize = 1_024;
+
+/// `--webhook-retry-base-ms`: the first retry of a failed webhook delivery.
+pub const WEBHOOK_RETRY_BASE_MS: u64 = 1_000;
+/// The longest wait between two attempts at a webhook delivery (not a flag).
+pub const WEBHOOK_RETRY_CAP_SECS: u64 = 300;
+/// `--webhook-max-attempts`: about 13 minutes of retries with the default base.
+pub const WEBHOOK_MAX_ATTEMPTS: u32 = 10;
+/// `--webhook-timeout-secs`.
+pub const WEBHOOK_TIMEOUT_SECS: u64 = 10;

@@ -70,3 +70,30 @@ impl Default for ConnectionConfig {
         }
     }
 }
+
+/// How deliveries are made and retried (`warroom serve --webhook-…`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookConfig {
+    /// The first retry's delay; each later one doubles it, up to [`WebhookConfig::retry_cap`],
+    /// each with jitter (a random half to all of it).
+    pub retry_base: Duration,
+    pub retry_cap: Duration,
+    /// Attempts in all before a delivery is marked failed.
+    pub max_attempts: u32,
+    /// How long one attempt may take, connection included.
+    pub timeout: Duration,
+    /// The server's public URL, for links to incidents in the bodies.
+    pub public_url: Option<String>,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            retry_base: Duration::from_millis(defaults::WEBHOOK_RETRY_BASE_MS),
+            retry_cap: Duration::from_secs(defaults::WEBHOOK_RETRY_CAP_SECS),
+            max_attempts: defaults::WEBHOOK_MAX_ATTEMPTS,
+            timeout: Duration::from_secs(defaults::WEBHOOK_TIMEOUT_SECS),
+            public_url: None,
+        }
+    }
+}

@@ -97,6 +97,10 @@ impl Body for warroom_core::api::StatusRequest {
     const WHAT: &'static str = "a status as {\"status\": \"mitigated\"}";
 }
 
+impl Body for warroom_core::api::webhooks::WebhookRequest {
+    const WHAT: &'static str = "a webhook as {\"url\": \"https://...\", \"events\": [\"declared\"], \"format\": \"signed\"}";
+}
+
 impl Body for ScenarioText {
     const WHAT: &'static str = "a scenario file as {\"text\": \"...\"}";
 }

@@ -26,7 +26,9 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 use warroom_core::api::TokenScope;
 
-use super::{AppState, alertmanager, incidents, links, openapi, rest, session, timeline, tokens};
+use super::{
+    AppState, alertmanager, incidents, links, openapi, rest, session, timeline, tokens, webhooks,
+};
 
 /// Who may call a [`brief`] route.
 #[derive(Debug, Clone, Copy)]
@@ -107,6 +109,10 @@ pub fn api_routes() -> Vec<ApiRoute> {
         row!(Post "/api/hooks/alertmanager", Token(AlertsWrite), alertmanager::receive, "Prometheus Alertmanager's webhook (format version 4): one alert group's state, routed to its incident."),
         row!(Get "/api/alerts/unrouted", Session, alertmanager::unrouted, "The alert groups no rule routed and nobody linked yet."),
         row!(Post "/api/incidents/{id}/alert-groups", Session, alertmanager::link, "Link an unrouted alert group to the incident (its commander)."),
+        row!(Get "/api/admin/webhooks", Session, webhooks::list, "Every webhook subscription, without its secret (admins)."),
+        row!(Post "/api/admin/webhooks", Session, webhooks::create, "Subscribe a URL to events; the answer carries its signing secret, once (admins)."),
+        row!(Get "/api/admin/webhooks/deliveries", Session, webhooks::deliveries, "The delivery log, newest first; ?failed=true for failed ones only (admins)."),
+        row!(Delete "/api/admin/webhooks/{id}", Session, webhooks::remove, "Remove a subscription with its queue and log (admins)."),
         documented::<tokens::__path_list, _, _>(tokens::list),
         documented::<tokens::__path_create, _, _>(tokens::create),
         documented::<tokens::__path_revoke, _, _>(tokens::revoke),

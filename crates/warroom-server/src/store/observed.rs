@@ -10,22 +10,41 @@ use std::sync::Arc;
 
 use warroom_core::{IncidentId, ParticipantId, Recorded, Seq};
 
+use warroom_core::api::webhooks::Delivery;
+
+use super::webhooks::{Attempt, DueDelivery, Enqueue, WebhookCursor, WebhookRecord};
 use super::{
     Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
-    TokenRecord,
+    TokenRecord, WebhookStore,
 };
 use crate::clock::Clock;
 use crate::telemetry;
+use crate::webhooks::Webhooks;
 
 /// `inner`, with its calls counted and its appends timed by `clock`.
 pub struct Observed {
     inner: Arc<dyn Store>,
     clock: Clock,
+    /// Told of every incident whose append succeeded (the webhook queue): a set insertion,
+    /// never a wait, so the room's commit and acknowledgement never wait for it.
+    appended: Option<Arc<Webhooks>>,
 }
 
 impl Observed {
     pub fn new(inner: Arc<dyn Store>, clock: Clock) -> Self {
-        Self { inner, clock }
+        Self {
+            inner,
+            clock,
+            appended: None,
+        }
+    }
+
+    /// The same, telling `hooks` of each incident an append grew.
+    pub fn telling(self, hooks: Arc<Webhooks>) -> Self {
+        Self {
+            appended: Some(hooks),
+            ..self
+        }
     }
 }
 
@@ -54,10 +73,15 @@ impl Store for Observed {
 
     fn append(&self, append: Append) -> StoreFuture<'_, ()> {
         let started = self.clock.instant();
+        let append_incident = append.incident.clone();
         let call = self.inner.append(append);
+        let incident = self.appended.as_ref().map(|_| append_incident.clone());
         Box::pin(async move {
             let result = call.await;
             telemetry::commit(self.clock.since(started));
+            if let (Ok(()), Some(hooks), Some(incident)) = (&result, &self.appended, &incident) {
+                hooks.touched(incident);
+            }
             counted("append", result)
         })
     }
@@ -158,6 +182,51 @@ impl Store for Observed {
     }
 }
 
+impl WebhookStore for Observed {
+    fn create_webhook(&self, hook: WebhookRecord, limit: usize) -> StoreFuture<'_, bool> {
+        observe!("create_webhook", self.inner.create_webhook(hook, limit))
+    }
+
+    fn webhooks(&self) -> StoreFuture<'_, Vec<WebhookRecord>> {
+        observe!("webhooks", self.inner.webhooks())
+    }
+
+    fn delete_webhook(&self, id: &str) -> StoreFuture<'_, bool> {
+        observe!("delete_webhook", self.inner.delete_webhook(id))
+    }
+
+    fn webhook_backlog(&self) -> StoreFuture<'_, Vec<IncidentId>> {
+        observe!("webhook_backlog", self.inner.webhook_backlog())
+    }
+
+    fn webhook_cursors(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<WebhookCursor>> {
+        observe!("webhook_cursors", self.inner.webhook_cursors(incident))
+    }
+
+    fn enqueue_deliveries(&self, enqueue: Enqueue) -> StoreFuture<'_, ()> {
+        observe!("enqueue_deliveries", self.inner.enqueue_deliveries(enqueue))
+    }
+
+    fn due_deliveries(&self, now: i64, limit: u32) -> StoreFuture<'_, Vec<DueDelivery>> {
+        observe!("due_deliveries", self.inner.due_deliveries(now, limit))
+    }
+
+    fn record_attempt(&self, key: &str, attempt: Attempt, now: i64) -> StoreFuture<'_, ()> {
+        observe!(
+            "record_attempt",
+            self.inner.record_attempt(key, attempt, now)
+        )
+    }
+
+    fn deliveries(&self, failed_only: bool, limit: u32) -> StoreFuture<'_, Vec<Delivery>> {
+        observe!("deliveries", self.inner.deliveries(failed_only, limit))
+    }
+
+    fn prune_deliveries(&self, before: i64) -> StoreFuture<'_, ()> {
+        observe!("prune_deliveries", self.inner.prune_deliveries(before))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use futures_util::FutureExt as _;
@@ -171,6 +240,39 @@ mod tests {
 
     fn failed<'a, T: Send + 'a>() -> StoreFuture<'a, T> {
         Box::pin(async { Err(StoreError::Closed) })
+    }
+
+    impl WebhookStore for Broken {
+        fn create_webhook(&self, _: WebhookRecord, _: usize) -> StoreFuture<'_, bool> {
+            failed()
+        }
+        fn webhooks(&self) -> StoreFuture<'_, Vec<WebhookRecord>> {
+            failed()
+        }
+        fn delete_webhook(&self, _: &str) -> StoreFuture<'_, bool> {
+            failed()
+        }
+        fn webhook_backlog(&self) -> StoreFuture<'_, Vec<IncidentId>> {
+            failed()
+        }
+        fn webhook_cursors(&self, _: &IncidentId) -> StoreFuture<'_, Vec<WebhookCursor>> {
+            failed()
+        }
+        fn enqueue_deliveries(&self, _: Enqueue) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn due_deliveries(&self, _: i64, _: u32) -> StoreFuture<'_, Vec<DueDelivery>> {
+            failed()
+        }
+        fn record_attempt(&self, _: &str, _: Attempt, _: i64) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn deliveries(&self, _: bool, _: u32) -> StoreFuture<'_, Vec<Delivery>> {
+            failed()
+        }
+        fn prune_deliveries(&self, _: i64) -> StoreFuture<'_, ()> {
+            failed()
+        }
     }
 
     impl Store for Broken {

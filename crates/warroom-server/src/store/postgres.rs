@@ -18,7 +18,7 @@
 //!   the store's.
 //! - `schema.rs`: migrations (the same numbers and meaning as SQLite's), pruning.
 //! - `write.rs`: what each write puts where, in one transaction.
-//! - `tokens.rs`: integration tokens.
+//! - `tokens.rs`: integration tokens; `webhooks.rs`: the webhook subscriptions and queue.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +37,7 @@ use crate::clock::Clock;
 mod connect;
 pub(super) mod schema;
 mod tokens;
+mod webhooks;
 mod write;
 
 pub use connect::describe;

@@ -34,6 +34,7 @@ pub mod backup;
 pub(super) mod schema;
 mod snapshot;
 mod tokens;
+mod webhooks;
 mod writer;
 
 use writer::{WriteJob, WriteOp};
@@ -98,6 +99,11 @@ impl SqliteStore {
 
     /// Hands a write to the writer thread and waits until it is committed.
     async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        self.write_counted(op).await.map(|_| ())
+    }
+
+    /// Like [`Self::write`], answering how many rows the write changed.
+    async fn write_counted(&self, op: WriteOp) -> Result<u64, StoreError> {
         let (done, answer) = oneshot::channel();
         {
             let writer = self.writer.lock().expect("writer handle poisoned");

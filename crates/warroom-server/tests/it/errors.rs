@@ -57,6 +57,14 @@ const ROWS: &[Row] = &[
     ("POST", "/api/incidents", Who::Bob, Body::Plain(r#"{"title": "X", "severity": "SEV1"}"#), 415, "unsupported_media_type"),
     ("POST", "/api/incidents", Who::Bob, Body::Huge, 413, "payload_too_large"),
     ("POST", "/api/incidents", Who::Observer, Body::Json(r#"{"title": "X", "severity": "SEV1"}"#), 403, "forbidden"),
+    // Webhooks: admins only (nobody here is one), and 401 before that.
+    ("GET", "/api/admin/webhooks", Who::Nobody, Body::None, 401, "unauthorized"),
+    ("GET", "/api/admin/webhooks", Who::Bob, Body::None, 403, "forbidden"),
+    ("POST", "/api/admin/webhooks", Who::Alice, Body::Json(r#"{"url": "https://x.example/", "events": ["declared"]}"#), 403, "forbidden"),
+    ("POST", "/api/admin/webhooks", Who::Bob, Body::Json(r#"{"url": "https://x.example/", "events": ["paged"]}"#), 400, "bad_request"),
+    ("POST", "/api/admin/webhooks", Who::Bob, Body::Plain(r#"{"url": "https://x.example/", "events": ["declared"]}"#), 415, "unsupported_media_type"),
+    ("DELETE", "/api/admin/webhooks/wh-1", Who::Bob, Body::None, 403, "forbidden"),
+    ("GET", "/api/admin/webhooks/deliveries", Who::Observer, Body::None, 403, "forbidden"),
     // One incident.
     ("GET", "/api/incidents/{open}", Who::Nobody, Body::None, 401, "unauthorized"),
     ("GET", "/api/incidents/bad%20id", Who::Bob, Body::None, 400, "bad_request"),

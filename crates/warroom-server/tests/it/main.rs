@@ -52,6 +52,9 @@
 //!   room's rules, idempotent retries, strict bodies.
 //! - [`tokens`]: integration tokens — the CLI, the admin endpoints, 401 for unknown and
 //!   revoked tokens, 403 without the scope, and no secret in the server's log.
+//! - [`webhooks`]: outbound webhooks to a receiver in the test — signed, in order per
+//!   incident, retried through failures and a restart, duplicates told by their key; the
+//!   admin API and the `warroom webhook` command.
 //!
 //! Every wait has a deadline, so a broken server fails a test instead of hanging it.
 
@@ -82,3 +85,4 @@ mod timeline;
 mod tls;
 mod tokens;
 mod web;
+mod webhooks;

@@ -148,10 +148,15 @@ pub fn ack_seq(text: &str) -> anyhow::Result<(CommandId, Seq)> {
 
 /// A `submit` frame posting an observation with `text`.
 pub fn post_note(id: &str, text: &str) -> anyhow::Result<Message> {
+    post_note_of(id, text, NoteKind::Observation)
+}
+
+/// A `post_note` of `kind`.
+pub fn post_note_of(id: &str, text: &str, kind: NoteKind) -> anyhow::Result<Message> {
     let submit = ClientMessage::Submit {
         id: CommandId::parse(id)?,
         command: warroom_core::Command::PostNote {
-            kind: NoteKind::Observation,
+            kind,
             text: text.to_owned(),
             essential: false,
             occurred_at: None,

@@ -11,6 +11,7 @@ use anyhow::{Context as _, bail};
 use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use tokio::time::MissedTickBehavior;
+use warroom_core::{IncidentId, NoteKind};
 
 use crate::client;
 use crate::report::histogram;
@@ -33,6 +34,26 @@ pub async fn measure(
     let incident = server
         .declare("p-bench-lead", "Latency: checkout is down")
         .await?;
+    measure_notes(
+        server,
+        &incident,
+        rate,
+        clients,
+        seconds,
+        NoteKind::Observation,
+    )
+    .await
+}
+
+/// [`measure`] on `incident`, the clients posting notes of `kind`.
+pub async fn measure_notes(
+    server: &Server,
+    incident: &IncidentId,
+    rate: u32,
+    clients: usize,
+    seconds: f64,
+    kind: NoteKind,
+) -> anyhow::Result<Latency> {
     let per_client = f64::from(rate) / clients as f64;
     let period = Duration::from_secs_f64(1.0 / per_client);
     // One second of warm-up: connections, caches and the room settle before anything counts.
@@ -42,10 +63,16 @@ pub async fn measure(
     let mut tasks = Vec::with_capacity(clients);
     for c in 0..clients {
         let participant = format!("p-paced-{c:02}");
-        let ws = client::join(server, &incident, &participant).await?;
+        let ws = client::join(server, incident, &participant).await?;
         let offset = period.mul_f64(c as f64 / clients as f64);
         tasks.push(tokio::spawn(paced(
-            ws, c, count, warm_up, period, offset, base,
+            ws,
+            (c, kind),
+            count,
+            warm_up,
+            period,
+            offset,
+            base,
         )));
     }
     let mut micros = histogram();
@@ -69,7 +96,7 @@ pub async fn measure(
 /// and when the first measured and the last submission were sent.
 async fn paced(
     ws: client::Ws,
-    c: usize,
+    (c, kind): (usize, NoteKind),
     count: usize,
     warm_up: usize,
     period: Duration,
@@ -115,7 +142,7 @@ async fn paced(
     let mut last = base;
     for n in 0..count {
         tick.tick().await;
-        let message = client::post_note(&format!("l{c}-{n}"), &client::note_text(c, n))?;
+        let message = client::post_note_of(&format!("l{c}-{n}"), &client::note_text(c, n), kind)?;
         let now = Instant::now();
         sent_at[n].store((now - base).as_nanos() as u64, Ordering::Release);
         if n == warm_up {

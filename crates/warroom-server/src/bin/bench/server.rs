@@ -197,10 +197,20 @@ impl Server {
 
     /// Declares an incident through the API; the person `label` is its commander.
     pub async fn declare(&self, label: &str, title: &str) -> anyhow::Result<IncidentId> {
+        self.declare_as(label, title, true).await
+    }
+
+    /// Declares an incident, an exercise or (`drill` false) a real one, as `label`.
+    pub async fn declare_as(
+        &self,
+        label: &str,
+        title: &str,
+        drill: bool,
+    ) -> anyhow::Result<IncidentId> {
         let body = json!({
             "title": title,
             "severity": "SEV2",
-            "drill": true,
+            "drill": drill,
         });
         let person = self.person(label).await?;
         let (status, reply, _) = self
@@ -245,6 +255,16 @@ impl Server {
     }
 
     /// The last lines this run wrote to stderr, for a failure report.
+    /// The data directory this run serves, for the `warroom` commands that work on it.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The binary this run is.
+    pub fn binary(&self) -> &Path {
+        &self.binary
+    }
+
     pub fn log_tail(&self) -> String {
         let log = read_log(self.dir.path(), self.run);
         let lines: Vec<&str> = log.lines().collect();

@@ -104,6 +104,46 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX alert_routes_by_incident ON alert_routes (incident);
 ",
+    r"
+    -- Outbound webhooks. The secret is kept as it is: the server signs every delivery with it
+    -- (an HMAC needs the key itself), and it is never shown again after creation.
+    CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        url TEXT NOT NULL,
+        format TEXT NOT NULL,
+        topics TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL
+    );
+    -- How far each subscription has read each incident's log.
+    CREATE TABLE webhook_cursors (
+        webhook TEXT NOT NULL,
+        incident TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        PRIMARY KEY (webhook, incident)
+    );
+    -- The queue and the delivery log: one row per event and subscription.
+    CREATE TABLE webhook_deliveries (
+        key TEXT PRIMARY KEY,
+        webhook TEXT NOT NULL,
+        incident TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        topic TEXT NOT NULL,
+        body TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_status INTEGER,
+        last_error TEXT,
+        next_attempt_at BIGINT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_by_lane ON webhook_deliveries (webhook, incident, state, seq);
+    CREATE INDEX webhook_deliveries_by_due ON webhook_deliveries (state, next_attempt_at);
+    CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
+",
 ];
 
 /// The advisory lock the migrating server holds (any number, the same in every server):

@@ -197,6 +197,8 @@ pub(super) async fn delete(client: &mut Client, incident: &IncidentId) -> Result
         "scripts",
         "links",
         "alert_routes",
+        "webhook_cursors",
+        "webhook_deliveries",
     ] {
         tx.execute(&format!("DELETE FROM {table} WHERE incident = $1"), &[&id])
             .await?;

@@ -20,7 +20,9 @@ const MAX_GROUP: usize = 4096;
 
 pub(super) struct WriteJob {
     pub(super) op: WriteOp,
-    pub(super) done: oneshot::Sender<Result<(), StoreError>>,
+    /// The write's answer: how many rows it changed, where that says something (a webhook
+    /// created or removed), else 0.
+    pub(super) done: oneshot::Sender<Result<u64, StoreError>>,
 }
 
 pub(super) enum WriteOp {
@@ -32,7 +34,13 @@ pub(super) enum WriteOp {
     Token(super::tokens::TokenWrite),
     /// An alert group's key and the incident it goes to.
     AlertRoute(String, IncidentId),
+    /// A write of another part of the store (the webhook tables), done in its own savepoint
+    /// like the others; it answers how many rows it changed.
+    Other(OtherWrite),
 }
+
+/// A write the writer runs without knowing what it is.
+pub(super) type OtherWrite = Box<dyn Fn(&Connection) -> Result<u64, StoreError> + Send>;
 
 /// How often the writer forgets what has expired (besides once when the store opens).
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -87,7 +95,7 @@ fn commit_group(
     conn: &mut Connection,
     group: &[WriteJob],
     now: u64,
-) -> Vec<Result<(), StoreError>> {
+) -> Vec<Result<u64, StoreError>> {
     let mut tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(err) => {
@@ -98,11 +106,13 @@ fn commit_group(
                 .collect();
         }
     };
-    let mut results: Vec<Result<(), StoreError>> = Vec::with_capacity(group.len());
+    let mut results: Vec<Result<u64, StoreError>> = Vec::with_capacity(group.len());
     for job in group {
         let result = (|| {
             let sp = tx.savepoint()?;
+            let mut changed = 0;
             match &job.op {
+                WriteOp::Other(write) => changed = write(&sp)?,
                 WriteOp::Append(append) => write_append(&sp, append, now)?,
                 WriteOp::Delete(incident) => delete_incident(&sp, incident)?,
                 WriteOp::CreateSession(session) => insert_session(&sp, session, now)?,
@@ -125,7 +135,7 @@ fn commit_group(
                 }
             }
             sp.commit()?;
-            Ok(())
+            Ok(changed)
         })();
         results.push(result);
     }
@@ -226,6 +236,8 @@ fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), Store
         "scripts",
         "links",
         "alert_routes",
+        "webhook_cursors",
+        "webhook_deliveries",
     ] {
         conn.execute(&format!("DELETE FROM {table} WHERE incident = ?1"), [id])?;
     }
