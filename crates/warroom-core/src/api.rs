@@ -8,10 +8,14 @@ use crate::incident::{Incident, LinkKind, Severity, Status, Timestamp};
 use crate::scenario::Scenario;
 use crate::time::Precision;
 
+pub mod alerts;
 pub mod commands;
 pub mod tokens;
 pub mod webhooks;
 
+pub use alerts::{
+    AlertOutcome, AlertReceipt, LinkAlertGroupRequest, UnroutedAlertGroup, UnroutedAlerts,
+};
 pub use commands::{Applied, NoteRequest, StatusRequest};
 pub use tokens::{TokenInfo, TokenMade, TokenRequest, TokenScope};
 
@@ -126,55 +130,6 @@ pub struct DeclareRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub impact_end: Option<Timestamp>,
-}
-
-/// An alert group no rule routed and nobody linked yet, as `GET /api/alerts/unrouted` lists
-/// it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UnroutedAlertGroup {
-    pub group: crate::incident::AlertGroupState,
-    /// When the last notification for it arrived.
-    pub last_seen: Timestamp,
-}
-
-/// The answer of `GET /api/alerts/unrouted`: most recently heard from first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UnroutedAlerts {
-    pub groups: Vec<UnroutedAlertGroup>,
-}
-
-/// The body of `POST /api/incidents/{id}/alert-groups`: link an unrouted group (by its
-/// Alertmanager group key) to the incident. The commander only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LinkAlertGroupRequest {
-    pub group_key: String,
-}
-
-/// What a notification (or a link) did: the answer of `POST /api/hooks/alertmanager` and of
-/// `POST /api/incidents/{id}/alert-groups`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AlertReceipt {
-    pub outcome: AlertOutcome,
-    /// The incident the group is on, unless unrouted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub incident: Option<IncidentId>,
-    /// The group's number on that incident's board.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub group: Option<crate::ids::AlertGroupId>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlertOutcome {
-    /// The group's change was recorded on the incident.
-    Recorded,
-    /// Nothing changed since the last notification: nothing recorded.
-    Unchanged,
-    /// A rule declared a new incident from the group, which is recorded on it.
-    Declared,
-    /// No rule routes the group and nobody linked it: listed as unrouted.
-    Unrouted,
 }
 
 /// The body of `POST /api/incidents/timeline`: a new incident recorded after the fact, entered

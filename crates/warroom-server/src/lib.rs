@@ -123,7 +123,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
     let telemetry = Telemetry::install();
     // Every append that succeeds tells the webhook queue, without waiting for it.
     let hooks = Arc::new(webhooks::Webhooks::default());
-    let store: Arc<dyn Store> = Arc::new(Observed::new(inner, clock).telling(Arc::clone(&hooks)));
+    let store: Arc<dyn Store> = Arc::new(Observed::new(inner, clock).telling(hooks.clone()));
     let stopping = Shutdown::new();
     tokio::spawn(upkeep(telemetry.clone(), stopping.clone()));
     webhooks::start(

@@ -67,7 +67,7 @@ pub mod webhooks;
 
 pub use warroom_core::api::Summary;
 
-pub use observed::Observed;
+pub use observed::{Appended, Observed};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 pub use webhooks::{

@@ -66,6 +66,12 @@ pub struct Webhooks {
     send_wake: Notify,
 }
 
+impl crate::store::Appended for Webhooks {
+    fn appended(&self, incident: &IncidentId) {
+        self.touched(incident);
+    }
+}
+
 impl Webhooks {
     /// `incident`'s log grew: the queue looks at it soon. Never waits.
     pub fn touched(&self, incident: &IncidentId) {

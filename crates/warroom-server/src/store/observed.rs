@@ -19,7 +19,6 @@ use super::{
 };
 use crate::clock::Clock;
 use crate::telemetry;
-use crate::webhooks::Webhooks;
 
 /// `inner`, with its calls counted and its appends timed by `clock`.
 pub struct Observed {
@@ -27,7 +26,13 @@ pub struct Observed {
     clock: Clock,
     /// Told of every incident whose append succeeded (the webhook queue): a set insertion,
     /// never a wait, so the room's commit and acknowledgement never wait for it.
-    appended: Option<Arc<Webhooks>>,
+    appended: Option<Arc<dyn Appended>>,
+}
+
+/// Who wants to know, without making anyone wait, that an incident's log grew.
+pub trait Appended: Send + Sync {
+    /// `incident`'s append succeeded. Must never block.
+    fn appended(&self, incident: &IncidentId);
 }
 
 impl Observed {
@@ -40,7 +45,7 @@ impl Observed {
     }
 
     /// The same, telling `hooks` of each incident an append grew.
-    pub fn telling(self, hooks: Arc<Webhooks>) -> Self {
+    pub fn telling(self, hooks: Arc<dyn Appended>) -> Self {
         Self {
             appended: Some(hooks),
             ..self
@@ -80,7 +85,7 @@ impl Store for Observed {
             let result = call.await;
             telemetry::commit(self.clock.since(started));
             if let (Ok(()), Some(hooks), Some(incident)) = (&result, &self.appended, &incident) {
-                hooks.touched(incident);
+                hooks.appended(incident);
             }
             counted("append", result)
         })

@@ -18,7 +18,7 @@
 //!   the store's.
 //! - `schema.rs`: migrations (the same numbers and meaning as SQLite's), pruning.
 //! - `write.rs`: what each write puts where, in one transaction.
-//! - `tokens.rs`: integration tokens; `webhooks.rs`: the webhook subscriptions and queue.
+//! - `alerts.rs`: where Alertmanager's groups go; `tokens.rs`: integration tokens; `webhooks.rs`: the webhook subscriptions and queue.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +34,7 @@ use super::{
 };
 use crate::clock::Clock;
 
+mod alerts;
 mod connect;
 pub(super) mod schema;
 mod tokens;
@@ -422,34 +423,12 @@ impl Store for PostgresStore {
 
     fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>> {
         let key = group_key.to_owned();
-        Box::pin(async move {
-            let rows = self
-                .rows(
-                    "SELECT incident FROM alert_routes WHERE group_key = $1",
-                    &[&key],
-                )
-                .await?;
-            rows.first()
-                .map(|row| {
-                    IncidentId::parse(row.try_get::<_, &str>(0)?).map_err(|e| {
-                        StoreError::Corrupt(format!("a stored alert route is bad: {e}"))
-                    })
-                })
-                .transpose()
-        })
+        Box::pin(async move { alerts::route(self, &key).await })
     }
 
     fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()> {
         let key = group_key.to_owned();
-        let incident = incident.as_str().to_owned();
-        Box::pin(async move {
-            self.rows(
-                "INSERT INTO alert_routes (group_key, incident) VALUES ($1, $2) \
-                 ON CONFLICT (group_key) DO UPDATE SET incident = excluded.incident RETURNING 1",
-                &[&key, &incident],
-            )
-            .await?;
-            Ok(())
-        })
+        let incident = incident.clone();
+        Box::pin(async move { alerts::set_route(self, &key, &incident).await })
     }
 }

@@ -9,6 +9,7 @@
 //!
 //! - `schema.rs`: connection settings, migrations, pruning.
 //! - `writer.rs`: the writer thread, group commit, and what each write puts where.
+//! - `access.rs`: the reads of sessions, links and alert routes (by their keys).
 //! - `tokens.rs`: integration tokens (hashed), their revocation and last use.
 //! - `snapshot.rs`: snapshots as a cache — versioned, and ignored (the whole log read instead)
 //!   when they cannot be used.
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use tokio::sync::oneshot;
-use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, TextId};
+use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
 use crate::clock::Clock;
 
@@ -30,6 +31,7 @@ use super::{
     StoreFuture, Summary, TokenRecord,
 };
 
+mod access;
 pub mod backup;
 pub(super) mod schema;
 mod snapshot;
@@ -187,65 +189,12 @@ impl Store for SqliteStore {
     fn session(&self, token_hash: &str) -> StoreFuture<'_, Option<SessionRecord>> {
         let token_hash = token_hash.to_owned();
         let now = self.clock.unix_secs();
-        Box::pin(self.read(move |conn| {
-            conn.prepare_cached(
-                "SELECT participant, name, method, subject, email, expires_at FROM sessions \
-                     WHERE token_hash = ?1 AND expires_at > ?2",
-            )?
-            .query_row(params![token_hash, now], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, Option<String>>(4)?,
-                    row.get::<_, u64>(5)?,
-                ))
-            })
-            .optional()?
-            .map(|(participant, name, method, subject, email, expires_at)| {
-                Ok(SessionRecord {
-                    participant: ParticipantId::parse(&participant).map_err(|e| {
-                        StoreError::Corrupt(format!(
-                            "a stored session names a bad participant: {e}"
-                        ))
-                    })?,
-                    token_hash,
-                    name,
-                    method,
-                    subject,
-                    email,
-                    expires_at,
-                })
-            })
-            .transpose()
-        }))
+        Box::pin(self.read(move |conn| access::session(conn, token_hash, now)))
     }
 
     fn link(&self, token_hash: &str) -> StoreFuture<'_, Option<LinkRecord>> {
         let token_hash = token_hash.to_owned();
-        Box::pin(self.read(move |conn| {
-            let row = conn
-                .prepare_cached("SELECT incident, link, kind FROM links WHERE token_hash = ?1")?
-                .query_row([&token_hash], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, u32>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                })
-                .optional()?;
-            row.map(|(incident, link, kind)| {
-                Ok(LinkRecord {
-                    incident: IncidentId::parse(&incident)
-                        .map_err(|e| StoreError::Corrupt(format!("a stored link is bad: {e}")))?,
-                    link: LinkId(link),
-                    kind: serde_json::from_value(serde_json::Value::String(kind))?,
-                    token_hash,
-                })
-            })
-            .transpose()
-        }))
+        Box::pin(self.read(move |conn| access::link(conn, token_hash)))
     }
 
     fn delete_session(&self, token_hash: &str) -> StoreFuture<'_, ()> {
@@ -254,17 +203,7 @@ impl Store for SqliteStore {
 
     fn alert_route(&self, group_key: &str) -> StoreFuture<'_, Option<IncidentId>> {
         let key = group_key.to_owned();
-        Box::pin(self.read(move |conn| {
-            conn.prepare_cached("SELECT incident FROM alert_routes WHERE group_key = ?1")?
-                .query_row([&key], |row| row.get::<_, String>(0))
-                .optional()?
-                .map(|id| {
-                    IncidentId::parse(&id).map_err(|e| {
-                        StoreError::Corrupt(format!("a stored alert route is bad: {e}"))
-                    })
-                })
-                .transpose()
-        }))
+        Box::pin(self.read(move |conn| access::alert_route(conn, &key)))
     }
 
     fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()> {
