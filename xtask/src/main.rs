@@ -30,7 +30,8 @@ tasks:
   build                 release build of the app into dist/, printing its first load's size
   e2e                   the browser end-to-end suite alone (after `build`)
   setup                 install the build and test tools only
-  bench [-- flags]      the server benchmark (release build), printing its figures
+  bench [-- flags]      the server benchmark (release build), printing its figures;
+                        its side-by-side Socket.IO peer needs node on PATH
   sizes FILE...         raw, gzip (level 9) and brotli (quality 11) sizes of any files
   shape                 module cycles and file lengths of every crate (also a test)
 ";
@@ -191,6 +192,11 @@ fn e2e(chromium: &Path) -> Result<()> {
 }
 
 fn bench(flags: &[String]) -> Result<()> {
+    let flags: Vec<&String> = flags.iter().skip_while(|a| *a == "--").collect();
+    // The side-by-side measurement (`versus`) runs a Socket.IO peer on the Node.js on PATH.
+    if runs_versus(&flags) {
+        tools::ensure_bench_peer()?;
+    }
     sh(cargo().args([
         "build",
         "--release",
@@ -199,9 +205,39 @@ fn bench(flags: &[String]) -> Result<()> {
         "warroom-server",
         "--bins",
     ]))?;
-    let flags: Vec<&String> = flags.iter().skip_while(|a| *a == "--").collect();
     sh(Command::new(root().join("target/release/warroom-bench"))
         .arg("--server")
         .arg(root().join("target/release/warroom"))
         .args(flags))
+}
+
+/// Whether the benchmark's flags leave the `versus` measurement in: no `--only`, or one that
+/// names it.
+fn runs_versus(flags: &[&String]) -> bool {
+    let mut only = None;
+    for (i, flag) in flags.iter().enumerate() {
+        if let Some(list) = flag.strip_prefix("--only=") {
+            only = Some(list.to_owned());
+        } else if *flag == "--only" {
+            only = flags.get(i + 1).map(|list| (*list).clone());
+        }
+    }
+    only.is_none_or(|list| list.split(',').any(|m| m.trim() == "versus"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_peer_is_needed_unless_only_leaves_versus_out() {
+        let runs = |flags: &[&str]| {
+            let flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+            super::runs_versus(&flags.iter().collect::<Vec<_>>())
+        };
+        assert!(runs(&[]));
+        assert!(runs(&["--quick"]));
+        assert!(runs(&["--only", "fanout,versus"]));
+        assert!(runs(&["--only=versus"]));
+        assert!(!runs(&["--only", "join"]));
+        assert!(!runs(&["--quick", "--only=fanout,memory"]));
+    }
 }

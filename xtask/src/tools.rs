@@ -6,8 +6,9 @@
 //! shared notes): trunk 0.21.14, wasm-bindgen-cli equal to the wasm-bindgen in Cargo.lock,
 //! wasm-opt from npm's binaryen 132 (never Debian's binaryen, which breaks the app at start-up),
 //! Debian's Chromium driven by npm's playwright-core, npm's oidc-provider for the sign-in
-//! tests and npm's selfsigned for the certificate of the browser suite's https server, and
-//! Debian's PostgreSQL server binaries for the integration suite's second run.
+//! tests and npm's selfsigned for the certificate of the browser suite's https server, Debian's
+//! PostgreSQL server binaries for the integration suite's second run; Node.js and npm's
+//! socket.io for the benchmark's Socket.IO peer.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -99,21 +100,36 @@ fn ensure_alertmanager() -> Result<()> {
         .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
+/// Node.js on PATH and npm's socket.io, which the benchmark's Socket.IO peer runs on.
+pub fn ensure_bench_peer() -> Result<()> {
+    output(Command::new("node").arg("--version")).context(
+        "the benchmark's Socket.IO peer needs Node.js 18 or later on PATH: install it \
+             (Debian: `sudo apt-get install nodejs npm`), or leave the peer out with \
+             `cargo xtask bench -- --only throughput,latency,fanout,memory,join`",
+    )?;
+    ensure_npm_packages()
+}
+
 /// `npm ci` when wasm-opt is missing or at the wrong version, or a package the browser suite
-/// imports (playwright-core, oidc-provider, selfsigned) is missing.
+/// or the benchmark imports (playwright-core, oidc-provider, selfsigned, socket.io) is missing.
 fn ensure_npm_packages() -> Result<()> {
     let wasm_opt = root().join("node_modules/.bin/wasm-opt");
     let wasm_opt_ok = output(Command::new(&wasm_opt).arg("--version"))
         .is_ok_and(|v| v.contains(&format!("version {BINARYEN_VERSION}")));
-    let imports_ok = ["playwright-core", "oidc-provider", "selfsigned"]
-        .iter()
-        .all(|package| {
-            root()
-                .join("node_modules")
-                .join(package)
-                .join("package.json")
-                .exists()
-        });
+    let imports_ok = [
+        "playwright-core",
+        "oidc-provider",
+        "selfsigned",
+        "socket.io",
+    ]
+    .iter()
+    .all(|package| {
+        root()
+            .join("node_modules")
+            .join(package)
+            .join("package.json")
+            .exists()
+    });
     if wasm_opt_ok && imports_ok {
         return Ok(());
     }

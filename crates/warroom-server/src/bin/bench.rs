@@ -7,6 +7,8 @@
 //! - [`throughput`]: durable events per second into one incident from many writers;
 //! - [`latency`]: command → acknowledgement latency at a steady rate;
 //! - [`fanout`]: the latency of one note reaching many subscribers;
+//! - [`versus`]: fan-out side by side with a Socket.IO broadcast server ([`peer`], driven
+//!   through [`sio`]'s framing by the same fan-out code), in alternate rounds of one run;
 //! - [`memory`]: the server's resident memory per idle connection;
 //! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold;
 //! - [`webhooks`]: the ack latency while a webhook receiver is down, beside none at all.
@@ -33,12 +35,18 @@ mod join;
 mod latency;
 #[path = "bench/memory.rs"]
 mod memory;
+#[path = "bench/peer.rs"]
+mod peer;
 #[path = "bench/report.rs"]
 mod report;
 #[path = "bench/server.rs"]
 mod server;
+#[path = "bench/sio.rs"]
+mod sio;
 #[path = "bench/throughput.rs"]
 mod throughput;
+#[path = "bench/versus.rs"]
+mod versus;
 #[path = "bench/webhooks.rs"]
 mod webhooks;
 
@@ -46,7 +54,9 @@ use report::{Summary, count, ms, percentiles};
 use server::Server;
 
 /// Benchmarks a `warroom` server binary over real WebSockets and prints the figures beside
-/// their targets. Sizes left out take the full value, or the smaller one with --quick.
+/// their targets. Sizes left out take the full value, or the smaller one with --quick. The
+/// `versus` measurement runs Warroom side by side with a Socket.IO broadcast server, which
+/// needs Node.js and the repository's npm packages (`npm ci`).
 #[derive(Debug, Parser)]
 #[command(name = "warroom-bench", version)]
 struct Cli {
@@ -92,6 +102,24 @@ struct Cli {
     #[arg(long)]
     fanout_rate: Option<f64>,
 
+    /// Versus: fan-out scenarios run on Warroom and on the Socket.IO peer, each CLIENTSxRATE
+    /// (subscribers × entries a second) [default: 200x100,1000x50,200x500].
+    #[arg(long, value_delimiter = ',')]
+    versus: Vec<versus::Scenario>,
+    /// Versus: rounds each side runs of every scenario, alternating [default: 3; quick: 1].
+    #[arg(long)]
+    versus_rounds: Option<usize>,
+    /// Versus: seconds the writer posts for in a round [default: 10; quick: 2].
+    #[arg(long)]
+    versus_secs: Option<f64>,
+    /// Versus: the Node.js that runs the peer (18 or later, with `npm ci` done) [default: node
+    /// on PATH].
+    #[arg(long)]
+    node: Option<PathBuf>,
+    /// Versus: the peer's script [default: src/bin/bench/socketio-peer.mjs in the source tree].
+    #[arg(long)]
+    peer_script: Option<PathBuf>,
+
     /// Memory: idle connections opened [default: 1000; quick: 200].
     #[arg(long)]
     idle_connections: Option<usize>,
@@ -118,6 +146,7 @@ enum Measurement {
     Throughput,
     Latency,
     Fanout,
+    Versus,
     Memory,
     Join,
     Webhooks,
@@ -252,17 +281,17 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
         match result {
             Ok(f) => {
                 println!(
-                    "      {} notes × {} subscribers; {}",
-                    f.notes,
+                    "      {} notes × {} subscribers, every one delivered; {}",
+                    f.entries,
                     f.subscribers,
-                    percentiles(&f.micros)
+                    percentiles(&f.deliveries)
                 );
-                let p99 = f.micros.value_at_quantile(0.99);
+                let p99 = f.deliveries.value_at_quantile(0.99);
                 summary.figure(
                     &what,
                     format!(
                         "p50 {}, p99 {}",
-                        ms(f.micros.value_at_quantile(0.5)),
+                        ms(f.deliveries.value_at_quantile(0.5)),
                         ms(p99)
                     ),
                     target,
@@ -273,12 +302,16 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
         }
     }
 
+    if cli.runs(Measurement::Versus) {
+        versus::side_by_side(cli, binary.as_path(), &mut summary).await;
+    }
+
     if cli.runs(Measurement::Memory) {
         let connections = cli.size(cli.idle_connections, 1_000, 200);
         let incidents = cli.size(cli.idle_incidents, 4, 4);
         println!("\n[memory] {connections} idle connections joined to {incidents} incidents");
         let what = format!("server RSS per idle connection ({connections})");
-        let target = "≤ 32 KiB";
+        let target = memory::TARGET;
         let heartbeat = memory::HEARTBEAT_SECS.to_string();
         let result = with_server(
             &binary,
@@ -286,24 +319,7 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
             |server| async move { memory::measure(&server, connections, incidents).await },
         )
         .await;
-        match result {
-            Ok(m) => {
-                println!(
-                    "      VmRSS {} KiB before, {} KiB after; all {} connections (to {} incidents) \
-                     still open after {} s of {}-second heartbeats",
-                    m.before_kib,
-                    m.after_kib,
-                    m.connections,
-                    m.incidents,
-                    3 * memory::HEARTBEAT_SECS + 2,
-                    memory::HEARTBEAT_SECS
-                );
-                println!("      {}", m.heartbeat_line());
-                let per = m.per_connection_kib();
-                summary.figure(&what, format!("{per:.1} KiB"), target, per <= 32.0);
-            }
-            Err(err) => summary.failed(&what, target, format!("{err:#}")),
-        }
+        memory::report(&result, &what, target, &mut summary);
     }
 
     if cli.runs(Measurement::Join) {

@@ -24,9 +24,13 @@ use super::Sink;
 use crate::room::{ConnId, Frame};
 
 /// Frames larger than this are written in fragments of this size. tungstenite keeps its write
-/// buffer as large as the largest piece it was given, for the connection's life: the fragment
-/// size is what a connection keeps of the largest frame it ever sent, so it is small.
-pub const FRAGMENT_BYTES: usize = 16 * 1024;
+/// buffer as large as the largest piece it was given (up to twice that, as a `Vec` grows), for
+/// the connection's life: the fragment size is what a connection keeps of the largest frame it
+/// ever sent, so it is small. Every idle connection of a busy room has been sent frames of
+/// several KiB (the presence list, the snapshot it joined with): at 16 KiB, that buffer was
+/// most of an idle connection's cost. Smaller still would cost a write per 2 KiB of a large
+/// frame (a batch of events, a snapshot) to every subscriber.
+pub const FRAGMENT_BYTES: usize = 4 * 1024;
 
 /// How long the frames the room queued before a close may take to go out.
 const FLUSH_BEFORE_CLOSE: Duration = Duration::from_secs(2);

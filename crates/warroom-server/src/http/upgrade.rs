@@ -71,7 +71,9 @@ pub(super) async fn websocket(
         };
         let config = WebSocketConfig::default()
             // Small buffers: an idle connection should cost a few KiB, not the default 128 KiB.
-            .read_buffer_size(4 * 1024)
+            // Client messages are commands of a few hundred bytes; a larger one makes the
+            // buffer grow to hold it.
+            .read_buffer_size(2 * 1024)
             .write_buffer_size(0)
             // No cap: the send task writes one fragment and waits for it, so the buffer never
             // holds more than a fragment; a cap would only refuse frames bigger than itself.

@@ -41,13 +41,19 @@ impl<S> Frames for S where
 /// Opens a WebSocket to the server as `person`, without saying anything. Server messages may
 /// be as large as a whole board, so no size limit applies to what this client reads.
 pub async fn connect(port: u16, person: &Person) -> anyhow::Result<Ws> {
+    open(port, "/ws", Some(&person.cookie)).await
+}
+
+/// Opens a WebSocket to `path` on 127.0.0.1:`port`, with `cookie` if given: Warroom's `/ws`,
+/// or the Socket.IO peer's endpoint, through the same client and buffers.
+pub async fn open(port: u16, path: &str, cookie: Option<&str>) -> anyhow::Result<Ws> {
     let open = async {
         let stream = TcpStream::connect(("127.0.0.1", port)).await?;
         stream.set_nodelay(true)?;
-        let mut request = format!("ws://127.0.0.1:{port}/ws").into_client_request()?;
-        request
-            .headers_mut()
-            .insert("cookie", person.cookie.parse()?);
+        let mut request = format!("ws://127.0.0.1:{port}{path}").into_client_request()?;
+        if let Some(cookie) = cookie {
+            request.headers_mut().insert("cookie", cookie.parse()?);
+        }
         // A small read buffer: tungstenite zeroes it on every read, and the default 128 KiB
         // made that the clients' biggest cost, on cores they share with the server.
         let config = WebSocketConfig::default()

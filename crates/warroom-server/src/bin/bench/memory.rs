@@ -17,7 +17,12 @@ use tokio::task::JoinSet;
 use warroom_server::config::defaults;
 
 use crate::client;
+use crate::report::Summary;
 use crate::server::Server;
+
+/// The target (issue 15), in KiB and as printed.
+const TARGET_KIB: f64 = 16.0;
+pub const TARGET: &str = "≤ 16 KiB";
 
 /// The heartbeat the server under this measurement runs with; pass it as its flag.
 pub const HEARTBEAT_SECS: u64 = 1;
@@ -122,6 +127,23 @@ pub async fn measure(
         idle_cpu_ms,
         idle_secs,
     })
+}
+
+/// Prints what the run measured and records its figure.
+pub fn report(result: &anyhow::Result<Memory>, what: &str, target: &str, summary: &mut Summary) {
+    match result {
+        Ok(m) => {
+            println!(
+                "      VmRSS {} KiB before, {} KiB after; all {} connections (to {} incidents) \
+                 still open after {} s of {}-second heartbeats",
+                m.before_kib, m.after_kib, m.connections, m.incidents, m.idle_secs, HEARTBEAT_SECS
+            );
+            println!("      {}", m.heartbeat_line());
+            let per = m.per_connection_kib();
+            summary.figure(what, format!("{per:.1} KiB"), target, per <= TARGET_KIB);
+        }
+        Err(err) => summary.failed(what, target, format!("{err:#}")),
+    }
 }
 
 /// Lets the server finish what the last joins set off (presence broadcasts) before a reading.
