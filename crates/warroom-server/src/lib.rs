@@ -120,6 +120,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         stopping.clone(),
         clock,
     ));
+    rooms.follow();
     let connection = args.connection();
     let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store, clock));
     tokio::spawn({

@@ -16,7 +16,9 @@
 //! - `catch_up.rs`: what a joiner lacks (recent events or a snapshot frame), history pages;
 //! - `dedup.rs`: the commands already applied, so a resend is applied once;
 //! - `access.rs`: who may join or watch, and closing those who lose access;
-//! - `drill.rs`: the scenario clock and injects, the script, deleting an exercise.
+//! - `drill.rs`: the scenario clock and injects, the script, deleting an exercise;
+//! - `replica.rs`: catching up with what other replicas committed to the same log;
+//! - `presence.rs`: who is connected through the other replicas.
 //!
 //! The room knows nothing of the registry that started it: it is handed an `Unregister`
 //! to run when it unloads.
@@ -39,6 +41,8 @@ mod catch_up;
 mod dedup;
 mod drill;
 mod handle;
+mod presence;
+mod replica;
 mod subscribers;
 
 use batch::{Origin, Reply, SnapshotSpacing, Submission};
@@ -93,6 +97,11 @@ pub(crate) struct Room {
     script: Option<warroom_core::scenario::Scenario>,
     /// Set once the incident is deleted: the room ends.
     deleted: bool,
+    /// The scenario clock's lease (always held with one process on the store); dropped, and
+    /// so given up, when the room ends.
+    clock_lease: drill::Lease,
+    /// Who this replica last said is connected through it (`presence.rs`).
+    published: Option<Vec<warroom_core::ParticipantId>>,
 }
 
 /// The store failed: the room has closed its connections (1011) and must end, so that
@@ -125,6 +134,11 @@ impl Room {
         // Scenario time advances on this tick (only while a scenario runs).
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Presence across replicas: ask who is connected elsewhere, and say it again often.
+        let shared = room.store.shared();
+        let mut presence_tick = tokio::time::interval(presence::PRESENCE_EVERY);
+        presence_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        room.share_presence(true, true).await;
         loop {
             let idle_deadline = idle_since + room.config.idle_unload;
             let first = tokio::select! {
@@ -150,6 +164,10 @@ impl Room {
                     return;
                 }
                 () = shutdown.signalled() => break,
+                _ = presence_tick.tick(), if shared => {
+                    room.presence_upkeep().await;
+                    continue;
+                }
                 _ = tick.tick(), if room.scenario_running() => {
                     if room.fire_due_injects().await.is_err() {
                         break;
@@ -170,6 +188,7 @@ impl Room {
             {
                 break;
             }
+            room.share_presence(false, false).await;
             if room.subscribers.is_empty() {
                 idle_since = room.clock.instant();
             }
@@ -197,6 +216,7 @@ impl Room {
             config.recent_events,
         )
         .await?;
+        let clock_lease = drill::Lease::new(store.clock_lease(&id));
         Ok(Self {
             applied: Applied::load(&store, &id),
             subscribers: Subscribers::new(id.clone()),
@@ -212,6 +232,8 @@ impl Room {
             state,
             catch_up,
             deleted: false,
+            clock_lease,
+            published: None,
         })
     }
 
@@ -259,6 +281,18 @@ impl Room {
                 RoomMsg::Leave { conn } => {
                     self.flush(std::mem::take(&mut submits)).await?;
                     self.subscribers.leave(conn);
+                }
+                RoomMsg::Heard { head } => {
+                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.heard(head).await?;
+                }
+                RoomMsg::Presence {
+                    replica,
+                    participants,
+                    first,
+                    ask,
+                } => {
+                    self.heard_presence(replica, participants, first, ask).await;
                 }
                 RoomMsg::Script { participant, reply } => {
                     let _ = reply.send(self.upcoming_injects(&participant));

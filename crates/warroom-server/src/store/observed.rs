@@ -11,7 +11,8 @@ use std::sync::Arc;
 use warroom_core::{IncidentId, ParticipantId, Recorded, Seq};
 
 use super::{
-    Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
+    Append, ClockLease, CommandKey, Heard, LinkRecord, Loaded, SessionRecord, Since, Store,
+    StoreError, StoreFuture, Summary,
 };
 use crate::clock::Clock;
 use crate::telemetry;
@@ -123,6 +124,34 @@ impl Store for Observed {
 
     fn rename(&self, participant: &ParticipantId, name: &str) -> StoreFuture<'_, ()> {
         observe!("rename", self.inner.rename(participant, name))
+    }
+
+    fn shared(&self) -> bool {
+        self.inner.shared()
+    }
+
+    fn since(&self, incident: &IncidentId, after: Seq, limit: u32) -> StoreFuture<'_, Since> {
+        observe!("since", self.inner.since(incident, after, limit))
+    }
+
+    fn heads(&self) -> Option<tokio::sync::broadcast::Receiver<Heard>> {
+        self.inner.heads()
+    }
+
+    fn clock_lease(&self, incident: &IncidentId) -> Box<dyn ClockLease> {
+        self.inner.clock_lease(incident)
+    }
+
+    fn publish_presence(
+        &self,
+        incident: &IncidentId,
+        participants: Vec<ParticipantId>,
+        ask: bool,
+    ) -> StoreFuture<'_, ()> {
+        observe!(
+            "presence",
+            self.inner.publish_presence(incident, participants, ask)
+        )
     }
 }
 

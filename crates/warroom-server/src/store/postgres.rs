@@ -28,12 +28,15 @@ use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, 
 
 use super::snapshot::{self, Warned};
 use super::{
-    Append, CommandKey, DEDUP_WINDOW, LinkRecord, Loaded, SessionRecord, Store, StoreError,
-    StoreFuture, Summary,
+    Append, ClockLease, CommandKey, DEDUP_WINDOW, Heard, LinkRecord, Loaded, SessionRecord, Since,
+    Store, StoreError, StoreFuture, Summary,
 };
 use crate::clock::Clock;
 
 mod connect;
+mod lease;
+mod notify;
+mod replicas;
 pub(super) mod schema;
 mod write;
 
@@ -51,6 +54,15 @@ pub struct PostgresStore {
     clock: Clock,
     /// The hourly pruning task, aborted when the store is dropped.
     pruner: tokio::task::JoinHandle<()>,
+    /// The connection settings, for the connections that are not pooled: the listener's and
+    /// each clock lease's.
+    config: tokio_postgres::Config,
+    /// Other writers' commits as the listener hears them (`notify.rs`); the listening task
+    /// is aborted when the store is dropped.
+    heard: tokio::sync::broadcast::Sender<Heard>,
+    listener: tokio::task::JoinHandle<()>,
+    /// This process's random name in presence news.
+    replica: String,
 }
 
 impl PostgresStore {
@@ -62,7 +74,8 @@ impl PostgresStore {
         pool_size: usize,
         clock: Clock,
     ) -> Result<(Self, Vec<usize>), StoreError> {
-        let pool = connect::pool(url, pool_size)?;
+        let config = connect::config(url)?;
+        let pool = connect::pool(config.clone(), pool_size)?;
         let mut client = pool.get().await?;
         let applied = schema::migrate(&mut client).await?;
         schema::prune(&client, clock.unix_secs()).await?;
@@ -82,11 +95,18 @@ impl PostgresStore {
                 }
             }
         });
+        let (heard, _) = tokio::sync::broadcast::channel(notify::HEARD_QUEUE);
+        let replica = notify::replica_name();
+        let listener = notify::listen(config.clone(), heard.clone(), replica.clone());
         let store = Self {
             pool,
             warned: Arc::default(),
             clock,
             pruner,
+            config,
+            heard,
+            listener,
+            replica,
         };
         Ok((store, applied))
     }
@@ -121,6 +141,7 @@ impl PostgresStore {
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         self.pruner.abort();
+        self.listener.abort();
         self.pool.close();
     }
 }
@@ -136,7 +157,48 @@ fn seq(row: &tokio_postgres::Row, i: usize) -> Result<Seq, StoreError> {
     Seq::try_from(n).map_err(|_| StoreError::Corrupt(format!("a negative sequence: {n}")))
 }
 
+/// Remembered commands as `SELECT participant, id, seq` reads them; a row naming a bad id
+/// is left out (it cannot match a command anyone sends).
+fn command_rows(rows: &[tokio_postgres::Row]) -> Vec<(CommandKey, Seq)> {
+    rows.iter()
+        .filter_map(|row| {
+            let key = (
+                ParticipantId::parse(row.try_get(0).ok()?).ok()?,
+                CommandId::parse(row.try_get(1).ok()?).ok()?,
+            );
+            Some((key, seq(row, 2).ok()?))
+        })
+        .collect()
+}
+
 impl Store for PostgresStore {
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn since(&self, incident: &IncidentId, after: Seq, limit: u32) -> StoreFuture<'_, Since> {
+        let incident = incident.as_str().to_owned();
+        Box::pin(async move { self.read_since(&incident, after, limit).await })
+    }
+
+    fn heads(&self) -> Option<tokio::sync::broadcast::Receiver<Heard>> {
+        Some(self.heard.subscribe())
+    }
+
+    fn clock_lease(&self, incident: &IncidentId) -> Box<dyn ClockLease> {
+        Box::new(lease::Lease::new(self.config.clone(), incident.clone()))
+    }
+
+    fn publish_presence(
+        &self,
+        incident: &IncidentId,
+        participants: Vec<ParticipantId>,
+        ask: bool,
+    ) -> StoreFuture<'_, ()> {
+        let payloads = notify::presence_payloads(incident, &self.replica, &participants, ask);
+        Box::pin(async move { self.notify_presence(&payloads).await })
+    }
+
     fn ready(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             // A pooled connection that answers, on a schema at this binary's version.
@@ -318,16 +380,7 @@ impl Store for PostgresStore {
                     &[&incident, &since],
                 )
                 .await?;
-            Ok(rows
-                .iter()
-                .filter_map(|row| {
-                    let key = (
-                        ParticipantId::parse(row.try_get(0).ok()?).ok()?,
-                        CommandId::parse(row.try_get(1).ok()?).ok()?,
-                    );
-                    Some((key, seq(row, 2).ok()?))
-                })
-                .collect())
+            Ok(command_rows(&rows))
         })
     }
 
