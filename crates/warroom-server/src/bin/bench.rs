@@ -8,7 +8,9 @@
 //! - [`latency`]: command → acknowledgement latency at a steady rate;
 //! - [`fanout`]: the latency of one note reaching many subscribers;
 //! - [`memory`]: the server's resident memory per idle connection;
-//! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold.
+//! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold;
+//! - [`replicas`], with `--database-url`: throughput on PostgreSQL, and fan-out to subscribers
+//!   spread over three replicas on it.
 //!
 //! [`server`] owns the child process, [`client`] is the WebSocket client, [`report`] records
 //! and prints the figures. Clients and server share the machine's cores, which the output says.
@@ -32,6 +34,8 @@ mod join;
 mod latency;
 #[path = "bench/memory.rs"]
 mod memory;
+#[path = "bench/replicas.rs"]
+mod replicas;
 #[path = "bench/report.rs"]
 mod report;
 #[path = "bench/server.rs"]
@@ -108,6 +112,12 @@ struct Cli {
     /// Join: cold joins timed, each after a restart of the server [default: 3; quick: 1].
     #[arg(long)]
     cold_joins: Option<usize>,
+
+    /// A scratch PostgreSQL database (`postgres://…`) for the replica figures: throughput on
+    /// PostgreSQL with the throughput sizes, and fan-out with the fan-out sizes to
+    /// subscribers spread over three replicas. Without it those figures are skipped.
+    #[arg(long, env = "WARROOM_BENCH_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -117,6 +127,7 @@ enum Measurement {
     Fanout,
     Memory,
     Join,
+    Replicas,
 }
 
 impl Cli {
@@ -317,12 +328,33 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
         };
         join::report(&result, &mut summary);
     }
+
+    if cli.runs(Measurement::Replicas) {
+        match &cli.database_url {
+            Some(url) => {
+                let sizes = replicas::Sizes {
+                    writers: cli.size(cli.writers, 50, 50),
+                    per_writer: cli.size(cli.commands_per_writer, 1_000, 200),
+                    in_flight: cli.size(cli.in_flight, 4, 4),
+                    subscribers: cli.size(cli.subscribers, 200, 200),
+                    notes: cli.size(cli.fanout_notes, 300, 60),
+                    rate: cli.size(cli.fanout_rate, 20.0, 20.0),
+                    replicas: 3,
+                };
+                replicas::run(&binary, url, &sizes, &mut summary).await;
+            }
+            None => println!(
+                "\n[replicas] skipped: pass --database-url (or WARROOM_BENCH_DATABASE_URL) \
+                 naming a scratch PostgreSQL database"
+            ),
+        }
+    }
     summary
 }
 
 /// Starts a fresh server with `flags`, runs `measure` against it, and stops it; on failure,
 /// the end of the server's log goes with the error.
-async fn with_server<T, F, Fut>(
+pub(crate) async fn with_server<T, F, Fut>(
     binary: &std::path::Path,
     flags: &[&str],
     measure: F,

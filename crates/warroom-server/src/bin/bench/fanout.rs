@@ -33,6 +33,19 @@ pub async fn measure(
     notes: usize,
     rate: f64,
 ) -> anyhow::Result<Fanout> {
+    measure_over(&[server], subscribers, notes, rate).await
+}
+
+/// The same, with the subscribers spread over `servers` (replicas on one database) in turn and
+/// the writer on the first: the latency then includes the other replicas' hearing of the
+/// commit and reading the events.
+pub async fn measure_over(
+    servers: &[&Server],
+    subscribers: usize,
+    notes: usize,
+    rate: f64,
+) -> anyhow::Result<Fanout> {
+    let server = servers.first().context("no server")?;
     let incident = server
         .declare("p-bench-lead", "Fan-out: checkout is down")
         .await?;
@@ -44,7 +57,7 @@ pub async fn measure(
     let mut readers = Vec::with_capacity(subscribers);
     for s in 0..subscribers {
         let participant = format!("p-sub-{s:03}");
-        let ws = client::join(server, &incident, &participant).await?;
+        let ws = client::join(servers[s % servers.len()], &incident, &participant).await?;
         let sent_at = Arc::clone(&sent_at);
         readers.push(tokio::spawn(subscribe(ws, notes, warm_up, sent_at, base)));
     }
