@@ -335,6 +335,12 @@ impl Room {
             tracing::info!(incident = %self.id, %participant, "refused a connection to a restricted incident");
             return Ok(());
         };
+        if last_seq > self.head() {
+            // The joiner holds events this room has not caught up on yet (committed through
+            // another replica, whose news is still on its way): catch up first, so that it is
+            // sent only what follows what it holds.
+            self.catch_up_from_store().await?;
+        }
         let head = self.head();
         self.subscribers
             .subscribe(conn, participant.clone(), outbox, watching);

@@ -88,8 +88,10 @@ impl SnapshotSpacing {
 /// How many times a room decides a batch again after losing the race for the log's head
 /// to another replica, before it gives up (as after a failed write: the clients reconnect
 /// and resend). Every lost race is another replica's progress, so the log moves on; the bound
-/// only keeps one batch from waiting behind a busy incident for ever.
-const MAX_RACES: usize = 64;
+/// only keeps one batch from waiting behind a busy incident for ever. Under saturation a
+/// loser can lose many times running (the winner's next batch is ready while the loser reads
+/// what it missed): the fault run saw streaks of 64.
+const MAX_RACES: usize = 256;
 
 /// A batch decided against the board: its events and what each command's answer will be.
 struct Decided {
@@ -156,6 +158,7 @@ impl Room {
                     self.catch_up_from_store().await?;
                 }
                 _ => {
+                    tracing::debug!(incident = %self.id, races, "giving up on the batch");
                     telemetry::commands(CommandOutcome::Failed, decided.new_ids.len() as u64);
                     return Err(self.write_failed(&submits, &err));
                 }

@@ -325,3 +325,38 @@ async fn the_scenario_clock_fires_each_inject_once_and_moves_when_its_replica_is
         .count();
     assert_eq!(took, 1, "one survivor took the clock over");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_whose_listening_connection_is_cut_catches_up_when_it_is_back() {
+    let replicas = Server::start_replicas(2, &[]).await;
+    let (a, b) = (&replicas[0], &replicas[1]);
+    let incident = a.declare("p-alice", "Alice", "Checkout errors").await;
+    let mut alice = Client::join(a, &incident, "p-alice").await;
+    let mut bob = Client::join(b, &incident, "p-bob").await;
+
+    // The database ends every listening session (both replicas'), then a note is posted:
+    // its notification may go to nobody.
+    let url = a.database_url().expect("replicas are on PostgreSQL");
+    let (db, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .expect("the test database");
+    tokio::spawn(connection);
+    let cut = db
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+            &[],
+        )
+        .await
+        .expect("ending the listeners");
+    assert_eq!(cut.len(), 2, "one listening connection per replica");
+    let seq = alice.post("c-1", "Posted while nobody listened").await;
+
+    // Bob's replica listens again within a second or two and catches up then.
+    bob.sync_to(seq).await;
+    assert!(
+        bob.replica
+            .note_texts()
+            .contains(&"Posted while nobody listened".to_owned())
+    );
+}

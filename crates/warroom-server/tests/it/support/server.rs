@@ -415,6 +415,14 @@ impl Server {
     }
 
     /// What this run wrote to stderr so far.
+    /// The logs of every run on this run's data directory so far, oldest first.
+    pub fn logs(&self) -> String {
+        (1..=self.run)
+            .map(|run| read_log(self.dir.path(), run))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn log(&self) -> String {
         read_log(self.dir.path(), self.run)
     }
