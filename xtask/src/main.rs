@@ -138,14 +138,37 @@ fn test() -> Result<()> {
         "-D",
         "warnings",
     ]))?;
-    sh(cargo().args(["test", "--workspace", "--locked"]))?;
-    // The same integration tests again on the other store: a throwaway PostgreSQL cluster the
-    // suite starts itself (or WARROOM_TEST_DATABASE_URL's server, when set).
+    // A throwaway PostgreSQL cluster the suite starts itself (or WARROOM_TEST_DATABASE_URL's
+    // server, when set): the replica tests use it on either pass.
     let postgres = tools::ensure_postgres()?;
+    let pg_bin: Vec<_> = postgres
+        .iter()
+        .map(|bin| ("WARROOM_TEST_PG_BIN", bin))
+        .collect();
+    sh(cargo()
+        .args(["test", "--workspace", "--locked"])
+        .envs(pg_bin.iter().cloned()))?;
+    // The same integration tests again on the other store.
     sh(cargo()
         .args(["test", "--locked", "-p", "warroom-server", "--test", "it"])
         .env("WARROOM_TEST_STORE", "postgres")
-        .envs(postgres.iter().map(|bin| ("WARROOM_TEST_PG_BIN", bin))))?;
+        .envs(pg_bin.iter().cloned()))?;
+    // The fault run: three replicas behind HAProxy, sockets cut and replicas killed while
+    // clients post (about a minute; WARROOM_FAULT_SECS makes it longer).
+    let haproxy = tools::ensure_haproxy()?;
+    sh(cargo()
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "warroom-server",
+            "--test",
+            "it",
+            "fault",
+        ])
+        .args(["--", "--ignored", "--nocapture"])
+        .env("WARROOM_TEST_HAPROXY", haproxy)
+        .envs(pg_bin.iter().cloned()))?;
     tools::ensure_build_tools()?;
     build::app()?;
     let chromium = tools::ensure_test_tools()?;

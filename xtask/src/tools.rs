@@ -169,6 +169,33 @@ pub fn ensure_postgres() -> Result<Option<PathBuf>> {
     )
 }
 
+/// Debian's HAProxy, the real load balancer the integration suite's fault run puts in front
+/// of its replicas: its path, installed (`haproxy`) when missing and root.
+pub fn ensure_haproxy() -> Result<PathBuf> {
+    let found = || {
+        std::env::var_os("WARROOM_TEST_HAPROXY")
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .into_iter()
+            .chain(["/usr/sbin/haproxy".into()])
+            .find(|p| p.exists())
+    };
+    if let Some(haproxy) = found() {
+        return Ok(haproxy);
+    }
+    if is_root() {
+        sh(Command::new("apt-get").arg("update"))?;
+        sh(Command::new("apt-get")
+            .args(["install", "-y", "--no-install-recommends", "haproxy"])
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+        return found().context("haproxy was installed but /usr/sbin/haproxy is missing");
+    }
+    bail!(
+        "the fault run behind a load balancer needs HAProxy: install Debian's package with \
+         `sudo apt-get install haproxy`, or set WARROOM_TEST_HAPROXY to its binary"
+    )
+}
+
 /// `WARROOM_TEST_PG_BIN`, or the newest `/usr/lib/postgresql/N/bin` that has `initdb`.
 fn postgres_bin() -> Option<PathBuf> {
     if let Ok(bin) = std::env::var("WARROOM_TEST_PG_BIN")

@@ -139,6 +139,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         stopping.clone(),
         clock,
     ));
+    rooms.follow();
     let connection = args.connection();
     let tokens = Arc::new(tokens::Tokens::new(Arc::clone(&store), clock));
     let auth = Arc::new(Auth::new(args.auth(listener.local_addr()?), store, clock));

@@ -18,6 +18,8 @@
 //! - `access.rs`: who may join or watch, and closing those who lose access;
 //! - `drill.rs`: the scenario clock and injects, the script, deleting an exercise;
 //! - `import.rs`: a timeline file entered into the incident, all or nothing, in one write.
+//! - `replica.rs`: catching up with what other replicas committed to the same log;
+//! - `presence.rs`: who is connected through the other replicas.
 //!
 //! The room knows nothing of the registry that started it: it is handed an `Unregister`
 //! to run when it unloads.
@@ -41,6 +43,8 @@ mod dedup;
 mod drill;
 mod handle;
 mod import;
+mod presence;
+mod replica;
 mod subscribers;
 
 pub use batch::Acted;
@@ -97,6 +101,11 @@ pub(crate) struct Room {
     script: Option<warroom_core::scenario::Scenario>,
     /// Set once the incident is deleted: the room ends.
     deleted: bool,
+    /// The scenario clock's lease (always held with one process on the store); dropped, and
+    /// so given up, when the room ends.
+    clock_lease: drill::Lease,
+    /// Who this replica last said is connected through it (`presence.rs`).
+    published: Option<Vec<warroom_core::ParticipantId>>,
 }
 
 /// The store failed: the room has closed its connections (1011) and must end, so that
@@ -129,6 +138,11 @@ impl Room {
         // Scenario time advances on this tick (only while a scenario runs).
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Presence across replicas: ask who is connected elsewhere, and say it again often.
+        let shared = room.store.shared();
+        let mut presence_tick = tokio::time::interval(presence::PRESENCE_EVERY);
+        presence_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        room.share_presence(true, true).await;
         loop {
             let idle_deadline = idle_since + room.config.idle_unload;
             let first = tokio::select! {
@@ -154,6 +168,10 @@ impl Room {
                     return;
                 }
                 () = shutdown.signalled() => break,
+                _ = presence_tick.tick(), if shared => {
+                    room.presence_upkeep().await;
+                    continue;
+                }
                 _ = tick.tick(), if room.scenario_running() => {
                     if room.fire_due_injects().await.is_err() {
                         break;
@@ -174,6 +192,7 @@ impl Room {
             {
                 break;
             }
+            room.share_presence(false, false).await;
             if room.subscribers.is_empty() {
                 idle_since = room.clock.instant();
             }
@@ -201,6 +220,7 @@ impl Room {
             config.recent_events,
         )
         .await?;
+        let clock_lease = drill::Lease::new(store.clock_lease(&id));
         Ok(Self {
             applied: Applied::load(&store, &id),
             subscribers: Subscribers::new(id.clone()),
@@ -216,6 +236,8 @@ impl Room {
             state,
             catch_up,
             deleted: false,
+            clock_lease,
+            published: None,
         })
     }
 
@@ -264,6 +286,18 @@ impl Room {
                 RoomMsg::Leave { conn } => {
                     self.flush(std::mem::take(&mut submits)).await?;
                     self.subscribers.leave(conn);
+                }
+                RoomMsg::Heard { head } => {
+                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.heard(head).await?;
+                }
+                RoomMsg::Presence {
+                    replica,
+                    participants,
+                    first,
+                    ask,
+                } => {
+                    self.heard_presence(replica, participants, first, ask).await;
                 }
                 RoomMsg::Script { participant, reply } => {
                     let _ = reply.send(self.upcoming_injects(&participant));
@@ -314,6 +348,12 @@ impl Room {
             tracing::info!(incident = %self.id, %participant, "refused a connection to a restricted incident");
             return Ok(());
         };
+        if last_seq > self.head() {
+            // The joiner holds events this room has not caught up on yet (committed through
+            // another replica, whose news is still on its way): catch up first, so that it is
+            // sent only what follows what it holds.
+            self.catch_up_from_store().await?;
+        }
         let head = self.head();
         self.subscribers
             .subscribe(conn, participant.clone(), outbox, watching);

@@ -24,6 +24,8 @@ use crate::room::{Acted, Room, RoomHandle, ScriptError, Unregister};
 use crate::shutdown::Shutdown;
 use crate::store::{Append, Store, StoreError, Summary};
 
+mod follow;
+
 /// How many messages may wait in a room's queue before senders wait.
 const ROOM_QUEUE: usize = 4_096;
 

@@ -61,6 +61,7 @@ pub struct TokenRecord {
 
 mod observed;
 pub mod postgres;
+pub mod shared;
 pub mod snapshot;
 pub mod sqlite;
 pub mod webhooks;
@@ -69,6 +70,7 @@ pub use warroom_core::api::Summary;
 
 pub use observed::{Appended, Observed};
 pub use postgres::PostgresStore;
+pub use shared::{Alone, ClockLease, Heard, Since};
 pub use sqlite::SqliteStore;
 pub use webhooks::{
     Attempt, DueDelivery, Enqueue, NewDelivery, WebhookCursor, WebhookRecord, WebhookStore,
@@ -183,6 +185,10 @@ pub enum StoreError {
     Conflict { expected: Seq, actual: Seq },
     #[error("unknown incident {0}")]
     UnknownIncident(IncidentId),
+    /// Some of the append's command ids were applied already (through another process on the
+    /// same database): each with the sequence its acknowledgement reported. Nothing written.
+    #[error("{} command(s) were applied already", .0.len())]
+    AlreadyApplied(Vec<(CommandKey, Seq)>),
     /// The database failed: disk, locks, a broken file, a lost connection. `transient` says
     /// whether trying again soon may work (busy, locked, unreachable, the pool exhausted);
     /// each backend decides it from its own error (`sqlite.rs`, `postgres.rs`).
@@ -219,7 +225,16 @@ impl StoreError {
     /// Whether this is an answer about the data (somebody wrote first, no such incident)
     /// rather than a failure of the database or the store.
     pub fn is_answer(&self) -> bool {
-        matches!(self, Self::Conflict { .. } | Self::UnknownIncident(_))
+        matches!(
+            self,
+            Self::Conflict { .. } | Self::UnknownIncident(_) | Self::AlreadyApplied(_)
+        )
+    }
+
+    /// Whether another writer got there first (a newer head, or a command id applied already):
+    /// the writer catches up, decides again and retries.
+    pub fn is_race(&self) -> bool {
+        matches!(self, Self::Conflict { .. } | Self::AlreadyApplied(_))
     }
 
     /// A failure of the database itself; `transient` when trying again soon may work.
@@ -326,6 +341,42 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
 
     /// Remembers that group `group_key` goes to `incident` (replacing an earlier route).
     fn set_alert_route(&self, group_key: &str, incident: &IncidentId) -> StoreFuture<'_, ()>;
+
+    /// Whether other processes may write the same logs (several replicas on one database):
+    /// then a room keeps what it needs to decide a batch again after losing a race.
+    fn shared(&self) -> bool {
+        false
+    }
+
+    /// What was committed after `after` (up to `limit` events), for a room to catch up.
+    fn since(&self, incident: &IncidentId, after: Seq, limit: u32) -> StoreFuture<'_, Since> {
+        let incident = incident.clone();
+        Box::pin(async move { shared::since_from_parts(self, &incident, after, limit).await })
+    }
+
+    /// News of what other processes commit, for the rooms to catch up; `None` when nobody
+    /// else writes (one process on SQLite).
+    fn heads(&self) -> Option<tokio::sync::broadcast::Receiver<Heard>> {
+        None
+    }
+
+    /// Tells the other processes who is connected to `incident` through this one (`ask`: and
+    /// asks them to say the same); nothing to do when nobody else serves it.
+    fn publish_presence(
+        &self,
+        incident: &IncidentId,
+        participants: Vec<ParticipantId>,
+        ask: bool,
+    ) -> StoreFuture<'_, ()> {
+        let _ = (incident, participants, ask);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// The scenario clock's lease on `incident`, taken (or tried) by its `hold`.
+    fn clock_lease(&self, incident: &IncidentId) -> Box<dyn ClockLease> {
+        let _ = incident;
+        Box::new(Alone)
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 //! - [`memory`]: the server's resident memory per idle connection;
 //! - [`join`]: the time a newcomer takes to hold the board of a long incident, warm and cold;
 //! - [`webhooks`]: the ack latency while a webhook receiver is down, beside none at all.
+//! - [`replicas`], with `--database-url`: throughput on PostgreSQL, and fan-out to subscribers
+//!   spread over three replicas on it.
 //!
 //! [`server`] owns the child process, [`client`] is the WebSocket client, [`report`] records
 //! and prints the figures. Clients and server share the machine's cores, which the output says.
@@ -37,6 +39,8 @@ mod latency;
 mod memory;
 #[path = "bench/peer.rs"]
 mod peer;
+#[path = "bench/replicas.rs"]
+mod replicas;
 #[path = "bench/report.rs"]
 mod report;
 #[path = "bench/server.rs"]
@@ -139,6 +143,12 @@ struct Cli {
     /// Join: cold joins timed, each after a restart of the server [default: 3; quick: 1].
     #[arg(long)]
     cold_joins: Option<usize>,
+
+    /// A scratch PostgreSQL database (`postgres://…`) for the replica figures: throughput on
+    /// PostgreSQL with the throughput sizes, and fan-out with the fan-out sizes to
+    /// subscribers spread over three replicas. Without it those figures are skipped.
+    #[arg(long, env = "WARROOM_BENCH_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,6 +160,7 @@ enum Measurement {
     Memory,
     Join,
     Webhooks,
+    Replicas,
 }
 
 impl Cli {
@@ -341,39 +352,27 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
         let rate = cli.size(cli.rate, 500, 500);
         let clients = cli.size(cli.latency_clients, 5, 5);
         let seconds = cli.size(cli.latency_secs, 10.0, 3.0);
-        println!(
-            "\n[webhooks] {rate} status updates/s from {clients} paced clients for {seconds} s, \
-             with no webhooks, then with one whose receiver answers 500 to everything"
-        );
-        let what = format!("command→ack p99 at {rate}/s, webhook receiver down");
-        let target = "p99 ≤ no webhooks' + 1 ms";
-        match webhooks::measure(&binary, rate, clients, seconds).await {
-            Ok(w) => {
-                println!("      no webhooks:   {}", percentiles(&w.none.micros));
-                println!("      receiver down: {}", percentiles(&w.down.micros));
-                println!(
-                    "      the receiver refused {} requests",
-                    count(w.refused as f64)
-                );
-                let (p50, p99) = (
-                    w.down.micros.value_at_quantile(0.5),
-                    w.down.micros.value_at_quantile(0.99),
-                );
-                let base = w.none.micros.value_at_quantile(0.99);
-                summary.figure(
-                    &what,
-                    format!(
-                        "p50 {}, p99 {} (none: p50 {}, p99 {})",
-                        ms(p50),
-                        ms(p99),
-                        ms(w.none.micros.value_at_quantile(0.5)),
-                        ms(base)
-                    ),
-                    target,
-                    p99 <= base + 1_000,
-                );
+        webhooks::report(&binary, rate, clients, seconds, &mut summary).await;
+    }
+
+    if cli.runs(Measurement::Replicas) {
+        match &cli.database_url {
+            Some(url) => {
+                let sizes = replicas::Sizes {
+                    writers: cli.size(cli.writers, 50, 50),
+                    per_writer: cli.size(cli.commands_per_writer, 1_000, 200),
+                    in_flight: cli.size(cli.in_flight, 4, 4),
+                    subscribers: cli.size(cli.subscribers, 200, 200),
+                    notes: cli.size(cli.fanout_notes, 300, 60),
+                    rate: cli.size(cli.fanout_rate, 20.0, 20.0),
+                    replicas: 3,
+                };
+                replicas::run(&binary, url, &sizes, &mut summary).await;
             }
-            Err(err) => summary.failed(&what, target, format!("{err:#}")),
+            None => println!(
+                "\n[replicas] skipped: pass --database-url (or WARROOM_BENCH_DATABASE_URL) \
+                 naming a scratch PostgreSQL database"
+            ),
         }
     }
     summary
@@ -381,7 +380,7 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
 
 /// Starts a fresh server with `flags`, runs `measure` against it, and stops it; on failure,
 /// the end of the server's log goes with the error.
-async fn with_server<T, F, Fut>(
+pub(crate) async fn with_server<T, F, Fut>(
     binary: &std::path::Path,
     flags: &[&str],
     measure: F,

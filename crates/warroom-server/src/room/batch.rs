@@ -6,8 +6,10 @@
 //! the script a `start_scenario` names (kept out of the log; `drill.rs` runs it).
 //!
 //! The rules are warroom-core's `execute`; what was already applied is `dedup.rs`'s; who hears
-//! about it is `subscribers.rs`'s. A failed write stops the room (clients reconnect to a room
-//! reloaded from what is durable).
+//! about it is `subscribers.rs`'s; catching up with another replica's writes is
+//! `replica.rs`'s. Losing the race for the head to another replica is an expected answer: the
+//! batch is decided again after catching up. Any other failed write stops the room (clients
+//! reconnect to a room reloaded from what is durable).
 
 use tokio::sync::oneshot;
 use warroom_core::protocol::{ErrorCode, ServerMessage, close};
@@ -16,7 +18,7 @@ use warroom_core::{
 };
 
 use super::{ConnId, Room, RoomStopped, frame};
-use crate::store::{Append, CommandKey, LinkRecord, Summary};
+use crate::store::{Append, CommandKey, LinkRecord, StoreError, Summary};
 use crate::telemetry::{self, CommandOutcome};
 
 /// One command to decide in a batch, in `participant`'s name.
@@ -104,24 +106,45 @@ impl SnapshotSpacing {
     }
 }
 
-/// A command taken into the current batch, waiting for its write.
-pub(super) struct Pending {
-    answer: Answer,
-    outcome: Outcome,
+/// How many times a room decides a batch again after losing the race for the log's head
+/// to another replica, before it gives up (as after a failed write: the clients reconnect
+/// and resend). Every lost race is another replica's progress, so the log moves on; the bound
+/// only keeps one batch from waiting behind a busy incident for ever. Under saturation a
+/// loser can lose many times running (the winner's next batch is ready while the loser reads
+/// what it missed): the fault run saw streaks of 64.
+const MAX_RACES: usize = 256;
+
+/// A batch decided against the board: its events and what each command's answer will be.
+pub(super) struct Decided {
+    events: Vec<Recorded>,
+    /// One per submission, in order.
+    outcomes: Vec<Decision>,
+    /// Client commands applied by this batch, with the sequence their ack reports.
+    new_ids: Vec<(CommandKey, Seq)>,
+    new_script: Option<String>,
+    links: Vec<LinkRecord>,
+    /// What the metrics count once the batch is durable.
+    counted: Vec<CommandOutcome>,
 }
 
-/// Where a pending command's answer goes once the batch is written.
-enum Answer {
-    Client {
-        conn: ConnId,
-        id: CommandId,
-    },
-    /// The command's events are `events` of the batch's.
-    Api {
-        reply: Reply,
-        events: std::ops::Range<usize>,
-    },
-    Nobody,
+impl Decided {
+    /// A write of `events` that answers no command (a timeline file entered whole).
+    pub(super) fn events_only(events: Vec<Recorded>) -> Self {
+        Self {
+            events,
+            outcomes: Vec::new(),
+            new_ids: Vec::new(),
+            new_script: None,
+            links: Vec::new(),
+            counted: Vec::new(),
+        }
+    }
+}
+
+/// One submission's answer, and which of the batch's events are its.
+struct Decision {
+    outcome: Outcome,
+    events: std::ops::Range<usize>,
 }
 
 enum Outcome {
@@ -129,20 +152,13 @@ enum Outcome {
     Rejected(Rejection),
 }
 
-impl Answer {
-    /// Where the answer to a command from `origin` goes; `events` are its events in the batch.
-    fn new(origin: Origin, events: std::ops::Range<usize>) -> Self {
-        match origin {
-            Origin::Client { conn, id } => Self::Client { conn, id },
-            Origin::Api { reply, .. } => Self::Api { reply, events },
-            Origin::Server => Self::Nobody,
-        }
-    }
-}
-
 impl Room {
     /// Decides each command against the evolving board, writes all their events in one
-    /// append, then broadcasts and answers. An error if the write failed: the room must stop.
+    /// append, then broadcasts and answers. When another replica wrote first (the append's
+    /// expected head is stale, or a command id was applied there), the room catches up —
+    /// folding and fanning out what it missed, learning the ids it answered — and decides the
+    /// batch again against the new board: a command may now be a duplicate, or rejected. An
+    /// error if the write failed: the room must stop.
     pub(super) async fn flush(&mut self, submits: Vec<Submission>) -> Result<(), RoomStopped> {
         if submits.is_empty() {
             return Ok(());
@@ -152,13 +168,50 @@ impl Room {
                 .kick_all(close::INTERNAL, "storage failure; reconnect");
             return Err(stopped);
         }
-        let expected = self.head();
+        let mut races = 0;
+        loop {
+            // Deciding changes the board; with other writers on the log, keep the board as
+            // it was, to decide again after catching up. (Notes are shared: a cheap copy.)
+            let before = self.store.shared().then(|| self.state.clone());
+            let expected = self.head();
+            let decided = self.decide(&submits);
+            if decided.events.is_empty() {
+                return self.answer(submits, decided);
+            }
+            let err = match self.write(expected, &decided).await {
+                Ok(()) => return self.answer(submits, decided),
+                Err(err) => err,
+            };
+            match before {
+                Some(before) if err.is_race() && races < MAX_RACES => {
+                    tracing::debug!(incident = %self.id, %err, "another replica wrote first");
+                    races += 1;
+                    self.state = before;
+                    if let StoreError::AlreadyApplied(commands) = err {
+                        self.applied.remember(commands);
+                    }
+                    self.catch_up_from_store().await?;
+                }
+                _ => {
+                    tracing::debug!(incident = %self.id, races, "giving up on the batch");
+                    telemetry::commands(CommandOutcome::Failed, decided.new_ids.len() as u64);
+                    return Err(self.write_failed(&submits, &err));
+                }
+            }
+        }
+    }
+
+    /// Decides every submission in order against the evolving board.
+    fn decide(&mut self, submits: &[Submission]) -> Decided {
         let at = self.record_time();
-        let mut events: Vec<Recorded> = Vec::new();
-        let mut pending: Vec<Pending> = Vec::with_capacity(submits.len());
-        let mut new_ids: Vec<(CommandKey, Seq)> = Vec::new();
-        let mut new_script: Option<String> = None;
-        let mut links: Vec<LinkRecord> = Vec::new();
+        let mut d = Decided {
+            events: Vec::new(),
+            outcomes: Vec::with_capacity(submits.len()),
+            new_ids: Vec::new(),
+            new_script: None,
+            links: Vec::new(),
+            counted: Vec::new(),
+        };
         for Submission {
             participant,
             command,
@@ -166,7 +219,7 @@ impl Room {
         } in submits
         {
             // Ids are the client's own, so a resend is the same id from the same participant.
-            let key = match &origin {
+            let key = match origin {
                 Origin::Client { id, .. } | Origin::Api { id: Some(id), .. } => {
                     Some((participant.clone(), id.clone()))
                 }
@@ -175,76 +228,65 @@ impl Room {
             if let Some(seen) = key.as_ref().and_then(|key| {
                 self.applied
                     .get(key)
-                    .or_else(|| new_ids.iter().find(|(k, _)| k == key).map(|(_, s)| *s))
+                    .or_else(|| d.new_ids.iter().find(|(k, _)| k == key).map(|(_, s)| *s))
             }) {
                 // A resend after a reconnect: acknowledge again, apply nothing.
-                telemetry::command(CommandOutcome::Duplicate);
-                pending.push(Pending {
-                    answer: Answer::new(origin, 0..0),
+                d.counted.push(CommandOutcome::Duplicate);
+                d.outcomes.push(Decision {
                     outcome: Outcome::Ack(seen),
+                    events: 0..0,
                 });
                 continue;
             }
-            let link = match &origin {
-                Origin::Api { link, .. } => link.clone(),
-                Origin::Client { .. } | Origin::Server => None,
-            };
             let ctx = Context {
-                actor: &participant,
+                actor: participant,
                 at,
                 present: self.subscribers.present(),
             };
-            let from = events.len();
-            let outcome = match execute(&mut self.state, &command, &ctx) {
+            let from = d.events.len();
+            let outcome = match execute(&mut self.state, command, &ctx) {
                 Ok(recorded) => {
-                    if let Command::StartScenario { builtin, script } = &command {
-                        new_script = script_text(builtin.as_deref(), script.as_deref());
+                    if let Command::StartScenario { builtin, script } = command {
+                        d.new_script = script_text(builtin.as_deref(), script.as_deref());
                     }
-                    if let Some(token_hash) = link {
-                        links.extend(recorded.iter().filter_map(|r| match &r.event {
-                            Event::LinkCreated { link, kind, .. } => Some(LinkRecord {
-                                token_hash: token_hash.clone(),
-                                incident: self.id.clone(),
-                                link: *link,
-                                kind: *kind,
-                            }),
-                            _ => None,
-                        }));
+                    if let Origin::Api {
+                        link: Some(token_hash),
+                        ..
+                    } = origin
+                    {
+                        d.links
+                            .extend(recorded.iter().filter_map(|r| match &r.event {
+                                Event::LinkCreated { link, kind, .. } => Some(LinkRecord {
+                                    token_hash: token_hash.clone(),
+                                    incident: self.id.clone(),
+                                    link: *link,
+                                    kind: *kind,
+                                }),
+                                _ => None,
+                            }));
                     }
                     let seq = recorded.last().map_or_else(|| self.head(), |r| r.seq);
-                    events.extend(recorded);
+                    d.events.extend(recorded);
                     if let Some(key) = key {
-                        new_ids.push((key, seq));
+                        d.counted.push(CommandOutcome::Accepted);
+                        d.new_ids.push((key, seq));
                     }
                     Outcome::Ack(seq)
                 }
                 Err(rejection) => {
                     tracing::debug!(incident = %self.id, command = command.name(), %rejection, "rejected");
                     if key.is_some() {
-                        telemetry::command(CommandOutcome::Rejected(rejection.code));
+                        d.counted.push(CommandOutcome::Rejected(rejection.code));
                     }
                     Outcome::Rejected(rejection)
                 }
             };
-            pending.push(Pending {
-                answer: Answer::new(origin, from..events.len()),
+            d.outcomes.push(Decision {
                 outcome,
+                events: from..d.events.len(),
             });
         }
-
-        // Commands from clients that were decided: accepted once their write is durable.
-        let decided = new_ids.len() as u64;
-        if !events.is_empty()
-            && let Err(stopped) = self
-                .write(expected, &events, new_ids, new_script, links, &pending)
-                .await
-        {
-            telemetry::commands(CommandOutcome::Failed, decided);
-            return Err(stopped);
-        }
-        telemetry::commands(CommandOutcome::Accepted, decided);
-        self.answer(pending, &events);
-        Ok(())
+        d
     }
 
     /// The time the next write's events are recorded at: the server's clock, never before the
@@ -257,16 +299,9 @@ impl Room {
         }
     }
 
-    /// Appends the batch's events (durably), then broadcasts them.
-    pub(super) async fn write(
-        &mut self,
-        expected: Seq,
-        events: &[Recorded],
-        new_ids: Vec<(CommandKey, Seq)>,
-        new_script: Option<String>,
-        links: Vec<LinkRecord>,
-        pending: &[Pending],
-    ) -> Result<(), RoomStopped> {
+    /// Appends the batch's events (durably), then broadcasts them. The store's error if it
+    /// did not commit (nothing was written, and nothing sent).
+    pub(super) async fn write(&mut self, expected: Seq, d: &Decided) -> Result<(), StoreError> {
         let incident = self
             .state
             .as_ref()
@@ -276,79 +311,83 @@ impl Room {
         let append = Append {
             incident: self.id.clone(),
             expected,
-            events: events.to_vec(),
-            commands: new_ids.clone(),
+            events: d.events.clone(),
+            commands: d.new_ids.clone(),
             snapshot,
             summary: Summary::of(&self.id, incident),
-            script: new_script.clone(),
-            links,
+            script: d.new_script.clone(),
+            links: d.links.clone(),
         };
         let wrote_snapshot = append.snapshot.is_some();
-        if let Err(err) = self.store.append(append).await {
-            tracing::error!(incident = %self.id, %err, "append failed; restarting the room");
-            for p in pending {
-                if let Answer::Client { conn, id } = &p.answer {
-                    let message = ServerMessage::Error {
-                        code: ErrorCode::Internal,
-                        message: "The server could not save this; it will be retried when \
-                                  you reconnect."
-                            .into(),
-                        command: Some(id.clone()),
-                    };
-                    self.subscribers.send_to(*conn, frame(&message));
-                }
-            }
-            // The board in memory is ahead of the log: drop it and let clients reconnect
-            // to a room reloaded from what is durable.
-            self.subscribers
-                .kick_all(close::INTERNAL, "storage failure; reconnect");
-            return Err(RoomStopped);
-        }
+        self.store.append(append).await?;
         let committed = self.clock.instant();
         if wrote_snapshot {
             self.snapshots.written(head);
         }
-        if let Some(text) = new_script {
-            self.script = warroom_core::scenario::parse(&text).ok();
+        if let Some(text) = &d.new_script {
+            self.script = warroom_core::scenario::parse(text).ok();
         }
-        self.applied.remember(new_ids);
+        self.applied.remember(d.new_ids.iter().cloned());
         let frame = frame(&ServerMessage::Events {
-            events: events.to_vec(),
+            events: d.events.clone(),
         });
-        self.catch_up.record(events);
+        self.catch_up.record(&d.events);
         self.subscribers.broadcast(&frame);
         telemetry::fanout(self.clock.since(committed));
-        self.enforce_access(events);
+        self.enforce_access(&d.events);
         Ok(())
     }
 
+    /// The write failed for good: every client with a command in it is told, and — the board
+    /// in memory being ahead of the log — every connection is closed, so that clients
+    /// reconnect to a room reloaded from what is durable (and resend).
+    pub(super) fn write_failed(&mut self, submits: &[Submission], err: &StoreError) -> RoomStopped {
+        tracing::error!(incident = %self.id, %err, "append failed; restarting the room");
+        for submit in submits {
+            if let Origin::Client { conn, id } = &submit.origin {
+                let message = ServerMessage::Error {
+                    code: ErrorCode::Internal,
+                    message: "The server could not save this; it will be retried when \
+                              you reconnect."
+                        .into(),
+                    command: Some(id.clone()),
+                };
+                self.subscribers.send_to(*conn, frame(&message));
+            }
+        }
+        self.subscribers
+            .kick_all(close::INTERNAL, "storage failure; reconnect");
+        RoomStopped
+    }
+
     /// Answers every command of a batch that was written (or had nothing to write).
-    fn answer(&mut self, pending: Vec<Pending>, events: &[Recorded]) {
-        for Pending { answer, outcome } in pending {
-            match answer {
-                Answer::Client { conn, id } => {
-                    let message = match outcome {
+    fn answer(&mut self, submits: Vec<Submission>, d: Decided) -> Result<(), RoomStopped> {
+        for outcome in d.counted {
+            telemetry::command(outcome);
+        }
+        for (submit, decision) in submits.into_iter().zip(d.outcomes) {
+            match submit.origin {
+                Origin::Client { conn, id } => {
+                    let message = match decision.outcome {
                         Outcome::Ack(seq) => ServerMessage::Ack { id, seq },
                         Outcome::Rejected(rejection) => ServerMessage::Rejected { id, rejection },
                     };
                     self.subscribers.send_to(conn, frame(&message));
                 }
-                Answer::Api {
-                    reply,
-                    events: range,
-                } => {
-                    let answer = match outcome {
+                Origin::Api { reply, .. } => {
+                    let answer = match decision.outcome {
                         Outcome::Ack(seq) => Ok(Acted {
-                            events: events.get(range).unwrap_or_default().to_vec(),
+                            events: d.events.get(decision.events).unwrap_or_default().to_vec(),
                             seq,
                         }),
                         Outcome::Rejected(rejection) => Err(rejection),
                     };
                     let _ = reply.send(answer);
                 }
-                Answer::Nobody => {}
+                Origin::Server => {}
             }
         }
+        Ok(())
     }
 }
 

@@ -9,7 +9,27 @@ use warroom_core::scenario::{self, When};
 use warroom_core::{Command, ParticipantId};
 
 use super::{Room, RoomStopped, Submission};
-use crate::store::StoreError;
+use crate::store::{ClockLease, StoreError};
+
+/// How long a room that does not hold the scenario clock waits before trying again.
+const LEASE_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The room's lease on the scenario clock, and when it last tried to take it.
+pub(super) struct Lease {
+    lease: Box<dyn ClockLease>,
+    held: bool,
+    tried: Option<tokio::time::Instant>,
+}
+
+impl Lease {
+    pub(super) fn new(lease: Box<dyn ClockLease>) -> Self {
+        Self {
+            lease,
+            held: false,
+            tried: None,
+        }
+    }
+}
 
 /// Why an incident was not deleted.
 #[derive(Debug, thiserror::Error)]
@@ -60,13 +80,21 @@ impl Room {
         let (Some(script), Some(incident)) = (&self.script, &self.state) else {
             return Ok(());
         };
+        if incident.scenario.is_none() {
+            return Ok(());
+        }
+        let due = scenario::due_injects(script, incident, self.clock.now());
+        // Only the clock's holder fires (taking the lease is a database round trip: only
+        // when something is due).
+        if due.is_empty() || !self.hold_clock().await {
+            return Ok(());
+        }
+        let (Some(script), Some(incident)) = (&self.script, &self.state) else {
+            return Ok(());
+        };
         let Some(run) = &incident.scenario else {
             return Ok(());
         };
-        let due = scenario::due_injects(script, incident, self.clock.now());
-        if due.is_empty() {
-            return Ok(());
-        }
         let facilitator = run.facilitator.clone();
         let submits = due
             .into_iter()
@@ -83,6 +111,26 @@ impl Room {
             })
             .collect();
         self.flush(submits).await
+    }
+
+    /// Whether this room runs the scenario clock: with other replicas on the log, only the
+    /// one holding the incident's clock lease fires injects (`Store::clock_lease`). A room
+    /// without it tries again at most once a second, so that the clock moves to a survivor
+    /// soon after its holder dies. Even two holders could not fire an inject twice: the one
+    /// that loses the race for the head catches up and finds it fired (the rules refuse).
+    async fn hold_clock(&mut self) -> bool {
+        let now = self.clock.instant();
+        if !self.clock_lease.held
+            && self
+                .clock_lease
+                .tried
+                .is_some_and(|at| now < at + LEASE_RETRY)
+        {
+            return false;
+        }
+        self.clock_lease.tried = Some(now);
+        self.clock_lease.held = self.clock_lease.lease.hold().await;
+        self.clock_lease.held
     }
 
     pub(super) fn upcoming_injects(

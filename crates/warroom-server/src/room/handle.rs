@@ -49,6 +49,19 @@ pub enum RoomMsg {
         rows: Vec<warroom_core::import::Row>,
         reply: oneshot::Sender<Result<Vec<warroom_core::Recorded>, super::ImportError>>,
     },
+    /// The database says another process committed to the log up to `head` (`None`: news may
+    /// have been missed); the room catches up if it is behind.
+    Heard {
+        head: Option<Seq>,
+    },
+    /// Another replica says who is connected to the incident through it (see
+    /// `store::Heard::Presence`).
+    Presence {
+        replica: String,
+        participants: Vec<ParticipantId>,
+        first: bool,
+        ask: bool,
+    },
     /// Delete the incident if it is an exercise and `by` may; the room then closes every
     /// connection.
     Delete {

@@ -50,8 +50,12 @@ impl Room {
         for r in &events {
             apply(&mut self.state, r);
         }
-        self.write(expected, &events, Vec::new(), None, Vec::new(), &[])
-            .await?;
+        let decided = super::batch::Decided::events_only(events.clone());
+        if let Err(err) = self.write(expected, &decided).await {
+            // Another replica's write or a failed one alike: the board in memory is ahead of
+            // the log, so the room stops and reloads (the importer is told it failed).
+            return Err(self.write_failed(&[], &err));
+        }
         tracing::info!(incident = %self.id, %participant, rows = rows.len(), events = events.len(), "timeline imported");
         Ok(Ok(events))
     }

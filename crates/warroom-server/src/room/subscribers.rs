@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use warroom_core::protocol::{ServerMessage, close};
 use warroom_core::{IncidentId, LinkId, ParticipantId};
 
@@ -33,6 +34,10 @@ pub(super) struct Subscribers {
     /// Open connections per participant (observers not counted); a participant is present
     /// while they have one.
     connections: BTreeMap<ParticipantId, usize>,
+    /// Who is connected to this incident through other replicas, by replica, as they last
+    /// said (`room/presence.rs`), with when they said it.
+    remote: HashMap<String, (BTreeSet<ParticipantId>, Instant)>,
+    /// Everyone present: connected here, or through another replica.
     present: BTreeSet<ParticipantId>,
 }
 
@@ -42,6 +47,7 @@ impl Subscribers {
             incident,
             by_conn: HashMap::new(),
             connections: BTreeMap::new(),
+            remote: HashMap::new(),
             present: BTreeSet::new(),
         }
     }
@@ -53,6 +59,55 @@ impl Subscribers {
     /// Who is present, as commands are decided against it.
     pub(super) fn present(&self) -> &BTreeSet<ParticipantId> {
         &self.present
+    }
+
+    /// Who is connected through this replica.
+    pub(super) fn local(&self) -> Vec<ParticipantId> {
+        self.connections.keys().cloned().collect()
+    }
+
+    /// What `replica` says of who is connected through it (`first`: the start of its list,
+    /// which replaces what it said before; otherwise more of the same list). Broadcasts the
+    /// presence if that changes it.
+    pub(super) fn heard_remote(
+        &mut self,
+        replica: String,
+        participants: Vec<ParticipantId>,
+        first: bool,
+        at: Instant,
+    ) {
+        let entry = self
+            .remote
+            .entry(replica)
+            .or_insert_with(|| (BTreeSet::new(), at));
+        if first {
+            entry.0.clear();
+        }
+        entry.0.extend(participants);
+        entry.1 = at;
+        self.recount();
+    }
+
+    /// Forgets what replicas not heard from since `before` said (they are gone).
+    pub(super) fn expire_remote(&mut self, before: Instant) {
+        let count = self.remote.len();
+        self.remote.retain(|_, (_, at)| *at >= before);
+        if self.remote.len() != count {
+            self.recount();
+        }
+    }
+
+    /// Recomputes who is present, and tells everyone if that changed.
+    fn recount(&mut self) {
+        let mut present: BTreeSet<ParticipantId> = self.connections.keys().cloned().collect();
+        for (participants, _) in self.remote.values() {
+            present.extend(participants.iter().cloned());
+        }
+        if present != self.present {
+            self.present = present;
+            let presence = self.presence_frame();
+            self.broadcast(&presence);
+        }
     }
 
     pub(super) fn iter(&self) -> impl Iterator<Item = (&ConnId, &Subscriber)> {
@@ -175,9 +230,7 @@ impl Subscribers {
         *count -= 1;
         if *count == 0 {
             self.connections.remove(participant);
-            self.present.remove(participant);
-            let presence = self.presence_frame();
-            self.broadcast(&presence);
+            self.recount();
         }
     }
 }

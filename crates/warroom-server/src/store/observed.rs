@@ -14,8 +14,8 @@ use warroom_core::api::webhooks::Delivery;
 
 use super::webhooks::{Attempt, DueDelivery, Enqueue, WebhookCursor, WebhookRecord};
 use super::{
-    Append, CommandKey, LinkRecord, Loaded, SessionRecord, Store, StoreError, StoreFuture, Summary,
-    TokenRecord, WebhookStore,
+    Append, ClockLease, CommandKey, Heard, LinkRecord, Loaded, SessionRecord, Since, Store,
+    StoreError, StoreFuture, Summary, TokenRecord, WebhookStore,
 };
 use crate::clock::Clock;
 use crate::telemetry;
@@ -184,6 +184,34 @@ impl Store for Observed {
 
     fn touch_token(&self, id: &str, at: u64) -> StoreFuture<'_, ()> {
         observe!("touch_token", self.inner.touch_token(id, at))
+    }
+
+    fn shared(&self) -> bool {
+        self.inner.shared()
+    }
+
+    fn since(&self, incident: &IncidentId, after: Seq, limit: u32) -> StoreFuture<'_, Since> {
+        observe!("since", self.inner.since(incident, after, limit))
+    }
+
+    fn heads(&self) -> Option<tokio::sync::broadcast::Receiver<Heard>> {
+        self.inner.heads()
+    }
+
+    fn clock_lease(&self, incident: &IncidentId) -> Box<dyn ClockLease> {
+        self.inner.clock_lease(incident)
+    }
+
+    fn publish_presence(
+        &self,
+        incident: &IncidentId,
+        participants: Vec<ParticipantId>,
+        ask: bool,
+    ) -> StoreFuture<'_, ()> {
+        observe!(
+            "presence",
+            self.inner.publish_presence(incident, participants, ask)
+        )
     }
 }
 

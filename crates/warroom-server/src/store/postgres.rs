@@ -18,24 +18,28 @@
 //!   the store's.
 //! - `schema.rs`: migrations (the same numbers and meaning as SQLite's), pruning.
 //! - `write.rs`: what each write puts where, in one transaction.
-//! - `alerts.rs`: where Alertmanager's groups go; `tokens.rs`: integration tokens; `webhooks.rs`: the webhook subscriptions and queue.
+//! - `access.rs`: sessions and links by their hashes; `alerts.rs`: where Alertmanager's groups go; `tokens.rs`: integration tokens; `webhooks.rs`: the webhook subscriptions and queue.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Client, Pool};
 use tokio_postgres::types::ToSql;
-use warroom_core::{CommandId, IncidentId, LinkId, ParticipantId, Recorded, Seq, TextId};
+use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
 use super::snapshot::{self, Warned};
 use super::{
-    Append, CommandKey, DEDUP_WINDOW, LinkRecord, Loaded, SessionRecord, Store, StoreError,
-    StoreFuture, Summary, TokenRecord,
+    Append, ClockLease, CommandKey, DEDUP_WINDOW, Heard, LinkRecord, Loaded, SessionRecord, Since,
+    Store, StoreError, StoreFuture, Summary, TokenRecord,
 };
 use crate::clock::Clock;
 
+mod access;
 mod alerts;
 mod connect;
+mod lease;
+mod notify;
+mod replicas;
 pub(super) mod schema;
 mod tokens;
 mod webhooks;
@@ -55,6 +59,15 @@ pub struct PostgresStore {
     clock: Clock,
     /// The hourly pruning task, aborted when the store is dropped.
     pruner: tokio::task::JoinHandle<()>,
+    /// The connection settings, for the connections that are not pooled: the listener's and
+    /// each clock lease's.
+    config: tokio_postgres::Config,
+    /// Other writers' commits as the listener hears them (`notify.rs`); the listening task
+    /// is aborted when the store is dropped.
+    heard: tokio::sync::broadcast::Sender<Heard>,
+    listener: tokio::task::JoinHandle<()>,
+    /// This process's random name in presence news.
+    replica: String,
 }
 
 impl PostgresStore {
@@ -66,7 +79,8 @@ impl PostgresStore {
         pool_size: usize,
         clock: Clock,
     ) -> Result<(Self, Vec<usize>), StoreError> {
-        let pool = connect::pool(url, pool_size)?;
+        let config = connect::config(url)?;
+        let pool = connect::pool(config.clone(), pool_size)?;
         let mut client = pool.get().await?;
         let applied = schema::migrate(&mut client).await?;
         schema::prune(&client, clock.unix_secs()).await?;
@@ -86,11 +100,18 @@ impl PostgresStore {
                 }
             }
         });
+        let (heard, _) = tokio::sync::broadcast::channel(notify::HEARD_QUEUE);
+        let replica = notify::replica_name();
+        let listener = notify::listen(config.clone(), heard.clone(), replica.clone());
         let store = Self {
             pool,
             warned: Arc::default(),
             clock,
             pruner,
+            config,
+            heard,
+            listener,
+            replica,
         };
         Ok((store, applied))
     }
@@ -125,6 +146,7 @@ impl PostgresStore {
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         self.pruner.abort();
+        self.listener.abort();
         self.pool.close();
     }
 }
@@ -140,7 +162,48 @@ fn seq(row: &tokio_postgres::Row, i: usize) -> Result<Seq, StoreError> {
     Seq::try_from(n).map_err(|_| StoreError::Corrupt(format!("a negative sequence: {n}")))
 }
 
+/// Remembered commands as `SELECT participant, id, seq` reads them; a row naming a bad id
+/// is left out (it cannot match a command anyone sends).
+fn command_rows(rows: &[tokio_postgres::Row]) -> Vec<(CommandKey, Seq)> {
+    rows.iter()
+        .filter_map(|row| {
+            let key = (
+                ParticipantId::parse(row.try_get(0).ok()?).ok()?,
+                CommandId::parse(row.try_get(1).ok()?).ok()?,
+            );
+            Some((key, seq(row, 2).ok()?))
+        })
+        .collect()
+}
+
 impl Store for PostgresStore {
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn since(&self, incident: &IncidentId, after: Seq, limit: u32) -> StoreFuture<'_, Since> {
+        let incident = incident.as_str().to_owned();
+        Box::pin(async move { self.read_since(&incident, after, limit).await })
+    }
+
+    fn heads(&self) -> Option<tokio::sync::broadcast::Receiver<Heard>> {
+        Some(self.heard.subscribe())
+    }
+
+    fn clock_lease(&self, incident: &IncidentId) -> Box<dyn ClockLease> {
+        Box::new(lease::Lease::new(self.config.clone(), incident.clone()))
+    }
+
+    fn publish_presence(
+        &self,
+        incident: &IncidentId,
+        participants: Vec<ParticipantId>,
+        ask: bool,
+    ) -> StoreFuture<'_, ()> {
+        let payloads = notify::presence_payloads(incident, &self.replica, &participants, ask);
+        Box::pin(async move { self.notify_presence(&payloads).await })
+    }
+
     fn ready(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
             // A pooled connection that answers, on a schema at this binary's version.
@@ -173,56 +236,12 @@ impl Store for PostgresStore {
 
     fn session(&self, token_hash: &str) -> StoreFuture<'_, Option<SessionRecord>> {
         let token_hash = token_hash.to_owned();
-        Box::pin(async move {
-            let now = big(self.clock.unix_secs());
-            let rows = self
-                .rows(
-                    "SELECT participant, name, method, subject, email, expires_at FROM sessions \
-                     WHERE token_hash = $1 AND expires_at > $2",
-                    &[&token_hash, &now],
-                )
-                .await?;
-            let Some(row) = rows.first() else {
-                return Ok(None);
-            };
-            let participant: &str = row.try_get(0)?;
-            Ok(Some(SessionRecord {
-                participant: ParticipantId::parse(participant).map_err(|e| {
-                    StoreError::Corrupt(format!("a stored session names a bad participant: {e}"))
-                })?,
-                name: row.try_get(1)?,
-                method: row.try_get(2)?,
-                subject: row.try_get(3)?,
-                email: row.try_get(4)?,
-                expires_at: seq(row, 5)?,
-                token_hash,
-            }))
-        })
+        Box::pin(async move { access::session(self, token_hash).await })
     }
 
     fn link(&self, token_hash: &str) -> StoreFuture<'_, Option<LinkRecord>> {
         let token_hash = token_hash.to_owned();
-        Box::pin(async move {
-            let rows = self
-                .rows(
-                    "SELECT incident, link, kind FROM links WHERE token_hash = $1",
-                    &[&token_hash],
-                )
-                .await?;
-            let Some(row) = rows.first() else {
-                return Ok(None);
-            };
-            let incident: &str = row.try_get(0)?;
-            let link: i64 = row.try_get(1)?;
-            let kind: String = row.try_get(2)?;
-            let bad = |e: String| StoreError::Corrupt(format!("a stored link is bad: {e}"));
-            Ok(Some(LinkRecord {
-                incident: IncidentId::parse(incident).map_err(|e| bad(e.to_string()))?,
-                link: LinkId(u32::try_from(link).map_err(|e| bad(e.to_string()))?),
-                kind: serde_json::from_value(serde_json::Value::String(kind))?,
-                token_hash,
-            }))
-        })
+        Box::pin(async move { access::link(self, token_hash).await })
     }
 
     fn delete_session(&self, token_hash: &str) -> StoreFuture<'_, ()> {
@@ -322,16 +341,7 @@ impl Store for PostgresStore {
                     &[&incident, &since],
                 )
                 .await?;
-            Ok(rows
-                .iter()
-                .filter_map(|row| {
-                    let key = (
-                        ParticipantId::parse(row.try_get(0).ok()?).ok()?,
-                        CommandId::parse(row.try_get(1).ok()?).ok()?,
-                    );
-                    Some((key, seq(row, 2).ok()?))
-                })
-                .collect())
+            Ok(command_rows(&rows))
         })
     }
 

@@ -21,6 +21,12 @@
 //! - [`presence`]: a client that stops answering (its TCP connection still open) is shown as
 //!   not connected to the others within the heartbeat timeout; one that only listens stays.
 //! - [`race`]: many clients racing for the commander's seat leave exactly one commander.
+//! - [`fault`]: the fault run behind HAProxy — cut sockets and `kill -9` of replicas while
+//!   clients post and resend; every acknowledged command once, in order (ignored by default;
+//!   `cargo xtask test` runs it).
+//! - [`replicas`]: several servers on one PostgreSQL database (whichever store the rest runs
+//!   on): live events everywhere, a handoff across replicas, concurrent writers in one order
+//!   with each command once, the scenario clock once, also after `kill -9` of its holder.
 //! - [`startup`]: a SIGTERM right after the up-line is a graceful stop, the database made.
 //! - [`stores`]: the store through the library: `warroom migrate` (once, then nothing, a
 //!   newer schema refused) and two writers racing for one head (one wins, one conflicts).
@@ -66,6 +72,7 @@ mod backup;
 mod discipline;
 mod durability;
 mod errors;
+mod fault;
 mod fixture;
 mod hostile;
 mod identity;
@@ -75,6 +82,7 @@ mod operator;
 mod postmortem;
 mod presence;
 mod race;
+mod replicas;
 mod rest;
 mod resume;
 mod startup;

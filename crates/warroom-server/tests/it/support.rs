@@ -9,6 +9,7 @@
 //! promises, which every client checks as it reads: events arrive in order without gaps or
 //! duplicates, and fold into a board with `warroom_core::apply`.
 
+pub mod balancer;
 mod cli;
 mod client;
 mod http;

@@ -48,6 +48,13 @@ pub enum Room<'a> {
         peer: &'a Peer,
         room: String,
     },
+    /// One incident served by several replicas on one database: subscriber `s` joins
+    /// `servers[s % n]`, the writer the first, so that latency includes the other replicas'
+    /// hearing of the commit and reading the events.
+    Replicas {
+        servers: &'a [&'a Server],
+        incident: IncidentId,
+    },
 }
 
 /// What one frame is to the driver.
@@ -66,13 +73,22 @@ impl Room<'_> {
         match self {
             Room::Warroom { .. } => "Warroom",
             Room::Peer { .. } => "Socket.IO peer",
+            Room::Replicas { .. } => "Warroom replicas",
         }
     }
 
     /// Joins as `label`; returns once the server will send this client every later entry.
     async fn join(&self, label: &str) -> anyhow::Result<Ws> {
+        self.join_on(0, label).await
+    }
+
+    /// Joins as `label` through the `index`th replica (of replicas; any other room has one).
+    async fn join_on(&self, index: usize, label: &str) -> anyhow::Result<Ws> {
         match self {
             Room::Warroom { server, incident } => client::join(server, incident, label).await,
+            Room::Replicas { servers, incident } => {
+                client::join(servers[index % servers.len()], incident, label).await
+            }
             // Shaped like a Warroom participant id, so both servers' entries are one size.
             Room::Peer { peer, room } => sio::join(peer.port, room, &format!("{label:0<28}")).await,
         }
@@ -80,14 +96,16 @@ impl Room<'_> {
 
     fn post(&self, n: usize, text: &str) -> anyhow::Result<Message> {
         match self {
-            Room::Warroom { .. } => client::post_note(&format!("f-{n}"), text),
+            Room::Warroom { .. } | Room::Replicas { .. } => {
+                client::post_note(&format!("f-{n}"), text)
+            }
             Room::Peer { .. } => sio::post(n, text),
         }
     }
 
     fn wire(&self) -> Wire {
         match self {
-            Room::Warroom { .. } => Wire::Warroom,
+            Room::Warroom { .. } | Room::Replicas { .. } => Wire::Warroom,
             Room::Peer { .. } => Wire::SocketIo,
         }
     }
@@ -238,7 +256,7 @@ pub async fn round(
 
 impl Room<'_> {
     async fn join_as(&self, s: usize) -> anyhow::Result<Ws> {
-        self.join(&format!("p-sub-{s:04}")).await
+        self.join_on(s, &format!("p-sub-{s:04}")).await
     }
 }
 
@@ -359,6 +377,27 @@ pub async fn measure(
         .await?;
     round(
         &Room::Warroom { server, incident },
+        subscribers,
+        notes,
+        rate,
+    )
+    .await
+}
+
+/// The same over replicas on one database: the subscribers spread over `servers` in turn, the
+/// writer on the first.
+pub async fn measure_over(
+    servers: &[&Server],
+    subscribers: usize,
+    notes: usize,
+    rate: f64,
+) -> anyhow::Result<Round> {
+    let first = servers.first().context("no server")?;
+    let incident = first
+        .declare("p-bench-lead", "Fan-out: checkout is down")
+        .await?;
+    round(
+        &Room::Replicas { servers, incident },
         subscribers,
         notes,
         rate,

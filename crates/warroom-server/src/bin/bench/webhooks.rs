@@ -14,6 +14,7 @@ use axum::routing::post;
 use warroom_core::NoteKind;
 
 use crate::latency::{self, Latency};
+use crate::report::{Summary, count, ms, percentiles};
 use crate::server::Server;
 
 /// A real incident: an exercise would send nothing.
@@ -105,4 +106,48 @@ pub async fn measure(
         down,
         refused: refused.load(Ordering::Relaxed),
     })
+}
+
+/// Prints the webhook measurement and adds its figure to `summary`.
+pub async fn report(
+    binary: &std::path::Path,
+    rate: u32,
+    clients: usize,
+    seconds: f64,
+    summary: &mut Summary,
+) {
+    println!(
+        "\n[webhooks] {rate} status updates/s from {clients} paced clients for {seconds} s, \
+             with no webhooks, then with one whose receiver answers 500 to everything"
+    );
+    let what = format!("command→ack p99 at {rate}/s, webhook receiver down");
+    let target = "p99 ≤ no webhooks' + 1 ms";
+    match measure(binary, rate, clients, seconds).await {
+        Ok(w) => {
+            println!("      no webhooks:   {}", percentiles(&w.none.micros));
+            println!("      receiver down: {}", percentiles(&w.down.micros));
+            println!(
+                "      the receiver refused {} requests",
+                count(w.refused as f64)
+            );
+            let (p50, p99) = (
+                w.down.micros.value_at_quantile(0.5),
+                w.down.micros.value_at_quantile(0.99),
+            );
+            let base = w.none.micros.value_at_quantile(0.99);
+            summary.figure(
+                &what,
+                format!(
+                    "p50 {}, p99 {} (none: p50 {}, p99 {})",
+                    ms(p50),
+                    ms(p99),
+                    ms(w.none.micros.value_at_quantile(0.5)),
+                    ms(base)
+                ),
+                target,
+                p99 <= base + 1_000,
+            );
+        }
+        Err(err) => summary.failed(&what, target, format!("{err:#}")),
+    }
 }

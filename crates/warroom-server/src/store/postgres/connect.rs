@@ -14,8 +14,9 @@ use crate::store::StoreError;
 const POOL_WAIT: Duration = Duration::from_secs(10);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A pool of at most `size` connections to the database at `url`. Nothing connects yet.
-pub(super) fn pool(url: &str, size: usize) -> Result<Pool, StoreError> {
+/// The settings of every connection to the database at `url`: the pool's, the listener's
+/// and the clock leases'.
+pub(super) fn config(url: &str) -> Result<tokio_postgres::Config, StoreError> {
     let mut config: tokio_postgres::Config = url
         .parse()
         .map_err(|e| StoreError::Unusable(format!("the database URL does not parse: {e}")))?;
@@ -31,6 +32,11 @@ pub(super) fn pool(url: &str, size: usize) -> Result<Pool, StoreError> {
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(CONNECT_TIMEOUT);
     }
+    Ok(config)
+}
+
+/// A pool of at most `size` connections with `config`. Nothing connects yet.
+pub(super) fn pool(config: tokio_postgres::Config, size: usize) -> Result<Pool, StoreError> {
     let manager = Manager::from_config(
         config,
         NoTls,

@@ -107,17 +107,31 @@ async fn write_append(client: &mut Client, append: &Append, now: u64) -> Result<
             .map(|((_, c), _)| c.as_str())
             .collect();
         let seqs: Vec<i64> = append.commands.iter().map(|(_, s)| big(*s)).collect();
+        // The key on (incident, participant, id) is the last word on "applied once": a
+        // command another replica applied (its events already committed) is not inserted
+        // again, and the whole append is undone and answered with the original sequences.
         let remember = tx
             .prepare_cached(
                 "INSERT INTO commands (incident, participant, id, seq, recorded_at) \
                  SELECT $1, p, c, s, $5 FROM UNNEST($2::TEXT[], $3::TEXT[], $4::BIGINT[]) \
                      AS t (p, c, s) \
-                 ON CONFLICT (incident, participant, id) \
-                 DO UPDATE SET seq = excluded.seq, recorded_at = excluded.recorded_at",
+                 ON CONFLICT (incident, participant, id) DO NOTHING",
             )
             .await?;
-        tx.execute(&remember, &[&id, &participants, &ids, &seqs, &big(now)])
+        let inserted = tx
+            .execute(&remember, &[&id, &participants, &ids, &seqs, &big(now)])
             .await?;
+        if inserted < append.commands.len() as u64 {
+            let rows = tx
+                .query(
+                    "SELECT participant, id, seq FROM commands \
+                     WHERE incident = $1 AND (participant, id) IN \
+                         (SELECT * FROM UNNEST($2::TEXT[], $3::TEXT[])) AND seq <= $4",
+                    &[&id, &participants, &ids, &big(append.expected)],
+                )
+                .await?;
+            return Err(StoreError::AlreadyApplied(super::command_rows(&rows)));
+        }
     }
     if let Some(board) = &append.snapshot {
         let state = encode(board)?;
@@ -169,6 +183,15 @@ async fn write_append(client: &mut Client, append: &Append, now: u64) -> Result<
             &big(head),
             &append.summary.updated_at.to_rfc3339(),
             &summary,
+        ],
+    )
+    .await?;
+    // Delivered at COMMIT, and only if it commits: other replicas' rooms then read the events.
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[
+            &super::notify::CHANNEL,
+            &super::notify::payload(&append.incident, head),
         ],
     )
     .await?;

@@ -136,6 +136,26 @@ impl Client {
         })
     }
 
+    /// Opens a WebSocket through a balancer on `port` (plain http) with this upgrade request.
+    pub async fn connect_via(port: u16, request: Request) -> Result<Self, tungstenite::Error> {
+        let open = async {
+            let stream = super::tls::open(port, None, None).await?;
+            client_async(request, stream).await
+        };
+        let (ws, _response) = tokio::time::timeout(WAIT, open)
+            .await
+            .map_err(|_| tungstenite::Error::Io(std::io::ErrorKind::TimedOut.into()))??;
+        Ok(Self {
+            ws,
+            participant: String::new(),
+            replica: Replica::default(),
+            present: Vec::new(),
+            welcome_head: None,
+            sync: None,
+            began: Instant::now(),
+        })
+    }
+
     /// Connects as the person `label`, says hello as a newcomer and waits until present.
     pub async fn join(server: &Server, incident: &IncidentId, label: &str) -> Self {
         Self::rejoin(server, incident, label, Replica::default()).await

@@ -79,6 +79,44 @@ impl Server {
         Self::spawn(dir, Arc::new(store), flags, None, 1, Arc::default()).await
     }
 
+    /// Starts `n` servers — replicas — on one PostgreSQL database of their own, whichever store
+    /// the suite runs against, each with a data directory of its own. Sessions are in the
+    /// database, so a person signed in through one is signed in on all of them; each replica
+    /// is started again (after a kill) with [`Server::start_again`].
+    pub async fn start_replicas(n: usize, flags: &[&str]) -> Vec<Self> {
+        let store = Arc::new(TestStore::Postgres(super::store::Database::create().await));
+        let people: Arc<Mutex<HashMap<String, Person>>> = Arc::default();
+        let flags: Vec<String> = flags.iter().map(|f| (*f).to_owned()).collect();
+        let mut replicas = Vec::with_capacity(n);
+        for _ in 0..n {
+            let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
+            let server = Self::spawn(
+                dir,
+                Arc::clone(&store),
+                flags.clone(),
+                None,
+                1,
+                Arc::clone(&people),
+            )
+            .await;
+            replicas.push(server);
+        }
+        replicas
+    }
+
+    /// One more replica on the database of `others` (or, with none, on a new one), with
+    /// these flags; in a vector, like [`Server::start_replicas`]'s.
+    pub async fn start_replicas_on(others: &[Self], flags: &[&str]) -> Vec<Self> {
+        let Some(first) = others.first() else {
+            return Self::start_replicas(1, flags).await;
+        };
+        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
+        let flags = flags.iter().map(|f| (*f).to_owned()).collect();
+        let store = Arc::clone(&first.store);
+        let people = Arc::clone(&first.people);
+        vec![Self::spawn(dir, store, flags, None, 1, people).await]
+    }
+
     /// Starts a server that speaks https and wss (`--tls-cert`, `--tls-key`) with a
     /// certificate made for this run, and extra flags; every support client trusts that
     /// certificate, and only it.
@@ -117,7 +155,13 @@ impl Server {
         let log = std::fs::File::create(log_path(dir.path(), run)).expect("a log file");
         let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
             .arg("serve")
-            .args(["--addr", "127.0.0.1:0"])
+            // A replica behind the balancer keeps its port across restarts (`--addr` given).
+            .args(
+                (!flags.iter().any(|f| f == "--addr"))
+                    .then_some(["--addr", "127.0.0.1:0"])
+                    .into_iter()
+                    .flatten(),
+            )
             .args(store.flags(&dir.path().join("data")))
             .arg("--static-dir")
             .arg(dir.path().join("nothing"))
@@ -270,6 +314,14 @@ impl Server {
 
     /// The flags that point a `warroom` command (`export`, `import`, `migrate`) at this
     /// server's data: `--data-dir DIR`, or `--database-url URL` on PostgreSQL.
+    /// The database URL, when this run is on PostgreSQL.
+    pub fn database_url(&self) -> Option<String> {
+        match &*self.store {
+            TestStore::Postgres(db) => Some(db.url.clone()),
+            TestStore::Sqlite => None,
+        }
+    }
+
     pub fn store_flags(&self) -> Vec<String> {
         self.store.flags(&self.data_dir())
     }
@@ -363,6 +415,14 @@ impl Server {
     }
 
     /// What this run wrote to stderr so far.
+    /// The logs of every run on this run's data directory so far, oldest first.
+    pub fn logs(&self) -> String {
+        (1..=self.run)
+            .map(|run| read_log(self.dir.path(), run))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn log(&self) -> String {
         read_log(self.dir.path(), self.run)
     }
