@@ -106,6 +106,50 @@ pub enum Attempt {
     },
 }
 
+impl Attempt {
+    /// The delivery row's new `state`, `last_status`, `last_error` and `next_attempt_at`.
+    pub(super) fn columns(&self) -> (&'static str, Option<u16>, Option<&str>, Option<i64>) {
+        match self {
+            Attempt::Delivered { status } => ("delivered", Some(*status), None, None),
+            Attempt::Retry {
+                status,
+                error,
+                next_at,
+            } => ("pending", *status, Some(error.as_str()), Some(*next_at)),
+            Attempt::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
+        }
+    }
+}
+
+/// The stored columns read back, the same in both stores: a subscription's topics (comma
+/// separated), a delivery's topic and incident, a time in Unix milliseconds.
+pub(super) mod column {
+    use chrono::DateTime;
+    use warroom_core::api::webhooks::WebhookTopic;
+    use warroom_core::{IncidentId, TextId};
+
+    use crate::store::StoreError;
+
+    pub fn topics(raw: &str) -> Vec<WebhookTopic> {
+        raw.split(',').filter_map(WebhookTopic::parse).collect()
+    }
+
+    pub fn topic(raw: &str) -> Result<WebhookTopic, StoreError> {
+        WebhookTopic::parse(raw).ok_or_else(|| {
+            StoreError::Corrupt(format!("a delivery names an unknown event {raw:?}"))
+        })
+    }
+
+    pub fn incident(raw: &str) -> Result<IncidentId, StoreError> {
+        IncidentId::parse(raw)
+            .map_err(|e| StoreError::Corrupt(format!("a delivery names a bad incident: {e}")))
+    }
+
+    pub fn time(ms: i64) -> warroom_core::Timestamp {
+        DateTime::from_timestamp_millis(ms).unwrap_or_default()
+    }
+}
+
 /// The store's webhook half, part of every [`super::Store`]: subscriptions, cursors and
 /// deliveries.
 pub trait WebhookStore: Send + Sync {

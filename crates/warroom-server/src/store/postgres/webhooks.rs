@@ -2,32 +2,14 @@
 //! `sqlite/webhooks.rs`): subscriptions, cursors and deliveries, for [`WebhookStore`]. Each
 //! write is one transaction; moving cursors and queueing their deliveries is one.
 
-use chrono::DateTime;
 use tokio_postgres::Row;
-use warroom_core::api::webhooks::{Delivery, DeliveryState, WebhookFormat, WebhookTopic};
-use warroom_core::{IncidentId, TextId};
+use warroom_core::IncidentId;
+use warroom_core::api::webhooks::{Delivery, DeliveryState, WebhookFormat};
 
 use super::{PostgresStore, big, seq};
+use crate::store::webhooks::column::{incident, time, topic, topics};
 use crate::store::webhooks::{Attempt, DueDelivery, Enqueue, WebhookCursor, WebhookRecord};
 use crate::store::{StoreError, StoreFuture, WebhookStore};
-
-fn topics(raw: &str) -> Vec<WebhookTopic> {
-    raw.split(',').filter_map(WebhookTopic::parse).collect()
-}
-
-fn topic(raw: &str) -> Result<WebhookTopic, StoreError> {
-    WebhookTopic::parse(raw)
-        .ok_or_else(|| StoreError::Corrupt(format!("a delivery names an unknown event {raw:?}")))
-}
-
-fn incident(raw: &str) -> Result<IncidentId, StoreError> {
-    IncidentId::parse(raw)
-        .map_err(|e| StoreError::Corrupt(format!("a delivery names a bad incident: {e}")))
-}
-
-fn time(ms: i64) -> warroom_core::Timestamp {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
 
 fn count(row: &Row, i: usize) -> Result<u32, StoreError> {
     let n: i64 = row.try_get(i)?;
@@ -152,15 +134,7 @@ impl PostgresStore {
     }
 
     async fn record_in(&self, key: &str, attempt: &Attempt, now: i64) -> Result<(), StoreError> {
-        let (state, status, error, next) = match attempt {
-            Attempt::Delivered { status } => ("delivered", Some(*status), None, None),
-            Attempt::Retry {
-                status,
-                error,
-                next_at,
-            } => ("pending", *status, Some(error.as_str()), Some(*next_at)),
-            Attempt::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
-        };
+        let (state, status, error, next) = attempt.columns();
         let status = status.map(i32::from);
         self.rows(
             "UPDATE webhook_deliveries SET state = $2, attempts = attempts + 1, last_status = $3, \

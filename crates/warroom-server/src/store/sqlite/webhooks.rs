@@ -2,13 +2,13 @@
 //! [`WebhookStore`]. Writes go through the writer thread like every
 //! other write (they share its group commits); reads use the read-only connections.
 
-use chrono::DateTime;
 use rusqlite::{Connection, OptionalExtension, params};
-use warroom_core::api::webhooks::{Delivery, DeliveryState, WebhookFormat, WebhookTopic};
-use warroom_core::{IncidentId, TextId};
+use warroom_core::IncidentId;
+use warroom_core::api::webhooks::{Delivery, DeliveryState, WebhookFormat};
 
 use super::SqliteStore;
 use super::writer::WriteOp;
+use crate::store::webhooks::column::{incident, time, topic, topics};
 use crate::store::webhooks::{Attempt, DueDelivery, Enqueue, WebhookCursor, WebhookRecord};
 use crate::store::{StoreError, StoreFuture, WebhookStore};
 
@@ -115,38 +115,12 @@ fn enqueue(conn: &Connection, enqueue: &Enqueue) -> Result<u64, StoreError> {
 }
 
 fn record(conn: &Connection, key: &str, attempt: &Attempt, now: i64) -> Result<u64, StoreError> {
-    let (state, status, error, next) = match attempt {
-        Attempt::Delivered { status } => ("delivered", Some(*status), None, None),
-        Attempt::Retry {
-            status,
-            error,
-            next_at,
-        } => ("pending", *status, Some(error.as_str()), Some(*next_at)),
-        Attempt::Failed { status, error } => ("failed", *status, Some(error.as_str()), None),
-    };
+    let (state, status, error, next) = attempt.columns();
     Ok(conn.execute(
         "UPDATE webhook_deliveries SET state = ?2, attempts = attempts + 1, last_status = ?3, \
          last_error = ?4, next_attempt_at = ?5, updated_at = ?6 WHERE key = ?1",
         params![key, state, status, error, next, now],
     )? as u64)
-}
-
-fn topics(raw: &str) -> Vec<WebhookTopic> {
-    raw.split(',').filter_map(WebhookTopic::parse).collect()
-}
-
-fn topic(raw: &str) -> Result<WebhookTopic, StoreError> {
-    WebhookTopic::parse(raw)
-        .ok_or_else(|| StoreError::Corrupt(format!("a delivery names an unknown event {raw:?}")))
-}
-
-fn incident(raw: &str) -> Result<IncidentId, StoreError> {
-    IncidentId::parse(raw)
-        .map_err(|e| StoreError::Corrupt(format!("a delivery names a bad incident: {e}")))
-}
-
-fn time(ms: i64) -> warroom_core::Timestamp {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
 impl WebhookStore for SqliteStore {
