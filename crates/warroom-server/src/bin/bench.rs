@@ -290,25 +290,7 @@ async fn run(cli: &Cli, binary: PathBuf) -> Summary {
         })
         .await;
         match result {
-            Ok(f) => {
-                println!(
-                    "      {} notes × {} subscribers, every one delivered; {}",
-                    f.entries,
-                    f.subscribers,
-                    percentiles(&f.deliveries)
-                );
-                let p99 = f.deliveries.value_at_quantile(0.99);
-                summary.figure(
-                    &what,
-                    format!(
-                        "p50 {}, p99 {}",
-                        ms(f.deliveries.value_at_quantile(0.5)),
-                        ms(p99)
-                    ),
-                    target,
-                    p99 <= 15_000,
-                );
-            }
+            Ok(f) => f.report(&mut summary, &what, target, 15_000),
             Err(err) => summary.failed(&what, target, format!("{err:#}")),
         }
     }

@@ -25,7 +25,7 @@ use warroom_core::IncidentId;
 
 use crate::client::{self, Ws};
 use crate::peer::Peer;
-use crate::report::histogram;
+use crate::report::{Summary, histogram, ms, percentiles};
 use crate::server::Server;
 use crate::sio;
 
@@ -151,6 +151,30 @@ pub struct Round {
     pub rate: f64,
     /// Mean bytes per entry on the wire, as subscribers read them.
     pub bytes_per_entry: f64,
+}
+
+impl Round {
+    /// Prints the round's deliveries and adds its p99 to `summary` as `what`, met when within
+    /// `limit_micros`.
+    pub fn report(&self, summary: &mut Summary, what: &str, target: &str, limit_micros: u64) {
+        println!(
+            "      {} notes × {} subscribers, every one delivered; {}",
+            self.entries,
+            self.subscribers,
+            percentiles(&self.deliveries)
+        );
+        let p99 = self.deliveries.value_at_quantile(0.99);
+        summary.figure(
+            what,
+            format!(
+                "p50 {}, p99 {}",
+                ms(self.deliveries.value_at_quantile(0.5)),
+                ms(p99)
+            ),
+            target,
+            p99 <= limit_micros,
+        );
+    }
 }
 
 /// A subscriber's task: its per-delivery histogram and the bytes it read.

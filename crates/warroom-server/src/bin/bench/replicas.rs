@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use crate::report::{Summary, count, ms, percentiles};
+use crate::report::{Summary, count};
 use crate::server::Server;
 use crate::{fanout, throughput};
 
@@ -76,25 +76,7 @@ pub async fn run(binary: &Path, url: &str, sizes: &Sizes, summary: &mut Summary)
     }
     let all: Vec<&Server> = servers.iter().collect();
     match fanout::measure_over(&all, subscribers, sizes.notes, sizes.rate).await {
-        Ok(f) => {
-            println!(
-                "      {} notes × {} subscribers; {}",
-                f.entries,
-                f.subscribers,
-                percentiles(&f.deliveries)
-            );
-            let p99 = f.deliveries.value_at_quantile(0.99);
-            summary.figure(
-                &what,
-                format!(
-                    "p50 {}, p99 {}",
-                    ms(f.deliveries.value_at_quantile(0.5)),
-                    ms(p99)
-                ),
-                target,
-                p99 <= 10_000,
-            );
-        }
+        Ok(f) => f.report(summary, &what, target, 10_000),
         Err(err) => {
             let logs: Vec<String> = servers.iter().map(Server::log_tail).collect();
             summary.failed(
