@@ -56,8 +56,8 @@ mod send;
 
 pub use hello::refuse_admission;
 use hello::{Hello, Refused, Unreadable};
-pub use send::FRAGMENT_BYTES;
 use send::{Control, FromRoom};
+pub use send::{FRAGMENT_BYTES, WRITE_BUFFER_BYTES};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -95,19 +95,20 @@ pub async fn serve(
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let (mut sink, mut stream) = socket.split();
     let participant = peer.viewer.participant.clone();
-    let joined = match hello::handshake(&mut stream, config.hello_timeout).await {
-        Ok(hello) => {
-            peer.admitted.greeted();
-            join(&rooms, conn, &peer, &hello, config.outbound_queue)
-                .await
-                .map(|(room, from_room)| (hello.incident, room, from_room))
-        }
-        Err(refused) => Err(refused),
-    };
+    // The hello and the join are boxed: their state lives only until the join, not in this
+    // future for the connection's whole life (which is what an idle connection costs).
+    let joined = Box::pin(async {
+        let hello = hello::handshake(&mut stream, config.hello_timeout).await?;
+        peer.admitted.greeted();
+        join(&rooms, conn, &peer, &hello, config.outbound_queue)
+            .await
+            .map(|(room, from_room)| (hello.incident, room, from_room))
+    })
+    .await;
     let (incident, room, from_room) = match joined {
         Ok(joined) => joined,
         Err(refused) => {
-            refused.send(&mut sink).await;
+            Box::pin(refused.send(&mut sink)).await;
             return;
         }
     };
@@ -256,7 +257,9 @@ impl Connection {
                         return;
                     }
                 };
-                if self.received(message).await.is_break() {
+                // Boxed: handling a message is brief, and its state would otherwise be part of
+                // this future for the connection's whole life.
+                if Box::pin(self.received(message)).await.is_break() {
                     return;
                 }
             }

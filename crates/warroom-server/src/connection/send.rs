@@ -2,7 +2,8 @@
 //! client, the receive half's replies, heartbeat pings and closes, and writes them to the
 //! socket. A large frame is written in fragments, each within a time limit, so a client that
 //! stops reading pins one fragment, not a whole board, and is dropped; the socket is closed with
-//! the code the room or the receive half asks for.
+//! the code the room or the receive half asks for. What the room queued meanwhile goes out
+//! with one flush: small frames (acks, single events) share socket writes.
 //!
 //! It reads nothing from the client and decides nothing: what to send is the room's and the
 //! receive half's (which also decides when to ping: it knows when the client was last heard).
@@ -28,9 +29,19 @@ use crate::room::{ConnId, Frame};
 /// the connection's life: the fragment size is what a connection keeps of the largest frame it
 /// ever sent, so it is small. Every idle connection of a busy room has been sent frames of
 /// several KiB (the presence list, the snapshot it joined with): at 16 KiB, that buffer was
-/// most of an idle connection's cost. Smaller still would cost a write per 2 KiB of a large
-/// frame (a batch of events, a snapshot) to every subscriber.
-pub const FRAGMENT_BYTES: usize = 4 * 1024;
+/// most of an idle connection's cost, and at 4 KiB still 2 KiB more than now. The price is a
+/// write per 2 KiB of a large frame (a batch of events, a snapshot) to every subscriber.
+pub const FRAGMENT_BYTES: usize = 2 * 1024;
+
+/// How much tungstenite's write buffer holds before it writes to the socket: small frames
+/// (acknowledgements, single events) queued together go out in one write. Only frames of at
+/// most this size are buffered, so the buffer stays within one fragment.
+pub const WRITE_BUFFER_BYTES: usize = 1024;
+
+/// The most bytes of queued frames the send task takes in one go before it flushes: enough
+/// to gather a burst into few writes, little enough that a busy room's client gets its first
+/// frames without waiting for the whole queue.
+const COALESCE_BYTES: usize = 64 * 1024;
 
 /// How long the frames the room queued before a close may take to go out.
 const FLUSH_BEFORE_CLOSE: Duration = Duration::from_secs(2);
@@ -87,7 +98,7 @@ pub(super) fn run(
                     None => break None,
                 },
                 f = from_room.frames.recv() => match f {
-                    Some(f) => send_frame(&mut sink, f, write_timeout).await,
+                    Some(f) => send_queued(&mut sink, f, &mut from_room.frames, write_timeout).await,
                     None => match room_gone(&mut sink, &mut control, write_timeout).await {
                         Ok(reason) => break reason,
                         Err(()) => false,
@@ -151,11 +162,58 @@ async fn room_gone(
 
 /// Writes one frame, in fragments of [`FRAGMENT_BYTES`] when it is larger, each within
 /// `limit`. `false` when the client did not take it in time or the socket failed.
+/// Writes `first` and whatever else the room has queued by then (up to [`COALESCE_BYTES`]),
+/// then flushes once: a burst of acknowledgements and events goes out in a few socket writes
+/// rather than one each, and the client reads it in as few.
+async fn send_queued(
+    sink: &mut Sink,
+    first: Frame,
+    queue: &mut mpsc::Receiver<Frame>,
+    limit: Duration,
+) -> bool {
+    let mut taken = first.len();
+    if !feed_frame(sink, first, limit).await {
+        return false;
+    }
+    while taken < COALESCE_BYTES {
+        let Ok(frame) = queue.try_recv() else { break };
+        taken += frame.len();
+        if !feed_frame(sink, frame, limit).await {
+            return false;
+        }
+    }
+    within(limit, sink.flush()).await
+}
+
+/// Writes one frame and flushes it.
 async fn send_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
+    feed_frame(sink, frame, limit).await && within(limit, sink.flush()).await
+}
+
+/// Whether a write finished without error within `limit`.
+async fn within(
+    limit: Duration,
+    write: impl Future<Output = Result<(), tokio_tungstenite::tungstenite::Error>>,
+) -> bool {
+    tokio::time::timeout(limit, write)
+        .await
+        .is_ok_and(|r| r.is_ok())
+}
+
+/// Hands one frame to the socket, each write within `limit`. A small frame goes into the
+/// write buffer, which goes to the socket once it holds more than [`WRITE_BUFFER_BYTES`] (or
+/// at the next flush). A larger one is written out after what is buffered: whole up to
+/// [`FRAGMENT_BYTES`], else in fragments of that size, so that the buffer never holds more
+/// than one fragment.
+async fn feed_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
+    if frame.len() <= WRITE_BUFFER_BYTES {
+        return within(limit, sink.feed(Message::Text(frame))).await;
+    }
+    if !within(limit, sink.flush()).await {
+        return false;
+    }
     if frame.len() <= FRAGMENT_BYTES {
-        return tokio::time::timeout(limit, sink.send(Message::Text(frame)))
-            .await
-            .is_ok_and(|r| r.is_ok());
+        return within(limit, sink.send(Message::Text(frame))).await;
     }
     // Fragments share the frame's bytes (no copy); the socket's buffer holds one at a time.
     let bytes = Bytes::from(frame);
@@ -168,8 +226,7 @@ async fn send_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
             OpCode::Data(Data::Continue)
         };
         let fragment = WireFrame::message(bytes.slice(start..end), opcode, end == bytes.len());
-        let written = tokio::time::timeout(limit, sink.send(Message::Frame(fragment))).await;
-        if !written.is_ok_and(|r| r.is_ok()) {
+        if !within(limit, sink.send(Message::Frame(fragment))).await {
             return false;
         }
         start = end;

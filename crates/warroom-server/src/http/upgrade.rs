@@ -73,10 +73,11 @@ pub(super) async fn websocket(
             // Small buffers: an idle connection should cost a few KiB, not the default 128 KiB.
             // Client messages are commands of a few hundred bytes; a larger one makes the
             // buffer grow to hold it.
-            .read_buffer_size(2 * 1024)
-            .write_buffer_size(0)
-            // No cap: the send task writes one fragment and waits for it, so the buffer never
-            // holds more than a fragment; a cap would only refuse frames bigger than itself.
+            .read_buffer_size(1024)
+            .write_buffer_size(connection::WRITE_BUFFER_BYTES)
+            // No cap: the send task buffers only frames of at most WRITE_BUFFER_BYTES and writes
+            // a larger one alone, fragment by fragment, so the buffer never holds more than
+            // about a fragment; a cap would only refuse frames bigger than itself.
             .max_write_buffer_size(usize::MAX)
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_FRAME_READ));
@@ -102,7 +103,7 @@ pub(super) async fn websocket(
             }
             Err(refusal) => {
                 tracing::warn!(%ip, participant = %viewer.participant, %refusal, "connection refused");
-                connection::refuse_admission(socket, refusal).await;
+                Box::pin(connection::refuse_admission(socket, refusal)).await;
             }
         }
     });
