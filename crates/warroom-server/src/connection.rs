@@ -114,7 +114,9 @@ pub async fn serve(
     };
     tracing::debug!(conn, %incident, %participant, ip = %peer.ip, "connected");
 
-    let (control_tx, control) = mpsc::channel::<Control>(CONTROL_QUEUE);
+    // Boxed: the channel allocates a block of slots up front, and replies are rare, so a
+    // slot is a pointer rather than a whole frame (about 1 KiB less per connection).
+    let (control_tx, control) = mpsc::channel::<Box<Control>>(CONTROL_QUEUE);
     let mut send_task = tokio::spawn(send::run(
         conn,
         sink,
@@ -218,7 +220,7 @@ struct Connection {
     config: ConnectionConfig,
     clock: Clock,
     /// To the send task; dropping it (when this ends) lets the send task finish.
-    control: mpsc::Sender<Control>,
+    control: mpsc::Sender<Box<Control>>,
     /// The server's stop signal: close with 1001.
     shutdown: Shutdown,
     sign_out: SignOut,
@@ -284,7 +286,7 @@ impl Connection {
             return Some(self.last_heard + heartbeat);
         }
         // A full queue means the send task is busy writing to this client anyway.
-        let _ = self.control.try_send(Control::Ping);
+        let _ = self.control.try_send(Box::new(Control::Ping));
         Some((now + heartbeat).min(self.last_heard + heartbeat_timeout))
     }
 
@@ -398,7 +400,7 @@ impl Connection {
         let incident = self.incident.clone();
         self.shutdown.spawn(async move {
             let message = history_page(store.as_ref(), &incident, before, limit).await;
-            let _ = control.send(Control::Send(frame(&message))).await;
+            let _ = control.send(Box::new(Control::Send(frame(&message)))).await;
         });
     }
 
@@ -408,8 +410,11 @@ impl Connection {
     /// heartbeat timeout: `Break` then, or when the send task has ended.
     async fn reply(&self, message: ServerMessage) -> ControlFlow<()> {
         let patience = self.config.heartbeat_timeout;
-        let queued =
-            tokio::time::timeout(patience, self.control.send(Control::Send(frame(&message)))).await;
+        let queued = tokio::time::timeout(
+            patience,
+            self.control.send(Box::new(Control::Send(frame(&message)))),
+        )
+        .await;
         if matches!(queued, Ok(Ok(()))) {
             ControlFlow::Continue(())
         } else {
@@ -418,7 +423,7 @@ impl Connection {
     }
 
     async fn close(&self, code: u16, why: &'static str) {
-        let _ = self.control.send(Control::Close(code, why)).await;
+        let _ = self.control.send(Box::new(Control::Close(code, why))).await;
     }
 }
 

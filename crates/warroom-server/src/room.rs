@@ -4,14 +4,17 @@
 //! takes messages from its connections in order: joins, leaves and submitted commands. Commands
 //! that arrive together are decided one after another against the evolving board, appended to
 //! the store in one write, and — only once that write is durable — broadcast to every
-//! subscriber and acknowledged. There is no lock around the board: nobody else touches it.
+//! subscriber and acknowledged. While one batch commits, the room decides the next ones (up
+//! to four in flight); their answers follow their commits, in order. There is no lock around
+//! the board: nobody else touches it.
 //!
-//! A room with no subscribers unloads itself after a while; at shutdown it finishes the batch
-//! in hand and closes its connections with "going away". This file is the actor loop (load,
+//! A room with no subscribers unloads itself after a while; at shutdown it finishes the
+//! batches in hand and closes its connections with "going away". This file is the actor loop (load,
 //! take messages, route them) and the messages themselves; each concern has its own file:
 //! - `handle.rs`: the handle and the messages a room takes;
 //! - `batch.rs`: deciding a batch, the one durable append, then broadcast and answers, and
 //!   when a write carries a snapshot;
+//! - `pipeline.rs`: the batches in flight, answered in order as they commit;
 //! - `subscribers.rs`: subscribers' bounded queues, presence, fan-out, cutting off the slow;
 //! - `catch_up.rs`: what a joiner lacks (recent events or a snapshot frame), history pages;
 //! - `dedup.rs`: the commands already applied, so a resend is applied once;
@@ -43,6 +46,7 @@ mod dedup;
 mod drill;
 mod handle;
 mod import;
+mod pipeline;
 mod presence;
 mod replica;
 mod subscribers;
@@ -106,6 +110,8 @@ pub(crate) struct Room {
     clock_lease: drill::Lease,
     /// Who this replica last said is connected through it (`presence.rs`).
     published: Option<Vec<warroom_core::ParticipantId>>,
+    /// Batches handed to the store and not yet answered (`pipeline.rs`).
+    in_flight: pipeline::InFlight,
 }
 
 /// The store failed: the room has closed its connections (1011) and must end, so that
@@ -150,7 +156,14 @@ impl Room {
                     Some(msg) => msg,
                     None => break,
                 },
-                () = tokio::time::sleep_until(idle_deadline), if room.subscribers.is_empty() => {
+                result = pipeline::oldest_committed(&mut room.in_flight), if !room.in_flight.is_empty() => {
+                    if room.finish_front(result).is_err() || room.fire_due_injects().await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+                () = tokio::time::sleep_until(idle_deadline),
+                    if room.subscribers.is_empty() && room.in_flight.is_empty() => {
                     // Unregister first, then serve whatever slipped in before that.
                     unregister.now();
                     rx.close();
@@ -163,7 +176,9 @@ impl Room {
                         return;
                     }
                     // Late joiners get their answer and then see the room end; they reconnect.
-                    let _ = room.process(late).await;
+                    if room.process(late).await.is_ok() {
+                        let _ = room.drain().await;
+                    }
                     room.subscribers.kick_all(close::GOING_AWAY, "room unloaded; reconnect");
                     return;
                 }
@@ -196,6 +211,11 @@ impl Room {
             if room.subscribers.is_empty() {
                 idle_since = room.clock.instant();
             }
+        }
+        // What is in flight is answered before the connections close (unless the store
+        // failed, and the room has closed them already).
+        if !room.in_flight.is_empty() {
+            let _ = room.drain().await;
         }
         room.subscribers
             .kick_all(close::GOING_AWAY, "server shutting down");
@@ -238,6 +258,7 @@ impl Room {
             deleted: false,
             clock_lease,
             published: None,
+            in_flight: pipeline::InFlight::new(),
         })
     }
 
@@ -280,15 +301,15 @@ impl Room {
                     origin: Origin::Api { id, link, reply },
                 }),
                 RoomMsg::Join { joiner, outbox } => {
-                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.settle(std::mem::take(&mut submits)).await?;
                     self.join(joiner, outbox).await?;
                 }
                 RoomMsg::Leave { conn } => {
-                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.settle(std::mem::take(&mut submits)).await?;
                     self.subscribers.leave(conn);
                 }
                 RoomMsg::Heard { head } => {
-                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.settle(std::mem::take(&mut submits)).await?;
                     self.heard(head).await?;
                 }
                 RoomMsg::Presence {
@@ -307,11 +328,11 @@ impl Room {
                     rows,
                     reply,
                 } => {
-                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.settle(std::mem::take(&mut submits)).await?;
                     let _ = reply.send(self.import(&participant, &rows).await?);
                 }
                 RoomMsg::Delete { by, admin, reply } => {
-                    self.flush(std::mem::take(&mut submits)).await?;
+                    self.settle(std::mem::take(&mut submits)).await?;
                     let result = self.delete(&by, admin).await;
                     let deleted = result.is_ok();
                     let _ = reply.send(result);
@@ -322,6 +343,13 @@ impl Room {
             }
         }
         self.flush(submits).await
+    }
+
+    /// Decides and writes `submits`, then waits for every batch in flight: what comes next
+    /// (a joiner's board, a leave, an import) sees only what is durable.
+    async fn settle(&mut self, submits: Vec<Submission>) -> Result<(), RoomStopped> {
+        self.flush(submits).await?;
+        self.drain().await
     }
 
     /// Welcomes a connection that said hello, catches it up, and puts it on the presence
@@ -382,7 +410,7 @@ impl Room {
             .and_then(|s| s.participants.get(&participant));
         if known.is_none_or(|p| p.name != name.trim()) {
             let join = Submission::server(participant, Command::Join { name });
-            self.flush(vec![join]).await?;
+            self.settle(vec![join]).await?;
         }
         let presence = self.subscribers.presence_frame();
         if arrived {

@@ -273,6 +273,15 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
     /// Appends atomically and durably, or not at all.
     fn append(&self, append: Append) -> StoreFuture<'_, ()>;
 
+    /// Starts [`Self::append`] at once and gives back its completion, which does not borrow the
+    /// store. Appends started one after another commit in that order, or the later ones not at
+    /// all (each expects the head the one before leaves): a room may decide its next batch
+    /// while one commits. `Err(append)` when the store cannot promise that order (the
+    /// default); the room then waits for each append before it decides the next.
+    fn start_append(&self, append: Append) -> Result<StoreFuture<'static, ()>, Box<Append>> {
+        Err(Box::new(append))
+    }
+
     /// The latest usable snapshot and the events after it, for a room to load; with no usable
     /// snapshot, the whole log.
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded>;

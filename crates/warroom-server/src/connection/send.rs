@@ -29,9 +29,9 @@ use crate::room::{ConnId, Frame};
 /// the connection's life: the fragment size is what a connection keeps of the largest frame it
 /// ever sent, so it is small. Every idle connection of a busy room has been sent frames of
 /// several KiB (the presence list, the snapshot it joined with): at 16 KiB, that buffer was
-/// most of an idle connection's cost, and at 4 KiB still 2 KiB more than now. The price is a
-/// write per 2 KiB of a large frame (a batch of events, a snapshot) to every subscriber.
-pub const FRAGMENT_BYTES: usize = 2 * 1024;
+/// most of an idle connection's cost, and at 4 KiB still about 1 KiB more than now. The price
+/// is a write per 3 KiB of a large frame (a batch of events, a snapshot) to every subscriber.
+pub const FRAGMENT_BYTES: usize = 3 * 1024;
 
 /// How much tungstenite's write buffer holds before it writes to the socket: small frames
 /// (acknowledgements, single events) queued together go out in one write. Only frames of at
@@ -73,7 +73,7 @@ pub(super) fn run(
     conn: ConnId,
     mut sink: Sink,
     mut from_room: FromRoom,
-    mut control: mpsc::Receiver<Control>,
+    mut control: mpsc::Receiver<Box<Control>>,
     write_timeout: Duration,
 ) -> impl Future<Output = ()> {
     async move {
@@ -87,7 +87,7 @@ pub(super) fn run(
                         Err(()) => false,
                     },
                 },
-                c = control.recv() => match c {
+                c = control.recv() => match c.map(|c| *c) {
                     Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
                     Some(Control::Ping) => {
                         tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
@@ -139,11 +139,11 @@ pub(super) fn run(
 /// the client stopped reading meanwhile.
 async fn room_gone(
     sink: &mut Sink,
-    control: &mut mpsc::Receiver<Control>,
+    control: &mut mpsc::Receiver<Box<Control>>,
     write_timeout: Duration,
 ) -> Result<Option<(u16, &'static str)>, ()> {
     loop {
-        match control.try_recv() {
+        match control.try_recv().map(|c| *c) {
             Ok(Control::Send(f)) => {
                 if !send_frame(sink, f, write_timeout).await {
                     return Err(());

@@ -100,8 +100,8 @@ impl SnapshotSpacing {
         since >= self.every.max(self.last / 8)
     }
 
-    /// A snapshot at `head` is durable.
-    fn written(&mut self, head: Seq) {
+    /// A snapshot at `head` is durable (or on its way: a failed write stops the room).
+    pub(super) fn written(&mut self, head: Seq) {
         self.last = head;
     }
 }
@@ -116,11 +116,11 @@ const MAX_RACES: usize = 256;
 
 /// A batch decided against the board: its events and what each command's answer will be.
 pub(super) struct Decided {
-    events: Vec<Recorded>,
+    pub(super) events: Vec<Recorded>,
     /// One per submission, in order.
     outcomes: Vec<Decision>,
     /// Client commands applied by this batch, with the sequence their ack reports.
-    new_ids: Vec<(CommandKey, Seq)>,
+    pub(super) new_ids: Vec<(CommandKey, Seq)>,
     new_script: Option<String>,
     links: Vec<LinkRecord>,
     /// What the metrics count once the batch is durable.
@@ -168,6 +168,9 @@ impl Room {
                 .kick_all(close::INTERNAL, "storage failure; reconnect");
             return Err(stopped);
         }
+        if !self.store.shared() {
+            return self.flush_pipelined(submits).await;
+        }
         let mut races = 0;
         loop {
             // Deciding changes the board; with other writers on the log, keep the board as
@@ -202,7 +205,7 @@ impl Room {
     }
 
     /// Decides every submission in order against the evolving board.
-    fn decide(&mut self, submits: &[Submission]) -> Decided {
+    pub(super) fn decide(&mut self, submits: &[Submission]) -> Decided {
         let at = self.record_time();
         let mut d = Decided {
             events: Vec::new(),
@@ -302,6 +305,14 @@ impl Room {
     /// Appends the batch's events (durably), then broadcasts them. The store's error if it
     /// did not commit (nothing was written, and nothing sent).
     pub(super) async fn write(&mut self, expected: Seq, d: &Decided) -> Result<(), StoreError> {
+        let (append, snapshot_at) = self.append_of(expected, d);
+        self.store.append(append).await?;
+        self.committed(d, snapshot_at);
+        Ok(())
+    }
+
+    /// The store write of a decided batch, and the head its snapshot is at when it carries one.
+    pub(super) fn append_of(&self, expected: Seq, d: &Decided) -> (Append, Option<Seq>) {
         let incident = self
             .state
             .as_ref()
@@ -318,10 +329,14 @@ impl Room {
             script: d.new_script.clone(),
             links: d.links.clone(),
         };
-        let wrote_snapshot = append.snapshot.is_some();
-        self.store.append(append).await?;
+        let snapshot_at = append.snapshot.is_some().then_some(head);
+        (append, snapshot_at)
+    }
+
+    /// A batch is durable: what it changed takes effect, and its events are broadcast.
+    pub(super) fn committed(&mut self, d: &Decided, snapshot_at: Option<Seq>) {
         let committed = self.clock.instant();
-        if wrote_snapshot {
+        if let Some(head) = snapshot_at {
             self.snapshots.written(head);
         }
         if let Some(text) = &d.new_script {
@@ -335,7 +350,6 @@ impl Room {
         self.subscribers.broadcast(&frame);
         telemetry::fanout(self.clock.since(committed));
         self.enforce_access(&d.events);
-        Ok(())
     }
 
     /// The write failed for good: every client with a command in it is told, and — the board
@@ -361,7 +375,11 @@ impl Room {
     }
 
     /// Answers every command of a batch that was written (or had nothing to write).
-    fn answer(&mut self, submits: Vec<Submission>, d: Decided) -> Result<(), RoomStopped> {
+    pub(super) fn answer(
+        &mut self,
+        submits: Vec<Submission>,
+        d: Decided,
+    ) -> Result<(), RoomStopped> {
         for outcome in d.counted {
             telemetry::command(outcome);
         }

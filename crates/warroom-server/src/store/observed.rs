@@ -91,6 +91,22 @@ impl Store for Observed {
         })
     }
 
+    fn start_append(&self, append: Append) -> Result<StoreFuture<'static, ()>, Box<Append>> {
+        let started = self.clock.instant();
+        let incident = append.incident.clone();
+        let call = self.inner.start_append(append)?;
+        let clock = self.clock;
+        let appended = self.appended.clone();
+        Ok(Box::pin(async move {
+            let result = call.await;
+            telemetry::commit(clock.since(started));
+            if let (Ok(()), Some(hooks)) = (&result, &appended) {
+                hooks.appended(&incident);
+            }
+            counted("append", result)
+        }))
+    }
+
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
         observe!("load", self.inner.load(incident))
     }

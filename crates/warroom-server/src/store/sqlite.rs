@@ -54,6 +54,9 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// The writer thread's answer to one job: how many rows it changed, or why it failed.
+type WriteAnswer = oneshot::Receiver<Result<u64, StoreError>>;
+
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
     path: PathBuf,
@@ -106,15 +109,18 @@ impl SqliteStore {
 
     /// Like [`Self::write`], answering how many rows the write changed.
     async fn write_counted(&self, op: WriteOp) -> Result<u64, StoreError> {
+        self.queue(op)?.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Hands `op` to the writer thread now; its answer comes on the receiver.
+    fn queue(&self, op: WriteOp) -> Result<WriteAnswer, StoreError> {
         let (done, answer) = oneshot::channel();
-        {
-            let writer = self.writer.lock().expect("writer handle poisoned");
-            let sender = writer.as_ref().ok_or(StoreError::Closed)?;
-            sender
-                .send(WriteJob { op, done })
-                .map_err(|_| StoreError::Closed)?;
-        }
-        answer.await.map_err(|_| StoreError::Closed)?
+        let writer = self.writer.lock().expect("writer handle poisoned");
+        let sender = writer.as_ref().ok_or(StoreError::Closed)?;
+        sender
+            .send(WriteJob { op, done })
+            .map_err(|_| StoreError::Closed)?;
+        Ok(answer)
     }
 
     /// Runs `f` with a read-only connection on the blocking pool.
@@ -176,6 +182,16 @@ impl Store for SqliteStore {
 
     fn append(&self, append: Append) -> StoreFuture<'_, ()> {
         Box::pin(self.write(WriteOp::Append(Box::new(append))))
+    }
+
+    fn start_append(&self, append: Append) -> Result<StoreFuture<'static, ()>, Box<Append>> {
+        // The job is queued now, so the one writer thread takes appends in the order they
+        // were started.
+        let answer = self.queue(WriteOp::Append(Box::new(append)));
+        Ok(Box::pin(async move {
+            let answer = answer?;
+            answer.await.map_err(|_| StoreError::Closed)?.map(|_| ())
+        }))
     }
 
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {

@@ -1,5 +1,6 @@
 //! Reconnecting: a client that was away gets exactly what it missed, and a command sent again
-//! after a reconnect is acknowledged again but applied once.
+//! after a reconnect (or while the first is still being written) is acknowledged again but
+//! applied once.
 
 use warroom_core::protocol::ServerMessage;
 
@@ -110,4 +111,53 @@ async fn a_command_whose_ack_was_lost_is_applied_once_when_resent() {
     alice.sync_to(seq).await;
     let posted = posted(&alice.replica.log);
     assert_eq!(posted, [(seq, "sent into the void".to_owned())]);
+}
+
+/// Pairs of the same command sent at once by two connections of one person: the room decides
+/// the next batch while one commits, so the second of a pair often arrives while the first
+/// is still being written.
+const RESENT_PAIRS: usize = 60;
+
+#[tokio::test]
+async fn a_command_resent_while_it_commits_is_acknowledged_with_its_sequence_and_applied_once() {
+    let server = Server::start().await;
+    let incident = server
+        .declare("p-alice", "Alice", "Resends in flight")
+        .await;
+    let mut first = Client::join(&server, &incident, "p-alice").await;
+    let mut second = Client::join(&server, &incident, "p-alice").await;
+    let ids: Vec<String> = (0..RESENT_PAIRS).map(|i| format!("c-{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        first.submit(id, note(format!("note {i}"))).await;
+        second.submit(id, note(format!("note {i}"))).await;
+    }
+    let from_first = first.answers(&ids).await;
+    let from_second = second.answers(&ids).await;
+    let mut seqs = Vec::new();
+    for id in &ids {
+        let (Answer::Ack(a), Answer::Ack(b)) = (&from_first[id], &from_second[id]) else {
+            panic!("{id} was not acknowledged on both connections");
+        };
+        assert_eq!(
+            a, b,
+            "{id}: both acknowledgements give the one sequence it was applied at"
+        );
+        seqs.push(*a);
+    }
+    let head = seqs.iter().copied().max().expect("acknowledged");
+    first.sync_to(head).await;
+    let posted = posted(&first.replica.log);
+    assert_eq!(
+        posted.len(),
+        RESENT_PAIRS,
+        "each command applied once: {posted:?}"
+    );
+    let mut distinct = seqs.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        RESENT_PAIRS,
+        "every command has its own sequence"
+    );
 }
