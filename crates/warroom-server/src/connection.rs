@@ -2,7 +2,8 @@
 //!
 //! The connection speaks for the participant of the session it was opened with
 //! ([`Peer::viewer`]); nothing the client sends can change that. After the hello
-//! (`hello.rs`, which also has every refusal before a room is joined) the socket is split into
+//! (`hello.rs`, which also has every refusal before a room is joined; `join.rs` joins the room
+//! it names) the socket is split into
 //! a send task (`send.rs`: the room's bounded queue for this client, replies, heartbeat pings,
 //! fragmented writes, the close) and the receive half here, a `Connection`: it reads frames,
 //! enforces the size limit and the participant's rate limit (shared by all their connections),
@@ -32,7 +33,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::sync::broadcast::error::RecvError;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -45,18 +46,19 @@ use crate::auth::Viewer;
 use crate::clock::Clock;
 pub use crate::config::ConnectionConfig;
 use crate::limits::{Admitted, Buckets};
-use crate::room::{ConnId, Frame, Joiner, Outbox, RoomHandle, RoomMsg, frame, history_page};
-use crate::rooms::{RoomError, Rooms};
+use crate::room::{ConnId, RoomHandle, RoomMsg, frame, history_page};
+use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::telemetry::{self, CutOff};
 
 mod hello;
+mod join;
 mod send;
 
+use hello::Unreadable;
 pub use hello::refuse_admission;
-use hello::{Hello, Refused, Unreadable};
-use send::{Control, FromRoom};
+use send::Control;
 pub use send::{FRAGMENT_BYTES, WRITE_BUFFER_BYTES};
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -100,7 +102,7 @@ pub async fn serve(
     let joined = Box::pin(async {
         let hello = hello::handshake(&mut stream, config.hello_timeout).await?;
         peer.admitted.greeted();
-        join(&rooms, conn, &peer, &hello, config.outbound_queue)
+        join::join(&rooms, conn, &peer, &hello, config.outbound_queue)
             .await
             .map(|(room, from_room)| (hello.incident, room, from_room))
     })
@@ -157,52 +159,6 @@ pub async fn serve(
     }
     send_task.abort();
     tracing::debug!(conn, %incident, %participant, "disconnected");
-}
-
-/// Joins the incident's room (starting it if need be), with a fresh bounded queue for what
-/// the room sends this client.
-async fn join(
-    rooms: &Arc<Rooms>,
-    conn: ConnId,
-    peer: &Peer,
-    hello: &Hello,
-    queue: usize,
-) -> Result<(RoomHandle, FromRoom), Refused> {
-    let incident = &hello.incident;
-    let room = match rooms.get(incident).await {
-        Ok(room) => room,
-        Err(RoomError::UnknownIncident(id)) => {
-            let message = format!("there is no incident {id}");
-            return Err(Refused::Error(ErrorCode::UnknownIncident, message));
-        }
-        Err(err) => {
-            tracing::warn!(%incident, %err, "cannot open room");
-            return Err(Refused::Close(close::GOING_AWAY, "try again"));
-        }
-    };
-    let (frames_tx, frames) = mpsc::channel::<Frame>(queue);
-    let (kick_tx, kicked) = oneshot::channel();
-    let joiner = Joiner {
-        conn,
-        participant: peer.viewer.participant.clone(),
-        name: peer.viewer.name.clone(),
-        last_seq: hello.last_seq,
-        observing: peer
-            .viewer
-            .observing
-            .as_ref()
-            .filter(|(watched, _)| watched == incident)
-            .map(|(_, link)| *link),
-        observer_only: peer.viewer.observer_only,
-    };
-    let outbox = Outbox {
-        frames: frames_tx,
-        kick: kick_tx,
-    };
-    if room.send(RoomMsg::Join { joiner, outbox }).await.is_err() {
-        return Err(Refused::Close(close::GOING_AWAY, "try again"));
-    }
-    Ok((room, FromRoom { frames, kicked }))
 }
 
 /// The receive half of a connection, after hello. Each step says whether the connection goes
