@@ -19,7 +19,7 @@ use crate::{root, sh};
 pub const ENTRIES: [(&str, &str); 3] = [
     ("index.html", "the lobby and the board"),
     ("review.html", "an incident's review"),
-    ("manage.html", "the scenario library and the admin's pages"),
+    ("manage.html", "scenario library, admin"),
 ];
 
 pub fn app() -> Result<()> {
