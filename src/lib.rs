@@ -2,7 +2,10 @@
 //!
 //! # Tour
 //! - [`App`]: the shell — identity, clock, theme and routing, provided as context; nothing
-//!   but the sign-in form until the server has said who this is.
+//!   but the sign-in form until the server has said who this is. [`mount`] starts it as one
+//!   of three wasm modules ([`route::Entry`]), each with its own pages: the lobby and board
+//!   (`src/main.rs`, the first load), the review page (`src/bin/warroom-review.rs`), and the
+//!   scenario library and admin pages (`src/bin/warroom-manage.rs`).
 //! - [`route`]: the few routes, read from and written to the address bar.
 //! - [`identity`]: who this browser is signed in as (the server's session), or that it only
 //!   watches one incident through an observer link.
@@ -42,11 +45,11 @@ pub mod widgets;
 use crate::clock::Clock;
 use crate::identity::{Access, Identity};
 use crate::links::{LinkToken, Opener, Opening};
-use crate::route::{Route, Router};
+use crate::route::{Entry, Route, Router};
 
-/// The whole app.
+/// The whole app, as one entry with its pages.
 #[component]
-pub fn App() -> impl IntoView {
+pub fn App(entry: Entry, pages: PageFn) -> impl IntoView {
     // A link's token is handed to the server before anyone asks who this is: accepting an
     // observer link changes the answer.
     let token = LinkToken::from_location();
@@ -56,7 +59,8 @@ pub fn App() -> impl IntoView {
         Identity::load()
     };
     let clock = Clock::start();
-    let router = Router::install();
+    let router = Router::install(entry);
+    provide_context(pages);
     widgets::provide_theme();
     provide_context(identity);
     provide_context(clock);
@@ -127,22 +131,36 @@ fn Shell(access: Memo<Access>) -> impl IntoView {
     }
 }
 
-/// The page for the current route, once signed in.
+/// The pages one wasm module holds, by route: each bin's own list (`src/main.rs`,
+/// `src/bin/*.rs`), so that the pages of the other entries are not linked into it.
+pub type PageFn = fn(Route) -> AnyView;
+
+/// Starts the app of one entry, with its pages.
+pub fn mount(entry: Entry, pages: PageFn) {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(move || view! { <App entry=entry pages=pages /> });
+}
+
+/// The page for the current route, once signed in: this entry's, or (for a route another
+/// entry holds, which only a server serving the wrong page shows) a link that loads it.
 #[component]
 fn Pages() -> impl IntoView {
     let router = expect_context::<Router>();
+    let pages = expect_context::<PageFn>();
     view! {
         {move || match router.route.get() {
-            Route::Lobby => view! { <lobby::Lobby /> }.into_any(),
-            Route::Board(id) => view! { <board::BoardPage incident=id /> }.into_any(),
-            Route::Review(id) => view! { <review::ReviewPage incident=id /> }.into_any(),
-            Route::Scenarios => view! { <scenarios::ScenarioLibrary /> }.into_any(),
-            Route::AdminTokens => view! { <admin::TokensPage /> }.into_any(),
-            Route::Webhooks => view! { <admin::WebhooksPage /> }.into_any(),
             Route::NotFound => view! {
                 <main id="main" class="page narrow">
                     <h1>"Page not found"</h1>
                     <p><a href="/" on:click=move |ev| { ev.prevent_default(); router.go(Route::Lobby); }>"Back to the lobby"</a></p>
+                </main>
+            }
+            .into_any(),
+            route if router.holds(&route) => pages(route),
+            route => view! {
+                <main id="main" class="page narrow">
+                    <h1>"Warroom"</h1>
+                    <p><a href=route.path()>"Open this page"</a></p>
                 </main>
             }
             .into_any(),

@@ -118,7 +118,7 @@ impl Opener {
                 Ok(accepted) => {
                     self.token.set_value(None);
                     replace_address(&accepted.url);
-                    router.route.set(Route::Board(accepted.incident));
+                    router.show(Route::Board(accepted.incident));
                     self.state.set(Opening::Done);
                 }
                 Err((401, _)) if kind == LinkKind::Invite => {

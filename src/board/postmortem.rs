@@ -5,6 +5,7 @@
 //! warroom-core's.
 
 use leptos::prelude::*;
+use warroom_core::time::date_hh_mm;
 use warroom_core::{Command, CommandId, FollowUpState, Owner, Role};
 
 use crate::board::drafts::{DraftKey, drafts};
@@ -25,11 +26,11 @@ pub fn PostmortemPanel() -> impl IntoView {
     let impact = slice(board, |i| {
         i.postmortem.impact.as_ref().map(|x| {
             format!(
-                "{} → {}{}",
-                x.start.format("%Y-%m-%d %H:%M UTC"),
+                "{} UTC → {}{}",
+                date_hh_mm(x.start),
                 x.end.map_or_else(
                     || "ongoing".to_owned(),
-                    |e| e.format("%Y-%m-%d %H:%M UTC").to_string()
+                    |e| format!("{} UTC", date_hh_mm(e))
                 ),
                 x.statement
                     .as_deref()

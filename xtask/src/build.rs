@@ -13,17 +13,55 @@ use flate2::write::GzEncoder;
 
 use crate::{root, sh};
 
+/// The app's pages, one wasm module each (the app's `route::Entry`): Trunk builds each HTML
+/// page with its own `data-bin`. The first is the first load; the others are loaded on demand,
+/// by navigating to them, and the server serves each at its routes.
+pub const ENTRIES: [(&str, &str); 3] = [
+    ("index.html", "the lobby and the board"),
+    ("review.html", "an incident's review"),
+    ("manage.html", "scenario library, admin"),
+];
+
 pub fn app() -> Result<()> {
     // npm's binaryen first on PATH: Trunk must find wasm-opt 132, never another one.
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut dirs = vec![root().join("node_modules/.bin")];
     dirs.extend(std::env::split_paths(&path));
     let path = std::env::join_paths(dirs)?;
-    sh(Command::new("trunk")
-        .args(["build", "--release", "--locked"])
-        .env("PATH", path))?;
-    compress_assets(&root().join("dist"))?;
-    print_first_load(&first_load(&root().join("dist"))?);
+    let dist = root().join("dist");
+    // Trunk replaces its dist directory: the first entry is built into dist/, each other one
+    // into a directory of its own, whose files are then copied beside it (the stylesheets and
+    // the icon are the same files under the same hashed names).
+    for (i, (html, _)) in ENTRIES.iter().enumerate() {
+        let out = if i == 0 {
+            dist.clone()
+        } else {
+            root().join("target/trunk-entries").join(html)
+        };
+        sh(Command::new("trunk")
+            .args([
+                "build",
+                html,
+                "--release",
+                "--locked",
+                "--html-output",
+                html,
+            ])
+            .arg("--dist")
+            .arg(&out)
+            .env("PATH", &path))?;
+        if i > 0 {
+            for entry in std::fs::read_dir(&out)? {
+                let from = entry?.path();
+                if from.is_file() {
+                    std::fs::copy(&from, dist.join(from.file_name().expect("a file name")))?;
+                }
+            }
+        }
+    }
+    compress_assets(&dist)?;
+    print_first_load(&first_load(&dist)?);
+    print_on_demand(&dist)?;
     Ok(())
 }
 
@@ -95,9 +133,14 @@ impl Asset {
 /// `index.html` and every wasm, js and css file it names: what a browser downloads before
 /// it can show a board. (The favicon is fetched too, but not before the page.)
 pub fn first_load(dist: &Path) -> Result<Vec<Asset>> {
-    let html = std::fs::read_to_string(dist.join("index.html"))
-        .context("reading dist/index.html: build the app first")?;
-    let mut names = vec!["index.html".to_owned()];
+    page_load(dist, ENTRIES[0].0)
+}
+
+/// An HTML page of `dist` and every wasm, js and css file it names.
+pub fn page_load(dist: &Path, html_name: &str) -> Result<Vec<Asset>> {
+    let html = std::fs::read_to_string(dist.join(html_name))
+        .with_context(|| format!("reading dist/{html_name}: build the app first"))?;
+    let mut names = vec![html_name.to_owned()];
     for name in referenced_files(&html) {
         if !names.contains(&name) {
             names.push(name);
@@ -173,10 +216,26 @@ fn print_first_load(assets: &[Asset]) {
     let code = total(assets, &["wasm", "js"]);
     row(&code);
     println!("{}", target_line(&code));
+}
+
+/// The parts loaded on demand: each other page's wasm and js (its stylesheets are the first
+/// load's, already cached), and their sum.
+fn print_on_demand(dist: &Path) -> Result<()> {
     println!(
-        "Lazily loaded parts: none. The app is one wasm module: Trunk 0.21 cannot split it \
-         (docs/bundle.md)."
+        "Loaded on demand (each page's own wasm + js, fetched when a person navigates to it):"
     );
+    println!("  {:<40} {:>10} {:>10} {:>10}", "", "raw", "gzip", "brotli");
+    for (html, what) in &ENTRIES[1..] {
+        let code = total(&page_load(dist, html)?, &["wasm", "js"]);
+        println!(
+            "  {:<40} {:>10} {:>10} {:>10}",
+            format!("{html} ({what})"),
+            kb(code.raw),
+            kb(code.gz),
+            kb(code.br)
+        );
+    }
+    Ok(())
 }
 
 /// `cargo xtask sizes FILE...`: each file raw, gzipped and brotli'd as the build does, for

@@ -90,6 +90,8 @@ pub fn by_occurrence(log: &[Recorded]) -> Vec<&Recorded> {
     ordered
 }
 
+crate::tagged::tag_first_enum! {
+tag = "type", name = "Event", serde(rename_all = "snake_case");
 /// What happened. The `type` of each variant is its name in snake case, for serde and
 /// [`Event::name`] alike; [`EventKind`] lists the variants without their fields
 /// (`EventKind::iter()` gives every one, for tests that must cover them all).
@@ -98,12 +100,9 @@ pub fn by_occurrence(log: &[Recorded]) -> Vec<&Recorded> {
     Clone,
     PartialEq,
     Eq,
-    Serialize,
-    Deserialize,
     strum::IntoStaticStr,
     strum::EnumDiscriminants,
 )]
-#[serde(tag = "type", rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 #[strum_discriminants(
     name(EventKind),
@@ -366,6 +365,7 @@ pub enum Event {
     AlertGroupAcknowledged {
         group: AlertGroupId,
     },
+}
 }
 
 /// A checklist item as it is created.

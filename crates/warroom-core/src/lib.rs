@@ -106,6 +106,7 @@ pub mod ids;
 pub mod incident;
 pub mod rejection;
 pub mod scenario;
+pub mod tagged;
 pub mod templates;
 pub mod time;
 

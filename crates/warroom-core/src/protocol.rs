@@ -63,9 +63,10 @@ pub enum ClientMessage {
     Ping { nonce: u64 },
 }
 
+crate::tagged::tag_first_enum! {
+tag = "type", name = "ServerMessage", serde(rename_all = "snake_case");
 /// What the server sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ServerMessage {
     /// The answer to `hello`: the incident's head sequence and the server's clock. A
     /// `snapshot` and/or `events` follow with what the client is missing, then the live stream.
@@ -127,6 +128,7 @@ pub enum ServerMessage {
     Pong {
         nonce: u64,
     },
+}
 }
 
 /// Protocol-level errors, as opposed to domain rejections.

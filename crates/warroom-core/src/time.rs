@@ -107,6 +107,17 @@ pub fn date_hh_mm(at: Timestamp) -> String {
     )
 }
 
+/// `2026-12-01 14:05:09`: the date and second, UTC.
+pub fn date_hh_mm_ss(at: Timestamp) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {}",
+        at.year(),
+        at.month(),
+        at.day(),
+        hh_mm_ss(at)
+    )
+}
+
 /// `2 Dec`: the day of the month and the month's English abbreviation, UTC.
 pub fn day_month(at: Timestamp) -> String {
     const MONTHS: [&str; 12] = [
@@ -133,6 +144,11 @@ mod tests {
             assert_eq!(
                 date_hh_mm(at),
                 at.format("%Y-%m-%d %H:%M").to_string(),
+                "{text}"
+            );
+            assert_eq!(
+                date_hh_mm_ss(at),
+                at.format("%Y-%m-%d %H:%M:%S").to_string(),
                 "{text}"
             );
             assert_eq!(day_month(at), at.format("%-d %b").to_string(), "{text}");

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "rejection",
             "templates",
             "scenario",
+            "tagged",
         ],
     ),
     // How it changes: commands, the rules, events, the fold and its replay.

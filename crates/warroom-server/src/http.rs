@@ -13,7 +13,8 @@
 //!   `oidc.rs`); `upgrade.rs`: the WebSocket upgrade; `operator.rs`: `/healthz`, `/readyz`
 //!   and `/metrics`;
 //!   `alertmanager.rs`: the Alertmanager receiver, the unrouted alert groups and linking one
-//!   to an incident.
+//!   to an incident; `assets.rs`: the app's pages (one HTML page per wasm module of the app,
+//!   each at its routes) and the cache headers of its files.
 //!
 //! `app` builds the router so that tests can serve it on any listener.
 
@@ -22,10 +23,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware;
 use axum::routing::get;
 
 use tower::Layer;
@@ -41,6 +40,7 @@ use crate::rooms::Rooms;
 use crate::shutdown::Shutdown;
 
 mod alertmanager;
+mod assets;
 pub mod bearer;
 mod error;
 mod extract;
@@ -119,7 +119,7 @@ pub fn app(state: AppState) -> Router {
         ServeDir::new(&state.static_dir)
             .precompressed_br()
             .precompressed_gzip()
-            .fallback(get(spa_fallback).with_state(state.clone())),
+            .fallback(get(assets::page).with_state(state.clone())),
     );
     Router::new()
         .route("/ws", get(upgrade::websocket))
@@ -130,7 +130,7 @@ pub fn app(state: AppState) -> Router {
         .route("/auth/callback", get(oidc::callback))
         .nest("/api", api)
         .fallback_service(static_files)
-        .layer(middleware::from_fn(cache_headers))
+        .layer(middleware::from_fn(assets::cache_headers))
         .layer(middleware::from_fn(error::log_failures))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn_with_state(
@@ -142,72 +142,4 @@ pub fn app(state: AppState) -> Router {
 
 async fn api_not_found() -> ApiError {
     ApiError::not_found("no such endpoint")
-}
-
-/// Unknown paths without a file extension are app routes: serve the app's `index.html`.
-async fn spa_fallback(State(state): State<AppState>, request: Request) -> Response {
-    let path = request.uri().path();
-    let last = path.rsplit('/').next().unwrap_or_default();
-    if last.contains('.') {
-        return (StatusCode::NOT_FOUND, "not found").into_response();
-    }
-    match tokio::fs::read_to_string(state.static_dir.join("index.html")).await {
-        Ok(html) => (
-            [(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
-            Html(html),
-        )
-            .into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Html(format!(
-                "<!doctype html><title>Warroom</title><h1>The Warroom app is not built</h1>\
-                 <p>No <code>index.html</code> in <code>{}</code>. Run <code>cargo xtask run</code>, \
-                 or pass <code>--static-dir</code>.</p>",
-                state.static_dir.display()
-            )),
-        )
-            .into_response(),
-    }
-}
-
-/// Hashed assets never change under their name: cache them for a year. Everything else is
-/// revalidated, so a new release is picked up on the next load.
-async fn cache_headers(request: Request, next: Next) -> Response {
-    let hashed = is_hashed_asset(request.uri().path());
-    let mut response = next.run(request).await;
-    if response.status().is_success() && !response.headers().contains_key(header::CACHE_CONTROL) {
-        let value = if hashed {
-            "public, max-age=31536000, immutable"
-        } else {
-            "no-cache"
-        };
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
-    }
-    response
-}
-
-/// Trunk names built assets `name-<16 hex digits>.ext`.
-fn is_hashed_asset(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
-    let Some((stem, _ext)) = file.rsplit_once('.') else {
-        return false;
-    };
-    let stem = stem.trim_end_matches("_bg");
-    stem.rsplit_once('-')
-        .is_some_and(|(_, hash)| hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hashed_assets_are_recognised() {
-        assert!(is_hashed_asset("/warroom-app-1f2e3d4c5b6a7988_bg.wasm"));
-        assert!(is_hashed_asset("/style-0123456789abcdef.css"));
-        assert!(!is_hashed_asset("/index.html"));
-        assert!(!is_hashed_asset("/favicon.svg"));
-    }
 }

@@ -154,7 +154,7 @@ pub async fn start(listener: Listener, args: ServeArgs) -> anyhow::Result<Server
         site: Arc::new(http::Site::new(
             args.public_url.as_deref(),
             &args.allowed_origins,
-            &args.static_dir.join("index.html"),
+            &args.static_dir,
             args.https(),
         )),
         admission: Arc::new(Admission::new(args.limits())),

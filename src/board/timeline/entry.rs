@@ -83,7 +83,7 @@ pub fn EntryRow(seq: Seq) -> impl IntoView {
                 "Happened {}{}; recorded {} UTC",
                 if approx { "about " } else { "" },
                 local_time(at),
-                r.at.format("%Y-%m-%d %H:%M:%S")
+                warroom_core::time::date_hh_mm_ss(r.at)
             )
         } else {
             local_time(at)

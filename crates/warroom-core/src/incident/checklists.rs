@@ -98,8 +98,9 @@ impl ChecklistItem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+crate::tagged::tag_first_enum! {
+tag = "state", name = "ItemState", serde(rename_all = "snake_case");
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemState {
     Open,
     Checked {
@@ -112,4 +113,5 @@ pub enum ItemState {
         at: Timestamp,
         reason: String,
     },
+}
 }

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
+use serde::Deserialize as _;
 use warroom_core::protocol::{ServerMessage, decode_client};
 use warroom_core::{
     Command, Event, Incident, ParticipantId, Recorded, Rejection, Role, State, Timestamp, apply,
@@ -312,5 +313,44 @@ proptest! {
         let decoded: ServerMessage = serde_json::from_str(&json)
             .map_err(|e| TestCaseError::fail(format!("{e}: {json}")))?;
         prop_assert_eq!(decoded, message);
+    }
+
+    /// (d) And reads the same with the keys of every object in any order: sorted (as a JSON
+    /// value writes them, so `type` is rarely first), reversed, and from a JSON value. The
+    /// tagged enums read the tag first when it comes first (`warroom_core::tagged`) and must
+    /// not depend on it.
+    #[test]
+    fn server_messages_read_with_their_keys_in_any_order(message in server_message()) {
+        let value = serde_json::to_value(&message).expect("a message serialises");
+        let sorted = serde_json::to_string(&value).expect("a value serialises");
+        let reversed = reversed_keys(&value);
+        for json in [&sorted, &reversed] {
+            let decoded: ServerMessage = serde_json::from_str(json)
+                .map_err(|e| TestCaseError::fail(format!("{e}: {json}")))?;
+            prop_assert_eq!(&decoded, &message, "{}", json);
+        }
+        let decoded = ServerMessage::deserialize(&value)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {sorted}")))?;
+        prop_assert_eq!(decoded, message);
+    }
+}
+
+/// A JSON value written with the keys of every object in the reverse of their sorted order.
+fn reversed_keys(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let fields: Vec<String> = map
+                .iter()
+                .rev()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), reversed_keys(v)))
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(reversed_keys).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
     }
 }

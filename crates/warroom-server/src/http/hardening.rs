@@ -8,7 +8,8 @@
 //!   otherwise), which no cross-site "simple" request can send without a CORS preflight this
 //!   server never grants.
 //! - **Security headers** on every response: a Content-Security-Policy that allows no inline
-//!   script (the one inline module Trunk writes into `index.html` is allowed by its hash),
+//!   script (the one inline module Trunk writes into each of the app's pages is allowed by
+//!   its hash),
 //!   `frame-ancestors 'none'`, `X-Content-Type-Options`, `Referrer-Policy`.
 
 use std::net::IpAddr;
@@ -37,12 +38,13 @@ pub struct Site {
 
 impl Site {
     /// `public_url` names the one origin the server is reached by (if not loopback);
-    /// `allowed_origins` may also open sockets and make requests; `index` is the app's
-    /// `index.html`, whose inline scripts the CSP allows by hash.
+    /// `allowed_origins` may also open sockets and make requests; `static_dir` holds the
+    /// app's pages (`index.html` and the other entries'), whose inline scripts the CSP allows
+    /// by hash.
     pub fn new(
         public_url: Option<&str>,
         allowed_origins: &[String],
-        index: &Path,
+        static_dir: &Path,
         https: bool,
     ) -> Self {
         let mut origins: Vec<String> = allowed_origins
@@ -56,9 +58,11 @@ impl Site {
             .iter()
             .filter_map(|o| o.split_once("://").map(|(_, rest)| host_name(rest)))
             .collect();
-        let inline = std::fs::read_to_string(index)
-            .map(|html| inline_script_hashes(&html))
-            .unwrap_or_default();
+        let inline: Vec<String> = super::assets::PAGES
+            .iter()
+            .filter_map(|page| std::fs::read_to_string(static_dir.join(page)).ok())
+            .flat_map(|html| inline_script_hashes(&html))
+            .collect();
         Self {
             hosts,
             origins,
@@ -326,6 +330,31 @@ mod tests {
         assert_eq!(hashes[0], format!("'sha256-{expected}'"));
         let csp = content_security_policy(&hashes);
         assert!(!csp.to_str().unwrap().contains("unsafe-inline"));
+    }
+
+    /// Each of the app's pages has its own inline module (it loads that page's wasm): all of
+    /// them are allowed, and nothing else.
+    #[test]
+    fn every_page_of_the_app_has_its_inline_script_allowed() {
+        let dir = std::env::temp_dir().join(format!("warroom-csp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for page in super::super::assets::PAGES {
+            std::fs::write(
+                dir.join(page),
+                format!("<script type=\"module\">{page}</script>"),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.join("other.html"), "<script>other</script>").unwrap();
+        let csp = Site::new(None, &[], &dir, false).csp;
+        let csp = csp.to_str().unwrap();
+        for page in super::super::assets::PAGES {
+            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(page));
+            assert!(csp.contains(&format!("'sha256-{hash}'")), "{page}: {csp}");
+        }
+        let other = base64::engine::general_purpose::STANDARD.encode(Sha256::digest("other"));
+        assert!(!csp.contains(&other), "{csp}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

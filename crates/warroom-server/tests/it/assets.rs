@@ -112,3 +112,42 @@ async fn assets_go_out_precompressed_as_the_browser_accepts() {
         );
     }
 }
+
+/// Each route gets the HTML page of the app's wasm module that holds it (the app's
+/// `route::Entry`): the review and the library and admin pages are not in the first load.
+#[tokio::test]
+async fn each_app_route_gets_the_page_of_its_entry() {
+    let server = Server::start().await;
+    let dist = server.data_dir().with_file_name("nothing");
+    std::fs::create_dir_all(&dist).unwrap();
+    for page in ["index.html", "review.html", "manage.html"] {
+        std::fs::write(
+            dist.join(page),
+            format!("<!doctype html><title>{page}</title>"),
+        )
+        .unwrap();
+    }
+    for (path, page) in [
+        ("/", "index.html"),
+        ("/incidents/checkout-errors-1", "index.html"),
+        ("/incidents/checkout-errors-1/review", "review.html"),
+        ("/scenarios", "manage.html"),
+        ("/admin/tokens", "manage.html"),
+        ("/admin/webhooks", "manage.html"),
+        ("/review.html", "review.html"),
+    ] {
+        let response = server.raw("GET", path, None, &[]).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(
+            String::from_utf8_lossy(&response.body),
+            format!("<!doctype html><title>{page}</title>"),
+            "{path}"
+        );
+        assert_eq!(response.header("cache-control"), Some("no-cache"), "{path}");
+    }
+    // A build without the page says so, naming it.
+    std::fs::remove_file(dist.join("manage.html")).unwrap();
+    let response = server.raw("GET", "/scenarios", None, &[]).await;
+    assert_eq!(response.status, 503);
+    assert!(String::from_utf8_lossy(&response.body).contains("No <code>manage.html</code>"));
+}
