@@ -4,15 +4,17 @@
 //! One writer thread owns the only write connection and does **group commit**: it takes every
 //! append that is waiting, applies each inside its own savepoint (so one room's conflict does
 //! not fail another's), commits them in one transaction and only then answers each caller.
-//! Reads go through a small pool of read-only connections on the blocking thread pool; WAL lets
-//! them run while the writer commits.
+//! Reads go through a pool of at most [`READERS`] read-only connections on the blocking thread
+//! pool (further reads wait for one); WAL lets them run while the writer commits.
 //!
 //! - `schema.rs`: connection settings, migrations, pruning.
 //! - `writer.rs`: the writer thread, group commit, and what each write puts where.
 //! - `access.rs`: the reads of sessions, links and alert routes (by their keys).
 //! - `tokens.rs`: integration tokens (hashed), their revocation and last use.
 //! - `snapshot.rs`: snapshots as a cache — versioned, and ignored (the whole log read instead)
-//!   when they cannot be used.
+//!   when they cannot be used; `encoder.rs`: the thread that encodes and writes them after the
+//!   append they came with is committed, off the writer thread and the acknowledgement's path.
+//! - `load.rs`: a room's load — the snapshot and the events after it, decoded side by side.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
@@ -33,6 +35,8 @@ use super::{
 
 mod access;
 pub mod backup;
+mod encoder;
+mod load;
 pub(super) mod schema;
 mod snapshot;
 mod tokens;
@@ -54,6 +58,11 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+/// The most read-only connections the store keeps open, and so the most reads at once; a read
+/// beyond them waits for one to finish. Reads are short (a session, a page of history, a room's
+/// load), and the machine has few cores: more connections would only hold more memory.
+pub const READERS: usize = 8;
+
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
     path: PathBuf,
@@ -63,6 +72,10 @@ pub struct SqliteStore {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     /// Idle read-only connections, reused across reads.
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per connection of [`READERS`]: held by each read while it runs.
+    reading: Arc<tokio::sync::Semaphore>,
+    /// Encodes and writes the snapshots appends carry, after their events are committed.
+    encoder: encoder::Encoder,
     /// The incidents whose unusable snapshot has been warned about.
     warned: Arc<super::snapshot::Warned>,
     /// The server's clock: session expiry and the de-duplication window are judged by it (the
@@ -88,11 +101,14 @@ impl SqliteStore {
             .name("warroom-sqlite-writer".into())
             .spawn(move || writer::writer_loop(conn, rx, clock))
             .map_err(StoreError::Thread)?;
+        let encoder = encoder::Encoder::start(tx.clone())?;
         let store = Self {
             path: path.to_owned(),
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(writer_thread)),
             readers: Arc::default(),
+            reading: Arc::new(tokio::sync::Semaphore::new(READERS)),
+            encoder,
             warned: Arc::default(),
             clock,
         };
@@ -122,9 +138,14 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let permit = Arc::clone(&self.reading)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let readers = Arc::clone(&self.readers);
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let pooled = readers.lock().expect("reader pool poisoned").pop();
             let conn = match pooled {
                 Some(conn) => conn,
@@ -148,8 +169,10 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        // Closing the channel lets the writer finish what it holds and exit.
+        // Closing the channel lets the writer finish what it holds and exit, once the encoder
+        // has written the snapshots still queued (it holds a sender of its own).
         self.writer.lock().map(|mut w| w.take()).ok();
+        self.encoder.stop();
         if let Some(handle) = self.writer_thread.lock().ok().and_then(|mut h| h.take()) {
             let _ = handle.join();
         }
@@ -174,8 +197,17 @@ impl Store for SqliteStore {
         })
     }
 
-    fn append(&self, append: Append) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(WriteOp::Append(Box::new(append))))
+    fn append(&self, mut append: Append) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            // The events are acknowledged once committed; their snapshot, a cache, follows.
+            let board = append.snapshot.take();
+            let incident = board.as_ref().map(|_| append.incident.clone());
+            self.write(WriteOp::Append(Box::new(append))).await?;
+            if let (Some(incident), Some(board)) = (incident, board) {
+                self.encoder.hand(incident, board);
+            }
+            Ok(())
+        })
     }
 
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {
@@ -240,31 +272,8 @@ impl Store for SqliteStore {
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
         let incident = incident.clone();
         let warned = Arc::clone(&self.warned);
-        Box::pin(self.read(move |conn| {
-            if writer::head_of(conn, &incident)?.is_none() {
-                return Err(StoreError::UnknownIncident(incident));
-            }
-            // An unusable snapshot is no snapshot: the room then replays the whole log.
-            let snapshot = snapshot::read(conn, &incident, &warned)?;
-            let after = snapshot.as_ref().map_or(0, |s| s.seq);
-            let events = read_events(
-                conn,
-                "SELECT record FROM events WHERE incident = ?1 AND seq > ?2 ORDER BY seq",
-                params![incident.as_str(), after],
-            )?;
-            let script = conn
-                .query_row(
-                    "SELECT script FROM scripts WHERE incident = ?1",
-                    [incident.as_str()],
-                    |row| row.get::<_, String>(0),
-                )
-                .optional()?;
-            Ok(Loaded {
-                snapshot,
-                events,
-                script,
-            })
-        }))
+        // An unusable snapshot is no snapshot: the room then replays the whole log.
+        Box::pin(self.read(move |conn| load::load(conn, &incident, &warned)))
     }
 
     fn commands(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {

@@ -2,40 +2,58 @@
 //! one is ignored, is `store/snapshot.rs`'s.
 
 use rusqlite::{Connection, OptionalExtension, params};
-use warroom_core::{Incident, IncidentId, Seq};
+#[cfg(test)]
+use warroom_core::Incident;
+use warroom_core::{IncidentId, Seq};
 
 use crate::store::StoreError;
-use crate::store::snapshot::{FORMAT, Warned, decode, encode};
+use crate::store::snapshot::FORMAT;
+#[cfg(test)]
+use crate::store::snapshot::{Warned, decode};
 
-/// Stores `board` as the incident's snapshot, in this server's format.
+/// Stores `state`, a board of sequence `seq` encoded in this server's format, as the
+/// incident's snapshot: only over an older one, and only while the incident's log reaches
+/// `seq` (a snapshot written after its incident was deleted is not written at all).
 pub(super) fn write(
     conn: &Connection,
     incident: &IncidentId,
-    board: &Incident,
+    seq: Seq,
+    state: &str,
 ) -> Result<(), StoreError> {
-    let json = encode(board)?;
     conn.prepare_cached(
-        "INSERT INTO snapshots (incident, seq, state, format) VALUES (?1, ?2, ?3, ?4) \
+        "INSERT INTO snapshots (incident, seq, state, format) \
+         SELECT ?1, ?2, ?3, ?4 WHERE EXISTS \
+             (SELECT 1 FROM incidents WHERE id = ?1 AND head >= ?2) \
          ON CONFLICT (incident) DO UPDATE SET seq = excluded.seq, state = excluded.state, \
-         format = excluded.format",
+         format = excluded.format WHERE excluded.seq > snapshots.seq",
     )?
-    .execute(params![incident.as_str(), board.seq, json, FORMAT])?;
+    .execute(params![incident.as_str(), seq, state, FORMAT])?;
     Ok(())
+}
+
+/// The incident's snapshot row as stored: its sequence, format and encoded board, undecoded
+/// (the caller decodes it beside the events that follow it).
+pub(super) fn row(
+    conn: &Connection,
+    incident: &IncidentId,
+) -> Result<Option<(Seq, i64, String)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT seq, format, state FROM snapshots WHERE incident = ?1")?
+        .query_row([incident.as_str()], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .optional()?)
 }
 
 /// The incident's snapshot if it is one this server can use; `None` when there is none, or
 /// when it is of another format or does not decode (then the caller reads the whole log).
+#[cfg(test)]
 pub(super) fn read(
     conn: &Connection,
     incident: &IncidentId,
     warned: &Warned,
 ) -> Result<Option<Incident>, StoreError> {
-    let row: Option<(Seq, i64, String)> = conn
-        .prepare_cached("SELECT seq, format, state FROM snapshots WHERE incident = ?1")?
-        .query_row([incident.as_str()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })
-        .optional()?;
+    let row = row(conn, incident)?;
     Ok(row.and_then(|(seq, format, json)| decode(incident, (seq, format, &json), warned)))
 }
 
@@ -68,6 +86,20 @@ mod tests {
         state.unwrap()
     }
 
+    fn store(conn: &Connection, id: &IncidentId, board: &Incident) {
+        let state = crate::store::snapshot::encode(board).unwrap();
+        write(conn, id, board.seq, &state).unwrap();
+    }
+
+    fn incident_at(conn: &Connection, id: &IncidentId, head: Seq) {
+        conn.execute(
+            "INSERT INTO incidents (id, head, updated_at, summary) VALUES (?1, ?2, '', '{}') \
+             ON CONFLICT (id) DO UPDATE SET head = excluded.head",
+            params![id.as_str(), head],
+        )
+        .unwrap();
+    }
+
     #[test]
     fn only_a_snapshot_of_this_format_and_its_own_seq_is_used() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -76,11 +108,13 @@ mod tests {
         let warned = Warned::default();
         assert_eq!(read(&conn, &id, &warned).unwrap(), None, "no row");
         let board = board();
-        write(&conn, &id, &board).unwrap();
+        incident_at(&conn, &id, board.seq);
+        store(&conn, &id, &board);
         assert_eq!(read(&conn, &id, &warned).unwrap(), Some(board.clone()));
 
         let spoil = |sql: &str| {
-            write(&conn, &id, &board).unwrap();
+            conn.execute("DELETE FROM snapshots", []).unwrap();
+            store(&conn, &id, &board);
             conn.execute(sql, [id.as_str()]).unwrap();
             read(&conn, &id, &warned).unwrap()
         };
@@ -95,5 +129,41 @@ mod tests {
         // The first spoilt read warned; every later one of this incident is quiet.
         assert!(!warned.first(&id), "one warning per incident");
         assert!(warned.first(&IncidentId::parse("other").unwrap()));
+    }
+
+    /// Snapshots are written after their events, off the write path: a late one never
+    /// replaces a newer one, nor is written for an incident that is gone or not that far.
+    #[test]
+    fn a_snapshot_row_only_moves_forward_and_follows_the_log() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        let id = IncidentId::parse("abc").unwrap();
+        let warned = Warned::default();
+        let old = board();
+        let mut new = old.clone();
+        new.seq += 3;
+
+        store(&conn, &id, &old);
+        assert_eq!(
+            read(&conn, &id, &warned).unwrap(),
+            None,
+            "no incident, no row"
+        );
+        incident_at(&conn, &id, old.seq);
+        store(&conn, &id, &new);
+        assert_eq!(
+            read(&conn, &id, &warned).unwrap(),
+            None,
+            "the log is not there yet"
+        );
+
+        incident_at(&conn, &id, new.seq);
+        store(&conn, &id, &new);
+        store(&conn, &id, &old);
+        assert_eq!(
+            read(&conn, &id, &warned).unwrap(),
+            Some(new),
+            "the newer one stays"
+        );
     }
 }

@@ -34,6 +34,12 @@ pub(super) enum WriteOp {
     Token(super::tokens::TokenWrite),
     /// An alert group's key and the incident it goes to.
     AlertRoute(String, IncidentId),
+    /// A snapshot row: the board of `seq`, encoded (by `encoder.rs`, off this thread).
+    Snapshot {
+        incident: IncidentId,
+        seq: Seq,
+        state: String,
+    },
     /// A write of another part of the store (the webhook tables), done in its own savepoint
     /// like the others; it answers how many rows it changed.
     Other(OtherWrite),
@@ -120,6 +126,11 @@ fn commit_group(
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
                 }
                 WriteOp::Token(op) => super::tokens::write(&sp, op)?,
+                WriteOp::Snapshot {
+                    incident,
+                    seq,
+                    state,
+                } => snapshot::write(&sp, incident, *seq, state)?,
                 WriteOp::AlertRoute(key, incident) => {
                     sp.execute(
                         "INSERT INTO alert_routes (group_key, incident) VALUES (?1, ?2) \
@@ -190,9 +201,6 @@ fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), Stor
             ])?;
         }
     }
-    if let Some(board) = &append.snapshot {
-        snapshot::write(conn, &append.incident, board)?;
-    }
     if let Some(script) = &append.script {
         conn.prepare_cached("INSERT OR REPLACE INTO scripts (incident, script) VALUES (?1, ?2)")?
             .execute(params![id, script])?;
@@ -221,6 +229,12 @@ fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), Stor
         append.summary.updated_at.to_rfc3339(),
         summary
     ])?;
+    // `SqliteStore::append` hands the snapshot to the encoder thread instead; one that comes
+    // this way is encoded here (after the head it needs).
+    if let Some(board) = &append.snapshot {
+        let state = crate::store::snapshot::encode(board)?;
+        snapshot::write(conn, &append.incident, board.seq, &state)?;
+    }
     Ok(())
 }
 
