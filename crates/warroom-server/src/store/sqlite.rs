@@ -284,8 +284,9 @@ impl Store for SqliteStore {
             .saturating_sub(DEDUP_WINDOW.as_secs());
         Box::pin(self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
+                // In the order written: an id written twice counts as its later row.
                 "SELECT participant, id, seq FROM commands \
-                         WHERE incident = ?1 AND recorded_at >= ?2",
+                         WHERE incident = ?1 AND recorded_at >= ?2 ORDER BY seq",
             )?;
             let commands = stmt
                 .query_map(params![incident.as_str(), since], |row| {

@@ -188,15 +188,15 @@ fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), Stor
     }
     if !append.commands.is_empty() {
         let mut remember = conn.prepare_cached(
-            "INSERT OR REPLACE INTO commands (incident, participant, id, seq, recorded_at) \
+            "INSERT OR REPLACE INTO commands (incident, seq, participant, id, recorded_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         for ((participant, command), seq) in &append.commands {
             remember.execute(params![
                 id,
+                seq,
                 participant.as_str(),
                 command.as_str(),
-                seq,
                 now
             ])?;
         }
