@@ -1,13 +1,14 @@
-//! What a room loads from: the latest snapshot row and the events after it, read on one
-//! connection and decoded side by side — the board on a thread of its own, the events on the
-//! reading one — since decoding a long incident's board is most of a cold join. A row that
+//! What a room loads from: the latest snapshot row and the events after it, read in one
+//! transaction and decoded side by side — the events on a thread of their own, the board on the
+//! reading one, straight from the row's bytes — since decoding a long incident's board is most
+//! of a cold join. A row that
 //! turns out unusable (`store/snapshot.rs`) costs a read of the events before it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use warroom_core::{IncidentId, Recorded, Seq};
 
 use super::{snapshot, writer};
-use crate::store::snapshot::{FORMAT, Warned, decode};
+use crate::store::snapshot::{FORMAT, Warned};
 use crate::store::{Loaded, StoreError};
 
 /// The incident's latest usable snapshot, every event after it and its script.
@@ -16,36 +17,37 @@ pub(super) fn load(
     incident: &IncidentId,
     warned: &Warned,
 ) -> Result<Loaded, StoreError> {
-    if writer::head_of(conn, incident)?.is_none() {
+    // One read transaction: the snapshot row and the events after it agree.
+    let tx = conn.unchecked_transaction()?;
+    if writer::head_of(&tx, incident)?.is_none() {
         return Err(StoreError::UnknownIncident(incident.clone()));
     }
-    let row = snapshot::row(conn, incident)?;
+    let stored = snapshot::stored(&tx, incident)?;
     // Only a row of this server's format can be used: after any other, the whole log.
-    let after = row
-        .as_ref()
-        .filter(|(_, format, _)| *format == FORMAT)
-        .map_or(0, |(seq, _, _)| *seq);
-    let rows = event_rows(conn, incident, after, Seq::MAX)?;
-    let script = conn
+    let after = stored
+        .filter(|(_, format)| *format == FORMAT)
+        .map_or(0, |(seq, _)| seq);
+    let rows = event_rows(&tx, incident, after, Seq::MAX)?;
+    let script = tx
         .prepare_cached("SELECT script FROM scripts WHERE incident = ?1")?
         .query_row([incident.as_str()], |row| row.get::<_, String>(0))
         .optional()?;
     let (snapshot, events) = std::thread::scope(|scope| {
-        let board = row.as_ref().map(|(seq, format, json)| {
-            scope.spawn(move || decode(incident, (*seq, *format, json), warned))
-        });
-        let events = decode_events(&rows);
-        let snapshot = board.and_then(|decoding| {
-            decoding
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p))
-        });
+        let events = scope.spawn(|| decode_events(&rows));
+        let snapshot = match stored {
+            Some(_) => snapshot::decoded(&tx, incident, warned),
+            None => Ok(None),
+        };
+        let events = events
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
         (snapshot, events)
     });
+    let snapshot = snapshot?;
     let mut events = events?;
     if snapshot.is_none() && after > 0 {
         // The row did not decode after all: the room folds the whole log.
-        let mut earlier = decode_events(&event_rows(conn, incident, 0, after + 1)?)?;
+        let mut earlier = decode_events(&event_rows(&tx, incident, 0, after + 1)?)?;
         earlier.append(&mut events);
         events = earlier;
     }

@@ -2,14 +2,10 @@
 //! one is ignored, is `store/snapshot.rs`'s.
 
 use rusqlite::{Connection, OptionalExtension, params};
-#[cfg(test)]
-use warroom_core::Incident;
-use warroom_core::{IncidentId, Seq};
+use warroom_core::{Incident, IncidentId, Seq};
 
 use crate::store::StoreError;
-use crate::store::snapshot::FORMAT;
-#[cfg(test)]
-use crate::store::snapshot::{Warned, decode};
+use crate::store::snapshot::{FORMAT, Warned, decode};
 
 /// Stores `state`, a board of sequence `seq` encoded in this server's format, as the
 /// incident's snapshot: only over an older one, and only while the incident's log reaches
@@ -31,30 +27,33 @@ pub(super) fn write(
     Ok(())
 }
 
-/// The incident's snapshot row as stored: its sequence, format and encoded board, undecoded
-/// (the caller decodes it beside the events that follow it).
-pub(super) fn row(
+/// The sequence and format of the incident's snapshot row, if it has one.
+pub(super) fn stored(
     conn: &Connection,
     incident: &IncidentId,
-) -> Result<Option<(Seq, i64, String)>, StoreError> {
+) -> Result<Option<(Seq, i64)>, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT seq, format, state FROM snapshots WHERE incident = ?1")?
-        .query_row([incident.as_str()], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })
+        .prepare_cached("SELECT seq, format FROM snapshots WHERE incident = ?1")?
+        .query_row([incident.as_str()], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?)
 }
 
-/// The incident's snapshot if it is one this server can use; `None` when there is none, or
-/// when it is of another format or does not decode (then the caller reads the whole log).
-#[cfg(test)]
-pub(super) fn read(
+/// The incident's snapshot if it is one this server can use, decoded from the row's bytes
+/// in place; `None` when there is none, or when it is of another format or does not decode
+/// (then the caller reads the whole log).
+pub(super) fn decoded(
     conn: &Connection,
     incident: &IncidentId,
     warned: &Warned,
 ) -> Result<Option<Incident>, StoreError> {
-    let row = row(conn, incident)?;
-    Ok(row.and_then(|(seq, format, json)| decode(incident, (seq, format, &json), warned)))
+    let board = conn
+        .prepare_cached("SELECT seq, format, state FROM snapshots WHERE incident = ?1")?
+        .query_row([incident.as_str()], |row| {
+            let json = row.get_ref(2)?.as_str()?;
+            Ok(decode(incident, (row.get(0)?, row.get(1)?, json), warned))
+        })
+        .optional()?;
+    Ok(board.flatten())
 }
 
 #[cfg(test)]
@@ -106,17 +105,17 @@ mod tests {
         super::super::schema::migrate(&mut conn).unwrap();
         let id = IncidentId::parse("abc").unwrap();
         let warned = Warned::default();
-        assert_eq!(read(&conn, &id, &warned).unwrap(), None, "no row");
+        assert_eq!(decoded(&conn, &id, &warned).unwrap(), None, "no row");
         let board = board();
         incident_at(&conn, &id, board.seq);
         store(&conn, &id, &board);
-        assert_eq!(read(&conn, &id, &warned).unwrap(), Some(board.clone()));
+        assert_eq!(decoded(&conn, &id, &warned).unwrap(), Some(board.clone()));
 
         let spoil = |sql: &str| {
             conn.execute("DELETE FROM snapshots", []).unwrap();
             store(&conn, &id, &board);
             conn.execute(sql, [id.as_str()]).unwrap();
-            read(&conn, &id, &warned).unwrap()
+            decoded(&conn, &id, &warned).unwrap()
         };
         let unusable = [
             "UPDATE snapshots SET format = format + 1 WHERE incident = ?1",
@@ -145,14 +144,14 @@ mod tests {
 
         store(&conn, &id, &old);
         assert_eq!(
-            read(&conn, &id, &warned).unwrap(),
+            decoded(&conn, &id, &warned).unwrap(),
             None,
             "no incident, no row"
         );
         incident_at(&conn, &id, old.seq);
         store(&conn, &id, &new);
         assert_eq!(
-            read(&conn, &id, &warned).unwrap(),
+            decoded(&conn, &id, &warned).unwrap(),
             None,
             "the log is not there yet"
         );
@@ -161,7 +160,7 @@ mod tests {
         store(&conn, &id, &new);
         store(&conn, &id, &old);
         assert_eq!(
-            read(&conn, &id, &warned).unwrap(),
+            decoded(&conn, &id, &warned).unwrap(),
             Some(new),
             "the newer one stays"
         );
