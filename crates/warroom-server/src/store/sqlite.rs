@@ -4,15 +4,17 @@
 //! One writer thread owns the only write connection and does **group commit**: it takes every
 //! append that is waiting, applies each inside its own savepoint (so one room's conflict does
 //! not fail another's), commits them in one transaction and only then answers each caller.
-//! Reads go through a small pool of read-only connections on the blocking thread pool; WAL lets
-//! them run while the writer commits.
+//! Reads go through a pool of at most [`READERS`] read-only connections on the blocking thread
+//! pool (further reads wait for one); WAL lets them run while the writer commits.
 //!
 //! - `schema.rs`: connection settings, migrations, pruning.
 //! - `writer.rs`: the writer thread, group commit, and what each write puts where.
 //! - `access.rs`: the reads of sessions, links and alert routes (by their keys).
 //! - `tokens.rs`: integration tokens (hashed), their revocation and last use.
 //! - `snapshot.rs`: snapshots as a cache — versioned, and ignored (the whole log read instead)
-//!   when they cannot be used.
+//!   when they cannot be used; `encoder.rs`: the thread that encodes and writes them after the
+//!   append they came with is committed, off the writer thread and the acknowledgement's path.
+//! - `load.rs`: a room's load — the snapshot and the events after it, decoded side by side.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
@@ -21,7 +23,6 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use tokio::sync::oneshot;
 use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
 use crate::clock::Clock;
@@ -33,6 +34,8 @@ use super::{
 
 mod access;
 pub mod backup;
+mod encoder;
+mod load;
 pub(super) mod schema;
 mod snapshot;
 mod tokens;
@@ -54,8 +57,10 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// The writer thread's answer to one job: how many rows it changed, or why it failed.
-type WriteAnswer = oneshot::Receiver<Result<u64, StoreError>>;
+/// The most read-only connections the store keeps open, and so the most reads at once; a read
+/// beyond them waits for one to finish. Reads are short (a session, a page of history, a room's
+/// load), and the machine has few cores: more connections would only hold more memory.
+pub const READERS: usize = 8;
 
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
@@ -66,6 +71,10 @@ pub struct SqliteStore {
     writer_thread: Mutex<Option<JoinHandle<()>>>,
     /// Idle read-only connections, reused across reads.
     readers: Arc<Mutex<Vec<Connection>>>,
+    /// One permit per connection of [`READERS`]: held by each read while it runs.
+    reading: Arc<tokio::sync::Semaphore>,
+    /// Encodes and writes the snapshots appends carry, after their events are committed.
+    encoder: encoder::Encoder,
     /// The incidents whose unusable snapshot has been warned about.
     warned: Arc<super::snapshot::Warned>,
     /// The server's clock: session expiry and the de-duplication window are judged by it (the
@@ -91,36 +100,18 @@ impl SqliteStore {
             .name("warroom-sqlite-writer".into())
             .spawn(move || writer::writer_loop(conn, rx, clock))
             .map_err(StoreError::Thread)?;
+        let encoder = encoder::Encoder::start(tx.clone())?;
         let store = Self {
             path: path.to_owned(),
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(writer_thread)),
             readers: Arc::default(),
+            reading: Arc::new(tokio::sync::Semaphore::new(READERS)),
+            encoder,
             warned: Arc::default(),
             clock,
         };
         Ok((store, applied))
-    }
-
-    /// Hands a write to the writer thread and waits until it is committed.
-    async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
-        self.write_counted(op).await.map(|_| ())
-    }
-
-    /// Like [`Self::write`], answering how many rows the write changed.
-    async fn write_counted(&self, op: WriteOp) -> Result<u64, StoreError> {
-        self.queue(op)?.await.map_err(|_| StoreError::Closed)?
-    }
-
-    /// Hands `op` to the writer thread now; its answer comes on the receiver.
-    fn queue(&self, op: WriteOp) -> Result<WriteAnswer, StoreError> {
-        let (done, answer) = oneshot::channel();
-        let writer = self.writer.lock().expect("writer handle poisoned");
-        let sender = writer.as_ref().ok_or(StoreError::Closed)?;
-        sender
-            .send(WriteJob { op, done })
-            .map_err(|_| StoreError::Closed)?;
-        Ok(answer)
     }
 
     /// Runs `f` with a read-only connection on the blocking pool.
@@ -128,9 +119,14 @@ impl SqliteStore {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
+        let permit = Arc::clone(&self.reading)
+            .acquire_owned()
+            .await
+            .map_err(|_| StoreError::Closed)?;
         let readers = Arc::clone(&self.readers);
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let pooled = readers.lock().expect("reader pool poisoned").pop();
             let conn = match pooled {
                 Some(conn) => conn,
@@ -154,8 +150,10 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        // Closing the channel lets the writer finish what it holds and exit.
+        // Closing the channel lets the writer finish what it holds and exit, once the encoder
+        // has written the snapshots still queued (it holds a sender of its own).
         self.writer.lock().map(|mut w| w.take()).ok();
+        self.encoder.stop();
         if let Some(handle) = self.writer_thread.lock().ok().and_then(|mut h| h.take()) {
             let _ = handle.join();
         }
@@ -181,17 +179,11 @@ impl Store for SqliteStore {
     }
 
     fn append(&self, append: Append) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(WriteOp::Append(Box::new(append))))
+        self.begin_append(append)
     }
 
     fn start_append(&self, append: Append) -> Result<StoreFuture<'static, ()>, Box<Append>> {
-        // The job is queued now, so the one writer thread takes appends in the order they
-        // were started.
-        let answer = self.queue(WriteOp::Append(Box::new(append)));
-        Ok(Box::pin(async move {
-            let answer = answer?;
-            answer.await.map_err(|_| StoreError::Closed)?.map(|_| ())
-        }))
+        Ok(self.begin_append(append))
     }
 
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {
@@ -256,31 +248,8 @@ impl Store for SqliteStore {
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
         let incident = incident.clone();
         let warned = Arc::clone(&self.warned);
-        Box::pin(self.read(move |conn| {
-            if writer::head_of(conn, &incident)?.is_none() {
-                return Err(StoreError::UnknownIncident(incident));
-            }
-            // An unusable snapshot is no snapshot: the room then replays the whole log.
-            let snapshot = snapshot::read(conn, &incident, &warned)?;
-            let after = snapshot.as_ref().map_or(0, |s| s.seq);
-            let events = read_events(
-                conn,
-                "SELECT record FROM events WHERE incident = ?1 AND seq > ?2 ORDER BY seq",
-                params![incident.as_str(), after],
-            )?;
-            let script = conn
-                .query_row(
-                    "SELECT script FROM scripts WHERE incident = ?1",
-                    [incident.as_str()],
-                    |row| row.get::<_, String>(0),
-                )
-                .optional()?;
-            Ok(Loaded {
-                snapshot,
-                events,
-                script,
-            })
-        }))
+        // An unusable snapshot is no snapshot: the room then replays the whole log.
+        Box::pin(self.read(move |conn| load::load(conn, &incident, &warned)))
     }
 
     fn commands(&self, incident: &IncidentId) -> StoreFuture<'_, Vec<(CommandKey, Seq)>> {
@@ -291,8 +260,9 @@ impl Store for SqliteStore {
             .saturating_sub(DEDUP_WINDOW.as_secs());
         Box::pin(self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
+                // In the order written: an id written twice counts as its later row.
                 "SELECT participant, id, seq FROM commands \
-                         WHERE incident = ?1 AND recorded_at >= ?2",
+                         WHERE incident = ?1 AND recorded_at >= ?2 ORDER BY seq",
             )?;
             let commands = stmt
                 .query_map(params![incident.as_str(), since], |row| {

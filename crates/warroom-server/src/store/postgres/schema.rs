@@ -144,6 +144,13 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     CREATE INDEX webhook_deliveries_by_due ON webhook_deliveries (state, next_attempt_at);
     CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
 ",
+    r"
+    -- Migration 8 reorders SQLite's commands table, so that its single writer appends there
+    -- rather than touching a page per participant in every commit. Here the key stays
+    -- (incident, participant, id): a write finds the ids another replica applied by it, and
+    -- PostgreSQL's concurrent commits do not share one writer. Nothing changes.
+    SELECT 1;
+",
 ];
 
 /// The advisory lock the migrating server holds (any number, the same in every server):

@@ -139,6 +139,26 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     CREATE INDEX webhook_deliveries_by_due ON webhook_deliveries (state, next_attempt_at);
     CREATE INDEX webhook_deliveries_by_age ON webhook_deliveries (created_at);
 ",
+    r"
+    -- Remembered command ids in the order they were written, so that a commit appends at the
+    -- end of its incident's range: keyed by participant first, every commit of a busy incident
+    -- changed a page per participant (each a frame of the log to write and sync). A room reads
+    -- an incident's ids all at once, by this key's order; were an id ever written twice, its
+    -- later row is the one that counts. (PostgreSQL keeps the first key: its writes look ids up.)
+    CREATE TABLE commands_in_order (
+        incident TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        participant TEXT NOT NULL,
+        id TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        PRIMARY KEY (incident, seq, participant, id)
+    ) WITHOUT ROWID;
+    INSERT INTO commands_in_order (incident, seq, participant, id, recorded_at)
+        SELECT incident, seq, participant, id, recorded_at FROM commands;
+    DROP TABLE commands;
+    ALTER TABLE commands_in_order RENAME TO commands;
+    CREATE INDEX commands_by_age ON commands (recorded_at);
+",
 ];
 
 pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {

@@ -1,7 +1,8 @@
 //! The writer thread: the only write connection, and **group commit**. It takes every write
 //! that is waiting (up to `MAX_GROUP`), applies each inside its own savepoint (so one room's
 //! conflict does not fail another's), commits them in one transaction and only then answers
-//! each caller. What a write puts in which table is here too.
+//! each caller. What a write puts in which table is here too, and the store's side of handing
+//! it a write: queued at once, so appends commit in the order they were begun.
 
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
@@ -10,10 +11,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 use warroom_core::{IncidentId, ParticipantId, Seq};
 
+use super::SqliteStore;
 use super::schema::prune_commands;
 use super::snapshot;
 use crate::clock::Clock;
-use crate::store::{Append, SessionRecord, StoreError};
+use crate::store::{Append, SessionRecord, StoreError, StoreFuture};
 
 /// The most appends one transaction takes; more wait for the next commit.
 const MAX_GROUP: usize = 4096;
@@ -34,6 +36,12 @@ pub(super) enum WriteOp {
     Token(super::tokens::TokenWrite),
     /// An alert group's key and the incident it goes to.
     AlertRoute(String, IncidentId),
+    /// A snapshot row: the board of `seq`, encoded (by `encoder.rs`, off this thread).
+    Snapshot {
+        incident: IncidentId,
+        seq: Seq,
+        state: String,
+    },
     /// A write of another part of the store (the webhook tables), done in its own savepoint
     /// like the others; it answers how many rows it changed.
     Other(OtherWrite),
@@ -120,6 +128,11 @@ fn commit_group(
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
                 }
                 WriteOp::Token(op) => super::tokens::write(&sp, op)?,
+                WriteOp::Snapshot {
+                    incident,
+                    seq,
+                    state,
+                } => snapshot::write(&sp, incident, *seq, state)?,
                 WriteOp::AlertRoute(key, incident) => {
                     sp.execute(
                         "INSERT INTO alert_routes (group_key, incident) VALUES (?1, ?2) \
@@ -177,21 +190,18 @@ fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), Stor
     }
     if !append.commands.is_empty() {
         let mut remember = conn.prepare_cached(
-            "INSERT OR REPLACE INTO commands (incident, participant, id, seq, recorded_at) \
+            "INSERT OR REPLACE INTO commands (incident, seq, participant, id, recorded_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         for ((participant, command), seq) in &append.commands {
             remember.execute(params![
                 id,
+                seq,
                 participant.as_str(),
                 command.as_str(),
-                seq,
                 now
             ])?;
         }
-    }
-    if let Some(board) = &append.snapshot {
-        snapshot::write(conn, &append.incident, board)?;
     }
     if let Some(script) = &append.script {
         conn.prepare_cached("INSERT OR REPLACE INTO scripts (incident, script) VALUES (?1, ?2)")?
@@ -221,6 +231,12 @@ fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), Stor
         append.summary.updated_at.to_rfc3339(),
         summary
     ])?;
+    // `SqliteStore::append` hands the snapshot to the encoder thread instead; one that comes
+    // this way is encoded here (after the head it needs).
+    if let Some(board) = &append.snapshot {
+        let state = crate::store::snapshot::encode(board)?;
+        snapshot::write(conn, &append.incident, board.seq, &state)?;
+    }
     Ok(())
 }
 
@@ -250,4 +266,49 @@ pub(super) fn head_of(conn: &Connection, incident: &IncidentId) -> Result<Option
         .query_row([incident.as_str()], |row| row.get(0))
         .optional()
         .map_err(StoreError::from)
+}
+
+/// The writer thread's answer to one job: how many rows it changed, or why it failed.
+type WriteAnswer = oneshot::Receiver<Result<u64, StoreError>>;
+
+/// Handing writes to the writer thread.
+impl SqliteStore {
+    /// Hands a write to the writer thread and waits until it is committed.
+    pub(super) async fn write(&self, op: WriteOp) -> Result<(), StoreError> {
+        self.write_counted(op).await.map(|_| ())
+    }
+
+    /// Like [`Self::write`], answering how many rows the write changed.
+    pub(super) async fn write_counted(&self, op: WriteOp) -> Result<u64, StoreError> {
+        self.queue(op)?.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Hands `op` to the writer thread now; its answer comes on the receiver.
+    fn queue(&self, op: WriteOp) -> Result<WriteAnswer, StoreError> {
+        let (done, answer) = oneshot::channel();
+        let writer = self.writer.lock().expect("writer handle poisoned");
+        let sender = writer.as_ref().ok_or(StoreError::Closed)?;
+        sender
+            .send(WriteJob { op, done })
+            .map_err(|_| StoreError::Closed)?;
+        Ok(answer)
+    }
+
+    /// Queues an append for the writer thread now (so appends commit in the order they were
+    /// begun) and gives back its completion. The events are acknowledged once committed;
+    /// their snapshot, a cache, then goes to the encoder thread.
+    pub(super) fn begin_append(&self, mut append: Append) -> StoreFuture<'static, ()> {
+        let snapshot = append
+            .snapshot
+            .take()
+            .map(|board| (append.incident.clone(), board, self.encoder.handoff()));
+        let answer = self.queue(WriteOp::Append(Box::new(append)));
+        Box::pin(async move {
+            answer?.await.map_err(|_| StoreError::Closed)??;
+            if let Some((incident, board, encoder)) = snapshot {
+                encoder.hand(incident, board);
+            }
+            Ok(())
+        })
+    }
 }
