@@ -22,6 +22,16 @@ use crate::store::{Store, StoreError};
 /// The most events one `history` page holds, whatever the client asks for.
 pub const HISTORY_PAGE_MAX: u32 = 1_000;
 
+/// Which events fill the recent window of a log loaded at `head`: the `count` after `from`,
+/// and never one beyond `head`. With other replicas on the log, it may have grown since the
+/// load: events past the board's head in the window would be sent again when the room catches
+/// up with them (a client would get some twice).
+fn recent_range(head: Seq, keep: usize) -> (Seq, u32) {
+    let from = head.saturating_sub(keep as Seq);
+    let count = u32::try_from(head - from).unwrap_or(u32::MAX);
+    (from, count)
+}
+
 /// The recent events and the cached snapshot frame of one room.
 pub(super) struct CatchUp {
     /// The last events, for catching up clients that were away briefly.
@@ -43,9 +53,9 @@ impl CatchUp {
         head: Seq,
         keep: usize,
     ) -> Result<Self, StoreError> {
-        let want_from = head.saturating_sub(keep as Seq);
+        let (want_from, count) = recent_range(head, keep);
         let mut recent: VecDeque<Recorded> = if want_from < snapshot_seq {
-            store.events_after(id, want_from, keep as u32).await?.into()
+            store.events_after(id, want_from, count).await?.into()
         } else {
             loaded_events.into()
         };
@@ -212,6 +222,16 @@ mod tests {
             precision: None,
             imported: false,
         }
+    }
+
+    #[test]
+    fn the_recent_window_of_a_loaded_log_ends_at_its_head() {
+        // A short log: everything up to the head, not the `keep` events another replica's
+        // appends since the load would make of it.
+        assert_eq!(recent_range(1_285, 2_000), (0, 1_285));
+        assert_eq!(recent_range(0, 2_000), (0, 0));
+        assert_eq!(recent_range(5_000, 2_000), (3_000, 2_000));
+        assert_eq!(recent_range(2_000, 2_000), (0, 2_000));
     }
 
     fn decoded(frames: &[Frame]) -> Vec<Vec<Recorded>> {
