@@ -168,7 +168,9 @@ describe('postmortem review', () => {
       assert.equal(await timeline(joiner.page).getByText(archived, { exact: true }).count(), 0);
       await joiner.page.getByRole('button', { name: 'Show earlier entries' }).click();
       await timeline(joiner.page).getByText(archived, { exact: true }).waitFor({ timeout: 30000 });
-      console.log(`# figure: first board of a 100,000-event incident: ${firstBoardMs} ms from navigation (in page: ${inPage} ms; snapshot ${snapshotBytes} bytes)`);
+      // Which server build answered: the suite runs the debug one (`cargo xtask e2e`).
+      const build = path.basename(path.dirname(BIN));
+      console.log(`# figure: first board of a 100,000-event incident: ${firstBoardMs} ms from navigation (in page: ${inPage} ms; snapshot ${snapshotBytes} bytes; server: ${build} build)`);
     });
     await joiner.context.close();
   });
