@@ -90,9 +90,7 @@ pub(super) fn run(
                 c = control.recv() => match c.map(|c| *c) {
                     Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
                     Some(Control::Ping) => {
-                        tokio::time::timeout(write_timeout, sink.send(Message::Ping(Bytes::new())))
-                            .await
-                            .is_ok_and(|r| r.is_ok())
+                        within(write_timeout, sink.send(Message::Ping(Bytes::new()))).await
                     }
                     Some(Control::Close(code, why)) => break Some((code, why)),
                     None => break None,
@@ -160,8 +158,6 @@ async fn room_gone(
     }
 }
 
-/// Writes one frame, in fragments of [`FRAGMENT_BYTES`] when it is larger, each within
-/// `limit`. `false` when the client did not take it in time or the socket failed.
 /// Writes `first` and whatever else the room has queued by then (up to [`COALESCE_BYTES`]),
 /// then flushes once: a burst of acknowledgements and events goes out in a few socket writes
 /// rather than one each, and the client reads it in as few.
@@ -185,7 +181,8 @@ async fn send_queued(
     within(limit, sink.flush()).await
 }
 
-/// Writes one frame and flushes it.
+/// Writes one frame and flushes it. `false` when the client did not take it in time or the
+/// socket failed.
 async fn send_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
     feed_frame(sink, frame, limit).await && within(limit, sink.flush()).await
 }
