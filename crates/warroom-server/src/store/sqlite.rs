@@ -70,6 +70,8 @@ const READ_MMAP_BYTES: i64 = 256 * 1024 * 1024;
 /// The SQLite-backed [`Store`].
 pub struct SqliteStore {
     path: PathBuf,
+    /// The snapshot file beside it (`snapshot.rs`), attached to every reader.
+    snapshots: PathBuf,
     /// Feeds the writer thread. `None` once the store is closing; dropping it ends the thread.
     writer: Mutex<Option<std_mpsc::Sender<WriteJob>>>,
     /// Joined on drop, after the writer has committed what it was given.
@@ -96,18 +98,27 @@ impl SqliteStore {
 
     /// [`SqliteStore::open`], saying which migrations (by number) it applied.
     pub fn open_migrated(path: &Path, clock: Clock) -> Result<(Self, Vec<usize>), StoreError> {
+        let snapshots = snapshot::file_of(path);
+        snapshot::prepare_file(&snapshots)?;
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
-        let applied = schema::migrate(&mut conn)?;
+        let applied = schema::migrate(&mut conn, |conn| {
+            snapshot::attach(conn, &snapshots)?;
+            let carried = snapshot::carry_over(conn);
+            conn.execute("DETACH DATABASE snap", [])?;
+            tracing::info!(carried = carried?, "snapshots carried to their own file");
+            Ok(())
+        })?;
         schema::prune_commands(&conn, clock.unix_secs())?;
+        let encoder = encoder::Encoder::start(path, &snapshots)?;
         let (tx, rx) = std_mpsc::channel::<WriteJob>();
         let writer_thread = std::thread::Builder::new()
             .name("warroom-sqlite-writer".into())
             .spawn(move || writer::writer_loop(conn, rx, clock))
             .map_err(StoreError::Thread)?;
-        let encoder = encoder::Encoder::start(tx.clone())?;
         let store = Self {
             path: path.to_owned(),
+            snapshots,
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(writer_thread)),
             readers: Arc::default(),
@@ -130,6 +141,7 @@ impl SqliteStore {
             .map_err(|_| StoreError::Closed)?;
         let readers = Arc::clone(&self.readers);
         let path = self.path.clone();
+        let snapshots = self.snapshots.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let pooled = readers.lock().expect("reader pool poisoned").pop();
@@ -146,6 +158,8 @@ impl SqliteStore {
                     // cold room spent reading its row). Only these read-only connections map
                     // the file; the writer writes as before.
                     conn.pragma_update(None, "mmap_size", READ_MMAP_BYTES)?;
+                    snapshot::attach(&conn, &snapshots)?;
+                    conn.pragma_update(Some("snap"), "mmap_size", READ_MMAP_BYTES)?;
                     conn
                 }
             };
@@ -160,8 +174,8 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
-        // Closing the channel lets the writer finish what it holds and exit, once the encoder
-        // has written the snapshots still queued (it holds a sender of its own).
+        // Closing the channel lets the writer finish what it holds and exit; the encoder
+        // writes the snapshots still queued to its own file first.
         self.writer.lock().map(|mut w| w.take()).ok();
         self.encoder.stop();
         if let Some(handle) = self.writer_thread.lock().ok().and_then(|mut h| h.take()) {
@@ -197,7 +211,14 @@ impl Store for SqliteStore {
     }
 
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {
-        Box::pin(self.write(WriteOp::Delete(incident.clone())))
+        let incident = incident.clone();
+        Box::pin(async move {
+            self.write(WriteOp::Delete(incident.clone())).await?;
+            // Its snapshot is in the other file: the encoder forgets it, after any of its
+            // snapshots still queued (which then find no log to follow).
+            self.encoder.handoff().forget(incident);
+            Ok(())
+        })
     }
 
     fn create_session(&self, session: SessionRecord) -> StoreFuture<'_, ()> {

@@ -127,6 +127,19 @@ async fn the_frozen_version_1_database_opens_with_its_board() {
         "the reader's own join follows the fixture's events"
     );
     assert_fixture_board(&board);
+    // Migration 9 carried the fixture's snapshot row into the snapshot file, with the
+    // record of its event to be checked against.
+    let snapshots = rusqlite::Connection::open(server.data_dir().join("warroom.sqlite3.snapshots"))
+        .expect("the snapshot file");
+    let carried: (u64, bool) = snapshots
+        .query_row(
+            "SELECT seq, last_record LIKE '{%' FROM snapshots WHERE incident = ?1",
+            [INCIDENT],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the fixture's snapshot, carried");
+    assert_eq!(carried, (SNAPSHOT_SEQ, true));
+    drop(snapshots);
     // The first release's snapshot is still this server's format: it is used, not rebuilt,
     // and the board it gives is the one the whole log makes.
     let head = board.seq;

@@ -151,6 +151,12 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     -- PostgreSQL's concurrent commits do not share one writer. Nothing changes.
     SELECT 1;
 ",
+    r"
+    -- SQLite moves its snapshots to a file of their own, out of the one writer's commits.
+    -- Here the replicas share the table, and concurrent commits do not queue behind one
+    -- writer's transaction. Nothing changes.
+    SELECT 1;
+",
 ];
 
 /// The advisory lock the migrating server holds (any number, the same in every server):

@@ -1,25 +1,28 @@
 //! Snapshots off the write path. A room's append that carries a snapshot is committed without
 //! it (so its acknowledgement waits for the events alone); the board is then handed to this
-//! thread, which encodes it ([`crate::store::snapshot::encode`]) and gives the writer thread a
-//! write of the snapshot row of its own. The single writer thread, the one serial part of
-//! every room's commits, so never spends its time encoding a long incident's board (or
-//! dropping the copy of it).
+//! thread, which encodes it ([`crate::store::snapshot::encode`]) and writes it to the
+//! snapshot file (`snapshot.rs`) on a connection of its own. The single writer thread, the one
+//! serial part of every room's commits, so never spends its time encoding a long incident's
+//! board, dropping the copy of it, or writing and syncing megabytes of it.
 //!
 //! Snapshots are a cache, so this costs nothing that matters when it goes wrong: a snapshot
 //! still queued when the process dies, or one dropped because the queue is full, only means a
 //! room that loads later replays more of the log. A snapshot row only moves forward (an older
 //! board never replaces a newer one) and is only written for an incident whose log reaches it
-//! (never for one deleted meanwhile). When the store closes, the queue is encoded and written
+//! (never for one deleted meanwhile); a deleted incident's row is forgotten here, in turn
+//! with the snapshots queued before. When the store closes, the queue is encoded and written
 //! first.
 
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use tokio::sync::oneshot;
+use rusqlite::Connection;
 use warroom_core::{Incident, IncidentId};
 
-use super::writer::{WriteJob, WriteOp};
+use super::snapshot;
 use crate::store::StoreError;
 use crate::store::snapshot::encode;
 
@@ -27,10 +30,15 @@ use crate::store::snapshot::encode;
 /// apart, so a full queue means the machine cannot keep up, and a further one is dropped.
 const QUEUE: usize = 16;
 
-/// A board to store as its incident's snapshot.
-struct Due {
-    incident: IncidentId,
-    board: Incident,
+/// What the encoder thread is given.
+enum Job {
+    /// A board to store as its incident's snapshot.
+    Board {
+        incident: IncidentId,
+        board: Box<Incident>,
+    },
+    /// An incident deleted from the database: its snapshot goes too.
+    Forget(IncidentId),
 }
 
 /// The encoder thread and its queue.
@@ -42,18 +50,39 @@ pub(super) struct Encoder {
 /// Hands boards to the encoder thread; a clone goes with each append in flight. The queue's
 /// one sender is inside, so [`Encoder::stop`] closes it whatever clones are still about.
 #[derive(Clone)]
-pub(super) struct Handoff(Arc<Mutex<Option<std_mpsc::SyncSender<Due>>>>);
+pub(super) struct Handoff {
+    sender: Arc<Mutex<Option<std_mpsc::Sender<Job>>>>,
+    /// Boards queued and not yet taken up, at most [`QUEUE`].
+    boards: Arc<AtomicUsize>,
+}
 
 impl Encoder {
-    /// Starts the thread; its snapshot writes go to `writer`.
-    pub(super) fn start(writer: std_mpsc::Sender<WriteJob>) -> Result<Self, StoreError> {
-        let (queue, due) = std_mpsc::sync_channel::<Due>(QUEUE);
+    /// Opens the encoder's connection (the database at `db`, read only in effect, with the
+    /// snapshot file at `snapshots` attached to write), forgets the snapshots of incidents
+    /// the database no longer has, and starts the thread.
+    pub(super) fn start(db: &Path, snapshots: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        snapshot::attach(&conn, snapshots)?;
+        // A cache: synced at its checkpoints only. WAL keeps the file whole through a power
+        // cut; what is lost is the latest snapshots, and a room replays more of the log.
+        conn.pragma_update(Some("snap"), "synchronous", "NORMAL")?;
+        let orphans = snapshot::forget_orphans(&conn)?;
+        if orphans > 0 {
+            tracing::info!(orphans, "forgot the snapshots of deleted incidents");
+        }
+        let (sender, jobs) = std_mpsc::channel::<Job>();
+        let boards = Arc::new(AtomicUsize::new(0));
+        let taken = Arc::clone(&boards);
         let thread = std::thread::Builder::new()
             .name("warroom-sqlite-snapshots".into())
-            .spawn(move || encoder_loop(&due, &writer))
+            .spawn(move || encoder_loop(&conn, &jobs, &taken))
             .map_err(StoreError::Thread)?;
         Ok(Self {
-            queue: Handoff(Arc::new(Mutex::new(Some(queue)))),
+            queue: Handoff {
+                sender: Arc::new(Mutex::new(Some(sender))),
+                boards,
+            },
             thread: Some(thread),
         })
     }
@@ -65,7 +94,11 @@ impl Encoder {
 
     /// Encodes and writes what is queued, then ends the thread.
     pub(super) fn stop(&mut self) {
-        self.queue.0.lock().expect("snapshot queue poisoned").take();
+        self.queue
+            .sender
+            .lock()
+            .expect("snapshot queue poisoned")
+            .take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -75,15 +108,31 @@ impl Encoder {
 impl Handoff {
     /// Queues `board`, whose events are committed, to be stored as `incident`'s snapshot.
     pub(super) fn hand(&self, incident: IncidentId, board: Incident) {
-        let queue = self.0.lock().expect("snapshot queue poisoned");
-        let Some(queue) = queue.as_ref() else { return };
-        if let Err(err) = queue.try_send(Due { incident, board }) {
-            let incident = match &err {
-                std_mpsc::TrySendError::Full(due) | std_mpsc::TrySendError::Disconnected(due) => {
-                    &due.incident
-                }
-            };
-            tracing::debug!(%incident, "snapshot queue full or closed; snapshot skipped");
+        let sender = self.sender.lock().expect("snapshot queue poisoned");
+        let Some(sender) = sender.as_ref() else {
+            return;
+        };
+        if self.boards.fetch_add(1, Ordering::AcqRel) >= QUEUE {
+            self.boards.fetch_sub(1, Ordering::AcqRel);
+            tracing::debug!(%incident, "snapshot queue full; snapshot skipped");
+            return;
+        }
+        if sender
+            .send(Job::Board {
+                incident,
+                board: Box::new(board),
+            })
+            .is_err()
+        {
+            self.boards.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
+    /// Queues the forgetting of deleted `incident`'s snapshot (never dropped: it is small).
+    pub(super) fn forget(&self, incident: IncidentId) {
+        let sender = self.sender.lock().expect("snapshot queue poisoned");
+        if let Some(sender) = sender.as_ref() {
+            let _ = sender.send(Job::Forget(incident));
         }
     }
 }
@@ -94,34 +143,29 @@ impl Drop for Encoder {
     }
 }
 
-fn encoder_loop(due: &std_mpsc::Receiver<Due>, writer: &std_mpsc::Sender<WriteJob>) {
-    while let Ok(Due { incident, board }) = due.recv() {
-        let seq = board.seq;
-        let state = match encode(&board) {
-            Ok(state) => state,
-            Err(err) => {
-                tracing::warn!(%incident, seq, %err, "cannot encode a snapshot");
-                continue;
+fn encoder_loop(conn: &Connection, jobs: &std_mpsc::Receiver<Job>, boards: &AtomicUsize) {
+    while let Ok(job) = jobs.recv() {
+        match job {
+            Job::Board { incident, board } => {
+                boards.fetch_sub(1, Ordering::AcqRel);
+                let seq = board.seq;
+                let state = match encode(&board) {
+                    Ok(state) => state,
+                    Err(err) => {
+                        tracing::warn!(%incident, seq, %err, "cannot encode a snapshot");
+                        continue;
+                    }
+                };
+                drop(board);
+                if let Err(err) = snapshot::write(conn, &incident, seq, &state) {
+                    tracing::warn!(%incident, seq, %err, "cannot store a snapshot");
+                }
             }
-        };
-        drop(board);
-        let (done, answer) = oneshot::channel();
-        let job = WriteJob {
-            op: WriteOp::Snapshot {
-                incident: incident.clone(),
-                seq,
-                state,
-            },
-            done,
-        };
-        if writer.send(job).is_err() {
-            break;
-        }
-        // One at a time: the writer commits this one before the next is encoded.
-        match answer.blocking_recv() {
-            Ok(Ok(_)) => {}
-            Ok(Err(err)) => tracing::warn!(%incident, seq, %err, "cannot store a snapshot"),
-            Err(_) => break,
+            Job::Forget(incident) => {
+                if let Err(err) = snapshot::forget(conn, &incident) {
+                    tracing::warn!(%incident, %err, "cannot forget a deleted incident's snapshot");
+                }
+            }
         }
     }
 }

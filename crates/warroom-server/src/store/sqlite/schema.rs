@@ -159,7 +159,16 @@ pub(in crate::store) const MIGRATIONS: &[&str] = &[
     ALTER TABLE commands_in_order RENAME TO commands;
     CREATE INDEX commands_by_age ON commands (recorded_at);
 ",
+    r"
+    -- Snapshots live in a file of their own (`snapshot.rs`), where the rows of this table
+    -- were carried just before it ran (see `migrate`).
+    DROP TABLE snapshots;
+",
 ];
+
+/// The migration (by number) that drops the `snapshots` table: what it held is carried to
+/// the snapshot file first.
+const SNAPSHOTS_MOVED: usize = 9;
 
 pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(Duration::from_secs(5))?;
@@ -176,8 +185,13 @@ pub(super) fn configure(conn: &Connection) -> Result<(), StoreError> {
 }
 
 /// Applies the migrations the database has not had; their numbers (from 1). A database of a
-/// newer schema than this server knows is refused, untouched.
-pub(super) fn migrate(conn: &mut Connection) -> Result<Vec<usize>, StoreError> {
+/// newer schema than this server knows is refused, untouched. `carry_snapshots` runs just
+/// before the migration that drops the `snapshots` table, outside any transaction (it may
+/// attach the snapshot file); a crash between the two carries them again.
+pub(super) fn migrate(
+    conn: &mut Connection,
+    carry_snapshots: impl FnOnce(&Connection) -> Result<(), StoreError>,
+) -> Result<Vec<usize>, StoreError> {
     let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version > MIGRATIONS.len() {
         return Err(StoreError::Unusable(format!(
@@ -187,7 +201,13 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<Vec<usize>, StoreError> {
         )));
     }
     let mut applied = Vec::new();
+    let mut carry = Some(carry_snapshots);
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        if i + 1 == SNAPSHOTS_MOVED
+            && let Some(carry) = carry.take()
+        {
+            carry(conn)?;
+        }
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", i + 1)?;

@@ -13,7 +13,6 @@ use warroom_core::{IncidentId, ParticipantId, Seq};
 
 use super::SqliteStore;
 use super::schema::prune_commands;
-use super::snapshot;
 use crate::clock::Clock;
 use crate::store::{Append, SessionRecord, StoreError, StoreFuture};
 
@@ -36,12 +35,6 @@ pub(super) enum WriteOp {
     Token(super::tokens::TokenWrite),
     /// An alert group's key and the incident it goes to.
     AlertRoute(String, IncidentId),
-    /// A snapshot row: the board of `seq`, encoded (by `encoder.rs`, off this thread).
-    Snapshot {
-        incident: IncidentId,
-        seq: Seq,
-        state: String,
-    },
     /// A write of another part of the store (the webhook tables), done in its own savepoint
     /// like the others; it answers how many rows it changed.
     Other(OtherWrite),
@@ -128,11 +121,6 @@ fn commit_group(
                     sp.execute("DELETE FROM sessions WHERE token_hash = ?1", [hash])?;
                 }
                 WriteOp::Token(op) => super::tokens::write(&sp, op)?,
-                WriteOp::Snapshot {
-                    incident,
-                    seq,
-                    state,
-                } => snapshot::write(&sp, incident, *seq, state)?,
                 WriteOp::AlertRoute(key, incident) => {
                     sp.execute(
                         "INSERT INTO alert_routes (group_key, incident) VALUES (?1, ?2) \
@@ -231,12 +219,8 @@ fn write_append(conn: &Connection, append: &Append, now: u64) -> Result<(), Stor
         append.summary.updated_at.to_rfc3339(),
         summary
     ])?;
-    // `SqliteStore::append` hands the snapshot to the encoder thread instead; one that comes
-    // this way is encoded here (after the head it needs).
-    if let Some(board) = &append.snapshot {
-        let state = crate::store::snapshot::encode(board)?;
-        snapshot::write(conn, &append.incident, board.seq, &state)?;
-    }
+    // The snapshot, if the append carried one, was taken off it for the encoder thread
+    // (`begin_append`): it goes to the snapshot file once these events are committed.
     Ok(())
 }
 
@@ -248,7 +232,6 @@ fn delete_incident(conn: &Connection, incident: &IncidentId) -> Result<(), Store
     for table in [
         "events",
         "commands",
-        "snapshots",
         "scripts",
         "links",
         "alert_routes",
