@@ -35,16 +35,52 @@ pub(super) fn file_of(db: &Path) -> PathBuf {
 }
 
 /// Creates the snapshot file at `path` if needed, in WAL mode with its table; a file of
-/// another schema is emptied first.
+/// another schema is emptied first, and one SQLite cannot read (spoilt, or not a database)
+/// is replaced by a new one: it only ever held a cache of the log.
 pub(super) fn prepare_file(path: &Path) -> Result<(), StoreError> {
-    let conn = Connection::open(path)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    let mode = match open_file(path) {
+        Err(err)
+            if matches!(
+                err.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+            ) =>
+        {
+            tracing::warn!(
+                file = %path.display(),
+                %err,
+                "the snapshot file is unreadable; starting a new one (rooms replay their logs)"
+            );
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = path.as_os_str().to_owned();
+                name.push(suffix);
+                match std::fs::remove_file(&name) {
+                    Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(StoreError::Unusable(format!(
+                            "cannot remove the unreadable snapshot file {}: {err}",
+                            path.display()
+                        )));
+                    }
+                    _ => {}
+                }
+            }
+            open_file(path)?
+        }
+        other => other?,
+    };
     if !mode.eq_ignore_ascii_case("wal") {
         return Err(StoreError::Unusable(format!(
             "cannot switch the snapshot file to WAL mode (it is in {mode} mode)"
         )));
     }
+    Ok(())
+}
+
+/// Opens the snapshot file, making its table if it has none of this schema; its journal
+/// mode after asking for WAL.
+fn open_file(path: &Path) -> rusqlite::Result<String> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if version != FILE_SCHEMA {
         conn.execute_batch(&format!(
@@ -60,7 +96,7 @@ pub(super) fn prepare_file(path: &Path) -> Result<(), StoreError> {
              PRAGMA user_version = {FILE_SCHEMA};"
         ))?;
     }
-    Ok(())
+    Ok(mode)
 }
 
 /// Attaches the snapshot file at `path` to `conn` as `snap` (read-only if `conn` is).
@@ -315,6 +351,20 @@ mod tests {
         assert_eq!(forget_orphans(&conn).unwrap(), 1);
         let rows: i64 = conn
             .query_row("SELECT count(*) FROM snap.snapshots", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 0);
+    }
+
+    /// A snapshot file SQLite cannot read is a cache lost, not a server that cannot start.
+    #[test]
+    fn an_unreadable_snapshot_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3.snapshots");
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        prepare_file(&path).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        let rows: i64 = conn
+            .query_row("SELECT count(*) FROM snapshots", [], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 0);
     }
