@@ -180,9 +180,10 @@ mod tests {
     use crate::store::{Append, Store, Summary};
 
     /// A snapshot is written after its append is acknowledged, by the encoder thread; a store
-    /// that closes writes the ones still queued first, and a load then starts from it.
+    /// that closes writes the ones still queued first, and a load then starts from it; a
+    /// deleted incident's row is forgotten.
     #[tokio::test]
-    async fn the_snapshot_of_an_append_is_stored_once_the_store_closes() {
+    async fn an_appended_snapshot_is_stored_on_close_and_goes_with_its_incident() {
         use std::collections::BTreeSet;
         use warroom_core::{Command, Context, NoteKind, Severity};
 
@@ -238,5 +239,17 @@ mod tests {
         let loaded = store.load(&id).await.unwrap();
         assert_eq!(loaded.snapshot, Some(board), "the snapshot, stored");
         assert!(loaded.events.is_empty(), "nothing after it");
+
+        // A deleted incident's snapshot goes from the snapshot file too.
+        let rows = || {
+            rusqlite::Connection::open(super::snapshot::file_of(&db))
+                .unwrap()
+                .query_row("SELECT count(*) FROM snapshots", [], |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        assert_eq!(rows(), 1);
+        store.delete(&id).await.unwrap();
+        drop(store);
+        assert_eq!(rows(), 0, "forgotten with the incident");
     }
 }
