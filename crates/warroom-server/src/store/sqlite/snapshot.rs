@@ -6,9 +6,9 @@
 //! snapshot is megabytes; written into the database it shared the one writer, its
 //! transaction, its `fsync` and its checkpoints with every room's commits, and the commits
 //! that queued behind it were the tail of the acknowledgement latency. In a file of its own
-//! it is written by the encoder thread under that file's own lock, synced only at its
-//! checkpoints (`synchronous = NORMAL`: a power cut may cost the latest snapshot, never the
-//! file — it is a cache), and the event commits never wait for it.
+//! it is written by the encoder thread under that file's own lock and synced by that thread
+//! (see `encoder.rs` for why a cache is synced at all), and the event commits never wait for
+//! it.
 //!
 //! The file is a cache of the log, and is only ever trusted against it: every row carries the
 //! record of the event at its sequence, and a row is only used where the log holds that very
