@@ -11,8 +11,9 @@
 //! - `writer.rs`: the writer thread, group commit, and what each write puts where.
 //! - `access.rs`: the reads of sessions, links and alert routes (by their keys).
 //! - `tokens.rs`: integration tokens (hashed), their revocation and last use.
-//! - `snapshot.rs`: snapshots as a cache — versioned, and ignored (the whole log read instead)
-//!   when they cannot be used; `encoder.rs`: the thread that encodes and writes them after the
+//! - `snapshot.rs`: snapshots as a cache, in a file of their own beside the database —
+//!   versioned, checked against the log, and ignored (the whole log read instead) when they
+//!   cannot be used; `encoder.rs`: the thread that encodes and writes them there after the
 //!   append they came with is committed, off the writer thread and the acknowledgement's path.
 //! - `load.rs`: a room's load — the snapshot and the events after it, decoded side by side.
 
