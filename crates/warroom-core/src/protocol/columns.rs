@@ -150,7 +150,7 @@ pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         return Err(D::Error::custom("the note columns differ in length"));
     }
     // Built in id order and then bulk-loaded: a long incident's board is 100,000 notes, and
-    // inserting them one by one into the map was most of a cold room's load.
+    // inserting them one by one into the map was a fifth of a cold room's decode of them.
     let mut notes = Vec::with_capacity(n);
     let (mut id, mut at, mut seq) = (0u32, 0i64, 0i64);
     let pinned: std::collections::BTreeSet<NoteId> = c.pinned.into_iter().collect();
