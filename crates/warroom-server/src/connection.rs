@@ -34,6 +34,7 @@ use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -52,19 +53,21 @@ use crate::shutdown::Shutdown;
 use crate::store::Store;
 use crate::telemetry::{self, CutOff};
 
+mod gather;
 mod hello;
 mod join;
 mod send;
 
+pub use gather::Gather;
 use hello::Unreadable;
 pub use hello::refuse_admission;
 use send::Control;
-pub use send::{FRAGMENT_BYTES, WRITE_BUFFER_BYTES};
+pub use send::FRAGMENT_BYTES;
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
-/// An upgraded WebSocket.
-pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
+/// An upgraded WebSocket, its writes gathered in batches (`gather.rs`).
+pub type Socket = WebSocketStream<Gather<TokioIo<Upgraded>>>;
 type Sink = SplitSink<Socket, Message>;
 type Stream = SplitStream<Socket>;
 
@@ -95,6 +98,7 @@ pub async fn serve(
     shutdown: Shutdown,
 ) {
     let conn: ConnId = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let gathering = socket.get_ref().switch();
     let (mut sink, mut stream) = socket.split();
     let participant = peer.viewer.participant.clone();
     // The hello and the join are boxed: their state lives only until the join, not in this
@@ -119,19 +123,21 @@ pub async fn serve(
     // Boxed: the channel allocates a block of slots up front, and replies are rare, so a
     // slot is a pointer rather than a whole frame (about 1 KiB less per connection).
     let (control_tx, control) = mpsc::channel::<Box<Control>>(CONTROL_QUEUE);
-    let mut send_task = tokio::spawn(send::run(
+    let send_task = tokio::spawn(send::run(
         conn,
         sink,
+        gathering,
         from_room,
         control,
         config.write_timeout,
     ));
     let clock = rooms.clock();
+    let tracker = shutdown.clone();
     let receive = Connection {
         conn,
-        incident: incident.clone(),
-        participant: participant.clone(),
-        room: room.clone(),
+        incident,
+        participant,
+        room,
         rooms,
         rates,
         config,
@@ -144,21 +150,43 @@ pub async fn serve(
         },
         last_heard: clock.instant(),
     };
-    tokio::select! {
-        () = receive.run(stream) => {
-            // Off the presence at once: the others see this person gone without waiting for a
-            // close frame to reach a client that may have stopped reading.
-            let _ = room.send(RoomMsg::Leave { conn }).await;
-            // The receive half dropped its control sender: let the send task flush the close
-            // frame, if any, then stop it.
-            let _ = tokio::time::timeout(CLOSE_TIMEOUT, &mut send_task).await;
+    // A task of its own, so that what the upgrade, the hello and the join needed (this
+    // future: about 3 KiB) is freed now rather than held for the connection's whole life.
+    tracker.spawn(live(receive, stream, send_task, peer.admitted));
+}
+
+/// The connection from its join to its end: the receive half here, the send task beside it.
+/// The place at the admission desk is given back when both have ended.
+#[expect(
+    clippy::manual_async_fn,
+    reason = "an async fn holds its arguments twice"
+)]
+fn live(
+    receive: Connection,
+    stream: Stream,
+    mut send_task: JoinHandle<()>,
+    admitted: Admitted,
+) -> impl Future<Output = ()> {
+    async move {
+        let (conn, room) = (receive.conn, receive.room.clone());
+        let (incident, participant) = (receive.incident.clone(), receive.participant.clone());
+        tokio::select! {
+            () = receive.run(stream) => {
+                // Off the presence at once: the others see this person gone without waiting
+                // for a close frame to reach a client that may have stopped reading.
+                let _ = room.send(RoomMsg::Leave { conn }).await;
+                // The receive half dropped its control sender: let the send task flush the
+                // close frame, if any, then stop it.
+                let _ = tokio::time::timeout(CLOSE_TIMEOUT, &mut send_task).await;
+            }
+            _ = &mut send_task => {
+                let _ = room.send(RoomMsg::Leave { conn }).await;
+            }
         }
-        _ = &mut send_task => {
-            let _ = room.send(RoomMsg::Leave { conn }).await;
-        }
+        send_task.abort();
+        drop(admitted);
+        tracing::debug!(conn, %incident, %participant, "disconnected");
     }
-    send_task.abort();
-    tracing::debug!(conn, %incident, %participant, "disconnected");
 }
 
 /// The receive half of a connection, after hello. Each step says whether the connection goes

@@ -1,9 +1,9 @@
 //! The send half of a connection: one task that drains the room's bounded queue for this
 //! client, the receive half's replies, heartbeat pings and closes, and writes them to the
-//! socket. A large frame is written in fragments, each within a time limit, so a client that
-//! stops reading pins one fragment, not a whole board, and is dropped; the socket is closed with
-//! the code the room or the receive half asks for. What the room queued meanwhile goes out
-//! with one flush: small frames (acks, single events) share socket writes.
+//! socket. A large frame is written in fragments; what the room queued meanwhile (up to
+//! 64 KiB) is gathered into one socket write (`gather.rs`), each write within a time limit, so
+//! a client that stops reading pins at most that, not a whole board, and is dropped; the socket
+//! is closed with the code the room or the receive half asks for.
 //!
 //! It reads nothing from the client and decides nothing: what to send is the room's and the
 //! receive half's (which also decides when to ping: it knows when the client was last heard).
@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
 use warroom_core::protocol::close;
 
 use super::Sink;
+use super::gather::Switch;
 use crate::room::{ConnId, Frame};
 
 /// Frames larger than this are written in fragments of this size. tungstenite keeps its write
@@ -29,19 +30,14 @@ use crate::room::{ConnId, Frame};
 /// the connection's life: the fragment size is what a connection keeps of the largest frame it
 /// ever sent, so it is small. Every idle connection of a busy room has been sent frames of
 /// several KiB (the presence list, the snapshot it joined with): at 16 KiB, that buffer was
-/// most of an idle connection's cost, and at 4 KiB still about 1 KiB more than now. The price
-/// is a write per 3 KiB of a large frame (a batch of events, a snapshot) to every subscriber.
+/// most of an idle connection's cost, and at 4 KiB still about 1 KiB more than now. The
+/// fragments of a batch are gathered (`gather.rs`) and reach the socket in one write.
 pub const FRAGMENT_BYTES: usize = 3 * 1024;
 
-/// How much tungstenite's write buffer holds before it writes to the socket: small frames
-/// (acknowledgements, single events) queued together go out in one write. Only frames of at
-/// most this size are buffered, so the buffer stays within one fragment.
-pub const WRITE_BUFFER_BYTES: usize = 1024;
-
 /// The most bytes of queued frames the send task takes in one go before it flushes: enough
-/// to gather a burst into few writes, little enough that a busy room's client gets its first
+/// to gather a burst into one write ([`super::gather::GATHER_BYTES`]), little enough that a busy room's client gets its first
 /// frames without waiting for the whole queue.
-const COALESCE_BYTES: usize = 64 * 1024;
+const COALESCE_BYTES: usize = super::gather::GATHER_BYTES;
 
 /// How long the frames the room queued before a close may take to go out.
 const FLUSH_BEFORE_CLOSE: Duration = Duration::from_secs(2);
@@ -72,6 +68,7 @@ pub(super) struct FromRoom {
 pub(super) fn run(
     conn: ConnId,
     mut sink: Sink,
+    gathering: Switch,
     mut from_room: FromRoom,
     mut control: mpsc::Receiver<Box<Control>>,
     write_timeout: Duration,
@@ -82,22 +79,33 @@ pub(super) fn run(
                 biased;
                 kick = &mut from_room.kicked => match kick {
                     Ok((code, why)) => break Some((code, why)),
-                    Err(_) => match room_gone(&mut sink, &mut control, write_timeout).await {
+                    Err(_) => match Box::pin(room_gone(&mut sink, &mut control, write_timeout)).await {
                         Ok(reason) => break reason,
                         Err(()) => false,
                     },
                 },
                 c = control.recv() => match c.map(|c| *c) {
-                    Some(Control::Send(f)) => send_frame(&mut sink, f, write_timeout).await,
+                    Some(Control::Send(f)) => {
+                        Box::pin(send_frame(&mut sink, f, write_timeout)).await
+                    }
                     Some(Control::Ping) => {
-                        within(write_timeout, sink.send(Message::Ping(Bytes::new()))).await
+                        let ping = within(write_timeout, sink.send(Message::Ping(Bytes::new())));
+                        Box::pin(ping).await
                     }
                     Some(Control::Close(code, why)) => break Some((code, why)),
                     None => break None,
                 },
                 f = from_room.frames.recv() => match f {
-                    Some(f) => send_queued(&mut sink, f, &mut from_room.frames, write_timeout).await,
-                    None => match room_gone(&mut sink, &mut control, write_timeout).await {
+                    Some(f) => {
+                        gathering.gather(true);
+                        // Boxed: a batch's writes are brief, and their state would otherwise
+                        // be part of this task for the connection's whole life.
+                        let batch = send_queued(&mut sink, f, &mut from_room.frames, write_timeout);
+                        let sent = Box::pin(batch).await;
+                        gathering.gather(false);
+                        sent
+                    }
+                    None => match Box::pin(room_gone(&mut sink, &mut control, write_timeout)).await {
                         Ok(reason) => break reason,
                         Err(()) => false,
                     },
@@ -110,23 +118,34 @@ pub(super) fn run(
                 return;
             }
         };
-        if let Some((code, why)) = reason {
-            // What the room queued before telling us to close goes first (the `error` of a write
-            // that failed, say), briefly; a slow consumer is cut off for not reading it.
-            if code != close::SLOW_CONSUMER {
-                let flush = async {
-                    while let Ok(f) = from_room.frames.try_recv() {
-                        if !send_frame(&mut sink, f, write_timeout).await {
-                            break;
-                        }
-                    }
-                };
-                let _ = tokio::time::timeout(FLUSH_BEFORE_CLOSE, flush).await;
-            }
-            let _ = tokio::time::timeout(write_timeout, sink.send(close_message(code, why))).await;
-        }
-        let _ = tokio::time::timeout(write_timeout, sink.close()).await;
+        // Boxed, like the batches: the close's state is needed once, at the end.
+        Box::pin(close(sink, from_room.frames, reason, write_timeout)).await;
     }
+}
+
+/// Ends the connection: with `reason`, what the room queued before it goes first (the `error`
+/// of a write that failed, say), briefly — a slow consumer is cut off for not reading it —
+/// then the close frame.
+async fn close(
+    mut sink: Sink,
+    mut frames: mpsc::Receiver<Frame>,
+    reason: Option<(u16, &'static str)>,
+    write_timeout: Duration,
+) {
+    if let Some((code, why)) = reason {
+        if code != close::SLOW_CONSUMER {
+            let flush = async {
+                while let Ok(f) = frames.try_recv() {
+                    if !send_frame(&mut sink, f, write_timeout).await {
+                        break;
+                    }
+                }
+            };
+            let _ = tokio::time::timeout(FLUSH_BEFORE_CLOSE, flush).await;
+        }
+        let _ = tokio::time::timeout(write_timeout, sink.send(close_message(code, why))).await;
+    }
+    let _ = tokio::time::timeout(write_timeout, sink.close()).await;
 }
 
 /// The room let this connection go: after the connection's `Leave` (sent as soon as the
@@ -159,8 +178,9 @@ async fn room_gone(
 }
 
 /// Writes `first` and whatever else the room has queued by then (up to [`COALESCE_BYTES`]),
-/// then flushes once: a burst of acknowledgements and events goes out in a few socket writes
-/// rather than one each, and the client reads it in as few.
+/// then flushes once: with the socket gathering, a burst of acknowledgements and events goes
+/// out in one socket write rather than one each (or one a fragment), and the client reads it
+/// in as few.
 async fn send_queued(
     sink: &mut Sink,
     first: Frame,
@@ -197,20 +217,13 @@ async fn within(
         .is_ok_and(|r| r.is_ok())
 }
 
-/// Hands one frame to the socket, each write within `limit`. A small frame goes into the
-/// write buffer, which goes to the socket once it holds more than [`WRITE_BUFFER_BYTES`] (or
-/// at the next flush). A larger one is written out after what is buffered: whole up to
-/// [`FRAGMENT_BYTES`], else in fragments of that size, so that the buffer never holds more
-/// than one fragment.
+/// Hands one frame to the socket, each write within `limit`; the caller flushes. tungstenite
+/// writes each piece to the socket at once (its write buffer is 0: the socket gathers
+/// instead): a frame up to [`FRAGMENT_BYTES`] whole, a larger one in fragments of that size,
+/// so that tungstenite's buffer never holds more than one fragment.
 async fn feed_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
-    if frame.len() <= WRITE_BUFFER_BYTES {
-        return within(limit, sink.feed(Message::Text(frame))).await;
-    }
-    if !within(limit, sink.flush()).await {
-        return false;
-    }
     if frame.len() <= FRAGMENT_BYTES {
-        return within(limit, sink.send(Message::Text(frame))).await;
+        return within(limit, sink.feed(Message::Text(frame))).await;
     }
     // Fragments share the frame's bytes (no copy); the socket's buffer holds one at a time.
     let bytes = Bytes::from(frame);
@@ -223,7 +236,7 @@ async fn feed_frame(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
             OpCode::Data(Data::Continue)
         };
         let fragment = WireFrame::message(bytes.slice(start..end), opcode, end == bytes.len());
-        if !within(limit, sink.send(Message::Frame(fragment))).await {
+        if !within(limit, sink.feed(Message::Frame(fragment))).await {
             return false;
         }
         start = end;

@@ -3,8 +3,10 @@
 //! stream to [`crate::connection::serve`] with the participant the session names.
 //!
 //! The upgrade is done here rather than with axum's `WebSocketUpgrade` because the connection
-//! needs tungstenite's raw frames: a large catch-up is written in fragments, so a client that
-//! stops reading pins one fragment in its connection's buffers, not the whole board.
+//! needs tungstenite's raw frames over a socket of its own: a large catch-up is written in
+//! fragments, gathered with the rest of a batch into one write (`connection/gather.rs`), so
+//! a client that stops reading pins at most a batch in its connection's buffers, not the
+//! whole board.
 
 use std::net::SocketAddr;
 
@@ -74,16 +76,22 @@ pub(super) async fn websocket(
             // Client messages are commands of a few hundred bytes; a larger one makes the
             // buffer grow to hold it.
             .read_buffer_size(1024)
-            .write_buffer_size(connection::WRITE_BUFFER_BYTES)
-            // No cap: the send task buffers only frames of at most WRITE_BUFFER_BYTES and writes
-            // a larger one alone, fragment by fragment, so the buffer never holds more than
-            // about a fragment; a cap would only refuse frames bigger than itself.
+            // Each frame (each fragment of a large one) is written to the socket at once, so
+            // tungstenite's write buffer holds about one fragment for the connection's life;
+            // the socket itself gathers the send task's batches into one write, in a buffer it
+            // frees (`connection/gather.rs`). No cap: a cap would only refuse frames bigger
+            // than itself.
+            .write_buffer_size(0)
             .max_write_buffer_size(usize::MAX)
             .max_message_size(Some(MAX_MESSAGE_BYTES))
             .max_frame_size(Some(MAX_FRAME_READ));
         let socket =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
-                .await;
+            WebSocketStream::from_raw_socket(
+            connection::Gather::new(TokioIo::new(upgraded)),
+            Role::Server,
+            Some(config),
+        )
+        .await;
         match admitted {
             Ok(admitted) => {
                 connection::serve(
