@@ -182,8 +182,8 @@ pub struct ServeArgs {
     #[arg(long, env = "WARROOM_MAX_BEFORE_HELLO", default_value_t = defaults::MAX_BEFORE_HELLO)]
     pub max_before_hello: usize,
 
-    /// Seconds one piece (16 KiB) of a frame may take to reach a client before the client is
-    /// taken to have stopped reading and is dropped.
+    /// Seconds one write (what was queued for a client, up to 64 KiB) may take to reach the
+    /// client before it is taken to have stopped reading and is dropped.
     #[arg(long, env = "WARROOM_WRITE_TIMEOUT_SECS", default_value_t = defaults::WRITE_TIMEOUT_SECS)]
     pub write_timeout_secs: u64,
 

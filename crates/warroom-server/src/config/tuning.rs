@@ -51,8 +51,9 @@ pub struct ConnectionConfig {
     pub heartbeat_timeout: Duration,
     /// How long a new connection may take to say hello.
     pub hello_timeout: Duration,
-    /// How long one fragment of a frame may take to be written to a client; a client that
-    /// takes longer has stopped reading and is dropped.
+    /// How long one write to a client may take (a batch of what was queued for it, up to
+    /// 64 KiB, a reply or a ping); a client that takes longer has stopped reading and is
+    /// dropped.
     pub write_timeout: Duration,
 }
 

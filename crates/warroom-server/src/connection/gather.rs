@@ -17,7 +17,7 @@
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -32,16 +32,26 @@ pub struct Gather<T: AsyncWrite + Unpin> {
     buffer: Vec<u8>,
     /// How much of `buffer` the socket has taken.
     written: usize,
-    on: Arc<AtomicBool>,
+    /// While gathering, the bytes the batch is expected to take (the buffer's first size);
+    /// 0 when not.
+    on: Arc<AtomicUsize>,
 }
 
 /// Turns gathering on for the writes of one batch; the batch's flush writes them out.
 #[derive(Clone)]
-pub struct Switch(Arc<AtomicBool>);
+pub struct Switch(Arc<AtomicUsize>);
 
 impl Switch {
-    pub fn gather(&self, on: bool) {
-        self.0.store(on, Ordering::Relaxed);
+    /// Gathers the writes from now on, for a batch of about `bytes` (what the buffer is first
+    /// made to hold, within [`GATHER_BYTES`]).
+    pub fn gather(&self, bytes: usize) {
+        self.0
+            .store(bytes.clamp(1, GATHER_BYTES), Ordering::Relaxed);
+    }
+
+    /// Writes go straight to the socket again.
+    pub fn stop(&self) {
+        self.0.store(0, Ordering::Relaxed);
     }
 }
 
@@ -51,7 +61,7 @@ impl<T: AsyncWrite + Unpin> Gather<T> {
             inner,
             buffer: Vec::new(),
             written: 0,
-            on: Arc::new(AtomicBool::new(false)),
+            on: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -82,7 +92,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Gather<T> {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        let gathering = this.on.load(Ordering::Relaxed);
+        let expected = this.on.load(Ordering::Relaxed);
+        let gathering = expected > 0;
         if !gathering || this.buffer.len() + data.len() > GATHER_BYTES {
             ready!(this.poll_drain(cx))?;
         }
@@ -90,10 +101,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Gather<T> {
             return Pin::new(&mut this.inner).poll_write(cx, data);
         }
         if this.buffer.capacity() == 0 {
-            // All at once: one large allocation, reused whole, rather than a `Vec` doubling
-            // through the small size classes, which left them fragmented (a KiB more per idle
-            // connection after a thousand joins).
-            this.buffer.reserve_exact(GATHER_BYTES);
+            // Sized for the batch at once, rather than grown by doubling.
+            this.buffer.reserve_exact(expected.max(data.len()));
         }
         this.buffer.extend_from_slice(data);
         Poll::Ready(Ok(data.len()))
@@ -209,13 +218,13 @@ mod tests {
     async fn a_batch_reaches_the_socket_in_one_write_at_its_flush_and_its_buffer_is_freed() {
         let (mut gather, log) = socket(None);
         let switch = gather.switch();
-        switch.gather(true);
+        switch.gather(64);
         for piece in [&b"ack,"[..], b"events,", b"fragment"] {
             gather.write_all(piece).await.unwrap();
         }
         assert!(writes(&log).is_empty(), "held until the flush");
         gather.flush().await.unwrap();
-        switch.gather(false);
+        switch.stop();
         assert_eq!(writes(&log), [b"ack,events,fragment".to_vec()]);
         assert_eq!(log.lock().unwrap().flushes, 1);
         assert_eq!(
@@ -230,7 +239,7 @@ mod tests {
     #[tokio::test]
     async fn a_batch_larger_than_the_buffer_is_written_in_order_a_buffer_at_a_time() {
         let (mut gather, log) = socket(None);
-        gather.switch().gather(true);
+        gather.switch().gather(GATHER_BYTES);
         let piece: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
         let pieces = 2 * GATHER_BYTES / piece.len() + 1;
         for _ in 0..pieces {
@@ -250,7 +259,7 @@ mod tests {
     #[test]
     fn a_socket_that_takes_nothing_makes_the_batch_wait_with_at_most_a_buffer_held() {
         let (mut gather, log) = socket(Some(0));
-        gather.switch().gather(true);
+        gather.switch().gather(GATHER_BYTES);
         let piece = [1u8; 1000];
         let mut taken = 0;
         let mut cx = Context::from_waker(std::task::Waker::noop());
@@ -266,7 +275,7 @@ mod tests {
     #[tokio::test]
     async fn what_a_batch_cut_short_left_goes_to_the_socket_as_far_as_it_takes_it_at_the_drop() {
         let (mut gather, log) = socket(Some(8));
-        gather.switch().gather(true);
+        gather.switch().gather(GATHER_BYTES);
         gather.write_all(b"close frame").await.unwrap();
         assert!(writes(&log).is_empty());
         drop(gather);

@@ -97,13 +97,10 @@ pub(super) fn run(
                 },
                 f = from_room.frames.recv() => match f {
                     Some(f) => {
-                        gathering.gather(true);
                         // Boxed: a batch's writes are brief, and their state would otherwise
                         // be part of this task for the connection's whole life.
-                        let batch = send_queued(&mut sink, f, &mut from_room.frames, write_timeout);
-                        let sent = Box::pin(batch).await;
-                        gathering.gather(false);
-                        sent
+                        let queue = &mut from_room.frames;
+                        Box::pin(send_queued(&mut sink, &gathering, f, queue, write_timeout)).await
                     }
                     None => match Box::pin(room_gone(&mut sink, &mut control, write_timeout)).await {
                         Ok(reason) => break reason,
@@ -180,25 +177,37 @@ async fn room_gone(
 /// Writes `first` and whatever else the room has queued by then (up to [`COALESCE_BYTES`]),
 /// then flushes once: with the socket gathering, a burst of acknowledgements and events goes
 /// out in one socket write rather than one each (or one a fragment), and the client reads it
-/// in as few.
+/// in as few. A lone frame that tungstenite writes whole is one write already, so it is not
+/// gathered (nor copied once more).
 async fn send_queued(
     sink: &mut Sink,
+    gathering: &Switch,
     first: Frame,
     queue: &mut mpsc::Receiver<Frame>,
     limit: Duration,
 ) -> bool {
     let mut taken = first.len();
-    if !feed_frame(sink, first, limit).await {
-        return false;
-    }
+    let mut batch = vec![first];
     while taken < COALESCE_BYTES {
         let Ok(frame) = queue.try_recv() else { break };
         taken += frame.len();
+        batch.push(frame);
+    }
+    if batch.len() > 1 || taken > FRAGMENT_BYTES {
+        // Each piece has a header of at most 4 bytes below 64 KiB; one piece per fragment.
+        let pieces = batch.len() + taken / FRAGMENT_BYTES;
+        gathering.gather(taken + 4 * pieces);
+    }
+    let mut sent = true;
+    for frame in batch {
         if !feed_frame(sink, frame, limit).await {
-            return false;
+            sent = false;
+            break;
         }
     }
-    within(limit, sink.flush()).await
+    let sent = sent && within(limit, sink.flush()).await;
+    gathering.stop();
+    sent
 }
 
 /// Writes one frame and flushes it. `false` when the client did not take it in time or the
