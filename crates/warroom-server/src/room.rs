@@ -149,6 +149,9 @@ impl Room {
         let mut presence_tick = tokio::time::interval(presence::PRESENCE_EVERY);
         presence_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         room.share_presence(true, true).await;
+        // Whether the room stops with every event of its board durable: not after a failed
+        // write, whose events the board may hold but the log does not.
+        let mut clean = true;
         loop {
             let idle_deadline = idle_since + room.config.idle_unload;
             let first = tokio::select! {
@@ -158,6 +161,7 @@ impl Room {
                 },
                 result = pipeline::oldest_committed(&mut room.in_flight), if !room.in_flight.is_empty() => {
                     if room.finish_front(result).is_err() || room.fire_due_injects().await.is_err() {
+                        clean = false;
                         break;
                     }
                     continue;
@@ -173,13 +177,15 @@ impl Room {
                     }
                     if late.is_empty() {
                         tracing::debug!(incident = %room.id, "room unloaded");
+                        room.owed_snapshot().await;
                         return;
                     }
                     // Late joiners get their answer and then see the room end; they reconnect.
-                    if room.process(late).await.is_ok() {
-                        let _ = room.drain().await;
-                    }
+                    let served = room.process(late).await.is_ok() && room.drain().await.is_ok();
                     room.subscribers.kick_all(close::GOING_AWAY, "room unloaded; reconnect");
+                    if served && !room.deleted {
+                        room.owed_snapshot().await;
+                    }
                     return;
                 }
                 () = shutdown.signalled() => break,
@@ -189,6 +195,7 @@ impl Room {
                 }
                 _ = tick.tick(), if room.scenario_running() => {
                     if room.fire_due_injects().await.is_err() {
+                        clean = false;
                         break;
                     }
                     continue;
@@ -205,6 +212,7 @@ impl Room {
                 || room.fire_due_injects().await.is_err()
                 || room.deleted
             {
+                clean = false;
                 break;
             }
             room.share_presence(false, false).await;
@@ -214,11 +222,12 @@ impl Room {
         }
         // What is in flight is answered before the connections close (unless the store
         // failed, and the room has closed them already).
-        if !room.in_flight.is_empty() {
-            let _ = room.drain().await;
-        }
+        let drained = room.in_flight.is_empty() || room.drain().await.is_ok();
         room.subscribers
             .kick_all(close::GOING_AWAY, "server shutting down");
+        if clean && drained {
+            room.owed_snapshot().await;
+        }
     }
 
     async fn load(
@@ -244,7 +253,12 @@ impl Room {
         Ok(Self {
             applied: Applied::load(&store, &id),
             subscribers: Subscribers::new(id.clone()),
-            snapshots: SnapshotSpacing::new(snapshot_seq, config.snapshot_every),
+            snapshots: SnapshotSpacing::new(
+                snapshot_seq,
+                config.snapshot_every,
+                config.snapshot_gap,
+                clock.instant(),
+            ),
             script: loaded
                 .script
                 .as_deref()

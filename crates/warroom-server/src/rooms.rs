@@ -437,4 +437,61 @@ mod tests {
             "the room took itself off the registry"
         );
     }
+
+    #[tokio::test]
+    async fn a_room_that_stops_writes_the_snapshot_it_owes_so_its_next_load_replays_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.sqlite3");
+        let clock = Clock::system();
+        let store: Arc<dyn Store> = Arc::new(crate::store::SqliteStore::open(&db, clock).unwrap());
+        let shutdown = Shutdown::new();
+        // A snapshot every 2 events, but a long wait between them unless the log has grown
+        // by half: most of the notes below are owed one when the room stops.
+        let config = RoomConfig {
+            snapshot_every: 2,
+            snapshot_gap: std::time::Duration::from_secs(3600),
+            ..RoomConfig::default()
+        };
+        let rooms = Arc::new(Rooms::new(
+            Arc::clone(&store),
+            config,
+            shutdown.clone(),
+            clock,
+        ));
+        let alice = ParticipantId::parse("p-alice").unwrap();
+        let declare = Command::Declare {
+            title: "Checkout is down".into(),
+            severity: warroom_core::Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
+        };
+        let id = rooms.declare(&alice, &declare, false, &[]).await.unwrap();
+        let mut head = 0;
+        for n in 0..20 {
+            let note = Command::PostNote {
+                kind: warroom_core::NoteKind::Observation,
+                text: format!("observation {n}"),
+                essential: false,
+                occurred_at: None,
+                precision: None,
+            };
+            let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
+            head = posted.last().unwrap().seq;
+        }
+        shutdown.signal();
+        assert!(shutdown.finished(std::time::Duration::from_secs(10)).await);
+        drop((rooms, store));
+
+        let store = crate::store::SqliteStore::open(&db, clock).unwrap();
+        let loaded = store.load(&id).await.unwrap();
+        assert_eq!(
+            loaded.snapshot.map(|s| s.seq),
+            Some(head),
+            "the snapshot is at the head"
+        );
+        assert!(loaded.events.is_empty(), "nothing to replay");
+    }
 }

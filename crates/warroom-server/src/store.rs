@@ -282,6 +282,12 @@ pub trait Store: WebhookStore + Send + Sync + 'static {
         Err(Box::new(append))
     }
 
+    /// Stores `board`, whose events are all committed, as the incident's snapshot, outside
+    /// an append: what a room that stops writes when its spacing had not yet called for one
+    /// (so that the next load replays nothing). A snapshot is a cache: one not newer than the
+    /// stored one, or of a log that no longer holds its last event, is not kept.
+    fn snapshot(&self, incident: &IncidentId, board: Incident) -> StoreFuture<'_, ()>;
+
     /// The latest usable snapshot and the events after it, for a room to load; with no usable
     /// snapshot, the whole log.
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded>;

@@ -55,6 +55,9 @@ pub const HELLO_TIMEOUT_SECS: u64 = 10;
 pub const IDLE_UNLOAD_SECS: u64 = 60;
 /// The fewest events between two snapshots (not a flag).
 pub const SNAPSHOT_EVERY: u64 = 1_000;
+/// Seconds a busy room waits between two snapshots, unless the log has grown by half (not a
+/// flag).
+pub const SNAPSHOT_GAP_SECS: u64 = 5;
 /// Recent events a room keeps for catching up (not a flag).
 pub const RECENT_EVENTS: usize = 2_000;
 /// The most messages in one batch, one store write (not a flag).

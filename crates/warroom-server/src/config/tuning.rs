@@ -15,8 +15,10 @@ pub struct RoomConfig {
     /// How long a room with nobody connected stays loaded.
     pub idle_unload: Duration,
     /// A snapshot is written once this many events have been appended since the last one
-    /// (and the log has grown by an eighth since it).
+    /// (and the log has grown by an eighth since it); a room that stops owes one from here.
     pub snapshot_every: Seq,
+    /// And once this long has passed since the last one, unless the log has grown by half.
+    pub snapshot_gap: Duration,
     /// How many recent events stay in memory for catching up reconnecting clients; a client
     /// further behind gets a snapshot.
     pub recent_events: usize,
@@ -29,6 +31,7 @@ impl Default for RoomConfig {
         Self {
             idle_unload: Duration::from_secs(defaults::IDLE_UNLOAD_SECS),
             snapshot_every: defaults::SNAPSHOT_EVERY,
+            snapshot_gap: Duration::from_secs(defaults::SNAPSHOT_GAP_SECS),
             recent_events: defaults::RECENT_EVENTS,
             max_batch: defaults::MAX_BATCH,
         }

@@ -79,7 +79,7 @@ impl Room {
             }
             if let Some(head) = snapshot_at {
                 // The next batches need not carry one too.
-                self.snapshots.written(head);
+                self.snapshots.written(head, self.clock.instant());
             }
         }
         // Remembered now: a resend in a later batch is acknowledged (after this one commits)

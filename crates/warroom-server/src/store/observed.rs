@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use warroom_core::{IncidentId, ParticipantId, Recorded, Seq};
+use warroom_core::{Incident, IncidentId, ParticipantId, Recorded, Seq};
 
 use warroom_core::api::webhooks::Delivery;
 
@@ -105,6 +105,11 @@ impl Store for Observed {
             }
             counted("append", result)
         }))
+    }
+
+    fn snapshot(&self, incident: &IncidentId, board: Incident) -> StoreFuture<'_, ()> {
+        let call = self.inner.snapshot(incident, board);
+        Box::pin(async move { counted("snapshot", call.await) })
     }
 
     fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {
@@ -329,6 +334,9 @@ mod tests {
             failed()
         }
         fn append(&self, _: Append) -> StoreFuture<'_, ()> {
+            failed()
+        }
+        fn snapshot(&self, _: &IncidentId, _: Incident) -> StoreFuture<'_, ()> {
             failed()
         }
         fn load(&self, incident: &IncidentId) -> StoreFuture<'_, Loaded> {

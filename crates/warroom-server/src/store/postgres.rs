@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use deadpool_postgres::{Client, Pool};
 use tokio_postgres::types::ToSql;
-use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
+use warroom_core::{CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
 use super::snapshot::{self, Warned};
 use super::{
@@ -224,6 +224,14 @@ impl Store for PostgresStore {
         Box::pin(async move {
             let mut client = self.client().await?;
             write::delete(&mut client, &incident).await
+        })
+    }
+
+    fn snapshot(&self, incident: &IncidentId, board: Incident) -> StoreFuture<'_, ()> {
+        let incident = incident.clone();
+        Box::pin(async move {
+            let mut client = self.client().await?;
+            write::snapshot(&mut client, &incident, &board).await
         })
     }
 

@@ -24,7 +24,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use warroom_core::{CommandId, IncidentId, ParticipantId, Recorded, Seq, TextId};
+use warroom_core::{CommandId, Incident, IncidentId, ParticipantId, Recorded, Seq, TextId};
 
 use crate::clock::Clock;
 
@@ -209,6 +209,12 @@ impl Store for SqliteStore {
 
     fn start_append(&self, append: Append) -> Result<StoreFuture<'static, ()>, Box<Append>> {
         Ok(self.begin_append(append))
+    }
+
+    fn snapshot(&self, incident: &IncidentId, board: Incident) -> StoreFuture<'_, ()> {
+        // Queued for the encoder, which keeps it only where the log holds its last event.
+        self.encoder.handoff().hand(incident.clone(), board);
+        Box::pin(async { Ok(()) })
     }
 
     fn delete(&self, incident: &IncidentId) -> StoreFuture<'_, ()> {

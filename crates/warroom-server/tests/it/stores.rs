@@ -176,6 +176,57 @@ async fn of_two_writers_racing_for_one_head_exactly_one_wins() {
 
 /// A database that cannot be reached stops the server at start, saying which — by host,
 /// port and name, never with the URL's password.
+/// A stopping room's snapshot, written outside an append: kept when it is newer than the
+/// stored one and the log holds its last event, and then what a load starts from.
+#[tokio::test]
+async fn a_snapshot_outside_an_append_is_kept_only_when_newer_and_in_the_log() {
+    let place = ScratchStore::new().await;
+    let ann = ParticipantId::parse("p-ann").unwrap();
+    let id = IncidentId::parse("stoppingaaaaaaaaaaaaaaaaaa").unwrap();
+    let board = |loaded: &store::Loaded| {
+        warroom_core::replay::replay(loaded.snapshot.clone(), &loaded.events).unwrap()
+    };
+    // The store is closed and opened again between steps: SQLite's snapshots are written by
+    // a thread of their own, and closing waits for what it holds.
+    let reopen = || async { store::open(&place.choice, Clock::system()).await.unwrap().0 };
+
+    let store = reopen().await;
+    store.append(declaration(&id, &ann)).await.unwrap();
+    let declared = board(&store.load(&id).await.unwrap());
+    let append = a_note(store.as_ref(), &id, &ann, "c-1").await;
+    store.append(append).await.unwrap();
+    let at_two = board(&store.load(&id).await.unwrap());
+    assert_eq!(at_two.seq, 2);
+    // A board one event ahead of the log (a failed write's, say).
+    let ahead = {
+        let ctx = Context {
+            actor: &ann,
+            at: chrono::Utc::now(),
+            present: &BTreeSet::new(),
+        };
+        let mut state = Some(at_two.clone());
+        warroom_core::execute(&mut state, &note("c-2"), &ctx).unwrap();
+        state.unwrap()
+    };
+    store.snapshot(&id, at_two.clone()).await.unwrap();
+    drop(store);
+
+    let store = reopen().await;
+    let loaded = store.load(&id).await.unwrap();
+    assert_eq!(loaded.snapshot.as_ref().map(|s| s.seq), Some(2), "kept");
+    assert!(loaded.events.is_empty(), "nothing to replay");
+    assert_eq!(board(&loaded), at_two);
+    // Neither an older board nor one the log does not hold replaces it.
+    store.snapshot(&id, declared).await.unwrap();
+    store.snapshot(&id, ahead).await.unwrap();
+    drop(store);
+
+    let store = reopen().await;
+    let loaded = store.load(&id).await.unwrap();
+    assert_eq!(loaded.snapshot.as_ref().map(|s| s.seq), Some(2));
+    assert_eq!(board(&loaded), at_two);
+}
+
 #[tokio::test]
 async fn an_unreachable_database_stops_the_server_at_start_without_its_password() {
     let dir = tempfile::tempdir().unwrap();

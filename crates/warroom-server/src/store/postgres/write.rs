@@ -4,7 +4,7 @@
 
 use deadpool_postgres::Client;
 use tokio_postgres::error::SqlState;
-use warroom_core::IncidentId;
+use warroom_core::{Incident, IncidentId};
 
 use super::{big, seq};
 use crate::store::snapshot::{FORMAT, encode};
@@ -134,6 +134,7 @@ async fn write_append(client: &mut Client, append: &Append, now: u64) -> Result<
         }
     }
     if let Some(board) = &append.snapshot {
+        // Within the append's transaction, under the incident's row lock: always the newest.
         let state = encode(board)?;
         let write = tx
             .prepare_cached(
@@ -195,6 +196,37 @@ async fn write_append(client: &mut Client, append: &Append, now: u64) -> Result<
         ],
     )
     .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores `board` as its incident's snapshot, outside an append, when it is newer than the
+/// stored one and the log holds its last event. The incident's row is held shared meanwhile,
+/// so a delete (which holds it for update) either comes first — and the snapshot finds no
+/// incident — or waits and deletes the snapshot too.
+pub(super) async fn snapshot(
+    client: &mut Client,
+    incident: &IncidentId,
+    board: &Incident,
+) -> Result<(), StoreError> {
+    let id = incident.as_str();
+    let state = encode(board)?;
+    let tx = client.transaction().await?;
+    let held = tx
+        .query_opt("SELECT 1 FROM incidents WHERE id = $1 FOR SHARE", &[&id])
+        .await?;
+    if held.is_some() {
+        tx.execute(
+            "INSERT INTO snapshots (incident, seq, state, format) \
+             SELECT $1, $2, $3, $4 \
+             WHERE EXISTS (SELECT 1 FROM events WHERE incident = $1 AND seq = $2) \
+             ON CONFLICT (incident) DO UPDATE SET seq = excluded.seq, \
+             state = excluded.state, format = excluded.format \
+             WHERE snapshots.seq < excluded.seq",
+            &[&id, &big(board.seq), &state, &FORMAT],
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
