@@ -402,23 +402,11 @@ mod tests {
             clock,
         ));
         let alice = ParticipantId::parse("p-alice").unwrap();
-        let declare = Command::Declare {
-            title: "Checkout is down".into(),
-            severity: warroom_core::Severity::Sev2,
-            drill: false,
-            name: "Alice".into(),
-            retrospective: false,
-            occurred_at: None,
-            precision: None,
-        };
-        let id = rooms.declare(&alice, &declare, false, &[]).await.unwrap();
-        let note = Command::PostNote {
-            kind: warroom_core::NoteKind::Observation,
-            text: "502s from the edge".into(),
-            essential: false,
-            occurred_at: None,
-            precision: None,
-        };
+        let id = rooms
+            .declare(&alice, &checkout_is_down(), false, &[])
+            .await
+            .unwrap();
+        let note = observation("502s from the edge");
         let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
         let loaded = store.load(&id).await.unwrap();
         let stamps = loaded.events.iter().chain(&posted).map(|r| r.at);
@@ -459,25 +447,13 @@ mod tests {
             clock,
         ));
         let alice = ParticipantId::parse("p-alice").unwrap();
-        let declare = Command::Declare {
-            title: "Checkout is down".into(),
-            severity: warroom_core::Severity::Sev2,
-            drill: false,
-            name: "Alice".into(),
-            retrospective: false,
-            occurred_at: None,
-            precision: None,
-        };
-        let id = rooms.declare(&alice, &declare, false, &[]).await.unwrap();
+        let id = rooms
+            .declare(&alice, &checkout_is_down(), false, &[])
+            .await
+            .unwrap();
         let mut head = 0;
         for n in 0..20 {
-            let note = Command::PostNote {
-                kind: warroom_core::NoteKind::Observation,
-                text: format!("observation {n}"),
-                essential: false,
-                occurred_at: None,
-                precision: None,
-            };
+            let note = observation(&format!("observation {n}"));
             let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
             head = posted.last().unwrap().seq;
         }
@@ -493,5 +469,27 @@ mod tests {
             "the snapshot is at the head"
         );
         assert!(loaded.events.is_empty(), "nothing to replay");
+    }
+
+    fn checkout_is_down() -> Command {
+        Command::Declare {
+            title: "Checkout is down".into(),
+            severity: warroom_core::Severity::Sev2,
+            drill: false,
+            name: "Alice".into(),
+            retrospective: false,
+            occurred_at: None,
+            precision: None,
+        }
+    }
+
+    fn observation(text: &str) -> Command {
+        Command::PostNote {
+            kind: warroom_core::NoteKind::Observation,
+            text: text.into(),
+            essential: false,
+            occurred_at: None,
+            precision: None,
+        }
     }
 }
