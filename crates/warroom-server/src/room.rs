@@ -12,8 +12,8 @@
 //! batches in hand and closes its connections with "going away". This file is the actor loop (load,
 //! take messages, route them) and the messages themselves; each concern has its own file:
 //! - `handle.rs`: the handle and the messages a room takes;
-//! - `batch.rs`: deciding a batch, the one durable append, then broadcast and answers, and
-//!   when a write carries a snapshot;
+//! - `batch.rs`: the batch decided, its one durable append, broadcast and answers;
+//!   `spacing.rs`: when a write carries a snapshot, and when a stopping room owes one;
 //! - `pipeline.rs`: the batches in flight, answered in order as they commit;
 //! - `subscribers.rs`: subscribers' bounded queues, presence, fan-out, cutting off the slow;
 //! - `catch_up.rs`: what a joiner lacks (recent events or a snapshot frame), history pages;
@@ -49,10 +49,11 @@ mod import;
 mod pipeline;
 mod presence;
 mod replica;
+mod spacing;
 mod subscribers;
 
 pub use batch::Acted;
-use batch::{Origin, Reply, SnapshotSpacing, Submission};
+use batch::{Origin, Reply, Submission};
 use catch_up::CatchUp;
 pub use catch_up::{HISTORY_PAGE_MAX, history_page};
 use dedup::Applied;
@@ -100,7 +101,7 @@ pub(crate) struct Room {
     subscribers: Subscribers,
     catch_up: CatchUp,
     applied: Applied,
-    snapshots: SnapshotSpacing,
+    snapshots: spacing::SnapshotSpacing,
     /// The script of the running training scenario; never sent to players.
     script: Option<warroom_core::scenario::Scenario>,
     /// Set once the incident is deleted: the room ends.
@@ -149,8 +150,7 @@ impl Room {
         let mut presence_tick = tokio::time::interval(presence::PRESENCE_EVERY);
         presence_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         room.share_presence(true, true).await;
-        // Whether the room stops with every event of its board durable: not after a failed
-        // write, whose events the board may hold but the log does not.
+        // Every event of the board durable: not after a failed write (its events are not).
         let mut clean = true;
         loop {
             let idle_deadline = idle_since + room.config.idle_unload;
@@ -253,7 +253,7 @@ impl Room {
         Ok(Self {
             applied: Applied::load(&store, &id),
             subscribers: Subscribers::new(id.clone()),
-            snapshots: SnapshotSpacing::new(
+            snapshots: spacing::SnapshotSpacing::new(
                 snapshot_seq,
                 config.snapshot_every,
                 config.snapshot_gap,

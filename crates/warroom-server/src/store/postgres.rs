@@ -229,10 +229,7 @@ impl Store for PostgresStore {
 
     fn snapshot(&self, incident: &IncidentId, board: Incident) -> StoreFuture<'_, ()> {
         let incident = incident.clone();
-        Box::pin(async move {
-            let mut client = self.client().await?;
-            write::snapshot(&mut client, &incident, &board).await
-        })
+        Box::pin(async move { write::snapshot(&mut self.client().await?, &incident, &board).await })
     }
 
     fn create_session(&self, session: SessionRecord) -> StoreFuture<'_, ()> {
