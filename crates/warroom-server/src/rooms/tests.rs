@@ -48,17 +48,7 @@ async fn events_are_stamped_by_the_injected_clock() {
     let store: Arc<dyn Store> =
         Arc::new(crate::store::SqliteStore::open(&dir.path().join("t.sqlite3"), clock).unwrap());
     let shutdown = Shutdown::new();
-    let rooms = Arc::new(Rooms::new(
-        Arc::clone(&store),
-        RoomConfig::default(),
-        shutdown.clone(),
-        clock,
-    ));
-    let alice = ParticipantId::parse("p-alice").unwrap();
-    let id = rooms
-        .declare(&alice, &checkout_is_down(), false, &[])
-        .await
-        .unwrap();
+    let (rooms, alice, id) = declared(&store, RoomConfig::default(), &shutdown, clock).await;
     let note = observation("502s from the edge");
     let posted = rooms.act(&id, &alice, note, None).await.unwrap().unwrap();
     let loaded = store.load(&id).await.unwrap();
@@ -93,17 +83,7 @@ async fn a_room_that_stops_writes_the_snapshot_it_owes_so_its_next_load_replays_
         snapshot_gap: std::time::Duration::from_secs(3600),
         ..RoomConfig::default()
     };
-    let rooms = Arc::new(Rooms::new(
-        Arc::clone(&store),
-        config,
-        shutdown.clone(),
-        clock,
-    ));
-    let alice = ParticipantId::parse("p-alice").unwrap();
-    let id = rooms
-        .declare(&alice, &checkout_is_down(), false, &[])
-        .await
-        .unwrap();
+    let (rooms, alice, id) = declared(&store, config, &shutdown, clock).await;
     let mut head = 0;
     for n in 0..20 {
         let note = observation(&format!("observation {n}"));
@@ -122,6 +102,27 @@ async fn a_room_that_stops_writes_the_snapshot_it_owes_so_its_next_load_replays_
         "the snapshot is at the head"
     );
     assert!(loaded.events.is_empty(), "nothing to replay");
+}
+
+/// Rooms on `store`, and an incident Alice declared there.
+async fn declared(
+    store: &Arc<dyn Store>,
+    config: RoomConfig,
+    shutdown: &Shutdown,
+    clock: Clock,
+) -> (Arc<Rooms>, ParticipantId, IncidentId) {
+    let rooms = Arc::new(Rooms::new(
+        Arc::clone(store),
+        config,
+        shutdown.clone(),
+        clock,
+    ));
+    let alice = ParticipantId::parse("p-alice").unwrap();
+    let id = rooms
+        .declare(&alice, &checkout_is_down(), false, &[])
+        .await
+        .unwrap();
+    (rooms, alice, id)
 }
 
 fn checkout_is_down() -> Command {
